@@ -1,0 +1,118 @@
+/**
+ * Turns YAML text + MIERUKA_* environment + CLI overrides into one frozen, validated Config.
+ * Every problem is reported at once, each with its path. No I/O here: callers read the file.
+ */
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { ConfigSchema, SECRET_PATHS, type Config } from './config-schema.js';
+import { MierukaError } from './errors.js';
+
+export const ENV_PREFIX = 'MIERUKA_';
+/** Env vars with this prefix that are not config fields. */
+const NON_CONFIG_ENV = new Set(['MIERUKA_CONFIG']);
+
+export type ConfigIssue = { path: string; message: string; source?: string };
+
+export type ConfigSources = {
+  /** YAML text of the config file, if any. */
+  text?: string;
+  /** Name of the file, for messages. */
+  source?: string;
+  env?: Record<string, string | undefined>;
+  /** Highest precedence: command-line flags, already shaped like the config. */
+  overrides?: Record<string, unknown>;
+};
+
+type Tree = Record<string, unknown>;
+
+function isTree(v: unknown): v is Tree {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function mergeInto(target: Tree, patch: Tree): Tree {
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const current = target[key];
+    target[key] = isTree(current) && isTree(value) ? mergeInto({ ...current }, value) : value;
+  }
+  return target;
+}
+
+/** `MIERUKA_HUB__DATA_DIR=/x` → { hub: { dataDir: '/x' } }: `__` separates levels, `_` joins words. */
+export function envToTree(env: Record<string, string | undefined>): Tree {
+  const tree: Tree = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || NON_CONFIG_ENV.has(name) || raw === undefined) continue;
+    const path = name
+      .slice(ENV_PREFIX.length)
+      .split('__')
+      .map((seg) => seg.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
+    if (path.some((p) => p === '')) continue;
+    let node = tree;
+    for (const seg of path.slice(0, -1)) {
+      if (!isTree(node[seg])) node[seg] = {};
+      node = node[seg] as Tree;
+    }
+    node[path[path.length - 1] as string] = parseScalar(raw);
+  }
+  return tree;
+}
+
+function parseScalar(raw: string): unknown {
+  // YAML scalars give numbers and booleans their natural types; anything else stays text.
+  try {
+    const v: unknown = parseYaml(raw);
+    return v === null || typeof v === 'object' ? raw : v;
+  } catch {
+    return raw;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+export function parseConfig(sources: ConfigSources = {}): Readonly<Config> {
+  const issues: ConfigIssue[] = [];
+  let fromFile: Tree = {};
+  if (sources.text !== undefined && sources.text.trim() !== '') {
+    try {
+      const doc: unknown = parseYaml(sources.text, { prettyErrors: true });
+      if (doc === null || doc === undefined) fromFile = {};
+      else if (isTree(doc)) fromFile = doc;
+      else issues.push({ path: '(root)', message: 'the file must hold a mapping (key: value lines)', source: sources.source });
+    } catch (err) {
+      const message = err instanceof YAMLParseError ? err.message.split('\n')[0] ?? err.message : String(err);
+      issues.push({ path: '(yaml)', message, source: sources.source });
+    }
+  }
+  const merged = mergeInto(mergeInto(mergeInto({}, fromFile), envToTree(sources.env ?? {})), sources.overrides ?? {});
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      issues.push({ path: issue.path.join('.') || '(root)', message: issue.message, source: sources.source });
+    }
+  }
+  if (issues.length > 0 || !result.success) {
+    const lines = issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n');
+    throw new MierukaError('CONFIG_INVALID', `configuration${sources.source ? ` in ${sources.source}` : ''} has ${issues.length} problem(s):\n${lines}`, {
+      details: issues,
+    });
+  }
+  return deepFreeze(result.data);
+}
+
+/** A copy safe to log or print: secrets replaced by "***". */
+export function redactConfig(config: Config): unknown {
+  const copy = structuredClone(config) as unknown as Tree;
+  for (const path of SECRET_PATHS) {
+    let node: unknown = copy;
+    for (const seg of path.slice(0, -1)) node = isTree(node) ? node[seg] : undefined;
+    const last = path[path.length - 1] as string;
+    if (isTree(node) && node[last] !== undefined) node[last] = '***';
+  }
+  return copy;
+}

@@ -1,0 +1,39 @@
+/**
+ * Error-code catalogue. Every error Mieruka raises on purpose carries one of these codes;
+ * the HTTP layer maps codes to status codes in one place (dashboard/src/http-errors.ts).
+ */
+export const ERROR_CODES = {
+  CONFIG_INVALID: 'configuration is invalid',
+  CONFIG_UNREADABLE: 'configuration file cannot be read',
+  PAYLOAD_INVALID: 'payload does not match the contract',
+  TOPIC_INVALID: 'topic is not a Mieruka v1 topic',
+  SERIAL_LINE_INVALID: 'serial line is not a protocol message',
+  SERIAL_PORT_UNAVAILABLE: 'serial port cannot be opened',
+  NOT_FOUND: 'not found',
+  UNAUTHORIZED: 'login required',
+  FORBIDDEN: 'not allowed',
+  BAD_REQUEST: 'bad request',
+  RATE_LIMITED: 'too many requests',
+  STORE_FAILED: 'storage failed',
+  IMAGE_INVALID: 'image cannot be decoded',
+  CAMERA_UNAVAILABLE: 'camera cannot be read',
+  DEPENDENCY_MISSING: 'a required system program is missing',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class MierukaError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: unknown }) {
+    super(message ?? ERROR_CODES[code], options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MierukaError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+export function isMierukaError(err: unknown, code?: ErrorCode): err is MierukaError {
+  return err instanceof MierukaError && (code === undefined || err.code === code);
+}

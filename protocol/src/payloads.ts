@@ -1,0 +1,102 @@
+/**
+ * zod schemas of every v1 payload (see docs/topics.md). The hub validates everything it
+ * receives against these; agents validate what they publish in tests.
+ */
+import { z } from 'zod';
+
+/** Epoch milliseconds between 2000-01-01 and 2100-01-01: catches seconds-vs-ms mix-ups. */
+export const Timestamp = z.int().min(946_684_800_000).max(4_102_444_800_000);
+/** Per-node message sequence number; survives restarts (store-and-forward dedup). */
+export const Seq = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Amperes RMS; zod numbers reject NaN and ±Infinity. 10 kA is far beyond any CT clamp. */
+export const Amperes = z.number().min(0).max(10_000);
+export const MAX_CHANNELS = 16;
+export const IrmsArray = z.array(Amperes).min(1).max(MAX_CHANNELS);
+
+export const MACHINE_STATES = ['off', 'idle', 'running', 'unknown'] as const;
+export const MachineState = z.enum(MACHINE_STATES);
+export type MachineState = z.infer<typeof MachineState>;
+
+const ShortText = z.string().min(1).max(64);
+
+export const StatusPayload = z.strictObject({
+  online: z.boolean(),
+  ts: Timestamp,
+  agent: ShortText,
+  version: ShortText,
+  /** Optional human-readable detail, e.g. "serial port /dev/ttyUSB0 missing". */
+  detail: z.string().max(500).optional(),
+});
+export type StatusPayload = z.infer<typeof StatusPayload>;
+
+export const CurrentPayload = z.strictObject({
+  ts: Timestamp,
+  seq: Seq,
+  irms: IrmsArray,
+});
+export type CurrentPayload = z.infer<typeof CurrentPayload>;
+
+export const StatePayload = z.strictObject({
+  ts: Timestamp,
+  state: MachineState,
+  since: Timestamp,
+  irms: IrmsArray,
+});
+export type StatePayload = z.infer<typeof StatePayload>;
+
+/** Events carry a type and free extra fields (e.g. run_finished{durationS}). */
+export const EventPayload = z.looseObject({
+  ts: Timestamp,
+  seq: Seq,
+  type: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/),
+});
+export type EventPayload = z.infer<typeof EventPayload>;
+
+export const ClutterPayload = z.strictObject({
+  ts: Timestamp,
+  seq: Seq,
+  score: z.number().min(0).max(100),
+  coveredRatio: z.number().min(0).max(1),
+  /** The schedule slot ("09:00") or "manual" for an on-demand capture. */
+  slot: z.string().min(1).max(32),
+  imageId: z.string().regex(/^[A-Za-z0-9_.-]{1,80}$/).nullable(),
+});
+export type ClutterPayload = z.infer<typeof ClutterPayload>;
+
+export const MotionPayload = z.strictObject({
+  ts: Timestamp,
+  active: z.boolean(),
+});
+export type MotionPayload = z.infer<typeof MotionPayload>;
+
+/** Commands from the hub; the action is in the topic, arguments in the payload. */
+export const CommandPayload = z.looseObject({
+  ts: Timestamp,
+  id: z.string().max(64).optional(),
+});
+export type CommandPayload = z.infer<typeof CommandPayload>;
+
+export const MAX_JSON_PAYLOAD_BYTES = 64 * 1024;
+export const MAX_IMAGE_BYTES = 512 * 1024;
+
+export const payloadSchemas = {
+  status: StatusPayload,
+  current: CurrentPayload,
+  state: StatePayload,
+  event: EventPayload,
+  clutter: ClutterPayload,
+  motion: MotionPayload,
+} as const;
+
+export type JsonKind = keyof typeof payloadSchemas;
+export type PayloadOf<K extends JsonKind> = z.infer<(typeof payloadSchemas)[K]>;
+
+/** The documented example of each payload (docs/topics.md); the contract tests use them. */
+export const examplePayloads: { [K in JsonKind]: PayloadOf<K> } = {
+  status: { online: true, ts: 1_764_000_000_000, agent: 'bridge', version: '0.1.0' },
+  current: { ts: 1_764_000_000_000, seq: 42, irms: [3.214] },
+  state: { ts: 1_764_000_000_000, state: 'running', since: 1_763_999_000_000, irms: [3.214] },
+  event: { ts: 1_764_000_000_000, seq: 7, type: 'run_finished', durationS: 1834 },
+  clutter: { ts: 1_764_000_000_000, seq: 3, score: 23.4, coveredRatio: 0.234, slot: '17:00', imageId: '20251124-170000-bench-1' },
+  motion: { ts: 1_764_000_000_000, active: true },
+};

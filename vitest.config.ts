@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the TypeScript sources of sibling packages, not their build.
+    alias: {
+      '@mieruka/protocol': src('protocol'),
+      '@mieruka/firmware-bridge': src('firmware-bridge'),
+      '@mieruka/edge': src('edge'),
+      '@mieruka/dashboard': src('dashboard'),
+      '@mieruka/broker': src('broker'),
+    },
+  },
+  test: {
+    include: ['protocol/src/**/*.test.ts', 'firmware-bridge/src/**/*.test.ts', 'edge/src/**/*.test.ts', 'broker/src/**/*.test.ts', 'dashboard/src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
