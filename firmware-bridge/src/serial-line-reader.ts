@@ -1,0 +1,190 @@
+/**
+ * Reads protocol lines from a serial port (USB-serial bridge of an ESP32, or a pty) and keeps
+ * doing so through unplugging: a missing port, an error or a close is reported with a
+ * 'status' event and retried with capped exponential back-off. The path may be a function,
+ * re-resolved before every attempt, so a re-plugged device found anew under
+ * /dev/serial/by-id is picked up.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { SerialPort } from 'serialport';
+import { encodeHostCommand, MierukaError, SERIAL_BAUD_RATE, type HostCommand } from '@mieruka/protocol';
+import { SerialCounters, SerialLineDecoder } from './serial-line-decoder.js';
+import type { SerialMessageSource, SerialSourceEvents, SerialSourceStats, SerialStatus } from './serial-message-source.js';
+
+export interface SerialLineReaderOptions {
+  /** A device path, or a function that finds one (null: none present right now). */
+  path: string | (() => Promise<string | null>);
+  baudRate?: number;
+  logger: Logger;
+  reconnect?: { initialMs?: number; maxMs?: number };
+}
+
+export class SerialLineReader extends EventEmitter<SerialSourceEvents> implements SerialMessageSource {
+  private readonly options: SerialLineReaderOptions;
+  private readonly logger: Logger;
+  private readonly baudRate: number;
+  private readonly initialMs: number;
+  private readonly maxMs: number;
+  private readonly counters = new SerialCounters();
+  private running = false;
+  private port: SerialPort | null = null;
+  private portPath: string | null = null;
+  private decoder: SerialLineDecoder | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private attempt = 0;
+  private opened = 0;
+  private opening: Promise<void> | null = null;
+  private lastError: string | null = null;
+  private lastStatusKey = '';
+
+  constructor(options: SerialLineReaderOptions) {
+    super();
+    this.options = options;
+    this.logger = options.logger;
+    this.baudRate = options.baudRate ?? SERIAL_BAUD_RATE;
+    this.initialMs = Math.max(1, options.reconnect?.initialMs ?? 500);
+    this.maxMs = Math.max(this.initialMs, options.reconnect?.maxMs ?? 10_000);
+  }
+
+  /** Resolves after the first attempt to open, whether or not the port was there. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.attemptOpen();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    await this.opening?.catch(() => undefined);
+    const port = this.port;
+    this.detachPort();
+    if (port) await closePort(port);
+  }
+
+  async write(command: HostCommand): Promise<void> {
+    const port = this.port;
+    if (!port?.isOpen) throw new MierukaError('SERIAL_PORT_UNAVAILABLE', 'serial port is not open');
+    const line = encodeHostCommand(command);
+    await new Promise<void>((resolve, reject) => {
+      port.write(line, (err) => (err ? reject(new MierukaError('SERIAL_PORT_UNAVAILABLE', `serial write failed: ${err.message}`, { cause: err })) : resolve()));
+    });
+  }
+
+  stats(): SerialSourceStats {
+    return {
+      open: this.port?.isOpen ?? false,
+      path: this.portPath,
+      reconnects: Math.max(0, this.opened - 1),
+      lastError: this.port ? null : this.lastError,
+      ...this.counters.snapshot(),
+    };
+  }
+
+  private attemptOpen(): Promise<void> {
+    this.retryTimer = null;
+    const p = this.open().finally(() => {
+      if (this.opening === p) this.opening = null;
+    });
+    this.opening = p;
+    return p;
+  }
+
+  private async open(): Promise<void> {
+    if (!this.running) return;
+    let path: string | null;
+    try {
+      path = typeof this.options.path === 'string' ? this.options.path : await this.options.path();
+    } catch (err) {
+      this.failed(null, `serial port discovery failed: ${(err as Error).message}`);
+      return;
+    }
+    if (!this.running) return;
+    if (!path) {
+      this.failed(null, 'no serial port found');
+      return;
+    }
+    let port: SerialPort;
+    try {
+      port = new SerialPort({ path, baudRate: this.baudRate, autoOpen: false });
+    } catch (err) {
+      this.failed(path, `cannot open ${path}: ${(err as Error).message}`);
+      return;
+    }
+    // A port object must never emit an unhandled 'error', even after we let go of it.
+    port.on('error', (err) => this.lost(port, err));
+    try {
+      await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      this.failed(path, `cannot open ${path}: ${(err as Error).message}`);
+      return;
+    }
+    if (!this.running) {
+      await closePort(port);
+      return;
+    }
+    this.port = port;
+    this.portPath = path;
+    this.decoder = new SerialLineDecoder(this.counters, {
+      message: (m) => this.emit('message', m),
+      skip: (s) => {
+        this.logger.debug({ reason: s.reason, detail: s.detail }, 'serial line skipped');
+        this.emit('skip', s);
+      },
+    });
+    port.on('data', (chunk: Buffer) => {
+      if (this.port === port) this.decoder?.write(chunk);
+    });
+    port.on('close', (err: Error | null) => this.lost(port, err ?? new Error('port closed')));
+    this.attempt = 0;
+    this.opened++;
+    this.lastError = null;
+    this.logger.info({ path, reconnects: this.opened - 1 }, 'serial port open');
+    this.emit('open', path);
+    this.emitStatus({ open: true, path });
+  }
+
+  /** The open port failed or went away (unplugged, pty closed). */
+  private lost(port: SerialPort, err: Error): void {
+    if (this.port !== port) return;
+    const path = this.portPath;
+    this.detachPort();
+    void closePort(port);
+    if (this.running) this.failed(path, `serial port ${path ?? ''} lost: ${err.message}`);
+  }
+
+  private detachPort(): void {
+    this.decoder?.end();
+    this.decoder = null;
+    this.port = null;
+  }
+
+  private failed(path: string | null, error: string): void {
+    this.lastError = error;
+    const delay = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.attempt, 30));
+    this.attempt++;
+    const changed = this.emitStatus({ open: false, path, error });
+    // Log the first failure of a kind loudly, the retries quietly (a missing port retries forever).
+    this.logger[changed ? 'warn' : 'debug']({ path, retryInMs: delay }, error);
+    if (!this.running) return;
+    this.retryTimer = setTimeout(() => {
+      this.attemptOpen().catch((err: unknown) => this.logger.error({ err }, 'serial reopen failed unexpectedly'));
+    }, delay);
+  }
+
+  /** Emits 'status' when it differs from the last one; returns whether it did. */
+  private emitStatus(status: SerialStatus): boolean {
+    const key = status.open ? `open ${status.path}` : `closed ${status.error}`;
+    if (key === this.lastStatusKey) return false;
+    this.lastStatusKey = key;
+    this.emit('status', status);
+    return true;
+  }
+}
+
+async function closePort(port: SerialPort): Promise<void> {
+  if (!port.isOpen) return;
+  await new Promise<void>((resolve) => port.close(() => resolve()));
+}
