@@ -1,0 +1,190 @@
+/**
+ * A clutter station for the demo: instead of a camera it cycles through photo files, scores
+ * each one and publishes `clutter` plus the annotated `image`, on a fixed interval and on
+ * `cmd/capture`. The real station (camera, schedule, light, voice) replaces it later; the
+ * scoring is shared (score.ts).
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { ClutterPayload, StationConfig } from '@mieruka/protocol';
+import type { Logger } from 'pino';
+import type { NodeLink } from '../node-link.js';
+import { renderAnnotatedJpeg } from './annotate.js';
+import { scoreImage } from './score.js';
+
+export interface DemoClutterStationOptions {
+  link: NodeLink;
+  /** Photo files, shot in order, round and round. */
+  photos: string[];
+  /** Time between shots (measured from the end of one shot to the start of the next). */
+  intervalMs: number;
+  station: StationConfig;
+  logger: Logger;
+  /** Epoch ms; injectable for tests. */
+  clock?: () => number;
+  /** Delay of the first shot after start(); default 1000 ms. */
+  firstShotDelayMs?: number;
+  /** IANA time zone of image ids and captions; default the host's. */
+  timeZone?: string;
+}
+
+export interface DemoClutterStationStats {
+  running: boolean;
+  /** Shots attempted (timer and commands). */
+  shots: number;
+  /** Shots whose clutter and image were both published. */
+  published: number;
+  /** Shots that failed (unreadable or invalid photo, publish error); the station keeps going. */
+  failures: number;
+  /** `cmd/capture` commands received. */
+  captureCommands: number;
+  lastScore: number | null;
+  lastImageId: string | null;
+  lastError: string | null;
+}
+
+/** imageId must match /^[A-Za-z0-9_.-]{1,80}$/ (ClutterPayload). */
+const MAX_IMAGE_ID = 80;
+
+export class DemoClutterStation {
+  private readonly opts: DemoClutterStationOptions;
+  private readonly log: Logger;
+  private readonly clock: () => number;
+  private readonly dateParts: Intl.DateTimeFormat;
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private running = false;
+  /** Shots run one at a time, in order: seq and photo order stay consistent. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private nextPhoto = 0;
+  private lastStamp = '';
+  private sameStampCount = 0;
+  private readonly counters: Omit<DemoClutterStationStats, 'running'> = {
+    shots: 0,
+    published: 0,
+    failures: 0,
+    captureCommands: 0,
+    lastScore: null,
+    lastImageId: null,
+    lastError: null,
+  };
+
+  constructor(opts: DemoClutterStationOptions) {
+    if (opts.photos.length === 0) throw new RangeError('DemoClutterStation needs at least one photo');
+    if (!Number.isFinite(opts.intervalMs) || opts.intervalMs < 1) throw new RangeError(`intervalMs must be ≥ 1, got ${opts.intervalMs}`);
+    this.opts = { ...opts, photos: [...opts.photos] };
+    this.log = opts.logger.child({ component: 'demo-clutter-station', node: opts.link.node });
+    this.clock = opts.clock ?? Date.now;
+    // Throws RangeError for an unknown time zone: a configuration error, caught at construction.
+    this.dateParts = new Intl.DateTimeFormat('en-GB', {
+      ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.opts.link.onCommand((action) => {
+      if (action !== 'capture') return;
+      this.counters.captureCommands++;
+      void this.capture('manual');
+    });
+    this.schedule(this.opts.firstShotDelayMs ?? 1000);
+    this.log.info({ photos: this.opts.photos.length, intervalMs: this.opts.intervalMs }, 'demo clutter station started');
+  }
+
+  /** Stops the timer and the command subscription, then waits for a shot in progress. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    await this.queue;
+    this.log.info('demo clutter station stopped');
+  }
+
+  /** Takes one shot now (after any shot in progress). Resolves to what was published, or null on failure or when stopped. */
+  capture(slot = 'manual'): Promise<ClutterPayload | null> {
+    if (!this.running) return Promise.resolve(null);
+    const shot = this.queue.then(() => this.shoot(slot));
+    this.queue = shot;
+    return shot;
+  }
+
+  stats(): DemoClutterStationStats {
+    return { running: this.running, ...this.counters };
+  }
+
+  private schedule(delayMs: number): void {
+    // A tick from before a stop()/start() may finish late: never keep two timers.
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.capture('demo').then(() => {
+        if (this.running) this.schedule(this.opts.intervalMs);
+      });
+    }, delayMs);
+  }
+
+  /** Never throws: a bad photo or a failed publish is logged and counted. */
+  private async shoot(slot: string): Promise<ClutterPayload | null> {
+    if (!this.running) return null;
+    const { link, station, photos } = this.opts;
+    const photo = photos[this.nextPhoto % photos.length]!;
+    this.nextPhoto++;
+    this.counters.shots++;
+    try {
+      const bytes = await readFile(photo);
+      const result = await scoreImage(bytes, { hsvLower: station.hsvLower, hsvUpper: station.hsvUpper });
+      const ts = this.clock();
+      const when = this.dateStamp(ts);
+      const imageId = this.imageIdFor(when.compact, link.node);
+      const jpeg = await renderAnnotatedJpeg(bytes, {
+        hsvLower: station.hsvLower,
+        hsvUpper: station.hsvUpper,
+        score: result.score,
+        caption: `${link.node} | ${slot} | ${when.human}`,
+      });
+      const payload: ClutterPayload = { ts, seq: link.nextSeq(), score: result.score, coveredRatio: result.coveredRatio, slot, imageId };
+      // Clutter first: the hub files the image that follows under this shot.
+      await link.publish('clutter', payload);
+      await link.publishImage(jpeg);
+      this.counters.published++;
+      this.counters.lastScore = result.score;
+      this.counters.lastImageId = imageId;
+      this.log.info({ photo: basename(photo), score: result.score, slot, imageId, seq: payload.seq }, 'clutter shot published');
+      return payload;
+    } catch (err) {
+      this.counters.failures++;
+      this.counters.lastError = err instanceof Error ? err.message : String(err);
+      this.log.warn({ photo: basename(photo), err }, 'clutter shot failed; continuing with the next photo');
+      return null;
+    }
+  }
+
+  private dateStamp(ts: number): { compact: string; human: string } {
+    const p: Record<string, string> = {};
+    for (const part of this.dateParts.formatToParts(ts)) p[part.type] = part.value;
+    return {
+      compact: `${p.year}${p.month}${p.day}-${p.hour}${p.minute}${p.second}`,
+      human: `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`,
+    };
+  }
+
+  /** "20261124-090000-<node>", with "-2", "-3"… for further shots within the same second. */
+  private imageIdFor(stamp: string, node: string): string {
+    this.sameStampCount = stamp === this.lastStamp ? this.sameStampCount + 1 : 0;
+    this.lastStamp = stamp;
+    const suffix = this.sameStampCount > 0 ? `-${this.sameStampCount + 1}` : '';
+    return `${stamp}-${node.slice(0, MAX_IMAGE_ID - stamp.length - 1 - suffix.length)}${suffix}`;
+  }
+}

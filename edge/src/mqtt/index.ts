@@ -1,0 +1,2 @@
+export { MqttNodeLink, redactUrl, type MqttNodeLinkOptions, type MqttNodeLinkStartOptions, type MqttNodeLinkStats, type CommandHandler } from './mqtt-node-link.js';
+export { SeqCounter, SEQ_BLOCK_SIZE } from './seq-counter.js';

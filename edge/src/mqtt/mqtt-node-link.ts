@@ -1,0 +1,377 @@
+/**
+ * The MQTT side of every edge agent (one node = one machine or station): validated QoS 1
+ * publishes, a retained `status` that is also the last will, a persistent session (stable
+ * client id, clean=false) so QoS 1 traffic survives reconnects, reconnects with capped
+ * back-off, and commands from the hub on `cmd/<action>`.
+ *
+ * While the broker is unreachable MQTT.js keeps QoS 1 publishes in memory and sends them on
+ * reconnect (their promises settle then). A bounded disk store is a later step.
+ */
+import { join } from 'node:path';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import {
+  CommandPayload,
+  encodePayload,
+  formatZodError,
+  looksLikeJpeg,
+  MAX_IMAGE_BYTES,
+  MAX_JSON_PAYLOAD_BYTES,
+  MierukaError,
+  parseTopic,
+  topicFilters,
+  topicFor,
+  type JsonKind,
+  type PayloadOf,
+  type StatusPayload,
+} from '@mieruka/protocol';
+import type { NodeLink } from '../node-link.js';
+import { SeqCounter } from './seq-counter.js';
+
+export interface MqttNodeLinkOptions {
+  /** mqtt://, mqtts://, ws:// or wss:// (credentials in the URL are never logged). */
+  url: string;
+  site: string;
+  node: string;
+  /** Which agent this is, e.g. 'bridge' or 'clutter-station' (goes into `status`). */
+  agent: string;
+  version: string;
+  /** Where the seq counter is kept; without it seq starts from the clock. */
+  dataDir?: string;
+  logger: Logger;
+  username?: string;
+  password?: string;
+  /** Stable by default (mieruka-<agent>-<site>-<node>) so the broker keeps the session. */
+  clientId?: string;
+  /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5. */
+  protocolVersion?: 4 | 5;
+  reconnect?: { initialMs?: number; maxMs?: number };
+  keepaliveS?: number;
+}
+
+export interface MqttNodeLinkStartOptions {
+  /** Wait for the first connection (default true); otherwise return at once and keep trying. */
+  waitForConnect?: boolean;
+  /** How long start() waits before failing (default 30 s). */
+  connectTimeoutMs?: number;
+}
+
+export type CommandHandler = (action: string, payload: CommandPayload) => void;
+
+export interface MqttNodeLinkStats {
+  connected: boolean;
+  connects: number;
+  published: number;
+  publishErrors: number;
+  commandsReceived: number;
+  commandsInvalid: number;
+}
+
+/** MQTT 3.1.1 CONNACK 4/5 and MQTT 5 reason codes 134/135: retrying will not help. */
+const AUTH_FAILURE_CODES = new Set([4, 5, 134, 135]);
+
+export class MqttNodeLink implements NodeLink {
+  readonly site: string;
+  readonly node: string;
+  private readonly options: MqttNodeLinkOptions;
+  private readonly logger: Logger;
+  private readonly seq: SeqCounter;
+  private readonly statusTopic: string;
+  private readonly commandFilter: string;
+  private readonly initialMs: number;
+  private readonly maxMs: number;
+  private readonly handlers = new Set<CommandHandler>();
+  private client: MqttClient | null = null;
+  private stopping = false;
+  private detail: string | undefined;
+  private attempt = 0;
+  private lastErrorMessage = '';
+  private lastInvalidLogAt = 0;
+  private readonly counters = { connects: 0, published: 0, publishErrors: 0, commandsReceived: 0, commandsInvalid: 0 };
+
+  constructor(options: MqttNodeLinkOptions) {
+    // topicFor validates the ids: a bad site/node fails here, before any I/O.
+    this.statusTopic = topicFor(options.site, options.node, 'status');
+    this.commandFilter = topicFilters.commandsFor(options.site, options.node);
+    this.site = options.site;
+    this.node = options.node;
+    this.options = options;
+    this.logger = options.logger;
+    this.initialMs = Math.max(100, options.reconnect?.initialMs ?? 1000);
+    this.maxMs = Math.max(this.initialMs, options.reconnect?.maxMs ?? 30_000);
+    this.seq = new SeqCounter({
+      file: options.dataDir ? join(options.dataDir, `seq-${options.site}-${options.node}.json`) : undefined,
+      logger: options.logger,
+    });
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  async start(startOptions: MqttNodeLinkStartOptions = {}): Promise<void> {
+    if (this.client) return;
+    this.stopping = false;
+    const o = this.options;
+    const clientOptions: IClientOptions = {
+      clientId: o.clientId ?? `mieruka-${o.agent}-${o.site}-${o.node}`.slice(0, 128),
+      clean: false,
+      protocolVersion: o.protocolVersion ?? 4,
+      reconnectPeriod: this.initialMs,
+      connectTimeout: 10_000,
+      keepalive: o.keepaliveS ?? 30,
+      resubscribe: false, // we subscribe ourselves on every connect
+      will: this.will(),
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : {}),
+      // MQTT 5 ends a session at disconnect unless told otherwise; keep it a week.
+      ...(o.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
+    };
+    let client: MqttClient;
+    try {
+      client = connect(o.url, clientOptions);
+    } catch (err) {
+      throw new MierukaError('CONFIG_INVALID', `MQTT URL ${redactUrl(o.url)}: ${(err as Error).message}`, { cause: err });
+    }
+    this.client = client;
+    client.on('connect', () => this.onConnect(client));
+    client.on('reconnect', () => {
+      // Back-off for the next attempt; a fresh will so its ts is not the first connect's.
+      this.attempt++;
+      client.options.reconnectPeriod = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.attempt, 20));
+      client.options.will = this.will();
+    });
+    client.on('offline', () => {
+      if (!this.stopping) this.logger.warn({ url: redactUrl(o.url) }, 'MQTT broker unreachable; retrying');
+    });
+    client.on('error', (err) => {
+      const message = err.message;
+      // Every retry repeats the same error: log it once per distinct message.
+      this.logger[message === this.lastErrorMessage ? 'debug' : 'warn']({ url: redactUrl(o.url), err: message }, 'MQTT error');
+      this.lastErrorMessage = message;
+    });
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+
+    if (startOptions.waitForConnect === false) return;
+    const timeoutMs = startOptions.connectTimeoutMs ?? 30_000;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const cleanup = () => {
+          clearTimeout(timer);
+          client.off('connect', onConnect);
+          client.off('error', onError);
+        };
+        const onConnect = () => {
+          cleanup();
+          resolve();
+        };
+        const onError = (err: Error & { code?: number | string }) => {
+          if (typeof err.code === 'number' && AUTH_FAILURE_CODES.has(err.code)) {
+            cleanup();
+            reject(new MierukaError('UNAUTHORIZED', `MQTT broker ${redactUrl(o.url)} refused the credentials: ${err.message}`, { cause: err }));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          const last = this.lastErrorMessage ? ` (last error: ${this.lastErrorMessage})` : '';
+          reject(new MierukaError('DEPENDENCY_MISSING', `MQTT broker ${redactUrl(o.url)} not reachable within ${timeoutMs} ms${last}`));
+        }, timeoutMs);
+        client.on('connect', onConnect);
+        client.on('error', onError);
+      });
+    } catch (err) {
+      // Nothing may keep running after a failed start.
+      this.client = null;
+      this.stopping = true;
+      await client.endAsync(true).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.stopping = true;
+    if (client.connected) {
+      try {
+        // Give up at once if the connection drops meanwhile: the broker then sends the will.
+        const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+        const published = client.publishAsync(this.statusTopic, encodePayload('status', this.status(false)), { qos: 1, retain: true });
+        await withTimeout(Promise.race([published, closed]), 3000);
+      } catch (err) {
+        this.logger.debug({ err }, 'could not publish offline status');
+      }
+    }
+    this.client = null;
+    await withTimeout(client.endAsync(!client.connected), 5000).catch(async () => {
+      await client.endAsync(true).catch(() => undefined);
+    });
+    client.removeAllListeners();
+    client.on('error', () => undefined); // a late error from a closed client must not crash us
+    this.seq.close();
+  }
+
+  nextSeq(): number {
+    return this.seq.next();
+  }
+
+  async publish<K extends JsonKind>(kind: K, payload: PayloadOf<K>): Promise<void> {
+    let body: Buffer;
+    try {
+      body = encodePayload(kind, payload);
+    } catch (err) {
+      this.counters.publishErrors++;
+      throw new MierukaError('PAYLOAD_INVALID', (err as Error).message, { cause: err });
+    }
+    await this.send(topicFor(this.site, this.node, kind), body, kind === 'status' || kind === 'state');
+  }
+
+  async publishImage(jpeg: Buffer): Promise<void> {
+    if (jpeg.length > MAX_IMAGE_BYTES || !looksLikeJpeg(jpeg)) {
+      this.counters.publishErrors++;
+      throw new MierukaError('PAYLOAD_INVALID', jpeg.length > MAX_IMAGE_BYTES ? `image of ${jpeg.length} bytes exceeds ${MAX_IMAGE_BYTES}` : 'image is not a JPEG');
+    }
+    await this.send(topicFor(this.site, this.node, 'image'), jpeg, false);
+  }
+
+  onCommand(handler: CommandHandler): () => void {
+    const first = this.handlers.size === 0;
+    this.handlers.add(handler);
+    if (first && this.client?.connected) this.subscribeCommands(this.client);
+    return () => {
+      if (!this.handlers.delete(handler) || this.handlers.size > 0) return;
+      const client = this.client;
+      if (client?.connected) client.unsubscribeAsync(this.commandFilter).catch((err: unknown) => this.logger.debug({ err }, 'unsubscribe failed'));
+    };
+  }
+
+  /**
+   * Adds a human-readable detail to `status` (e.g. "serial port missing"), published now and
+   * on every reconnect; undefined clears it.
+   */
+  setStatusDetail(detail: string | undefined): void {
+    const next = detail?.slice(0, 500);
+    if (next === this.detail) return;
+    this.detail = next;
+    const client = this.client;
+    if (client?.connected) this.publishOnline(client);
+  }
+
+  stats(): MqttNodeLinkStats {
+    return { connected: this.connected, ...this.counters };
+  }
+
+  private async send(topic: string, body: Buffer, retain: boolean): Promise<void> {
+    const client = this.client;
+    if (!client || this.stopping) {
+      this.counters.publishErrors++;
+      throw new Error(`MqttNodeLink ${this.site}/${this.node} is not started`);
+    }
+    try {
+      await client.publishAsync(topic, body, { qos: 1, retain });
+      this.counters.published++;
+    } catch (err) {
+      this.counters.publishErrors++;
+      throw err;
+    }
+  }
+
+  private onConnect(client: MqttClient): void {
+    if (client !== this.client) return;
+    this.counters.connects++;
+    this.attempt = 0;
+    this.lastErrorMessage = '';
+    client.options.reconnectPeriod = this.initialMs;
+    this.logger.info({ url: redactUrl(this.options.url), connects: this.counters.connects }, 'MQTT connected');
+    this.publishOnline(client);
+    if (this.handlers.size > 0) this.subscribeCommands(client);
+  }
+
+  private publishOnline(client: MqttClient): void {
+    client.publish(this.statusTopic, encodePayload('status', this.status(true)), { qos: 1, retain: true }, (err) => {
+      if (err && !this.stopping) this.logger.warn({ err }, 'could not publish online status');
+    });
+  }
+
+  private subscribeCommands(client: MqttClient): void {
+    client.subscribeAsync(this.commandFilter, { qos: 1 }).catch((err: unknown) => {
+      if (!this.stopping) this.logger.warn({ err }, 'could not subscribe to commands');
+    });
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const parsed = parseTopic(topic);
+    if (!parsed || parsed.kind !== 'cmd' || parsed.site !== this.site || parsed.node !== this.node) return;
+    this.counters.commandsReceived++;
+    let json: unknown;
+    try {
+      if (payload.length > MAX_JSON_PAYLOAD_BYTES) throw new Error(`payload of ${payload.length} bytes exceeds ${MAX_JSON_PAYLOAD_BYTES}`);
+      json = JSON.parse(payload.toString('utf8'));
+    } catch (err) {
+      this.invalidCommand(parsed.action, (err as Error).message);
+      return;
+    }
+    const result = CommandPayload.safeParse(json);
+    if (!result.success) {
+      this.invalidCommand(parsed.action, formatZodError(result.error));
+      return;
+    }
+    for (const handler of this.handlers) {
+      try {
+        handler(parsed.action, result.data);
+      } catch (err) {
+        this.logger.error({ err, action: parsed.action }, 'command handler failed');
+      }
+    }
+  }
+
+  private invalidCommand(action: string, reason: string): void {
+    this.counters.commandsInvalid++;
+    // At most one line a minute: a misbehaving publisher must not flood the log.
+    const now = Date.now();
+    if (now - this.lastInvalidLogAt >= 60_000) {
+      this.lastInvalidLogAt = now;
+      this.logger.warn({ action, reason, invalidSoFar: this.counters.commandsInvalid }, 'invalid command dropped');
+    }
+  }
+
+  private status(online: boolean): StatusPayload {
+    const s: StatusPayload = { online, ts: Date.now(), agent: this.options.agent, version: this.options.version };
+    if (online && this.detail) s.detail = this.detail;
+    return s;
+  }
+
+  private will(): NonNullable<IClientOptions['will']> {
+    return { topic: this.statusTopic, payload: encodePayload('status', this.status(false)), qos: 1, retain: true };
+  }
+}
+
+/** The URL without user and password, for logs and error messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = '';
+      u.password = '';
+    }
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
