@@ -1,0 +1,218 @@
+/**
+ * The ws live feed at /api/live. The hub owns the HTTP server and hands upgrade requests
+ * here; a request is accepted only with a live session cookie (and, when the browser sends
+ * one, a same-origin Origin header). Each client gets a snapshot, then every LiveUpdate.
+ * Dead clients are found by ping/pong; slow clients are dropped instead of buffering forever.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocket, WebSocketServer } from 'ws';
+import { readSessionId } from './cookies.js';
+import type { DashboardDataSource } from './data-source.js';
+import { CLOSE_SESSION_ENDED, LIVE_PATH, type LiveMessage } from './live-message.js';
+import type { SessionStore } from './session-store.js';
+
+export type LiveFeedOptions = {
+  dataSource: DashboardDataSource;
+  sessions: SessionStore;
+  logger: Logger;
+  heartbeatMs?: number;
+  /** Per-client bound on bytes waiting to be sent; past it the client is dropped. */
+  maxBufferedBytes?: number;
+};
+
+type Client = { ws: WebSocket; sessionId: string; alive: boolean };
+
+export type LiveFeedStats = { clients: number; dropped: number; sent: number };
+
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' };
+
+export class LiveFeed {
+  private readonly dataSource: DashboardDataSource;
+  private readonly sessions: SessionStore;
+  private readonly log: Logger;
+  private readonly heartbeatMs: number;
+  private readonly maxBufferedBytes: number;
+  private readonly wss: WebSocketServer;
+  private readonly clients = new Set<Client>();
+  private unsubscribe: (() => void) | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private closed = false;
+  private dropped = 0;
+  private sent = 0;
+
+  constructor(options: LiveFeedOptions) {
+    this.dataSource = options.dataSource;
+    this.sessions = options.sessions;
+    this.log = options.logger;
+    this.heartbeatMs = options.heartbeatMs ?? 20_000;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
+    // Browsers only listen on this feed; a tiny maxPayload keeps them from sending anything big.
+    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: 4096, perMessageDeflate: false });
+  }
+
+  /** Takes the socket and returns true when the request is for the live feed; false leaves it to the caller. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    if (pathOf(req.url) !== LIVE_PATH) return false;
+    socket.on('error', (err) => this.log.debug({ err }, 'live socket error during handshake'));
+    if (this.closed) {
+      reject(socket, 503, 'shutting down');
+      return true;
+    }
+    if (!sameOrigin(req)) {
+      this.log.warn({ origin: req.headers.origin }, 'live feed: cross-origin upgrade refused');
+      reject(socket, 403, 'cross-origin request');
+      return true;
+    }
+    const session = this.sessions.get(readSessionId(req.headers.cookie));
+    if (!session) {
+      reject(socket, 401, 'login required');
+      return true;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, session.id));
+    return true;
+  }
+
+  /** Ends the connections of one session (after logout). */
+  closeSession(sessionId: string): void {
+    for (const client of this.clients) {
+      if (client.sessionId === sessionId) client.ws.close(CLOSE_SESSION_ENDED, 'session ended');
+    }
+  }
+
+  stats(): LiveFeedStats {
+    return { clients: this.clients.size, dropped: this.dropped, sent: this.sent };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const client of this.clients) client.ws.terminate();
+    this.clients.clear();
+    this.stopSharedResources();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private accept(ws: WebSocket, sessionId: string): void {
+    if (this.closed) {
+      ws.terminate();
+      return;
+    }
+    const client: Client = { ws, sessionId, alive: true };
+    ws.on('pong', () => {
+      client.alive = true;
+    });
+    ws.on('error', (err) => this.log.debug({ err }, 'live client error'));
+    ws.on('close', () => {
+      this.clients.delete(client);
+      if (this.clients.size === 0) this.stopSharedResources();
+    });
+    // Snapshot and subscription happen in the same tick, so no update falls between them.
+    this.send(client, JSON.stringify({ type: 'snapshot', nodes: this.dataSource.listNodes() } satisfies LiveMessage));
+    this.clients.add(client);
+    this.startSharedResources();
+    this.log.debug({ clients: this.clients.size }, 'live client connected');
+  }
+
+  private startSharedResources(): void {
+    if (!this.unsubscribe) {
+      this.unsubscribe = this.dataSource.subscribe((update) => this.broadcast(update));
+    }
+    if (!this.heartbeat) {
+      this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
+      this.heartbeat.unref();
+    }
+  }
+
+  private stopSharedResources(): void {
+    if (this.unsubscribe) {
+      const unsubscribe = this.unsubscribe;
+      this.unsubscribe = null;
+      try {
+        unsubscribe();
+      } catch (err) {
+        this.log.warn({ err }, 'live feed: unsubscribe failed');
+      }
+    }
+    if (this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = null;
+    }
+  }
+
+  private broadcast(message: LiveMessage): void {
+    if (this.clients.size === 0) return;
+    let data: string;
+    try {
+      data = JSON.stringify(message);
+    } catch (err) {
+      this.log.warn({ err }, 'live feed: update cannot be serialised, dropped');
+      return;
+    }
+    for (const client of this.clients) this.send(client, data);
+  }
+
+  private beat(): void {
+    const heartbeat = JSON.stringify({ type: 'heartbeat', ts: Date.now() } satisfies LiveMessage);
+    for (const client of this.clients) {
+      if (!this.sessions.get(client.sessionId)) {
+        client.ws.close(CLOSE_SESSION_ENDED, 'session ended');
+        continue;
+      }
+      if (!client.alive) {
+        this.log.info('live client missed a heartbeat, dropped');
+        client.ws.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.ws.ping();
+      this.send(client, heartbeat);
+    }
+  }
+
+  private send(client: Client, data: string): void {
+    const { ws } = client;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount + data.length > this.maxBufferedBytes) {
+      // A client that cannot keep up reconnects and gets a fresh snapshot; memory stays bounded.
+      this.dropped += 1;
+      this.log.warn({ buffered: ws.bufferedAmount }, 'live client too slow, dropped');
+      ws.terminate();
+      return;
+    }
+    this.sent += 1;
+    ws.send(data);
+  }
+}
+
+function pathOf(url: string | undefined): string | null {
+  if (!url) return null;
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** Browsers always send Origin on ws upgrades; non-browser clients may omit it. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+function reject(socket: Duplex, status: number, message: string): void {
+  const code = status === 401 ? 'UNAUTHORIZED' : status === 403 ? 'FORBIDDEN' : 'INTERNAL';
+  const body = JSON.stringify({ error: { code, message } });
+  // Like ws's own abortHandshake: end politely, destroy once the response is flushed.
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      '\r\n' +
+      body,
+  );
+}

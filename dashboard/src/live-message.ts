@@ -1,0 +1,15 @@
+/**
+ * What the server sends on the live feed, one JSON text frame each. Type-only and free of
+ * Node imports so the browser app (web/) can import it too.
+ */
+import type { LiveUpdate, NodeSnapshot } from './data-source.js';
+
+export type LiveMessage =
+  | { type: 'snapshot'; nodes: NodeSnapshot[] }
+  | LiveUpdate
+  /** Sent every heartbeat so browsers (which cannot see ws pings) can tell a quiet feed from a dead one. */
+  | { type: 'heartbeat'; ts: number };
+
+export const LIVE_PATH = '/api/live';
+/** Close code when the session behind a connection ended (logout or expiry): log in again. */
+export const CLOSE_SESSION_ENDED = 4401;

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { SessionStore } from './session-store.js';
+
+const user = { username: 'ops', role: 'viewer' as const };
+
+describe('SessionStore', () => {
+  it('creates unguessable 32-byte ids and finds live sessions', () => {
+    const store = new SessionStore({ ttlMs: 1000 });
+    const a = store.create(user);
+    const b = store.create(user);
+    expect(a.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(a.id, 'base64url')).toHaveLength(32);
+    expect(a.id).not.toBe(b.id);
+    expect(store.get(a.id)?.user).toEqual(user);
+  });
+
+  it('expires sessions at a fixed time after login', () => {
+    let now = 1_000_000;
+    const store = new SessionStore({ ttlMs: 500, now: () => now });
+    const s = store.create(user);
+    expect(s.expiresAt).toBe(1_000_500);
+    now += 499;
+    expect(store.get(s.id)).not.toBeNull();
+    now += 1;
+    expect(store.get(s.id)).toBeNull();
+    expect(store.size).toBe(0);
+  });
+
+  it('sweeps expired sessions when creating and evicts the oldest when full', () => {
+    let now = 0;
+    const store = new SessionStore({ ttlMs: 100, maxSessions: 2, now: () => now });
+    const old = store.create(user);
+    now = 200;
+    store.create(user);
+    expect(store.size).toBe(1);
+    expect(store.get(old.id)).toBeNull();
+    const second = store.create(user);
+    const third = store.create(user);
+    expect(store.size).toBe(2);
+    expect(store.get(second.id)).not.toBeNull();
+    expect(store.get(third.id)).not.toBeNull();
+  });
+
+  it('ignores malformed ids and deletes on logout', () => {
+    const store = new SessionStore({ ttlMs: 1000 });
+    const s = store.create(user);
+    for (const bad of [undefined, null, '', 'short', `${s.id}x`, '../../etc/passwd']) expect(store.get(bad)).toBeNull();
+    expect(store.delete(s.id)).toBe(true);
+    expect(store.get(s.id)).toBeNull();
+    expect(() => new SessionStore({ ttlMs: 0 })).toThrow(RangeError);
+  });
+});

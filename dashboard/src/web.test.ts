@@ -1,0 +1,192 @@
+/**
+ * The browser app, built fresh by Vite into a temp dir and driven by Debian's Chromium:
+ * bundle budget, login, live tile updates without reload, reconnect banner, language switch.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BENCH_JPEG } from './test-support/fixtures.js';
+import { ADMIN, startHarness, type Harness } from './test-support/harness.js';
+
+/** Keep in step with dashboard/README.md. */
+const JS_BUDGET_GZIP_BYTES = 60 * 1024;
+const CSS_BUDGET_GZIP_BYTES = 10 * 1024;
+
+const viteConfig = fileURLToPath(new URL('../web/vite.config.ts', import.meta.url));
+const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url));
+
+let outDir = '';
+let harness: Harness | null = null;
+let browser: Browser | null = null;
+
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'mieruka-dist-web-'));
+  // vitest sets NODE_ENV=test; the bundle under test must be the production one.
+  const previousEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: viteConfig, mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = previousEnv;
+  }
+  await mkdir(resultsDir, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await harness?.close();
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+async function gzipSizes(ext: string): Promise<number> {
+  const dir = join(outDir, 'assets');
+  let total = 0;
+  for (const name of await readdir(dir)) {
+    if (name.endsWith(ext)) total += gzipSync(await readFile(join(dir, name)), { level: 9 }).length;
+  }
+  return total;
+}
+
+describe('web app build', () => {
+  it('stays inside the bundle budget', async () => {
+    const js = await gzipSizes('.js');
+    const css = await gzipSizes('.css');
+    expect(js).toBeGreaterThan(1000); // something was built
+    expect(js).toBeLessThan(JS_BUDGET_GZIP_BYTES);
+    expect(css).toBeLessThan(CSS_BUDGET_GZIP_BYTES);
+    const html = await readFile(join(outDir, 'index.html'), 'utf8');
+    expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js">/);
+  });
+});
+
+describe('dashboard in Chromium', () => {
+  async function text(page: Page, selector: string): Promise<string> {
+    return (await page.locator(selector).textContent()) ?? '';
+  }
+
+  async function waitText(page: Page, selector: string, expected: string): Promise<void> {
+    await page.waitForFunction(
+      ([sel, want]) => (document.querySelector(sel!)?.textContent ?? '').includes(want!),
+      [selector, expected],
+      { timeout: 10_000 },
+    );
+  }
+
+  it('logs in, updates tiles live, survives a dropped feed and switches language', async () => {
+    harness = await startHarness({ staticDir: outDir });
+    const h = harness;
+    h.data.putImage('factory', 'bench-1', 'shot-1', BENCH_JPEG);
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    // A landscape tablet.
+    const context = await browser.newContext({ viewport: { width: 1180, height: 820 }, locale: 'ja-JP' });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(msg.text());
+    });
+    page.on('pageerror', (err) => problems.push(err.message));
+
+    await page.goto(h.url);
+    await page.getByTestId('login-form').waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('ja');
+
+    // Wrong password first: an error, still on the login page.
+    await page.fill('input[name=username]', ADMIN.username);
+    await page.fill('input[name=password]', 'wrong');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('login-error').waitFor();
+    expect(await page.getByTestId('login-error').textContent()).toContain('パスワード');
+    await page.screenshot({ path: join(resultsDir, 'dashboard-login-ja.png') });
+    problems.length = 0; // the 401 of that attempt is logged by Chromium on purpose
+
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.getByTestId('login-submit').click();
+
+    const mill = '[data-testid="tile-factory-protomat-s63"]';
+    const bench = '[data-testid="tile-factory-bench-1"]';
+    await page.locator(mill).waitFor();
+    expect(await text(page, `${mill} [data-testid="node-state"]`)).toContain('稼働中');
+    expect(await text(page, `${mill} [data-testid="node-current"]`)).toContain('3.21 A');
+    expect(await text(page, `${mill} [data-testid="node-online"]`)).toBe('オンライン');
+    expect(await text(page, `${bench} [data-testid="node-score"]`)).toContain('42');
+    await page.waitForFunction(
+      (sel) => {
+        const img = document.querySelector<HTMLImageElement>(sel);
+        return img !== null && img.complete && img.naturalWidth === 160;
+      },
+      `${bench} [data-testid="node-thumb"]`,
+      { timeout: 10_000 },
+    );
+    await page.waitForFunction(() => !document.querySelector('[data-testid="feed-banner"]'), undefined, { timeout: 10_000 });
+
+    // Live: the hub pushes, the page changes without a reload.
+    await page.evaluate(() => {
+      (window as unknown as { marker: string }).marker = 'same page';
+    });
+    const t = Date.now();
+    h.data.updateNode('factory', 'protomat-s63', {
+      lastSeen: t,
+      state: { state: 'idle', since: t - 5 * 60_000, ts: t },
+      current: { irms: [0.42, 1.5], ts: t, seq: 99 },
+    });
+    h.data.updateNode('factory', 'bench-1', { clutter: { score: 77, coveredRatio: 0.77, slot: '12:00', ts: t, imageId: 'shot-1' }, lastSeen: t });
+    h.data.updateNode('factory', 'lathe-2', { online: false, lastSeen: t - 3_600_000, agent: 'firmware-bridge', version: '0.1.0' });
+    await waitText(page, `${mill} [data-testid="node-current"]`, '0.42 A');
+    await waitText(page, `${mill} [data-testid="node-state"]`, '待機');
+    await waitText(page, `${bench} [data-testid="node-score"]`, '77');
+    await page.locator('[data-testid="tile-factory-lathe-2"]').waitFor();
+    expect(await text(page, '[data-testid="tile-factory-lathe-2"] [data-testid="node-online"]')).toBe('オフライン');
+    expect(await text(page, `${mill} [data-testid="node-current"]`)).toContain('1.50 A');
+    expect(await page.locator(`${mill} [data-testid="node-state"]`).getAttribute('data-state')).toBe('idle');
+    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
+    await page.screenshot({ path: join(resultsDir, 'dashboard-overview-ja.png'), fullPage: true });
+
+    // The feed drops: a visible banner, then a reconnect by itself, and updates flow again.
+    const sockets = h.openSockets();
+    expect(sockets).toBeGreaterThan(0);
+    h.destroyAllSockets();
+    await page.locator('[data-testid="feed-banner"][data-state="down"]').waitFor({ timeout: 10_000 });
+    expect(await text(page, '[data-testid="feed-banner"]')).toContain('再接続中');
+    await page.screenshot({ path: join(resultsDir, 'dashboard-reconnecting-ja.png') });
+    await page.locator('[data-testid="feed-banner"]').waitFor({ state: 'detached', timeout: 15_000 });
+    h.data.updateNode('factory', 'protomat-s63', { state: { state: 'off', since: Date.now(), ts: Date.now() }, current: { irms: [0, 0], ts: Date.now(), seq: 100 } });
+    await waitText(page, `${mill} [data-testid="node-state"]`, '停止');
+
+    // English, persisted across a reload.
+    await page.getByTestId('lang-switch').click();
+    await waitText(page, `${mill} [data-testid="node-state"]`, 'Off');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await text(page, 'h1')).toBe('Mieruka dashboard');
+    await page.reload();
+    await page.locator(mill).waitFor();
+    await waitText(page, `${bench} [data-testid="node-motion"]`, 'Someone there');
+    expect(await text(page, '[data-testid="tile-factory-lathe-2"] [data-testid="node-online"]')).toBe('Offline');
+    await page.screenshot({ path: join(resultsDir, 'dashboard-overview-en.png'), fullPage: true });
+
+    // Logging out brings back the login page.
+    await page.getByTestId('logout').click();
+    await page.getByTestId('login-form').waitFor();
+
+    // A narrow phone-sized view still renders the tiles in one column.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const small = await phone.newPage();
+    await small.goto(h.url);
+    await small.fill('input[name=username]', ADMIN.username);
+    await small.fill('input[name=password]', ADMIN.password);
+    await small.getByTestId('login-submit').click();
+    await small.locator(mill).waitFor();
+    await small.screenshot({ path: join(resultsDir, 'dashboard-phone-ja.png'), fullPage: true });
+    await phone.close();
+
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});

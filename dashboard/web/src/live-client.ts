@@ -1,0 +1,92 @@
+/**
+ * Keeps the ws live feed open while logged in: reconnects with capped, jittered back-off,
+ * and treats a feed silent past a few heartbeats as dead (browsers cannot see ws pings).
+ */
+import { fetchMe } from './api.js';
+import { feedState, lastFrameAt, now, replaceNodes, upsertNode, user } from './store.js';
+import type { LiveMessage } from './types.js';
+
+/** Server heartbeat is 20 s: past this the banner says the data is stale… */
+export const FEED_STALE_MS = 45_000;
+/** …and past this the connection is presumed dead and replaced. */
+const FEED_DEAD_MS = 90_000;
+const BACKOFF_MIN_MS = 1_000;
+const BACKOFF_MAX_MS = 30_000;
+/** Must match CLOSE_SESSION_ENDED on the server. */
+const CLOSE_SESSION_ENDED = 4401;
+
+export function startLiveFeed(): () => void {
+  let ws: WebSocket | null = null;
+  let attempt = 0;
+  let stopped = false;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+
+  const ticker = setInterval(() => {
+    now.value = Date.now();
+    if (ws && feedState.value === 'open' && now.value - lastFrameAt.value > FEED_DEAD_MS) ws.close();
+  }, 1000);
+
+  const connect = (): void => {
+    if (stopped) return;
+    feedState.value = attempt === 0 ? 'connecting' : 'down';
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    const socket = new WebSocket(`${scheme}://${location.host}/api/live`);
+    ws = socket;
+    socket.onopen = () => {
+      attempt = 0;
+      lastFrameAt.value = Date.now();
+      feedState.value = 'open';
+    };
+    socket.onmessage = (ev: MessageEvent) => {
+      lastFrameAt.value = Date.now();
+      let msg: LiveMessage;
+      try {
+        msg = JSON.parse(String(ev.data)) as LiveMessage;
+      } catch {
+        return;
+      }
+      if (msg.type === 'snapshot') replaceNodes(msg.nodes);
+      else if (msg.type === 'node') upsertNode(msg.node);
+    };
+    socket.onclose = (ev: CloseEvent) => {
+      if (ws !== socket) return;
+      ws = null;
+      if (stopped) return;
+      if (ev.code === CLOSE_SESSION_ENDED) {
+        user.value = null;
+        return;
+      }
+      feedState.value = 'down';
+      scheduleRetry();
+    };
+  };
+
+  const scheduleRetry = (): void => {
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
+    attempt += 1;
+    const delay = base / 2 + Math.random() * (base / 2);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      // A refused upgrade looks like any network error; ask the API whether we are still logged in.
+      fetchMe()
+        .then((me) => {
+          if (stopped) return;
+          if (me === null) user.value = null;
+          else connect();
+        })
+        .catch(() => {
+          if (!stopped) scheduleRetry();
+        });
+    }, delay);
+  };
+
+  connect();
+  return () => {
+    stopped = true;
+    clearInterval(ticker);
+    if (retryTimer) clearTimeout(retryTimer);
+    ws?.close();
+    ws = null;
+    feedState.value = 'connecting';
+  };
+}

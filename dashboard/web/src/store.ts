@@ -1,0 +1,30 @@
+/** Application state as signals; components re-render when what they read changes. */
+import { signal } from '@preact/signals';
+import type { AuthenticatedUser, NodeSnapshot } from './types.js';
+
+/** undefined while the first /api/me is in flight, null when logged out. */
+export const user = signal<AuthenticatedUser | null | undefined>(undefined);
+
+export const nodes = signal<ReadonlyMap<string, NodeSnapshot>>(new Map());
+
+export type FeedState = 'connecting' | 'open' | 'down';
+export const feedState = signal<FeedState>('connecting');
+/** Epoch ms of the last frame from the live feed (any type, heartbeats included). */
+export const lastFrameAt = signal<number>(0);
+
+/** Ticks every second so durations and staleness stay current without feed traffic. */
+export const now = signal<number>(Date.now());
+
+export function nodeKey(site: string, node: string): string {
+  return `${site}/${node}`;
+}
+
+export function replaceNodes(list: NodeSnapshot[]): void {
+  nodes.value = new Map(list.map((n) => [nodeKey(n.site, n.node), n]));
+}
+
+export function upsertNode(node: NodeSnapshot): void {
+  const next = new Map(nodes.value);
+  next.set(nodeKey(node.site, node.node), node);
+  nodes.value = next;
+}

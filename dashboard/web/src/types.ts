@@ -1,0 +1,3 @@
+/** Wire types shared with the server (type-only imports: nothing of the server is bundled). */
+export type { AuthenticatedUser, LiveUpdate, NodeSnapshot } from '../../src/data-source.js';
+export type { LiveMessage } from '../../src/live-message.js';
