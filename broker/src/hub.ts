@@ -1,0 +1,257 @@
+/**
+ * The hub: starts small services in order and stops them in reverse (like zigbee2mqtt's
+ * controller). Store → MQTT persistence → broker → ingest → MQTT/TCP → HTTP (dashboard and
+ * MQTT over WebSocket). Stopping closes the listeners first, so every message the broker
+ * accepted has reached ingest before the store's final flush.
+ */
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { createDashboardApp, type DashboardApp, type DashboardOptions, type HubStats } from '@mieruka/dashboard';
+import type { Config } from '@mieruka/protocol';
+import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
+import { HttpServer } from './http/http-server.js';
+import { HubDataSource } from './hub-data-source.js';
+import { ImageStore } from './ingest/image-store.js';
+import { Ingest, type IngestStats } from './ingest/ingest.js';
+import { LiveState } from './ingest/live-state.js';
+import { BrokerPersistence } from './mqtt/broker-persistence.js';
+import { MqttBroker } from './mqtt/mqtt-broker.js';
+import { MqttServer } from './mqtt/mqtt-server.js';
+import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
+import { Store } from './store/store.js';
+
+export type HubOptions = {
+  config: Readonly<Config>;
+  logger: Logger;
+  /** Extra dashboard options (tests, HTTPS front ends); data source, users and logger are the hub's. */
+  dashboard?: Partial<Omit<DashboardOptions, 'dataSource' | 'users' | 'logger'>>;
+};
+
+type Service = { name: string; stop(): Promise<void> | void };
+
+/** The address a local client uses to reach a listener bound to `host`. */
+export function connectHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '' || host === 'localhost') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export class Hub {
+  private readonly config: Readonly<Config>;
+  private readonly options: HubOptions;
+  private readonly logger: Logger;
+  readonly dataDir: string;
+  readonly live: LiveState;
+  readonly images: ImageStore;
+  /** What the dashboard reads (also handy for tests and other front ends). */
+  readonly dataSource: HubDataSource;
+  private storeInstance: Store | null = null;
+  private brokerInstance: MqttBroker | null = null;
+  private ingest: Ingest | null = null;
+  private mqttServer: MqttServer | null = null;
+  private httpServer: HttpServer | null = null;
+  private usersInstance: SqliteUserVerifier | null = null;
+  private dashboardApp: DashboardApp | null = null;
+  /** Started services, stopped in reverse. */
+  private started: Service[] = [];
+  private starting: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  private startedAt = 0;
+  /** Last counters, kept after stop. */
+  private lastIngest: IngestStats | null = null;
+
+  constructor(options: HubOptions) {
+    this.options = options;
+    this.config = options.config;
+    this.logger = options.logger.child({ component: 'hub' });
+    this.dataDir = resolve(options.config.hub.dataDir);
+    this.live = new LiveState({ logger: this.logger });
+    this.images = new ImageStore({ root: join(this.dataDir, 'images') });
+    this.dataSource = new HubDataSource({ live: this.live, images: this.images, stats: () => this.stats() });
+  }
+
+  get running(): boolean {
+    return this.httpServer !== null;
+  }
+
+  get mqttPort(): number {
+    if (!this.mqttServer) throw new Error('hub is not started');
+    return this.mqttServer.port;
+  }
+
+  get httpPort(): number {
+    if (!this.httpServer) throw new Error('hub is not started');
+    return this.httpServer.port;
+  }
+
+  get mqttUrl(): string {
+    return `mqtt://${connectHost(this.config.hub.mqtt.host)}:${this.mqttPort}`;
+  }
+
+  get httpUrl(): string {
+    return `http://${connectHost(this.config.hub.http.host)}:${this.httpPort}`;
+  }
+
+  /** MQTT over WebSocket on the HTTP port. */
+  get mqttWsUrl(): string {
+    return `ws://${connectHost(this.config.hub.http.host)}:${this.httpPort}${this.config.hub.mqtt.wsPath}`;
+  }
+
+  get store(): Store {
+    if (!this.storeInstance) throw new Error('hub is not started');
+    return this.storeInstance;
+  }
+
+  get broker(): MqttBroker {
+    if (!this.brokerInstance) throw new Error('hub is not started');
+    return this.brokerInstance;
+  }
+
+  get users(): SqliteUserVerifier {
+    if (!this.usersInstance) throw new Error('hub is not started');
+    return this.usersInstance;
+  }
+
+  stats(): HubStats {
+    const ingest = this.ingest?.stats() ?? this.lastIngest;
+    return {
+      startedAt: this.startedAt,
+      messagesReceived: ingest?.received ?? 0,
+      messagesInvalid: ingest?.invalid.total ?? 0,
+      rowsWritten: this.storeInstance?.rowsWritten ?? 0,
+      clientsConnected: this.brokerInstance?.clientsConnected ?? 0,
+    };
+  }
+
+  ingestStats(): IngestStats {
+    return this.ingest?.stats() ?? this.lastIngest ?? { received: 0, invalid: { total: 0, byReason: {}, byNode: {} }, imagesSaved: 0, imageErrors: 0 };
+  }
+
+  /** Writes queued rows now and waits for image writes (tests, backups). */
+  async flush(): Promise<void> {
+    await this.ingest?.settled();
+    this.storeInstance?.flush();
+  }
+
+  start(): Promise<void> {
+    if (this.stopping) return Promise.reject(new Error('hub is stopping'));
+    this.starting ??= this.doStart().catch(async (err: unknown) => {
+      this.logger.error({ err }, 'hub failed to start');
+      await this.stopServices();
+      this.starting = null;
+      throw err;
+    });
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    const { config } = this;
+    const hubLogger = this.options.logger;
+    this.startedAt = Date.now();
+    this.lastIngest = null;
+
+    const store = new Store({ dataDir: this.dataDir, batchSize: config.hub.ingest.batchSize, flushIntervalMs: config.hub.ingest.flushIntervalMs, logger: hubLogger });
+    await store.start();
+    this.storeInstance = store;
+    this.started.push({ name: 'store', stop: () => store.stop() });
+
+    // A restarted hub shows the last known state at once; an image shows only if its file exists.
+    this.live.load(
+      store.loadSnapshots().map((s) =>
+        s.clutter?.imageId && !this.images.has(s.site, s.node, s.clutter.imageId) ? { ...s, clutter: { ...s.clutter, imageId: null } } : s,
+      ),
+    );
+
+    const users = new SqliteUserVerifier({ db: store.database, logger: hubLogger });
+    this.usersInstance = users;
+    if (config.dashboard.adminPassword) await users.ensureAdmin(config.dashboard.adminUser, config.dashboard.adminPassword);
+    else if (users.list().length === 0) this.logger.warn('no dashboard users: set dashboard.adminPassword to be able to log in');
+
+    const persistence = new BrokerPersistence({ dir: join(this.dataDir, 'mqtt'), logger: hubLogger });
+    await persistence.start();
+    this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
+
+    const broker = new MqttBroker({ persistence, logger: hubLogger });
+    await broker.start();
+    this.brokerInstance = broker;
+    this.started.push({ name: 'mqtt-broker', stop: () => broker.stop() });
+
+    const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: hubLogger });
+    await ingest.start();
+    this.ingest = ingest;
+    this.started.push({
+      name: 'ingest',
+      stop: async () => {
+        await ingest.stop();
+        this.lastIngest = ingest.stats();
+      },
+    });
+
+    const mqttServer = new MqttServer({ broker, host: config.hub.mqtt.host, port: config.hub.mqtt.port, logger: hubLogger });
+    await mqttServer.start();
+    this.mqttServer = mqttServer;
+    this.started.push({ name: 'mqtt-tcp', stop: () => mqttServer.stop() });
+
+    const mqttWs = new MqttWebSocketGateway({ broker, path: config.hub.mqtt.wsPath, logger: hubLogger });
+    mqttWs.start();
+    this.started.push({ name: 'mqtt-websocket', stop: () => mqttWs.stop() });
+
+    const dashboard = createDashboardApp({
+      ...this.options.dashboard,
+      dataSource: this.dataSource,
+      users,
+      logger: hubLogger,
+      sessionHours: this.options.dashboard?.sessionHours ?? config.dashboard.sessionHours,
+      language: this.options.dashboard?.language ?? config.dashboard.language,
+    });
+    this.dashboardApp = dashboard;
+    this.started.push({ name: 'dashboard', stop: () => dashboard.close() });
+
+    const http = new HttpServer({
+      host: config.hub.http.host,
+      port: config.hub.http.port,
+      handler: dashboard.app,
+      upgradeHandlers: [(req, socket, head) => mqttWs.handleUpgrade(req, socket, head), (req, socket, head) => dashboard.handleUpgrade(req, socket, head)],
+      logger: hubLogger,
+    });
+    await http.start();
+    this.httpServer = http;
+    this.started.push({ name: 'http', stop: () => http.stop() });
+
+    this.logger.info({ mqtt: this.mqttUrl, http: this.httpUrl, ws: this.mqttWsUrl, dataDir: this.dataDir, nodes: this.live.size }, 'hub started');
+  }
+
+  /** Stops every service in reverse start order. Idempotent; safe after a failed start. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      try {
+        await this.starting?.catch(() => undefined);
+      } finally {
+        await this.stopServices();
+        this.starting = null;
+        this.stopping = null;
+      }
+    })();
+    return this.stopping;
+  }
+
+  private async stopServices(): Promise<void> {
+    const services = this.started.reverse();
+    this.started = [];
+    for (const service of services) {
+      try {
+        await service.stop();
+      } catch (err) {
+        this.logger.error({ err, service: service.name }, 'error while stopping');
+      }
+    }
+    if (services.length > 0) this.logger.info('hub stopped');
+    this.httpServer = null;
+    this.mqttServer = null;
+    this.ingest = null;
+    this.brokerInstance = null;
+    this.dashboardApp = null;
+    this.usersInstance = null;
+    // The store object stays: stats() still reports what it wrote. Live subscribers stay too:
+    // they belong to whoever subscribed.
+  }
+}

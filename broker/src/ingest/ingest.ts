@@ -1,0 +1,226 @@
+/**
+ * Ingest: every message clients publish under `mieruka/v1/` is decoded against the contract.
+ * Invalid ones are counted and dropped; valid ones are queued to the store, applied to the
+ * live snapshots and pushed to live subscribers at once. Images are paired with their
+ * clutter result and saved to disk. Nothing here may throw into the broker.
+ */
+import type { AedesPublishPacket, Client } from 'aedes';
+import type { Logger } from 'pino';
+import type { NodeSnapshot } from '@mieruka/dashboard';
+import { decodeMessage, isValidId, TOPIC_ROOT, type DecodedMessage } from '@mieruka/protocol';
+import type { MqttBroker } from '../mqtt/mqtt-broker.js';
+import type { Store } from '../store/store.js';
+import { ImagePairer } from './image-pairer.js';
+import { isValidImageId, type ImageStore } from './image-store.js';
+import { InvalidMessageCounter, type InvalidMessage, type InvalidStats } from './invalid-counter.js';
+import type { LiveState } from './live-state.js';
+import { RecentSeqs } from './recent-seqs.js';
+
+export type IngestOptions = {
+  broker: MqttBroker;
+  store: Store;
+  live: LiveState;
+  images: ImageStore;
+  logger: Logger;
+  /** How long an image and its clutter result wait for each other. Default 60 s. */
+  pairWindowMs?: number;
+  now?: () => number;
+};
+
+export type IngestStats = {
+  /** Messages under `mieruka/v1/` from clients (valid and invalid; commands excluded). */
+  received: number;
+  invalid: InvalidStats;
+  imagesSaved: number;
+  imageErrors: number;
+};
+
+const PREFIX = `${TOPIC_ROOT}/`;
+
+/** For a bad topic that still names a valid site and node (wrong kind, extra level), count it for that node. */
+function attribute(topic: string): { site?: string; node?: string } {
+  const levels = topic.split('/', 6);
+  const [, , site, node] = levels;
+  return levels.length >= 5 && site !== undefined && node !== undefined && isValidId(site) && isValidId(node) ? { site, node } : {};
+}
+
+export class Ingest {
+  private readonly options: IngestOptions;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly invalid: InvalidMessageCounter;
+  private readonly pairer: ImagePairer;
+  private readonly recentEvents = new RecentSeqs();
+  /** Per node: the image id the latest clutter snapshot waits for, so it can show it once saved. */
+  private readonly awaitingImage = new Map<string, { imageId: string; ts: number }>();
+  private readonly writes = new Set<Promise<void>>();
+  private unsubscribe: (() => void) | null = null;
+  private received = 0;
+  private imagesSaved = 0;
+  private imageErrors = 0;
+
+  constructor(options: IngestOptions) {
+    this.options = options;
+    this.logger = options.logger.child({ component: 'ingest' });
+    this.now = options.now ?? Date.now;
+    this.invalid = new InvalidMessageCounter({ logger: this.logger, now: this.now });
+    this.pairer = new ImagePairer({ windowMs: options.pairWindowMs ?? 60_000, now: this.now });
+  }
+
+  async start(): Promise<void> {
+    if (this.unsubscribe) return;
+    this.unsubscribe = this.options.broker.onPublish((packet, client) => this.onPublish(packet, client));
+  }
+
+  stats(): IngestStats {
+    return { received: this.received, invalid: this.invalid.stats(), imagesSaved: this.imagesSaved, imageErrors: this.imageErrors };
+  }
+
+  get invalidCount(): number {
+    return this.invalid.count;
+  }
+
+  /** Resolves when every image write started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
+  }
+
+  async stop(): Promise<void> {
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = null;
+    unsubscribe?.();
+    await this.settled();
+    this.pairer.clear();
+    this.awaitingImage.clear();
+    this.recentEvents.clear();
+  }
+
+  private onPublish(packet: AedesPublishPacket, _client: Client | null): void {
+    const topic = packet.topic;
+    // $SYS, other applications' topics and the hub's own commands are not ingested.
+    if (typeof topic !== 'string' || !topic.startsWith(PREFIX) || this.options.broker.isOwn(packet)) return;
+    let counted = false;
+    try {
+      const raw: unknown = packet.payload;
+      const payload = Buffer.isBuffer(raw) ? raw : typeof raw === 'string' ? Buffer.from(raw) : Buffer.alloc(0);
+      // An empty retained message only clears the retained copy (an operator tidying up).
+      if (payload.length === 0 && packet.retain) return;
+      const result = decodeMessage(topic, payload);
+      if (!result.ok && result.kind === 'cmd') return; // hub → edge commands, whoever sent them
+      this.received += 1;
+      counted = true;
+      if (!result.ok) {
+        this.reject({ reason: result.reason, message: result.message, topic, kind: result.kind, ...(result.site ? { site: result.site, node: result.node } : attribute(topic)) });
+        return;
+      }
+      this.apply(result.message, this.now());
+    } catch (err) {
+      if (!counted) this.received += 1;
+      this.logger.error({ err, topic: topic.slice(0, 200) }, 'ingest failed on a message');
+      try {
+        this.reject({ reason: 'internal', message: err instanceof Error ? err.message : String(err), topic });
+      } catch {
+        // Counting must not be what breaks the broker.
+      }
+    }
+  }
+
+  private reject(m: InvalidMessage): void {
+    this.invalid.record(m);
+    this.options.store.enqueue({ kind: 'ingest-error', site: m.site ?? '', node: m.node ?? '', reason: m.reason, message: m.message, receivedAt: this.now() });
+  }
+
+  private apply(msg: DecodedMessage, now: number): void {
+    const { site, node } = msg;
+    const key = `${site}/${node}`;
+    const store = this.options.store;
+    const live = this.options.live;
+    const seen = (s: NodeSnapshot): NodeSnapshot => ({ ...s, lastSeen: Math.max(s.lastSeen ?? 0, now) });
+
+    switch (msg.kind) {
+      case 'status': {
+        const p = msg.payload;
+        store.enqueue({ kind: 'status', site, node, receivedAt: now, ts: p.ts, online: p.online, agent: p.agent, version: p.version, detail: p.detail ?? null });
+        // Arrival order wins: a will (online:false) carries its connect time, older than the last "online".
+        live.update(site, node, (s) => ({ ...seen(s), online: p.online, agent: p.agent, version: p.version }));
+        break;
+      }
+      case 'current': {
+        const p = msg.payload;
+        store.enqueue({ kind: 'reading', site, node, receivedAt: now, ts: p.ts, seq: p.seq, irms: p.irms });
+        live.update(site, node, (s) =>
+          s.current && (s.current.ts > p.ts || (s.current.ts === p.ts && s.current.seq > p.seq))
+            ? seen(s) // a late resend must not move the live value back
+            : { ...seen(s), current: { irms: p.irms, ts: p.ts, seq: p.seq } },
+        );
+        break;
+      }
+      case 'state': {
+        const p = msg.payload;
+        store.enqueue({ kind: 'state', site, node, receivedAt: now, ts: p.ts, state: p.state, since: p.since, irms: p.irms });
+        live.update(site, node, (s) => (s.state && s.state.ts > p.ts ? seen(s) : { ...seen(s), state: { state: p.state, since: p.since, ts: p.ts } }));
+        break;
+      }
+      case 'event': {
+        const { ts, seq, type, ...data } = msg.payload;
+        store.enqueue({ kind: 'event', site, node, receivedAt: now, ts, seq, type, data });
+        live.update(site, node, seen);
+        if (this.recentEvents.add(key, seq)) live.emit({ type: 'event', site, node, event: { ...data, ts, seq, type } });
+        break;
+      }
+      case 'clutter': {
+        const p = msg.payload;
+        store.enqueue({ kind: 'clutter', site, node, receivedAt: now, ts: p.ts, seq: p.seq, score: p.score, coveredRatio: p.coveredRatio, slot: p.slot, imageId: p.imageId });
+        const imageId = p.imageId !== null && isValidImageId(p.imageId) ? p.imageId : null;
+        // The snapshot names the image only once it is on disk, so the dashboard never links a 404.
+        const onDisk = imageId !== null && this.options.images.has(site, node, imageId);
+        const newest = (s: NodeSnapshot) => !s.clutter || s.clutter.ts <= p.ts;
+        const updated = live.update(site, node, (s) =>
+          newest(s)
+            ? { ...seen(s), clutter: { score: p.score, coveredRatio: p.coveredRatio, slot: p.slot, ts: p.ts, imageId: onDisk ? imageId : null } }
+            : seen(s),
+        );
+        if (imageId !== null && !onDisk) {
+          if (updated.clutter?.ts === p.ts) this.awaitingImage.set(key, { imageId, ts: p.ts });
+          const pair = this.pairer.offerClutter(key, imageId);
+          if (pair) this.saveImage(site, node, pair.imageId, pair.jpeg);
+        }
+        break;
+      }
+      case 'motion': {
+        const p = msg.payload;
+        store.enqueue({ kind: 'motion', site, node, receivedAt: now, ts: p.ts, active: p.active });
+        live.update(site, node, (s) => (s.motion && s.motion.ts > p.ts ? seen(s) : { ...seen(s), motion: { active: p.active, ts: p.ts } }));
+        break;
+      }
+      case 'image': {
+        store.enqueue({ kind: 'seen', site, node, receivedAt: now });
+        live.update(site, node, seen);
+        const pair = this.pairer.offerImage(key, msg.payload);
+        if (pair) this.saveImage(site, node, pair.imageId, pair.jpeg);
+        break;
+      }
+    }
+  }
+
+  private saveImage(site: string, node: string, imageId: string, jpeg: Buffer): void {
+    const key = `${site}/${node}`;
+    const write = this.options.images
+      .save(site, node, imageId, jpeg)
+      .then(() => {
+        this.imagesSaved += 1;
+        const waiting = this.awaitingImage.get(key);
+        if (waiting?.imageId !== imageId) return;
+        this.awaitingImage.delete(key);
+        this.options.live.update(site, node, (s) =>
+          s.clutter && s.clutter.ts === waiting.ts && s.clutter.imageId === null ? { ...s, clutter: { ...s.clutter, imageId } } : s,
+        );
+      })
+      .catch((err: unknown) => {
+        this.imageErrors += 1;
+        this.logger.error({ err, site, node, imageId }, 'cannot save clutter image');
+      })
+      .finally(() => this.writes.delete(write));
+    this.writes.add(write);
+  }
+}

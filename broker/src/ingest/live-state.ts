@@ -1,0 +1,84 @@
+/**
+ * The latest snapshot of every node, in memory, plus the live stream the dashboard
+ * subscribes to. Snapshots are replaced, never mutated, so a listener may keep what it got.
+ */
+import type { Logger } from 'pino';
+import type { LiveUpdate, NodeSnapshot } from '@mieruka/dashboard';
+
+export type LiveListener = (update: LiveUpdate) => void;
+
+export function emptySnapshot(site: string, node: string): NodeSnapshot {
+  return { site, node, online: null, agent: null, version: null, lastSeen: null, state: null, current: null, clutter: null, motion: null };
+}
+
+export class LiveState {
+  private readonly nodes = new Map<string, NodeSnapshot>();
+  private readonly listeners = new Set<LiveListener>();
+  private readonly logger: Logger;
+
+  constructor(options: { logger: Logger }) {
+    this.logger = options.logger.child({ component: 'live-state' });
+  }
+
+  private static key(site: string, node: string): string {
+    return `${site}/${node}`;
+  }
+
+  /** Replaces everything (at start, from the store). Emits nothing. */
+  load(snapshots: readonly NodeSnapshot[]): void {
+    this.nodes.clear();
+    for (const s of snapshots) this.nodes.set(LiveState.key(s.site, s.node), s);
+  }
+
+  get(site: string, node: string): NodeSnapshot | undefined {
+    return this.nodes.get(LiveState.key(site, node));
+  }
+
+  list(): NodeSnapshot[] {
+    return [...this.nodes.values()].sort((a, b) => (a.site === b.site ? a.node.localeCompare(b.node) : a.site.localeCompare(b.site)));
+  }
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /**
+   * Applies a change; `change` returns the new snapshot, or the same object for "no change".
+   * Emits a `node` update when something changed.
+   */
+  update(site: string, node: string, change: (current: NodeSnapshot) => NodeSnapshot): NodeSnapshot {
+    const key = LiveState.key(site, node);
+    const current = this.nodes.get(key) ?? emptySnapshot(site, node);
+    const next = change(current);
+    if (next === current && this.nodes.has(key)) return current;
+    this.nodes.set(key, next);
+    this.emit({ type: 'node', node: next });
+    return next;
+  }
+
+  emit(update: LiveUpdate): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(update);
+      } catch (err) {
+        // One broken subscriber must not stop ingest or the others.
+        this.logger.warn({ err }, 'live listener threw');
+      }
+    }
+  }
+
+  subscribe(listener: LiveListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  get subscribers(): number {
+    return this.listeners.size;
+  }
+
+  clearListeners(): void {
+    this.listeners.clear();
+  }
+}

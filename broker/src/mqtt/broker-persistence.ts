@@ -1,0 +1,62 @@
+/**
+ * Broker state on disk: aedes-persistence-level over classic-level (LevelDB) in
+ * `<dataDir>/mqtt/`, so retained messages (each node's `status` and `state`), QoS 1 sessions
+ * and wills survive a hub restart.
+ */
+import { mkdir } from 'node:fs/promises';
+import aedesPersistenceLevel from 'aedes-persistence-level';
+import { ClassicLevel } from 'classic-level';
+import type { Logger } from 'pino';
+import { MierukaError } from '@mieruka/protocol';
+
+export type BrokerPersistenceOptions = { dir: string; logger: Logger };
+
+/** The part of an aedes 1.x persistence the hub touches (declared here so no untyped module leaks into our types). */
+export type AedesPersistence = { setup(broker: unknown): Promise<void>; destroy(): Promise<void> };
+
+export class BrokerPersistence {
+  private readonly options: BrokerPersistenceOptions;
+  private readonly logger: Logger;
+  private db: ClassicLevel<string, Buffer> | null = null;
+  private persistence: AedesPersistence | null = null;
+
+  constructor(options: BrokerPersistenceOptions) {
+    this.options = options;
+    this.logger = options.logger.child({ component: 'broker-persistence' });
+  }
+
+  /** What aedes takes as `persistence`; aedes calls its async `setup()` itself. */
+  get instance(): AedesPersistence {
+    if (!this.persistence) throw new Error('BrokerPersistence is not started');
+    return this.persistence;
+  }
+
+  async start(): Promise<void> {
+    if (this.persistence) return;
+    await mkdir(this.options.dir, { recursive: true });
+    const db = new ClassicLevel<string, Buffer>(this.options.dir, { valueEncoding: 'buffer' });
+    try {
+      await db.open();
+    } catch (err) {
+      // LevelDB takes an exclusive LOCK: the usual cause is a second hub on the same data dir.
+      throw new MierukaError('STORE_FAILED', `cannot open the MQTT persistence in ${this.options.dir} (is another hub using this data dir?)`, {
+        cause: err,
+      });
+    }
+    this.db = db;
+    this.persistence = aedesPersistenceLevel(db);
+    this.logger.debug({ dir: this.options.dir }, 'MQTT persistence opened');
+  }
+
+  async stop(): Promise<void> {
+    const db = this.db;
+    this.db = null;
+    this.persistence = null;
+    if (!db) return;
+    try {
+      await db.close();
+    } catch (err) {
+      this.logger.warn({ err }, 'error while closing the MQTT persistence');
+    }
+  }
+}

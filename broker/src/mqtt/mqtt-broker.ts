@@ -1,0 +1,107 @@
+/**
+ * The aedes broker core, without listeners: transports (TCP, WebSocket) hand it connections.
+ * Keeps track of what the hub itself publishes so ingest can skip its own messages.
+ */
+import type { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
+import type { Logger } from 'pino';
+import type { BrokerPersistence } from './broker-persistence.js';
+
+export type MqttBrokerOptions = {
+  persistence: BrokerPersistence;
+  logger: Logger;
+  /** Disconnect a subscriber whose socket stays full this long (aedes default 60 s). */
+  drainTimeoutMs?: number;
+};
+
+export type PublishListener = (packet: AedesPublishPacket, client: Client | null) => void;
+
+export type HubPublish = { topic: string; payload: Buffer | string; qos?: 0 | 1 | 2; retain?: boolean };
+
+export class MqttBroker {
+  private readonly options: MqttBrokerOptions;
+  private readonly logger: Logger;
+  private aedes: Aedes | null = null;
+  /** Packets the hub published itself; aedes hands the same object to 'publish' listeners. */
+  private readonly own = new WeakSet<object>();
+
+  constructor(options: MqttBrokerOptions) {
+    this.options = options;
+    this.logger = options.logger.child({ component: 'mqtt-broker' });
+  }
+
+  private get broker(): Aedes {
+    if (!this.aedes) throw new Error('MqttBroker is not started');
+    return this.aedes;
+  }
+
+  get started(): boolean {
+    return this.aedes !== null;
+  }
+
+  get clientsConnected(): number {
+    return this.aedes?.connectedClients ?? 0;
+  }
+
+  async start(): Promise<void> {
+    if (this.aedes) return;
+    const aedes = await Aedes.createBroker({
+      persistence: this.options.persistence.instance,
+      drainTimeout: this.options.drainTimeoutMs ?? 30_000,
+    });
+    // Without an 'error' listener an EventEmitter error would crash the process.
+    // aedes emits 'error' (e.g. persistence failures) but its types omit it.
+    (aedes as EventEmitter).on('error', (err: Error) => this.logger.error({ err }, 'broker error'));
+    aedes.on('clientError', (client, err) => this.logger.debug({ clientId: client?.id, err: err.message }, 'client error'));
+    aedes.on('connectionError', (client, err) => this.logger.debug({ clientId: client?.id, err: err.message }, 'connection error'));
+    aedes.on('client', (client) => this.logger.debug({ clientId: client.id }, 'client connected'));
+    aedes.on('clientDisconnect', (client) => this.logger.debug({ clientId: client.id }, 'client disconnected'));
+    this.aedes = aedes;
+  }
+
+  /** Serves one MQTT connection (a TCP socket or a WebSocket stream). */
+  handle(conn: Duplex, req?: IncomingMessage): void {
+    if (!this.aedes || this.aedes.closed) {
+      conn.destroy();
+      return;
+    }
+    this.aedes.handle(conn, req);
+  }
+
+  /** Listens to every message the broker routes (clients, wills, $SYS, the hub itself). */
+  onPublish(listener: PublishListener): () => void {
+    const broker = this.broker;
+    broker.on('publish', listener);
+    return () => broker.off('publish', listener);
+  }
+
+  /** True for packets published through `publish()` below. */
+  isOwn(packet: object): boolean {
+    return this.own.has(packet);
+  }
+
+  /** Publishes as the hub (e.g. commands to edge nodes). */
+  publish(message: HubPublish): Promise<void> {
+    const packet = {
+      cmd: 'publish',
+      topic: message.topic,
+      payload: typeof message.payload === 'string' ? Buffer.from(message.payload) : message.payload,
+      qos: message.qos ?? 1,
+      retain: message.retain ?? false,
+      dup: false,
+    } as PublishPacket;
+    this.own.add(packet);
+    return new Promise((resolve, reject) => this.broker.publish(packet, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Closes every client connection and the broker (its heartbeat timers included). */
+  async stop(): Promise<void> {
+    const aedes = this.aedes;
+    this.aedes = null;
+    if (!aedes) return;
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    aedes.removeAllListeners();
+  }
+}

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger, waitFor } from '../test-support/helpers.js';
+import { BatchWriter } from './batch-writer.js';
+
+describe('BatchWriter', () => {
+  const writers: BatchWriter<number>[] = [];
+  afterEach(() => {
+    for (const w of writers.splice(0)) w.stop();
+  });
+
+  function make(opts: { batchSize: number; flushIntervalMs: number; fail?: () => boolean }) {
+    const batches: number[][] = [];
+    const writer = new BatchWriter<number>({
+      ...opts,
+      logger: silentLogger,
+      write: (items) => {
+        if (opts.fail?.()) throw new Error('disk on fire');
+        batches.push([...items]);
+        return items.length;
+      },
+    });
+    writers.push(writer);
+    return { writer, batches };
+  }
+
+  it('flushes as soon as a batch is full, in one write', () => {
+    const { writer, batches } = make({ batchSize: 3, flushIntervalMs: 60_000 });
+    writer.push(1);
+    writer.push(2);
+    expect(batches).toEqual([]);
+    writer.push(3);
+    expect(batches).toEqual([[1, 2, 3]]);
+    writer.push(4);
+    expect(writer.pending).toBe(1);
+  });
+
+  it('flushes a partial batch after the interval', async () => {
+    const { writer, batches } = make({ batchSize: 100, flushIntervalMs: 10 });
+    writer.push(1);
+    writer.push(2);
+    await waitFor(() => batches.length === 1, 'the timed flush');
+    expect(batches[0]).toEqual([1, 2]);
+    expect(writer.stats()).toMatchObject({ queued: 0, itemsWritten: 2, rowsWritten: 2, flushes: 1 });
+  });
+
+  it('loses nothing on stop and refuses pushes afterwards', () => {
+    const { writer, batches } = make({ batchSize: 4, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 10; i++) writer.push(i);
+    writer.stop();
+    expect(batches.flat()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(batches.map((b) => b.length)).toEqual([4, 4, 2]);
+    expect(writer.push(99)).toBe(false);
+    expect(writer.stats().dropped).toBe(0);
+  });
+
+  it('keeps items queued when a write fails and writes them once it works again', async () => {
+    let failing = true;
+    const { writer, batches } = make({ batchSize: 2, flushIntervalMs: 10, fail: () => failing });
+    writer.push(1);
+    writer.push(2);
+    writer.push(3);
+    expect(batches).toEqual([]);
+    expect(writer.pending).toBe(3);
+    expect(writer.stats().failedFlushes).toBeGreaterThan(0);
+    failing = false;
+    await waitFor(() => writer.pending === 0, 'the retry');
+    expect(batches.flat()).toEqual([1, 2, 3]);
+  });
+
+  it('bounds the queue while writes fail, dropping the oldest, and counts what stop could not write', () => {
+    const writer = new BatchWriter<number>({
+      batchSize: 2,
+      flushIntervalMs: 60_000,
+      maxQueued: 5,
+      logger: silentLogger,
+      write: () => {
+        throw new Error('disk full');
+      },
+    });
+    writers.push(writer);
+    for (let i = 0; i < 8; i++) writer.push(i);
+    expect(writer.pending).toBe(5);
+    expect(writer.stats().dropped).toBe(3);
+    writer.stop();
+    expect(writer.pending).toBe(0);
+    expect(writer.stats().dropped).toBe(8);
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * Queues items and writes them in one call (one SQLite transaction) every `flushIntervalMs`,
+ * as soon as `batchSize` items are queued, and on stop — so a clean stop loses nothing.
+ * A failed write keeps the items queued and retries on the next tick; the queue is bounded
+ * (oldest dropped and counted) so a dead disk cannot eat all memory.
+ */
+import type { Logger } from 'pino';
+
+export type BatchWriterOptions<T> = {
+  batchSize: number;
+  flushIntervalMs: number;
+  /** Writes the whole batch atomically (throws to keep it queued). Returns rows written. */
+  write(items: readonly T[]): number;
+  logger: Logger;
+  /** Upper bound of queued items. Default: 100 × batchSize, at least 10 000. */
+  maxQueued?: number;
+};
+
+export type BatchWriterStats = {
+  queued: number;
+  /** Items handed to `write` successfully. */
+  itemsWritten: number;
+  /** What `write` reported (rows actually inserted; duplicates excluded). */
+  rowsWritten: number;
+  flushes: number;
+  failedFlushes: number;
+  /** Items dropped because the queue was full or the final flush failed. */
+  dropped: number;
+};
+
+export class BatchWriter<T> {
+  private readonly options: BatchWriterOptions<T>;
+  private readonly maxQueued: number;
+  private queue: T[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** After a failed write, retry on the timer only (not on every push) and log once. */
+  private failing = false;
+  private readonly counters = { itemsWritten: 0, rowsWritten: 0, flushes: 0, failedFlushes: 0, dropped: 0 };
+
+  constructor(options: BatchWriterOptions<T>) {
+    if (!(options.batchSize >= 1)) throw new RangeError('batchSize must be at least 1');
+    if (!(options.flushIntervalMs >= 0)) throw new RangeError('flushIntervalMs must not be negative');
+    this.options = options;
+    this.maxQueued = Math.max(options.maxQueued ?? Math.max(options.batchSize * 100, 10_000), options.batchSize);
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  stats(): BatchWriterStats {
+    return { queued: this.queue.length, ...this.counters };
+  }
+
+  /** Queues one item; flushes at once when the batch is full. Returns false after stop. */
+  push(item: T): boolean {
+    if (this.stopped) return false;
+    this.queue.push(item);
+    if (this.queue.length > this.maxQueued) {
+      const excess = this.queue.length - this.maxQueued;
+      this.queue.splice(0, excess);
+      this.counters.dropped += excess;
+      this.options.logger.error({ dropped: excess, totalDropped: this.counters.dropped }, 'write queue full: oldest rows dropped');
+    }
+    if (this.queue.length >= this.options.batchSize && !this.failing) this.flush();
+    else this.arm();
+    return true;
+  }
+
+  private arm(): void {
+    if (this.timer || this.stopped || this.queue.length === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, this.options.flushIntervalMs);
+  }
+
+  /** Writes everything queued now, in batches of `batchSize`. Returns how many items were written. */
+  flush(): number {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    let written = 0;
+    while (this.queue.length > 0) {
+      const batch = this.queue.slice(0, this.options.batchSize);
+      try {
+        const rows = this.options.write(batch);
+        this.queue.splice(0, batch.length);
+        written += batch.length;
+        this.counters.itemsWritten += batch.length;
+        this.counters.rowsWritten += rows;
+        this.counters.flushes += 1;
+        if (this.failing) this.options.logger.warn({ queued: this.queue.length }, 'batch writes work again');
+        this.failing = false;
+      } catch (err) {
+        this.counters.failedFlushes += 1;
+        if (!this.failing) this.options.logger.error({ err, queued: this.queue.length }, 'batch write failed; retrying every flush interval');
+        this.failing = true;
+        break;
+      }
+    }
+    this.arm();
+    return written;
+  }
+
+  /** Final flush; further pushes are refused. Items that still cannot be written are counted as dropped. */
+  stop(): void {
+    if (this.stopped) return;
+    this.flush();
+    this.stopped = true;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.queue.length > 0) {
+      this.counters.dropped += this.queue.length;
+      this.options.logger.error({ lost: this.queue.length }, 'rows could not be written before stop');
+      this.queue = [];
+    }
+  }
+}

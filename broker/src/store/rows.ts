@@ -1,0 +1,115 @@
+/**
+ * What ingest hands to the store, and how one batch of it becomes SQL. Duplicates
+ * (store-and-forward resends) hit a unique index and are ignored.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { MachineState } from '@mieruka/protocol';
+
+type Where = { site: string; node: string; /** Hub clock when the message arrived (epoch ms). */ receivedAt: number };
+
+export type StoreRow =
+  | (Where & { kind: 'status'; ts: number; online: boolean; agent: string; version: string; detail: string | null })
+  | (Where & { kind: 'reading'; ts: number; seq: number; irms: number[] })
+  | (Where & { kind: 'state'; ts: number; state: MachineState; since: number; irms: number[] })
+  | (Where & { kind: 'event'; ts: number; seq: number; type: string; data: Record<string, unknown> })
+  | (Where & { kind: 'clutter'; ts: number; seq: number; score: number; coveredRatio: number; slot: string; imageId: string | null })
+  | (Where & { kind: 'motion'; ts: number; active: boolean })
+  /** A message was dropped; `site`/`node` are '' when the topic did not name them. */
+  | (Where & { kind: 'ingest-error'; reason: string; message: string })
+  /** The node was heard from (image messages, which have no row of their own). */
+  | (Where & { kind: 'seen' });
+
+export type RowKind = StoreRow['kind'];
+
+/** Prepared once per database; `writeRows` runs inside one transaction. */
+export class RowWriter {
+  private readonly db: Database;
+  private readonly stmt: {
+    status: Statement;
+    seen: Statement;
+    reading: Statement;
+    state: Statement;
+    event: Statement;
+    clutter: Statement;
+    motion: Statement;
+    ingestError: Statement;
+  };
+  private readonly tx: (rows: readonly StoreRow[]) => number;
+
+  constructor(db: Database) {
+    this.db = db;
+    this.stmt = {
+      status: db.prepare(
+        `INSERT INTO nodes (site, node, online, agent, version, status_ts, detail, last_seen) VALUES (@site, @node, @online, @agent, @version, @ts, @detail, @receivedAt)
+         ON CONFLICT (site, node) DO UPDATE SET online = excluded.online, agent = excluded.agent, version = excluded.version,
+           status_ts = excluded.status_ts, detail = excluded.detail, last_seen = max(coalesce(last_seen, 0), excluded.last_seen)`,
+      ),
+      seen: db.prepare(
+        `INSERT INTO nodes (site, node, last_seen) VALUES (?, ?, ?)
+         ON CONFLICT (site, node) DO UPDATE SET last_seen = max(coalesce(last_seen, 0), excluded.last_seen)`,
+      ),
+      reading: db.prepare('INSERT OR IGNORE INTO readings (site, node, ts, seq, irms, received_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      state: db.prepare('INSERT OR IGNORE INTO states (site, node, ts, state, since, irms, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      event: db.prepare('INSERT OR IGNORE INTO events (site, node, ts, seq, type, data, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      clutter: db.prepare(
+        'INSERT OR IGNORE INTO clutter (site, node, ts, seq, score, covered_ratio, slot, image_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      motion: db.prepare('INSERT OR IGNORE INTO motion (site, node, ts, active, received_at) VALUES (?, ?, ?, ?, ?)'),
+      ingestError: db.prepare(
+        `INSERT INTO ingest_errors (site, node, reason, count, last_at, last_message) VALUES (?, ?, ?, 1, ?, ?)
+         ON CONFLICT (site, node, reason) DO UPDATE SET count = count + 1, last_at = excluded.last_at, last_message = excluded.last_message`,
+      ),
+    };
+    this.tx = db.transaction((rows: readonly StoreRow[]) => this.apply(rows));
+  }
+
+  /** Writes the batch in one transaction; returns the number of data rows inserted (duplicates excluded). */
+  write(rows: readonly StoreRow[]): number {
+    return this.tx(rows);
+  }
+
+  private apply(rows: readonly StoreRow[]): number {
+    const s = this.stmt;
+    let inserted = 0;
+    /** One nodes upsert per node per batch, not per message. */
+    const lastSeen = new Map<string, { site: string; node: string; at: number }>();
+    for (const r of rows) {
+      if (r.kind !== 'ingest-error') {
+        const key = `${r.site}/${r.node}`;
+        const seen = lastSeen.get(key);
+        if (!seen || seen.at < r.receivedAt) lastSeen.set(key, { site: r.site, node: r.node, at: r.receivedAt });
+      }
+      switch (r.kind) {
+        case 'status':
+          s.status.run({ site: r.site, node: r.node, online: r.online ? 1 : 0, agent: r.agent, version: r.version, ts: r.ts, detail: r.detail, receivedAt: r.receivedAt });
+          break;
+        case 'reading':
+          inserted += s.reading.run(r.site, r.node, r.ts, r.seq, JSON.stringify(r.irms), r.receivedAt).changes;
+          break;
+        case 'state':
+          inserted += s.state.run(r.site, r.node, r.ts, r.state, r.since, JSON.stringify(r.irms), r.receivedAt).changes;
+          break;
+        case 'event':
+          inserted += s.event.run(r.site, r.node, r.ts, r.seq, r.type, JSON.stringify(r.data), r.receivedAt).changes;
+          break;
+        case 'clutter':
+          inserted += s.clutter.run(r.site, r.node, r.ts, r.seq, r.score, r.coveredRatio, r.slot, r.imageId, r.receivedAt).changes;
+          break;
+        case 'motion':
+          inserted += s.motion.run(r.site, r.node, r.ts, r.active ? 1 : 0, r.receivedAt).changes;
+          break;
+        case 'ingest-error':
+          s.ingestError.run(r.site, r.node, r.reason, r.receivedAt, r.message.slice(0, 500));
+          break;
+        case 'seen':
+          break;
+      }
+    }
+    for (const { site, node, at } of lastSeen.values()) s.seen.run(site, node, at);
+    return inserted;
+  }
+
+  get database(): Database {
+    return this.db;
+  }
+}

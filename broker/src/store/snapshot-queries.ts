@@ -1,0 +1,47 @@
+/**
+ * Rebuilds each node's latest snapshot from the database at start, so a restarted hub shows
+ * the last known state before any new message arrives. One indexed lookup per node and kind.
+ */
+import type { Database } from 'better-sqlite3';
+import type { NodeSnapshot } from '@mieruka/dashboard';
+import { MACHINE_STATES, type MachineState } from '@mieruka/protocol';
+
+type NodeRow = { site: string; node: string; online: number | null; agent: string | null; version: string | null; last_seen: number | null };
+
+function parseIrms(text: string): number[] {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : [];
+  } catch {
+    return [];
+  }
+}
+
+export function loadSnapshots(db: Database): NodeSnapshot[] {
+  const nodes = db.prepare('SELECT site, node, online, agent, version, last_seen FROM nodes ORDER BY site, node').all() as NodeRow[];
+  const reading = db.prepare('SELECT ts, seq, irms FROM readings WHERE site = ? AND node = ? ORDER BY ts DESC, seq DESC LIMIT 1');
+  const state = db.prepare('SELECT ts, state, since FROM states WHERE site = ? AND node = ? ORDER BY ts DESC LIMIT 1');
+  const clutter = db.prepare(
+    'SELECT ts, score, covered_ratio AS coveredRatio, slot, image_id AS imageId FROM clutter WHERE site = ? AND node = ? ORDER BY ts DESC, seq DESC LIMIT 1',
+  );
+  const motion = db.prepare('SELECT ts, active FROM motion WHERE site = ? AND node = ? ORDER BY ts DESC, id DESC LIMIT 1');
+
+  return nodes.map((n): NodeSnapshot => {
+    const r = reading.get(n.site, n.node) as { ts: number; seq: number; irms: string } | undefined;
+    const s = state.get(n.site, n.node) as { ts: number; state: string; since: number } | undefined;
+    const c = clutter.get(n.site, n.node) as { ts: number; score: number; coveredRatio: number; slot: string; imageId: string | null } | undefined;
+    const m = motion.get(n.site, n.node) as { ts: number; active: number } | undefined;
+    return {
+      site: n.site,
+      node: n.node,
+      online: n.online === null ? null : n.online === 1,
+      agent: n.agent,
+      version: n.version,
+      lastSeen: n.last_seen,
+      state: s && (MACHINE_STATES as readonly string[]).includes(s.state) ? { state: s.state as MachineState, since: s.since, ts: s.ts } : null,
+      current: r ? { irms: parseIrms(r.irms), ts: r.ts, seq: r.seq } : null,
+      clutter: c ? { score: c.score, coveredRatio: c.coveredRatio, slot: c.slot, ts: c.ts, imageId: c.imageId } : null,
+      motion: m ? { active: m.active === 1, ts: m.ts } : null,
+    };
+  });
+}
