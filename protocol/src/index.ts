@@ -6,3 +6,4 @@ export * from './config-schema.js';
 export * from './config-parse.js';
 export * from './errors.js';
 export const PROTOCOL_VERSION = 'v1';
+export * from './version.js';

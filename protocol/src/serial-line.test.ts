@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeHostCommand, encodeSerialMessage, parseSerialLine } from './serial-line.js';
+import { encodeHostCommand, encodeSerialMessage, parseSerialLine, type SerialMessage } from './serial-line.js';
 
 const reason = (line: string) => {
   const r = parseSerialLine(line);
@@ -62,7 +62,7 @@ describe('serial line protocol', () => {
   });
 
   it('round-trips messages', () => {
-    const m = { type: 'rms', seq: 1, uptimeMs: 1000, irms: [0.5, 7.25] } as const;
+    const m: SerialMessage = { type: 'rms', seq: 1, uptimeMs: 1000, irms: [0.5, 7.25] };
     const r = parseSerialLine(encodeSerialMessage(m).trimEnd());
     expect(r).toEqual({ ok: true, message: m });
   });

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Entry point of the `mieruka` command (npx mieruka …). The program lives in broker/src/cli.
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../broker/dist/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('mieruka: not built yet. Run `npm install` (it builds) or `npm run build` in the repository root.\n');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
+await main(process.argv);

@@ -1,0 +1,11 @@
+/** What commands get from main.ts instead of touching `process` themselves. */
+export type Runnable = { stop(): Promise<void> };
+
+export type CliContext = {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** User-facing output (not logs). */
+  print(line: string): void;
+  /** Long-running commands hand over their started service; main stops it on SIGINT/SIGTERM. */
+  keepRunning(service: Runnable, name: string): void;
+};

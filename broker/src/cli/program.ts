@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { MIERUKA_VERSION } from '@mieruka/protocol';
+import { registerBridgeCommand } from './bridge-command.js';
+import type { CliContext } from './context.js';
+import { registerDemoCommand } from './demo-command.js';
+import { registerHubCommand } from './hub-command.js';
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command()
+    .name('mieruka')
+    .description('Mieruka (見える化): shop-floor monitoring — machine running monitor and work-bench clutter score')
+    .version(MIERUKA_VERSION)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerDemoCommand(program, ctx);
+  registerHubCommand(program, ctx);
+  registerBridgeCommand(program, ctx);
+  return program;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs (real peers, no fakes):
+#   socat             real pty pairs for the serial bridge tests
+#   mosquitto(-clients) interop tests and mosquitto_pub/sub
+#   chromium          browser tests (playwright-core drives Debian's chromium)
+#   g++ make python3  firmware host tests and native addons (better-sqlite3 builds from source
+#                     when no prebuilt binary can be downloaded)
+# Needs root or sudo. Does nothing when everything is already installed.
+set -euo pipefail
+
+PACKAGES=(socat mosquitto mosquitto-clients chromium g++ make python3)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present (${PACKAGES[*]})"
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then SUDO=(); elif command -v sudo >/dev/null; then SUDO=(sudo); else
+  echo "missing Debian packages: ${missing[*]} — run this script as root or install sudo" >&2
+  exit 1
+fi
+echo "installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The Debian package may start a system Mosquitto on port 1883; tests and the demo use their own.
+if command -v systemctl >/dev/null && systemctl is-active --quiet mosquitto 2>/dev/null; then
+  echo "note: a system Mosquitto is running on port 1883; \`mieruka demo\` then needs --mqtt-port" >&2
+fi

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's test command: system packages, node modules, build, every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-deps.sh
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm test

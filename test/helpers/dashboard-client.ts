@@ -1,0 +1,38 @@
+/** A logged-in client of the dashboard's REST API and live feed, over real HTTP and ws. */
+import WebSocket from 'ws';
+
+export async function login(httpUrl: string, username: string, password: string): Promise<string> {
+  const res = await fetch(new URL('/api/login', httpUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login failed: HTTP ${res.status} ${await res.text()}`);
+  const cookie = res.headers.get('set-cookie');
+  if (!cookie) throw new Error('login set no cookie');
+  return cookie.split(';')[0] as string;
+}
+
+export type LiveClient = { messages: Array<Record<string, unknown>>; close(): Promise<void> };
+
+export async function openLiveFeed(httpUrl: string, cookie: string): Promise<LiveClient> {
+  const url = new URL('/api/live', httpUrl);
+  url.protocol = url.protocol.replace('http', 'ws');
+  const ws = new WebSocket(url, { headers: { cookie } });
+  const messages: Array<Record<string, unknown>> = [];
+  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`ws refused: HTTP ${res.statusCode}`)));
+  });
+  return {
+    messages,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (ws.readyState === WebSocket.CLOSED) return resolve();
+        ws.once('close', () => resolve());
+        ws.close();
+      }),
+  };
+}
