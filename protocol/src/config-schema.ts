@@ -31,8 +31,31 @@ export const MachineConfig = z
     runningAboveA: z.number().min(0).default(1.5),
     /** A new state must hold this long before it is reported (no event storms). */
     minDwellS: z.number().min(0).max(3600).default(3),
+    /**
+     * Dead band around each threshold (amperes): to cross a threshold upwards the current must
+     * exceed it by this much, downwards fall below it by this much.
+     */
+    hysteresisA: z.number().min(0).default(0.1),
+    /** No reading for this long → state `unknown` and a `sensor_offline` event. */
+    offlineAfterS: z.number().min(1).max(86_400).default(15),
   })
-  .refine((m) => m.runningAboveA > m.offBelowA, { message: 'runningAboveA must be greater than offBelowA', path: ['runningAboveA'] });
+  .refine((m) => m.runningAboveA > m.offBelowA, { message: 'runningAboveA must be greater than offBelowA', path: ['runningAboveA'] })
+  .refine((m) => m.runningAboveA <= m.offBelowA || m.runningAboveA - m.hysteresisA > m.offBelowA + m.hysteresisA, {
+    message: 'hysteresisA is too wide: the idle band between offBelowA and runningAboveA would vanish',
+    path: ['hysteresisA'],
+  });
+
+const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+
+/** A work shift; `end` before `start` means the shift runs past midnight. */
+export const ShiftConfig = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'use a-z, 0-9, "_" and "-"'),
+    start: Slot,
+    end: Slot,
+    days: z.array(Weekday).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+  })
+  .refine((s) => s.start !== s.end, { message: 'start and end must differ', path: ['end'] });
 
 export const StationConfig = z
   .strictObject({
@@ -95,6 +118,12 @@ export const ConfigSchema = z.strictObject({
       reconnectMaxMs: z.int().min(100).max(600_000).default(10_000),
     })
     .prefault({}),
+  /** Work shifts for utilization reports (in `timezone`). */
+  shifts: z
+    .array(ShiftConfig)
+    .max(16)
+    .default([{ name: 'day', start: '08:00', end: '17:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }])
+    .refine((shifts) => new Set(shifts.map((s) => s.name)).size === shifts.length, 'shift names must be unique'),
   machines: z.record(Id, MachineConfig).default({}),
   stations: z.record(Id, StationConfig).default({}),
 });
@@ -103,6 +132,7 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type MachineConfig = z.infer<typeof MachineConfig>;
 export type StationConfig = z.infer<typeof StationConfig>;
+export type ShiftConfig = z.infer<typeof ShiftConfig>;
 
 /** Paths of fields whose values must never be logged. */
 export const SECRET_PATHS = [['dashboard', 'adminPassword']] as const;
