@@ -5,10 +5,15 @@
 #   chromium          browser tests (playwright-core drives Debian's chromium)
 #   g++ make python3  firmware host tests and native addons (better-sqlite3 builds from source
 #                     when no prebuilt binary can be downloaded)
+#   libopencv-dev     system OpenCV the optional native clutter backend (@u4/opencv4nodejs) is
+#                     compiled against (scripts/with-system-opencv.sh); without it: WASM backend
+#   python3-opencv    OpenCV's Python binding: the reference the clutter tests and benchmark
+#                     compare against (run as /usr/bin/python3)
+#   ffmpeg            camera capture of the clutter station (v4l2, HTTP snapshot, RTSP)
 # Needs root or sudo. Does nothing when everything is already installed.
 set -euo pipefail
 
-PACKAGES=(socat mosquitto mosquitto-clients chromium g++ make python3)
+PACKAGES=(socat mosquitto mosquitto-clients chromium g++ make python3 libopencv-dev python3-opencv ffmpeg)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -8,4 +8,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   # packages (rollup, sharp), which npm ci then refuses; npm install completes them.
   npm install --no-audit --no-fund
 fi
+bash scripts/install-native-opencv.sh
 npm test

@@ -72,7 +72,8 @@ describe('DemoClutterStation over MQTT', () => {
       logger,
     });
     cleanups.push(() => station.stop());
-    station.start();
+    await station.start();
+    expect(station.stats().backend).toMatch(/^(native|wasm)$/);
 
     await waitFor(() => commandsSubscribed, 'the station to subscribe to its commands');
     await hub.publishAsync(commandTopic('factory', 'bench-1', 'capture'), JSON.stringify({ ts: Date.now(), id: 'cap-1' }), { qos: 1 });

@@ -18,7 +18,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NodeLink } from '../node-link.js';
 import { DemoClutterStation } from './demo-clutter-station.js';
 import { listSamplePhotos } from './sample-photos.js';
-import { scoreImage } from './score.js';
+import { createClutterScorer } from './clutter-scorer.js';
 
 type Published = { kind: JsonKind; payload: unknown } | { kind: 'image'; payload: Buffer };
 
@@ -127,7 +127,7 @@ describe('DemoClutterStation', () => {
       clock: () => (now += 400), // several shots share a second: ids must still be unique
     });
     running = st;
-    st.start();
+    await st.start();
     expect(link.published).toHaveLength(0); // nothing before the first tick
     await waitFor(() => st.stats().shots >= 7, 'seven shots');
     await st.stop();
@@ -150,8 +150,9 @@ describe('DemoClutterStation', () => {
       expect(c.slot).toBe('demo');
       expect(c.imageId).toMatch(/^20261124-0900\d\d-bench-1(-\d+)?$/);
     }
-    // The good photos cycle in order: 0, 5, 2, 0, …, with the scores scoreImage gives.
-    const expected = await Promise.all([0, 5, 2].map(async (i) => (await scoreImage(await readFile(samples[i]!), station)).score));
+    // The good photos cycle in order: 0, 5, 2, 0, …, with the scores the pipeline gives.
+    const { scorer } = await createClutterScorer({ hsvLower: station.hsvLower, hsvUpper: station.hsvUpper });
+    const expected = await Promise.all([0, 5, 2].map(async (i) => (await scorer.score(await readFile(samples[i]!))).score));
     expect(clutter.slice(0, 3).map((c) => c.score)).toEqual(expected);
 
     for (const jpeg of link.images()) {
@@ -162,6 +163,26 @@ describe('DemoClutterStation', () => {
     const warnings = lines.filter((l) => l.level === 40 && l.msg === 'clutter shot failed; continuing with the next photo');
     expect(warnings.map((w) => w.photo)).toEqual(expect.arrayContaining(['broken.jpg', 'missing.jpg']));
     expect(stats.lastError).not.toBeNull();
+    // The backend is chosen and logged once, at start.
+    const chosen = lines.filter((l) => l.msg === 'clutter scoring backend chosen');
+    expect(chosen).toHaveLength(1);
+    expect(chosen[0]).toMatchObject({ backend: stats.backend, reason: expect.stringMatching(/^auto: /), opencv: expect.stringMatching(/^4\./) });
+  });
+
+  it('uses the backend it is told to, and stop() during start() leaves nothing running', async () => {
+    const link = new MemoryNodeLink();
+    const st = new DemoClutterStation({ link, photos: [samples[0]!], intervalMs: 5, firstShotDelayMs: 5, station, logger: pino({ level: 'silent' }), backend: 'wasm' });
+    running = st;
+    const starting = st.start();
+    await st.stop();
+    await starting;
+    expect(st.stats()).toMatchObject({ running: false, backend: 'wasm' });
+    expect(link.commandHandlers).toBe(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(link.published).toHaveLength(0);
+    await st.start();
+    await waitFor(() => link.clutter().length >= 1, 'a shot');
+    expect(st.stats().backend).toBe('wasm');
   });
 
   it('takes a manual shot on cmd/capture and releases the subscription on stop', async () => {
@@ -177,7 +198,7 @@ describe('DemoClutterStation', () => {
       timeZone: 'UTC',
     });
     running = st;
-    st.start();
+    await st.start();
     expect(link.commandHandlers).toBe(1);
     link.command('light', { ts: T0 }); // not ours: ignored
     link.command('capture', { ts: T0, id: 'c1' });
@@ -197,7 +218,7 @@ describe('DemoClutterStation', () => {
     const link = new MemoryNodeLink();
     const st = new DemoClutterStation({ link, photos: [samples[0]!], intervalMs: 5, firstShotDelayMs: 5, station, logger: pino({ level: 'silent' }) });
     running = st;
-    st.start();
+    await st.start();
     await waitFor(() => link.clutter().length >= 2, 'two shots');
     await st.stop();
     const count = link.published.length;

@@ -2,15 +2,16 @@
  * A clutter station for the demo: instead of a camera it cycles through photo files, scores
  * each one and publishes `clutter` plus the annotated `image`, on a fixed interval and on
  * `cmd/capture`. The real station (camera, schedule, light, voice) replaces it later; the
- * scoring is shared (score.ts).
+ * scoring pipeline is shared (clutter-scorer.ts), with the backend chosen at start().
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ClutterPayload, StationConfig } from '@mieruka/protocol';
 import type { Logger } from 'pino';
 import type { NodeLink } from '../node-link.js';
-import { renderAnnotatedJpeg } from './annotate.js';
-import { scoreImage } from './score.js';
+import type { BackendPreference } from './backend.js';
+import { createClutterScorer, type ClutterScorer } from './clutter-scorer.js';
+import type { Quad } from './roi.js';
 
 export interface DemoClutterStationOptions {
   link: NodeLink;
@@ -26,7 +27,12 @@ export interface DemoClutterStationOptions {
   firstShotDelayMs?: number;
   /** IANA time zone of image ids and captions; default the host's. */
   timeZone?: string;
+  /** OpenCV backend; default the station config's `backend`, else auto (native if it loads, else WASM). */
+  backend?: BackendPreference;
 }
+
+/** Station fields proposed for the config schema (backend, denoise, roi); read when present. */
+type StationScoring = StationConfig & { backend?: BackendPreference; denoise?: number; roi?: Quad | null };
 
 export interface DemoClutterStationStats {
   running: boolean;
@@ -41,6 +47,8 @@ export interface DemoClutterStationStats {
   lastScore: number | null;
   lastImageId: string | null;
   lastError: string | null;
+  /** OpenCV backend scoring the shots ("native" | "wasm"), once started. */
+  backend: string | null;
 }
 
 /** imageId must match /^[A-Za-z0-9_.-]{1,80}$/ (ClutterPayload). */
@@ -54,12 +62,13 @@ export class DemoClutterStation {
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private running = false;
+  private scorer: ClutterScorer | null = null;
   /** Shots run one at a time, in order: seq and photo order stay consistent. */
   private queue: Promise<unknown> = Promise.resolve();
   private nextPhoto = 0;
   private lastStamp = '';
   private sameStampCount = 0;
-  private readonly counters: Omit<DemoClutterStationStats, 'running'> = {
+  private readonly counters: Omit<DemoClutterStationStats, 'running' | 'backend'> = {
     shots: 0,
     published: 0,
     failures: 0,
@@ -88,9 +97,28 @@ export class DemoClutterStation {
     });
   }
 
-  start(): void {
+  /** Loads the scoring backend (logged), then subscribes to commands and starts the timer. */
+  async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    if (!this.scorer) {
+      const station = this.opts.station as StationScoring;
+      try {
+        const { scorer } = await createClutterScorer({
+          hsvLower: station.hsvLower,
+          hsvUpper: station.hsvUpper,
+          roi: station.roi ?? null,
+          denoise: station.denoise ?? 0,
+          backend: this.opts.backend ?? station.backend ?? 'auto',
+          logger: this.log,
+        });
+        this.scorer = scorer;
+      } catch (err) {
+        this.running = false;
+        throw err;
+      }
+    }
+    if (!this.running) return; // stop() while the backend was loading
     this.unsubscribe = this.opts.link.onCommand((action) => {
       if (action !== 'capture') return;
       this.counters.captureCommands++;
@@ -121,7 +149,7 @@ export class DemoClutterStation {
   }
 
   stats(): DemoClutterStationStats {
-    return { running: this.running, ...this.counters };
+    return { running: this.running, ...this.counters, backend: this.scorer?.backend.name ?? null };
   }
 
   private schedule(delayMs: number): void {
@@ -138,22 +166,18 @@ export class DemoClutterStation {
   /** Never throws: a bad photo or a failed publish is logged and counted. */
   private async shoot(slot: string): Promise<ClutterPayload | null> {
     if (!this.running) return null;
-    const { link, station, photos } = this.opts;
+    const { link, photos } = this.opts;
+    const scorer = this.scorer!;
     const photo = photos[this.nextPhoto % photos.length]!;
     this.nextPhoto++;
     this.counters.shots++;
     try {
-      const bytes = await readFile(photo);
-      const result = await scoreImage(bytes, { hsvLower: station.hsvLower, hsvUpper: station.hsvUpper });
+      const frame = await scorer.decode(await readFile(photo));
       const ts = this.clock();
       const when = this.dateStamp(ts);
+      const { result, images } = await scorer.scoreAndAnnotateFrame(frame, { caption: `${link.node} | ${slot} | ${when.human}` });
       const imageId = this.imageIdFor(when.compact, link.node);
-      const jpeg = await renderAnnotatedJpeg(bytes, {
-        hsvLower: station.hsvLower,
-        hsvUpper: station.hsvUpper,
-        score: result.score,
-        caption: `${link.node} | ${slot} | ${when.human}`,
-      });
+      const jpeg = images.jpeg;
       const payload: ClutterPayload = { ts, seq: link.nextSeq(), score: result.score, coveredRatio: result.coveredRatio, slot, imageId };
       // Clutter first: the hub files the image that follows under this shot.
       await link.publish('clutter', payload);

@@ -1,40 +1,38 @@
 /**
- * The clutter score (散乱度): the share of the region NOT showing green mat, in percent.
- * The only place the score is defined; the real station's pipeline must agree with it.
+ * The clutter score (散乱度): the share of the mat region NOT showing free mat, in percent.
+ * scoreFromCounts is the one place the score is defined; both OpenCV backends only count
+ * pixels. referenceCount is an independent pure-JS count (hsv.ts, OpenCV's integer HSV
+ * algorithm) used by tests and the benchmark to cross-check the backends.
  */
-import { decodeRgb, type DecodeOptions } from './decode-image.js';
+import type { BackendName } from './backend.js';
+import type { RgbImage } from './decode-image.js';
 import { countInRange, type Hsv } from './hsv.js';
-
-export interface ScoreOptions {
-  /** Mat colour range, OpenCV 8-bit HSV (H 0–179), inclusive. */
-  hsvLower: Hsv;
-  hsvUpper: Hsv;
-  maxPixels?: number;
-}
 
 export interface ScoreResult {
   /** round(100 × coveredRatio, 1 decimal). */
   score: number;
   /** 1 − matPixels / regionPixels. */
   coveredRatio: number;
+  /** Size of the decoded photo. */
   width: number;
   height: number;
-  /** Pixels of the region whose HSV is inside the mat range. */
+  /** Pixels of the region whose HSV is inside the mat range (after denoise). */
   matPixels: number;
-  /** Pixels considered; the whole frame for now (the real station adds a mat ROI). */
+  /** Pixels scored: the rectified mat region, or the whole photo without ROI. */
   regionPixels: number;
+  regionWidth: number;
+  regionHeight: number;
+  backend: BackendName;
 }
 
+/** Both from integer counts, so that e.g. 5 covered pixels in 10 000 is 0.1, not 0.0 (0.0005 is not exact in binary). */
 export function scoreFromCounts(matPixels: number, regionPixels: number): { score: number; coveredRatio: number } {
-  const coveredRatio = regionPixels > 0 ? 1 - matPixels / regionPixels : 0;
-  return { coveredRatio, score: Math.round(coveredRatio * 1000) / 10 };
+  if (regionPixels <= 0) return { coveredRatio: 0, score: 0 };
+  const covered = regionPixels - matPixels;
+  return { coveredRatio: covered / regionPixels, score: Math.round((covered * 1000) / regionPixels) / 10 };
 }
 
-/** Decodes and scores one photo. Throws MierukaError('IMAGE_INVALID') for anything that is not a sane image. */
-export async function scoreImage(imageBytes: Buffer, opts: ScoreOptions): Promise<ScoreResult> {
-  const decodeOpts: DecodeOptions = opts.maxPixels === undefined ? {} : { maxPixels: opts.maxPixels };
-  const { data, width, height } = await decodeRgb(imageBytes, decodeOpts);
-  const regionPixels = width * height;
-  const matPixels = countInRange(data, 3, opts.hsvLower, opts.hsvUpper);
-  return { ...scoreFromCounts(matPixels, regionPixels), width, height, matPixels, regionPixels };
+/** Pure-JS mat pixel count of a whole frame (no ROI, no denoise): cvtColor + inRange + countNonZero. */
+export function referenceCount(frame: RgbImage, hsvLower: Hsv, hsvUpper: Hsv): number {
+  return countInRange(frame.data, 3, hsvLower, hsvUpper);
 }
