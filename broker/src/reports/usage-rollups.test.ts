@@ -1,0 +1,214 @@
+/**
+ * Roll-ups against a brute-force recomputation: random state streams (late arrivals,
+ * re-published and duplicate states, offline marks, hub restarts) are written through the real
+ * store in random batches, with roll-up updates in between; then every stored hour, every
+ * reported hour/day and the timeline must equal a minute-by-minute evaluation of the rules.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalTime } from '@mieruka/dashboard';
+import { MACHINE_STATES, type MachineState } from '@mieruka/protocol';
+import { Store } from '../store/store.js';
+import { makeTempDir, silentLogger } from '../test-support/helpers.js';
+import { ReportsService } from './reports-service.js';
+
+const MIN = 60_000;
+const SITE = 'factory';
+const NODE = 'mill-1';
+
+function random(seed: number): () => number {
+  // mulberry32: small, seedable, good enough to shuffle test inputs.
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+type Model = { states: Map<number, { ts: number; since: number; state: MachineState }>; offline: number[]; restarts: number[] };
+
+/** The rules, evaluated naively: the state at instant t. */
+function bruteForce(model: Model, marks: readonly number[]): (t: number) => MachineState {
+  if (model.states.size === 0) return () => 'unknown';
+  const first = Math.min(...model.states.keys());
+  const all = [
+    ...[...model.states.values()].map((s) => ({ ...s, rank: 0, id: 0 })),
+    ...model.offline.filter((t) => t >= first).map((t, id) => ({ ts: t, since: t, state: 'unknown' as const, rank: 1, id })),
+    ...marks.filter((t) => t >= first).map((t, id) => ({ ts: t, since: t, state: 'unknown' as const, rank: 2, id })),
+  ].sort((a, b) => a.ts - b.ts || a.rank - b.rank || a.id - b.id);
+  const starts = all.map((o, i) => (i === 0 ? o.ts : Math.min(o.ts, Math.max(o.since, all[i - 1]!.ts))));
+  return (t) => {
+    let state: MachineState = 'unknown';
+    for (let i = 0; i < all.length && starts[i]! <= t; i++) state = all[i]!.state;
+    return state;
+  };
+}
+
+/** Independent labels from Intl: local hour (with offset) and local date. */
+function labeller(timeZone: string) {
+  const f = new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', timeZoneName: 'longOffset' });
+  return {
+    hour: (t: number) => f.format(new Date(t)),
+    day: (t: number) => f.format(new Date(t)).slice(0, 10),
+  };
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function simulate(seed: number, timeZone: string, startIso: string) {
+  const rnd = random(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
+  const dir = await makeTempDir();
+  cleanups.push(() => dir.remove());
+  const store = new Store({ dataDir: dir.path, batchSize: 10_000, flushIntervalMs: 60_000, logger: silentLogger });
+  await store.start();
+  let now = Date.parse(startIso);
+  const reports = new ReportsService({
+    database: () => store.database,
+    timeZone,
+    shifts: [],
+    site: SITE,
+    logger: silentLogger,
+    now: () => now,
+    rollupIntervalMs: 0,
+    aliveIntervalMs: 0,
+  });
+  cleanups.push(async () => {
+    reports.stop();
+    await store.stop();
+  });
+  reports.start();
+  const model: Model = { states: new Map(), offline: [], restarts: [] };
+  const sent: Array<{ ts: number; since: number; state: MachineState }> = [];
+  const sendState = (s: { ts: number; since: number; state: MachineState }) => {
+    store.enqueue({ kind: 'state', site: SITE, node: NODE, receivedAt: now, ts: s.ts, state: s.state, since: s.since, irms: [1] });
+    // The store keeps the first row of a (node, ts): so does the model.
+    if (!model.states.has(s.ts)) model.states.set(s.ts, s);
+    sent.push(s);
+  };
+  const t0 = now;
+  for (let step = 0; step < 160; step++) {
+    now += (1 + Math.floor(rnd() * 30)) * MIN;
+    const action = rnd();
+    if (action < 0.55) {
+      const late = rnd() < 0.15;
+      const ts = late ? now - (1 + Math.floor(rnd() * 180)) * MIN : now;
+      const since = rnd() < 0.1 ? ts - Math.floor(rnd() * 600) * MIN : ts - Math.floor(rnd() * 10) * MIN;
+      sendState({ ts, since, state: pick(MACHINE_STATES) });
+    } else if (action < 0.65 && sent.length > 0) {
+      // A retained state re-published after a reconnect: same state and since, new ts.
+      const last = sent.at(-1)!;
+      sendState({ ts: now, since: last.since, state: last.state });
+    } else if (action < 0.7 && sent.length > 0) {
+      sendState(pick(sent)); // an exact resend
+    } else if (action < 0.8) {
+      store.enqueue({ kind: 'status', site: SITE, node: NODE, receivedAt: now, ts: now - 3_600_000, online: false, agent: 'bridge', version: '1', detail: null });
+      model.offline.push(now);
+    } else if (action < 0.85) {
+      store.enqueue({ kind: 'status', site: SITE, node: NODE, receivedAt: now, ts: now, online: true, agent: 'bridge', version: '1', detail: null });
+    } else if (action < 0.9) {
+      store.flush();
+      reports.stop();
+      model.restarts.push(now);
+      now += (5 + Math.floor(rnd() * 120)) * MIN;
+      reports.start();
+    }
+    if (rnd() < 0.3) store.flush();
+    if (rnd() < 0.15) {
+      store.flush();
+      reports.updateRollups();
+    }
+  }
+  store.flush();
+  now += 3 * 3_600_000 + 7 * MIN;
+  const marks = (store.database.prepare('SELECT down_at FROM hub_runs WHERE down_at IS NOT NULL ORDER BY down_at').all() as { down_at: number }[]).map((r) => r.down_at);
+  return { store, reports, model, marks, t0, now: () => now, clock: new LocalTime(timeZone), labels: labeller(timeZone) };
+}
+
+const SCENARIOS: Array<[string, string]> = [
+  ['Europe/Berlin', '2025-03-29T19:00:00Z'],
+  ['Europe/Berlin', '2025-10-25T19:00:00Z'],
+  ['Asia/Tokyo', '2025-11-23T11:00:00Z'],
+];
+
+describe('hourly roll-ups = brute force', () => {
+  for (const [timeZone, startIso] of SCENARIOS) {
+    it(`holds for random streams in ${timeZone} from ${startIso}`, async () => {
+      for (let seed = 1; seed <= 8; seed++) {
+        const sim = await simulate(seed * 7919 + startIso.length, timeZone, startIso);
+        const { reports, model, marks, clock, labels } = sim;
+        const now = sim.now();
+        // Hub outages start where the hub stopped.
+        expect(marks).toEqual(model.restarts);
+        const stateAt = bruteForce(model, marks);
+        const expectMs = (start: number, end: number, what: string) => {
+          const ms = { off: 0, idle: 0, running: 0, unknown: 0 };
+          for (let t = start; t < end; t += MIN) ms[stateAt(t)] += Math.min(MIN, end - t);
+          return ms;
+        };
+
+        // 1. Queried before any update, then after: hours and days (also not on hour boundaries).
+        for (const [from, to] of [
+          [sim.t0 - 2 * 3_600_000, now + 86_400_000],
+          [sim.t0 + 7 * MIN, now - 13 * MIN],
+        ] as const) {
+          for (const by of ['hour', 'day'] as const) {
+            const report = reports.usage(SITE, NODE, { from, to }, by);
+            expect(report).not.toBeNull();
+            const rows = report!.rows;
+            expect(rows[0]!.start).toBe(from);
+            expect(rows.at(-1)!.end).toBe(Math.min(to, now));
+            rows.forEach((r, i) => {
+              if (i > 0) expect(r.start, `contiguous ${by} rows`).toBe(rows[i - 1]!.end);
+              const label = by === 'hour' ? labels.hour : labels.day;
+              // Each row is one local hour/day: same label inside, a new one at its start.
+              expect(label(r.end - MIN), `${by} ${r.label}`).toBe(label(r.start));
+              if (i > 0) expect(label(r.start - MIN)).not.toBe(label(r.start));
+              const want = expectMs(r.start, r.end, r.label);
+              expect({ off: r.seconds.off * 1000, idle: r.seconds.idle * 1000, running: r.seconds.running * 1000, unknown: r.seconds.unknown * 1000 }, `seed ${seed} ${by} ${r.label}`).toEqual(want);
+            });
+            if (by === 'day') expect(rows.map((r) => r.label)).toEqual(rows.map((r) => clock.dateOf(r.start)));
+          }
+        }
+
+        // 2. Every stored hour equals the brute force, and the stored hours tile the valid range.
+        reports.updateRollups();
+        const cursor = sim.store.database.prepare('SELECT valid_from, valid_until, dirty_ts FROM rollup_cursors').get() as { valid_from: number; valid_until: number; dirty_ts: number | null };
+        expect(cursor.dirty_ts).toBeNull();
+        const stored = sim.store.database.prepare('SELECT hour_start, hour_end, off_ms, idle_ms, running_ms, unknown_ms FROM usage_hourly ORDER BY hour_start').all() as Array<Record<string, number>>;
+        expect(stored.length).toBeGreaterThan(0);
+        expect(stored[0]!.hour_start).toBe(cursor.valid_from);
+        expect(stored.at(-1)!.hour_end).toBe(cursor.valid_until);
+        stored.forEach((r, i) => {
+          if (i > 0) expect(r.hour_start).toBe(stored[i - 1]!.hour_end);
+          expect({ off: r.off_ms, idle: r.idle_ms, running: r.running_ms, unknown: r.unknown_ms }, `stored hour ${clock.iso(r.hour_start!)}`).toEqual(expectMs(r.hour_start!, r.hour_end!, 'stored'));
+        });
+
+        // 3. The timeline, merged, equals the brute force sampled per minute.
+        const from = sim.t0 - 3_600_000;
+        const timeline = reports.timeline(SITE, NODE, { from, to: now + 3_600_000 })!;
+        const expected: Array<{ state: MachineState; start: number; end: number | null }> = [];
+        for (let t = from; t < now; t += MIN) {
+          const state = stateAt(t);
+          const last = expected.at(-1);
+          if (last && last.state === state) last.end = t + MIN;
+          else expected.push({ state, start: t, end: t + MIN });
+        }
+        expected.at(-1)!.end = null;
+        expect(timeline.intervals).toEqual(expected);
+
+        // 4. The machine list: the state now, and since when (walking back minute by minute).
+        const first = Math.min(...model.states.keys());
+        const nowState = stateAt(now);
+        let since = now;
+        while (since > first && stateAt(since - MIN) === nowState) since -= MIN;
+        expect(reports.listMachines([]).map((m) => [m.node, m.state, m.since])).toEqual([[NODE, nowState, since]]);
+      }
+    });
+  }
+});

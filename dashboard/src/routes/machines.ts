@@ -1,0 +1,221 @@
+/**
+ * Machine reports (session required, mounted after requireSession):
+ * GET /api/machines, and per machine `timeline`, `jobs` and `utilization` over a time range,
+ * as JSON or as CSV (`?format=csv` or a `.csv` suffix) for spreadsheets. See docs/api.md.
+ */
+import { Router, type Request, type Response } from 'express';
+import { ID_PATTERN, type MachineState } from '@mieruka/protocol';
+import type { DashboardContext } from '../context.js';
+import { attachmentHeader, CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.js';
+import type { MachineJob, StateInterval, TimeRange, UsageGrouping, UsageRow } from '../data-source.js';
+import { sendError } from '../http-errors.js';
+import { addDays, DAY_MS, HOUR_MS, LocalTime, parseDate } from '../local-time.js';
+
+export const MAX_RANGE_DAYS = 400;
+/** Same bounds as protocol timestamps: catches seconds-vs-ms mix-ups. */
+const MIN_TIME = 946_684_800_000;
+const MAX_TIME = 4_102_444_800_000;
+const REPORTS = ['timeline', 'jobs', 'utilization'] as const;
+type Report = (typeof REPORTS)[number];
+type Lang = 'ja' | 'en';
+
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+const clocks = new Map<string, LocalTime>();
+function clockFor(timeZone: string): LocalTime {
+  let clock = clocks.get(timeZone);
+  if (!clock) {
+    clock = new LocalTime(timeZone);
+    clocks.set(timeZone, clock);
+  }
+  return clock;
+}
+
+/** A request problem, answered with 400 and this message. */
+class BadQuery extends Error {}
+
+/** One query parameter as a string (absent → undefined; repeated → 400). */
+function param(req: Request, name: string): string | undefined {
+  const value = (req.query as Record<string, unknown>)[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new BadQuery(`${name}: give it once, as text`);
+  return value;
+}
+
+/**
+ * `from`/`to`: epoch ms, a local date (`2025-11-24` = local midnight), or an ISO date-time,
+ * with an offset or `Z` (exact) or without (local wall time).
+ */
+export function parseTime(value: string, clock: LocalTime, name: string): number {
+  let t: number | null = null;
+  if (/^\d{1,16}$/.test(value)) {
+    t = Number(value);
+  } else if (parseDate(value)) {
+    t = clock.startOfDay(value);
+  } else {
+    const m = DATE_TIME.exec(value);
+    const date = m?.[1];
+    if (m && date && parseDate(date)) {
+      const [hour, minute, second] = [Number(m[2]), Number(m[3]), Number(m[4] ?? 0)];
+      const ms = Number((m[5] ?? '').padEnd(3, '0'));
+      if (hour <= 23 && minute <= 59 && second <= 59) {
+        const zone = m[6];
+        if (zone === undefined) {
+          t = clock.instant(date, hour, minute, second, ms);
+        } else {
+          const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+          const offset = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+          t = Date.UTC(y, mo - 1, d, hour, minute, second, ms) - offset;
+        }
+      }
+    }
+  }
+  if (t === null) throw new BadQuery(`${name}: use a date (2025-11-24), a date-time (2025-11-24T08:00 or 2025-11-24T08:00:00+09:00) or epoch milliseconds`);
+  if (!(t >= MIN_TIME && t <= MAX_TIME)) throw new BadQuery(`${name}: must lie between 2000 and 2100 (epoch milliseconds, not seconds)`);
+  return t;
+}
+
+/** The range of a request; default: today, local. At most MAX_RANGE_DAYS long. */
+export function parseRange(req: Request, clock: LocalTime, now: number): TimeRange {
+  const fromText = param(req, 'from');
+  const toText = param(req, 'to');
+  const from = fromText === undefined ? clock.startOfDay(clock.dateOf(now)) : parseTime(fromText, clock, 'from');
+  const to = toText === undefined ? clock.startOfDay(addDays(clock.dateOf(from), 1)) : parseTime(toText, clock, 'to');
+  if (!(to > from)) throw new BadQuery('to must be later than from');
+  // Local days may be 23 or 25 h long: allow for the DST hour.
+  if (to - from > MAX_RANGE_DAYS * DAY_MS + 2 * HOUR_MS) throw new BadQuery(`range too long: at most ${MAX_RANGE_DAYS} days`);
+  return { from, to };
+}
+
+const HEADERS: Record<Report, Record<Lang, string[]>> = {
+  timeline: {
+    ja: ['サイト', '機械', '機械名', '状態', '開始', '終了', '時間(秒)'],
+    en: ['site', 'machine', 'machine name', 'state', 'start', 'end', 'duration (s)'],
+  },
+  jobs: {
+    ja: ['サイト', '機械', '機械名', '開始', '終了', '時間(秒)', '開始不明', '中断', '記録元'],
+    en: ['site', 'machine', 'machine name', 'start', 'end', 'duration (s)', 'partial', 'interrupted', 'source'],
+  },
+  utilization: {
+    ja: ['サイト', '機械', '機械名', '期間', 'シフト', '開始', '終了', '停止(秒)', '待機(秒)', '稼働(秒)', '不明(秒)', '合計(秒)', '稼働率(%)', '稼働率・全時間(%)'],
+    en: ['site', 'machine', 'machine name', 'period', 'shift', 'start', 'end', 'off (s)', 'idle (s)', 'running (s)', 'unknown (s)', 'total (s)', 'utilization (%)', 'utilization of total (%)'],
+  },
+};
+
+const STATE_LABEL: Record<Lang, Record<MachineState, string>> = {
+  ja: { off: '停止', idle: '待機', running: '稼働中', unknown: '不明' },
+  en: { off: 'off', idle: 'idle', running: 'running', unknown: 'unknown' },
+};
+const YES_NO: Record<Lang, [string, string]> = { ja: ['はい', 'いいえ'], en: ['yes', 'no'] };
+const SOURCE_LABEL: Record<Lang, Record<MachineJob['source'], string>> = { ja: { events: 'イベント', states: '状態' }, en: { events: 'events', states: 'states' } };
+
+/** Seconds with at most millisecond digits. */
+const seconds = (s: number) => Math.round(s * 1000) / 1000;
+const percent = (ratio: number | null) => (ratio === null ? null : Math.round(ratio * 1000) / 10);
+
+function durationS(start: number, end: number | null, now: number): number {
+  return seconds(Math.max(0, (end ?? now) - start) / 1000);
+}
+
+function sendCsv(res: Response, filename: string, header: string[], rows: CsvValue[][]): void {
+  res.setHeader('Content-Type', CSV_CONTENT_TYPE);
+  res.setHeader('Content-Disposition', attachmentHeader(filename));
+  res.setHeader('Cache-Control', 'no-store');
+  res.send(toCsv(header, rows));
+}
+
+export function machineRoutes(ctx: DashboardContext): Router {
+  const router = Router();
+  const data = ctx.dataSource;
+
+  router.get('/api/machines', async (_req, res) => {
+    const machines = await data.listMachines();
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ timeZone: data.reportSettings().timeZone, now: Date.now(), machines });
+  });
+
+  router.get('/api/machines/:site/:node/:report', async (req, res) => {
+    const { site, node } = req.params;
+    const match = /^(timeline|jobs|utilization)(\.csv)?$/.exec(req.params.report);
+    if (!match) {
+      sendError(res, 'NOT_FOUND', 'no such report: use timeline, jobs or utilization');
+      return;
+    }
+    if (!ID_PATTERN.test(site) || !ID_PATTERN.test(node)) {
+      sendError(res, 'BAD_REQUEST', 'invalid site or machine id');
+      return;
+    }
+    const report = match[1] as Report;
+    const clock = clockFor(data.reportSettings().timeZone);
+    let range: TimeRange;
+    let csv: boolean;
+    let lang: Lang;
+    let by: UsageGrouping = 'day';
+    try {
+      const format = param(req, 'format');
+      if (format !== undefined && format !== 'json' && format !== 'csv') throw new BadQuery('format: use json or csv');
+      if (match[2] && format === 'json') throw new BadQuery('format=json contradicts the .csv suffix');
+      csv = match[2] !== undefined || format === 'csv';
+      const langText = param(req, 'lang') ?? 'ja';
+      if (langText !== 'ja' && langText !== 'en') throw new BadQuery('lang: use ja or en');
+      lang = langText;
+      const byText = param(req, 'by');
+      if (byText !== undefined) {
+        if (report !== 'utilization') throw new BadQuery('by applies to utilization only');
+        if (byText !== 'hour' && byText !== 'day' && byText !== 'shift') throw new BadQuery('by: use hour, day or shift');
+        by = byText;
+      }
+      range = parseRange(req, clock, Date.now());
+    } catch (err) {
+      if (err instanceof BadQuery) {
+        sendError(res, 'BAD_REQUEST', err.message);
+        return;
+      }
+      throw err;
+    }
+
+    const base = { site, node, timeZone: clock.timeZone, from: range.from, to: range.to };
+    const lastDay = clock.dateOf(range.to - 1);
+    const firstDay = clock.dateOf(range.from);
+    const filename = `mieruka_${site}_${node}_${report}${report === 'utilization' ? `-${by}` : ''}_${firstDay}${lastDay === firstDay ? '' : `_${lastDay}`}.csv`;
+    const nameOf = async () => (await data.listMachines()).find((m) => m.site === site && m.node === node)?.name ?? null;
+    const iso = (t: number | null) => (t === null ? null : clock.iso(t));
+    res.setHeader('Cache-Control', 'no-store');
+
+    if (report === 'timeline') {
+      const timeline = await data.machineTimeline(site, node, range);
+      if (!timeline) return sendError(res, 'NOT_FOUND', 'unknown machine');
+      const intervals = timeline.intervals.map((i: StateInterval) => ({ ...i, durationS: durationS(i.start, i.end, timeline.now) }));
+      if (!csv) return void res.json({ ...base, now: timeline.now, intervals });
+      const name = await nameOf();
+      const rows = intervals.map((i) => [site, node, name, STATE_LABEL[lang][i.state], iso(i.start), iso(i.end), i.durationS]);
+      return sendCsv(res, filename, HEADERS.timeline[lang], rows);
+    }
+
+    if (report === 'jobs') {
+      const result = await data.machineJobs(site, node, range);
+      if (!result) return sendError(res, 'NOT_FOUND', 'unknown machine');
+      if (!csv) return void res.json({ ...base, now: result.now, jobs: result.jobs });
+      const name = await nameOf();
+      const [yes, no] = YES_NO[lang];
+      const rows = result.jobs.map((j) => [site, node, name, iso(j.start), iso(j.end), seconds(j.durationS), j.partial ? yes : no, j.interrupted ? yes : no, SOURCE_LABEL[lang][j.source]]);
+      return sendCsv(res, filename, HEADERS.jobs[lang], rows);
+    }
+
+    const usage = await data.machineUsage(site, node, range, by);
+    if (!usage) return sendError(res, 'NOT_FOUND', 'unknown machine');
+    if (!csv) return void res.json({ ...base, now: usage.now, by, rows: usage.rows, total: usage.total });
+    const name = await nameOf();
+    const header = HEADERS.utilization[lang].filter((_h, i) => by === 'shift' || i !== 4);
+    const rows = usage.rows.map((r: UsageRow) => {
+      const cells: CsvValue[] = [site, node, name, r.label, r.shift, iso(r.start), iso(r.end)];
+      cells.push(seconds(r.seconds.off), seconds(r.seconds.idle), seconds(r.seconds.running), seconds(r.seconds.unknown), seconds(r.totalS));
+      cells.push(percent(r.utilization), percent(r.utilizationOfTotal));
+      if (by !== 'shift') cells.splice(4, 1);
+      return cells;
+    });
+    return sendCsv(res, filename, header, rows);
+  });
+
+  return router;
+}
