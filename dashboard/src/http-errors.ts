@@ -25,6 +25,12 @@ export const HTTP_STATUS: Readonly<Record<HttpErrorCode, number>> = {
   IMAGE_INVALID: 422,
   CAMERA_UNAVAILABLE: 503,
   DEPENDENCY_MISSING: 503,
+  // An alert device or service behind the hub failed: a gateway error, not the client's fault.
+  PATLITE_TIMEOUT: 504,
+  PATLITE_NAK: 502,
+  PATLITE_BAD_REPLY: 502,
+  PATLITE_CONNECTION_FAILED: 502,
+  WEBHOOK_FAILED: 502,
   INTERNAL: 500,
 };
 

@@ -18,6 +18,11 @@ export const ERROR_CODES = {
   IMAGE_INVALID: 'image cannot be decoded',
   CAMERA_UNAVAILABLE: 'camera cannot be read',
   DEPENDENCY_MISSING: 'a required system program is missing',
+  PATLITE_TIMEOUT: 'the PATLITE signal tower did not answer in time',
+  PATLITE_NAK: 'the PATLITE signal tower refused the command (NAK)',
+  PATLITE_BAD_REPLY: 'the PATLITE signal tower sent a reply that is not PNS',
+  PATLITE_CONNECTION_FAILED: 'the PATLITE signal tower cannot be reached',
+  WEBHOOK_FAILED: 'the webhook could not be delivered',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -76,6 +76,35 @@ export const CommandPayload = z.looseObject({
 });
 export type CommandPayload = z.infer<typeof CommandPayload>;
 
+/** A signal-tower lamp as the hub asks for it; blinking is done by the tower or in software. */
+export const PATLITE_LAMP_STATES = ['off', 'on', 'blink'] as const;
+export const PatliteLamp = z.enum(PATLITE_LAMP_STATES);
+export type PatliteLamp = z.infer<typeof PatliteLamp>;
+/** Longest hold the hub may ask for: a tower is never left lit by mistake for more than a day. */
+export const MAX_PATLITE_HOLD_S = 86_400;
+
+/**
+ * `cmd/patlite` (hub → edge): the whole tower state, not a delta, so a lost or repeated
+ * command cannot leave a stale lamp on. `buzzer` is off (0/false), a pattern 1–4 or true
+ * (= 1). `holdS` counts from `ts`: the edge turns everything off when it runs out, and
+ * ignores a lit command whose hold already ran out (e.g. queued while the node was offline).
+ */
+export const PatliteCommand = z.strictObject({
+  ts: Timestamp,
+  id: z.string().max(64).optional(),
+  red: PatliteLamp,
+  amber: PatliteLamp,
+  green: PatliteLamp,
+  blue: PatliteLamp.optional(),
+  white: PatliteLamp.optional(),
+  buzzer: z.union([z.int().min(0).max(4), z.boolean()]),
+  holdS: z.number().positive().max(MAX_PATLITE_HOLD_S).optional(),
+});
+export type PatliteCommand = z.infer<typeof PatliteCommand>;
+
+/** The documented example of `cmd/patlite` (docs/patlite.md): red blinking, buzzer 1, ten minutes. */
+export const examplePatliteCommand: PatliteCommand = { ts: 1_764_000_000_000, red: 'blink', amber: 'off', green: 'off', buzzer: 1, holdS: 600 };
+
 export const MAX_JSON_PAYLOAD_BYTES = 64 * 1024;
 export const MAX_IMAGE_BYTES = 512 * 1024;
 

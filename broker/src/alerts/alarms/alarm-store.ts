@@ -1,0 +1,269 @@
+/** The `alarms` and `alarm_events` tables (migration 3): rows in, AlarmRecords out. Synchronous (better-sqlite3). */
+import type { Database, Statement } from 'better-sqlite3';
+import type { AlarmItem, AlarmQuery, AlarmSeverity } from '@mieruka/dashboard';
+
+/** An alarm with its notification schedule (what the manager works with). */
+export type AlarmRecord = AlarmItem & {
+  details: Record<string, unknown>;
+  clearAfterMs: number;
+  /** When the condition ended; the alarm clears at clearPendingSince + clearAfterMs unless it comes back. */
+  clearPendingSince: number | null;
+  /** -1: nobody told yet; 0: first recipients; 1: escalation list too. */
+  notifiedLevel: number;
+  nextNotifyAt: number | null;
+  escalateAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+};
+
+export type AlarmEventRow = { id: number; alarmId: string; ts: number; kind: string; actor: string | null; detail: unknown };
+
+type Row = {
+  id: string;
+  site: string;
+  node: string;
+  type: string;
+  severity: string;
+  message_ja: string;
+  message_en: string;
+  details: string;
+  active: number;
+  active_since: number;
+  last_raised_at: number;
+  occurrences: number;
+  clear_after_ms: number;
+  clear_pending_since: number | null;
+  cleared_at: number | null;
+  acknowledged: number;
+  acknowledged_by: string | null;
+  acknowledged_at: number | null;
+  notified_level: number;
+  next_notify_at: number | null;
+  escalate_at: number | null;
+  created_at: number;
+  updated_at: number;
+};
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function toRecord(r: Row): AlarmRecord {
+  const details = parseJson(r.details);
+  return {
+    id: r.id,
+    site: r.site,
+    node: r.node,
+    type: r.type,
+    severity: r.severity as AlarmSeverity,
+    message: { ja: r.message_ja, en: r.message_en },
+    activeSince: r.active_since,
+    active: r.active === 1,
+    acknowledged: r.acknowledged === 1,
+    ...(r.acknowledged_by === null ? {} : { acknowledgedBy: r.acknowledged_by }),
+    ...(r.acknowledged_at === null ? {} : { acknowledgedAt: r.acknowledged_at }),
+    ...(r.cleared_at === null ? {} : { clearedAt: r.cleared_at }),
+    occurrences: r.occurrences,
+    lastRaisedAt: r.last_raised_at,
+    escalated: r.notified_level >= 1,
+    details: typeof details === 'object' && details !== null && !Array.isArray(details) ? (details as Record<string, unknown>) : {},
+    clearAfterMs: r.clear_after_ms,
+    clearPendingSince: r.clear_pending_since,
+    notifiedLevel: r.notified_level,
+    nextNotifyAt: r.next_notify_at,
+    escalateAt: r.escalate_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** The public view (API, live feed, channels): no schedule internals. */
+export function toItem(a: AlarmRecord): AlarmItem {
+  const item: AlarmItem = {
+    id: a.id,
+    site: a.site,
+    node: a.node,
+    type: a.type,
+    severity: a.severity,
+    message: { ...a.message },
+    activeSince: a.activeSince,
+    active: a.active,
+    acknowledged: a.acknowledged,
+    occurrences: a.occurrences,
+    lastRaisedAt: a.lastRaisedAt,
+    escalated: a.escalated,
+  };
+  if (a.acknowledgedBy !== undefined) item.acknowledgedBy = a.acknowledgedBy;
+  if (a.acknowledgedAt !== undefined) item.acknowledgedAt = a.acknowledgedAt;
+  if (a.clearedAt !== undefined) item.clearedAt = a.clearedAt;
+  return item;
+}
+
+/** Columns the manager changes after insert. */
+export type AlarmPatch = Partial<{
+  severity: AlarmSeverity;
+  message: { ja: string; en: string };
+  details: Record<string, unknown>;
+  active: boolean;
+  lastRaisedAt: number;
+  occurrences: number;
+  clearPendingSince: number | null;
+  clearedAt: number | null;
+  acknowledged: boolean;
+  acknowledgedBy: string | null;
+  acknowledgedAt: number | null;
+  notifiedLevel: number;
+  nextNotifyAt: number | null;
+  escalateAt: number | null;
+}>;
+
+const PATCH_COLUMNS: Record<keyof AlarmPatch, (v: never) => [string, unknown][]> = {
+  severity: (v: AlarmSeverity) => [['severity', v]],
+  message: (v: { ja: string; en: string }) => [
+    ['message_ja', v.ja],
+    ['message_en', v.en],
+  ],
+  details: (v: Record<string, unknown>) => [['details', JSON.stringify(v)]],
+  active: (v: boolean) => [['active', v ? 1 : 0]],
+  lastRaisedAt: (v: number) => [['last_raised_at', v]],
+  occurrences: (v: number) => [['occurrences', v]],
+  clearPendingSince: (v: number | null) => [['clear_pending_since', v]],
+  clearedAt: (v: number | null) => [['cleared_at', v]],
+  acknowledged: (v: boolean) => [['acknowledged', v ? 1 : 0]],
+  acknowledgedBy: (v: string | null) => [['acknowledged_by', v]],
+  acknowledgedAt: (v: number | null) => [['acknowledged_at', v]],
+  notifiedLevel: (v: number) => [['notified_level', v]],
+  nextNotifyAt: (v: number | null) => [['next_notify_at', v]],
+  escalateAt: (v: number | null) => [['escalate_at', v]],
+};
+
+export type NewAlarm = {
+  id: string;
+  site: string;
+  node: string;
+  type: string;
+  severity: AlarmSeverity;
+  message: { ja: string; en: string };
+  details: Record<string, unknown>;
+  activeSince: number;
+  clearAfterMs: number;
+  now: number;
+};
+
+export class AlarmStore {
+  private readonly db: Database;
+  private readonly byId: Statement<[string], Row>;
+  private readonly activeRows: Statement<[], Row>;
+  private readonly dueRows: Statement<[number, number], Row>;
+  private readonly insertRow: Statement;
+  private readonly insertEvent: Statement;
+  private readonly eventRows: Statement<[string], { id: number; alarm_id: string; ts: number; kind: string; actor: string | null; detail: string | null }>;
+
+  constructor(db: Database) {
+    this.db = db;
+    this.byId = db.prepare('SELECT * FROM alarms WHERE id = ?');
+    this.activeRows = db.prepare('SELECT * FROM alarms WHERE active = 1 ORDER BY active_since');
+    // What the periodic tick may have to act on: a clear that is due, or a notification.
+    this.dueRows = db.prepare(
+      `SELECT * FROM alarms WHERE active = 1 AND (clear_pending_since IS NOT NULL OR (acknowledged = 0 AND
+         (notified_level < 0 OR next_notify_at <= ? OR escalate_at <= ?))) ORDER BY active_since, id`,
+    );
+    this.insertRow = db.prepare(
+      `INSERT INTO alarms (id, site, node, type, severity, message_ja, message_en, details, active, active_since, last_raised_at,
+         occurrences, clear_after_ms, acknowledged, notified_level, created_at, updated_at)
+       VALUES (@id, @site, @node, @type, @severity, @messageJa, @messageEn, @details, 1, @activeSince, @now, 1, @clearAfterMs, 0, -1, @now, @now)`,
+    );
+    this.insertEvent = db.prepare('INSERT INTO alarm_events (alarm_id, ts, kind, actor, detail) VALUES (?, ?, ?, ?, ?)');
+    this.eventRows = db.prepare('SELECT * FROM alarm_events WHERE alarm_id = ? ORDER BY id');
+  }
+
+  get(id: string): AlarmRecord | null {
+    const row = this.byId.get(id);
+    return row ? toRecord(row) : null;
+  }
+
+  active(): AlarmRecord[] {
+    return this.activeRows.all().map(toRecord);
+  }
+
+  due(now: number): AlarmRecord[] {
+    return this.dueRows.all(now, now).map(toRecord);
+  }
+
+  insert(a: NewAlarm): AlarmRecord {
+    this.insertRow.run({
+      id: a.id,
+      site: a.site,
+      node: a.node,
+      type: a.type,
+      severity: a.severity,
+      messageJa: a.message.ja,
+      messageEn: a.message.en,
+      details: JSON.stringify(a.details),
+      activeSince: a.activeSince,
+      clearAfterMs: a.clearAfterMs,
+      now: a.now,
+    });
+    return this.get(a.id) as AlarmRecord;
+  }
+
+  update(id: string, patch: AlarmPatch, now: number): AlarmRecord {
+    const sets: string[] = ['updated_at = ?'];
+    const values: unknown[] = [now];
+    for (const [key, value] of Object.entries(patch) as [keyof AlarmPatch, never][]) {
+      if (value === undefined) continue;
+      for (const [column, v] of PATCH_COLUMNS[key](value)) {
+        sets.push(`${column} = ?`);
+        values.push(v);
+      }
+    }
+    this.db.prepare(`UPDATE alarms SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+    return this.get(id) as AlarmRecord;
+  }
+
+  addEvent(alarmId: string, ts: number, kind: string, actor: string | null = null, detail: unknown = null): void {
+    this.insertEvent.run(alarmId, ts, kind, actor, detail === null ? null : JSON.stringify(detail));
+  }
+
+  events(alarmId: string): AlarmEventRow[] {
+    return this.eventRows.all(alarmId).map((r) => ({ id: r.id, alarmId: r.alarm_id, ts: r.ts, kind: r.kind, actor: r.actor, detail: parseJson(r.detail) }));
+  }
+
+  list(query: AlarmQuery): AlarmRecord[] {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (query.state === 'active') where.push('active = 1');
+    if (query.site !== undefined) {
+      where.push('site = ?');
+      values.push(query.site);
+    }
+    if (query.node !== undefined) {
+      where.push('node = ?');
+      values.push(query.node);
+    }
+    if (query.severity !== undefined && query.severity.length > 0) {
+      where.push(`severity IN (${query.severity.map(() => '?').join(', ')})`);
+      values.push(...query.severity);
+    }
+    if (query.from !== undefined) {
+      where.push('active_since >= ?');
+      values.push(query.from);
+    }
+    if (query.to !== undefined) {
+      where.push('active_since < ?');
+      values.push(query.to);
+    }
+    const sql = `SELECT * FROM alarms ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY active_since DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...values, Math.max(1, Math.min(10_000, Math.floor(query.limit)))) as Row[]).map(toRecord);
+  }
+
+  /** Runs `fn` in one transaction (an alarm change and its history row land together). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+}

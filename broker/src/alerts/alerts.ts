@@ -1,0 +1,235 @@
+/**
+ * The Alerts service: rules over the hub's live stream and a periodic tick raise and resolve
+ * alarms; the alarm manager keeps their lifecycle in SQLite; notices go to every alert
+ * channel (mail, towers, webhooks); alarm changes go to the dashboard's live feed. A channel
+ * that reports not-ok for long enough raises the hub-level `channel_broken` alarm, told
+ * through the other channels.
+ */
+import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { AlarmAckResult, AlarmItem, AlarmLinkResult, AlarmQuery } from '@mieruka/dashboard';
+import type { Config } from '@mieruka/protocol';
+import type { LiveState } from '../ingest/live-state.js';
+import { loadAckSecret } from './alarms/ack-secret.js';
+import { signAckToken, verifyAckToken } from './alarms/ack-token.js';
+import { AlarmManager, type NoticeKind } from './alarms/alarm-manager.js';
+import { AlarmStore } from './alarms/alarm-store.js';
+import type { AlarmNotice, AlertChannel } from './channel.js';
+import { publicBaseUrl } from './channels.js';
+import { CHANNEL_BROKEN, evaluateChannels, HUB_NODE, type ChannelHealth } from './rules/channel-broken.js';
+import { nodeNamer } from './rules/node-name.js';
+import { RulesEngine } from './rules/rules-engine.js';
+import { WorkCalendar } from './rules/work-calendar.js';
+
+export type AlertsOptions = {
+  config: Readonly<Config>;
+  /** The hub's open database; called at start. */
+  database: () => Database;
+  live: LiveState;
+  /** Where a generated ack secret is kept. */
+  dataDir: string;
+  channels: readonly AlertChannel[];
+  logger: Logger;
+  now?: () => number;
+  /** Rule durations, reminders and channel health are checked this often. Default 1 s. */
+  tickMs?: number;
+};
+
+/** Who a mail-link acknowledgement is recorded as. */
+export const MAIL_LINK_ACTOR = 'mail-link';
+
+const NAGGING: readonly NoticeKind[] = ['raised', 'reminder', 'escalated'];
+
+export class Alerts {
+  readonly channels: readonly AlertChannel[];
+  private readonly options: AlertsOptions;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly calendar: WorkCalendar;
+  private readonly baseUrl: string | null;
+  private manager: AlarmManager | null = null;
+  private engine: RulesEngine | null = null;
+  private secret: Buffer | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly brokenSince = new Map<string, number>();
+
+  constructor(options: AlertsOptions) {
+    this.options = options;
+    this.channels = options.channels;
+    this.logger = options.logger.child({ component: 'alerts' });
+    this.now = options.now ?? Date.now;
+    const { config } = options;
+    this.calendar = new WorkCalendar({ timeZone: config.timezone, shifts: config.shifts, quietHours: config.alerts.quietHours ?? null });
+    this.baseUrl = publicBaseUrl(config);
+  }
+
+  get running(): boolean {
+    return this.manager !== null;
+  }
+
+  async start(): Promise<void> {
+    if (this.manager) return;
+    const { config, live } = this.options;
+    this.secret = await loadAckSecret({ configured: config.alerts.ackSecret, dataDir: this.options.dataDir, logger: this.logger });
+    const { recipients } = config.alerts;
+    const manager = new AlarmManager({
+      store: new AlarmStore(this.options.database()),
+      policy: {
+        remindEveryMs: recipients.remindEveryMin * 60_000,
+        escalateAfterMs: recipients.escalation.length > 0 ? recipients.escalateAfterMin * 60_000 : null,
+        isQuiet: (t) => this.calendar.isQuiet(t),
+      },
+      logger: this.logger,
+      now: this.now,
+      onChange: (change, alarm) => live.emit({ type: 'alarm', change, alarm }),
+      onNotice: (kind, alarm, level) => this.dispatch(kind, alarm, level),
+    });
+    manager.load();
+    const engine = new RulesEngine({
+      rules: config.alerts.rules,
+      calendar: this.calendar,
+      sink: manager,
+      logger: this.logger,
+      nameOf: nodeNamer(config),
+      now: this.now,
+    });
+    engine.start(live.list());
+    this.manager = manager;
+    this.engine = engine;
+    this.unsubscribe = live.subscribe((update) => engine.handle(update));
+
+    for (const channel of this.channels) {
+      try {
+        await channel.start();
+      } catch (err) {
+        // A channel that cannot start reports not-ok and raises channel_broken; the rest go on.
+        this.logger.error({ err, channel: channel.name }, 'alert channel failed to start');
+      }
+    }
+    const mailOn = this.channels.some((c) => c.name === 'mail');
+    if (!config.alerts.smtp.host) this.logger.info('mail alerts off: no alerts.smtp.host');
+    else if (!mailOn) this.logger.warn('mail alerts off: alerts.recipients has no addresses');
+    else if (!this.baseUrl) this.logger.warn('alerts.publicUrl is not set: alert mails carry no dashboard or acknowledge links');
+    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 1_000);
+    this.timer.unref();
+    this.logger.info({ channels: this.channels.map((c) => c.name), activeAlarms: manager.active().length }, 'alerts started');
+    // Catch up at once: clears and notices that fell due while the hub was down.
+    this.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const wasRunning = this.manager !== null;
+    this.manager = null;
+    this.engine = null;
+    for (const channel of [...this.channels].reverse()) {
+      try {
+        await channel.stop();
+      } catch (err) {
+        this.logger.error({ err, channel: channel.name }, 'alert channel failed to stop');
+      }
+    }
+    this.brokenSince.clear();
+    if (wasRunning) this.logger.debug('alerts stopped');
+  }
+
+  /** Durations, silence, channel health, then due clears, reminders and escalations. */
+  tick(): void {
+    try {
+      this.engine?.tick();
+      this.checkChannels();
+      this.manager?.tick();
+    } catch (err) {
+      this.logger.error({ err }, 'alerts tick failed');
+    }
+  }
+
+  async listAlarms(query: AlarmQuery): Promise<AlarmItem[]> {
+    return this.manager?.list(query) ?? [];
+  }
+
+  async acknowledge(id: string, by: string): Promise<AlarmAckResult> {
+    return this.manager?.acknowledge(id, by) ?? { outcome: 'not_found', alarm: null };
+  }
+
+  async alarmLink(token: string, acknowledge: boolean): Promise<AlarmLinkResult> {
+    const manager = this.manager;
+    const secret = this.secret;
+    if (!manager || !secret) return { outcome: 'invalid', alarm: null };
+    const check = verifyAckToken(secret, token, this.now());
+    if (!check.ok) return { outcome: check.reason, alarm: null };
+    const alarm = manager.get(check.alarmId);
+    if (!alarm) return { outcome: 'invalid', alarm: null };
+    if (alarm.acknowledged) return { outcome: 'already', alarm };
+    if (!acknowledge) return { outcome: 'valid', alarm };
+    const result = manager.acknowledge(alarm.id, MAIL_LINK_ACTOR);
+    return { outcome: result.outcome === 'acknowledged' ? 'acknowledged' : 'already', alarm: result.alarm };
+  }
+
+  /** A signed acknowledge link for the alarm, valid for alerts.ackLinkHours (null without publicUrl). */
+  ackLink(alarmId: string): { url: string; expiresAt: number } | null {
+    if (!this.baseUrl || !this.secret) return null;
+    const expiresAt = Math.floor(this.now() + this.options.config.alerts.ackLinkHours * 3_600_000);
+    const token = signAckToken(this.secret, alarmId, expiresAt);
+    return { url: `${this.baseUrl}/api/alarms/ack?token=${encodeURIComponent(token)}`, expiresAt };
+  }
+
+  private dispatch(kind: NoticeKind, alarm: AlarmItem, level: number): void {
+    const notice: AlarmNotice = { kind, alarm, level };
+    if (this.baseUrl) notice.dashboardUrl = `${this.baseUrl}/#/alarms/${alarm.id}`;
+    if (NAGGING.includes(kind) && !alarm.acknowledged) {
+      const link = this.ackLink(alarm.id);
+      if (link) {
+        notice.ackUrl = link.url;
+        notice.ackExpiresAt = link.expiresAt;
+      }
+    }
+    // A broken channel is not told about its own breakage (it would only queue it).
+    const skip = new Set<string>();
+    if (alarm.type === CHANNEL_BROKEN) {
+      const names = this.manager?.record(alarm.id)?.details.channels;
+      if (Array.isArray(names)) for (const n of names) if (typeof n === 'string') skip.add(n);
+    }
+    for (const channel of this.channels) {
+      if (skip.has(channel.name)) continue;
+      channel.deliver(notice).catch((err: unknown) => this.logger.error({ err, channel: channel.name, alarm: alarm.id }, 'alert channel refused a notice'));
+    }
+  }
+
+  private checkChannels(): void {
+    const manager = this.manager;
+    if (!manager) return;
+    const now = this.now();
+    const health: ChannelHealth[] = this.channels.map((channel) => {
+      let status: { ok: boolean; detail?: string };
+      try {
+        status = channel.status();
+      } catch (err) {
+        status = { ok: false, detail: err instanceof Error ? err.message : String(err) };
+      }
+      if (status.ok) this.brokenSince.delete(channel.name);
+      else if (!this.brokenSince.has(channel.name)) this.brokenSince.set(channel.name, now);
+      return { name: channel.name, ok: status.ok, ...(status.detail ? { detail: status.detail } : {}), brokenSince: this.brokenSince.get(channel.name) ?? null };
+    });
+    const key = { site: this.options.config.site, node: HUB_NODE, type: CHANNEL_BROKEN };
+    const settings = this.options.config.alerts.rules.channelBroken;
+    const verdict = settings.enabled ? evaluateChannels(health, now, settings) : { action: 'resolve' as const };
+    if (verdict === null) return;
+    if (verdict.action === 'resolve') {
+      manager.resolve(key);
+      return;
+    }
+    manager.raise({
+      ...key,
+      severity: settings.severity,
+      clearAfterMs: settings.clearAfterS * 1000,
+      at: verdict.at,
+      message: verdict.message,
+      ...(verdict.details ? { details: verdict.details } : {}),
+    });
+  }
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '@mieruka/protocol';
+import { silentLogger } from '../test-support/helpers.js';
+import { createAlertChannels, publicBaseUrl } from './channels.js';
+import { smtpSettings } from './mail/smtp-settings.js';
+
+const deps = { database: () => { throw new Error('not opened in this test'); }, logger: silentLogger };
+
+describe('createAlertChannels', () => {
+  it('makes no mail channel without an SMTP host or without recipients', () => {
+    expect(createAlertChannels(parseConfig(), deps)).toEqual([]);
+    expect(createAlertChannels(parseConfig({ text: 'alerts:\n  smtp: { host: smtp.example.com }\n' }), deps)).toEqual([]);
+  });
+
+  it('makes the mail channel from the config, without touching the database', () => {
+    const config = parseConfig({ text: 'alerts:\n  smtp: { host: smtp.example.com }\n  recipients: { escalation: [boss@example.com] }\n' });
+    const channels = createAlertChannels(config, deps);
+    expect(channels.map((c) => c.name)).toEqual(['mail']);
+    expect(channels[0]?.status()).toEqual({ ok: true });
+  });
+
+  it('derives SMTP defaults: STARTTLS on 587, TLS on 465, sender from the user', () => {
+    const plain = smtpSettings(parseConfig({ text: 'alerts:\n  smtp: { host: smtp.example.com, user: me@example.com, password: pw }\n' }).alerts.smtp);
+    expect(plain).toMatchObject({ port: 587, secure: false, requireTLS: true, from: 'me@example.com', timeoutMs: 30_000 });
+    const tls = smtpSettings(parseConfig({ text: 'alerts:\n  smtp: { host: smtp.example.com, secure: true }\n' }).alerts.smtp);
+    expect(tls).toMatchObject({ port: 465, secure: true, from: 'mieruka@smtp.example.com' });
+    expect(smtpSettings(parseConfig().alerts.smtp)).toBeNull();
+  });
+
+  it('normalizes the public URL', () => {
+    expect(publicBaseUrl(parseConfig({ text: 'alerts:\n  publicUrl: http://hub.lan:8080/\n' }))).toBe('http://hub.lan:8080');
+    expect(publicBaseUrl(parseConfig())).toBeNull();
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * The alert channels the hub runs, made from the config. Mail today; the PATLITE signal
+ * towers and webhooks plug in at the marked places (their channels live in ./patlite and
+ * ./webhook). Constructing a channel does no I/O; the Alerts service starts and stops them.
+ */
+import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { Config } from '@mieruka/protocol';
+import type { AlertChannel } from './channel.js';
+import { MailChannel, type MailChannelOptions } from './mail/mail-channel.js';
+import { normalizeRecipients } from './mail/recipients.js';
+import { smtpSettings } from './mail/smtp-settings.js';
+import { nodeNamer } from './rules/node-name.js';
+import { WorkCalendar } from './rules/work-calendar.js';
+
+export type AlertChannelDeps = {
+  /** The hub's open database (queues live there); called at channel start. */
+  database: () => Database;
+  logger: Logger;
+  now?: () => number;
+  /** Mail tuning (tests): back-off and poll interval. */
+  mail?: Pick<MailChannelOptions, 'retry' | 'pollMs'>;
+};
+
+/** The dashboard base URL without a trailing slash, or null. */
+export function publicBaseUrl(config: Readonly<Config>): string | null {
+  return config.alerts.publicUrl ? config.alerts.publicUrl.replace(/\/+$/, '') : null;
+}
+
+export function createMailChannel(config: Readonly<Config>, deps: AlertChannelDeps): MailChannel | null {
+  const smtp = smtpSettings(config.alerts.smtp);
+  if (!smtp) return null;
+  const language = config.alerts.language ?? config.dashboard.language;
+  const recipients = {
+    default: normalizeRecipients(config.alerts.recipients.default, language),
+    escalation: normalizeRecipients(config.alerts.recipients.escalation, language),
+  };
+  // Alerts.start() says why mail is off; constructing logs nothing.
+  if (recipients.default.length === 0 && recipients.escalation.length === 0) return null;
+  const calendar = new WorkCalendar({ timeZone: config.timezone, shifts: [] });
+  const base = publicBaseUrl(config);
+  return new MailChannel({
+    database: deps.database,
+    smtp,
+    recipients,
+    perRecipientPerHour: config.alerts.rateLimit.perRecipientPerHour,
+    formatTime: (t) => `${calendar.format(t)} (${config.timezone})`,
+    nodeName: nodeNamer(config),
+    ...(base ? { dashboardUrl: `${base}/` } : {}),
+    logger: deps.logger,
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.mail?.retry ? { retry: deps.mail.retry } : {}),
+    ...(deps.mail?.pollMs ? { pollMs: deps.mail.pollMs } : {}),
+  });
+}
+
+export function createAlertChannels(config: Readonly<Config>, deps: AlertChannelDeps): AlertChannel[] {
+  const channels: AlertChannel[] = [];
+
+  const mail = createMailChannel(config, deps);
+  if (mail) channels.push(mail);
+
+  // --- PATLITE signal towers (broker/src/alerts/patlite) ---
+  // One channel per entry of config.alerts.towers (PNS over TCP, or a GPIO relay on an edge
+  // agent via cmd/patlite); push them here.
+
+  // --- Webhooks (broker/src/alerts/webhook) ---
+  // One channel per entry of config.alerts.webhooks (JSON POST, Slack/Teams text); push them here.
+
+  return channels;
+}
