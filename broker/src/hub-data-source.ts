@@ -1,12 +1,32 @@
-/** What the dashboard reads: the live snapshots, images on disk and hub counters. */
-import type { DashboardDataSource, HubStats, LiveUpdate, NodeSnapshot } from '@mieruka/dashboard';
+/** What the dashboard reads: the live snapshots, images on disk, hub counters and machine reports. */
+import type {
+  AlarmAckResult,
+  AlarmItem,
+  AlarmLinkResult,
+  AlarmQuery,
+  DashboardDataSource,
+  HubStats,
+  LiveUpdate,
+  MachineJob,
+  MachineSummary,
+  MachineTimeline,
+  NodeSnapshot,
+  ReportSettings,
+  TimeRange,
+  UsageGrouping,
+  UsageReport,
+} from '@mieruka/dashboard';
+import type { Alerts } from './alerts/alerts.js';
 import type { ImageStore } from './ingest/image-store.js';
 import type { LiveState } from './ingest/live-state.js';
+import type { ReportsService } from './reports/reports-service.js';
 
 export type HubDataSourceOptions = {
   live: LiveState;
   images: ImageStore;
   stats: () => HubStats;
+  reports: ReportsService;
+  alerts: Alerts;
 };
 
 export class HubDataSource implements DashboardDataSource {
@@ -31,5 +51,38 @@ export class HubDataSource implements DashboardDataSource {
 
   subscribe(listener: (update: LiveUpdate) => void): () => void {
     return this.options.live.subscribe(listener);
+  }
+
+  reportSettings(): ReportSettings {
+    return this.options.reports.settings();
+  }
+
+  // SQLite answers synchronously; the interface is async so another store can be slower.
+  async listMachines(): Promise<MachineSummary[]> {
+    return this.options.reports.listMachines(this.options.live.list());
+  }
+
+  async machineTimeline(site: string, node: string, range: TimeRange): Promise<MachineTimeline | null> {
+    return this.options.reports.timeline(site, node, range);
+  }
+
+  async machineJobs(site: string, node: string, range: TimeRange): Promise<{ jobs: MachineJob[]; now: number } | null> {
+    return this.options.reports.jobs(site, node, range);
+  }
+
+  async machineUsage(site: string, node: string, range: TimeRange, by: UsageGrouping): Promise<UsageReport | null> {
+    return this.options.reports.usage(site, node, range, by);
+  }
+
+  async listAlarms(query: AlarmQuery): Promise<AlarmItem[]> {
+    return this.options.alerts.listAlarms(query);
+  }
+
+  async acknowledgeAlarm(id: string, by: string): Promise<AlarmAckResult> {
+    return this.options.alerts.acknowledge(id, by);
+  }
+
+  async alarmLink(token: string, acknowledge: boolean): Promise<AlarmLinkResult> {
+    return this.options.alerts.alarmLink(token, acknowledge);
   }
 }

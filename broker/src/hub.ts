@@ -1,6 +1,6 @@
 /**
  * The hub: starts small services in order and stops them in reverse (like zigbee2mqtt's
- * controller). Store → MQTT persistence → broker → ingest → MQTT/TCP → HTTP (dashboard and
+ * controller). Store → reports → MQTT persistence → broker → ingest → alerts → MQTT/TCP → HTTP (dashboard and
  * MQTT over WebSocket). Stopping closes the listeners first, so every message the broker
  * accepted has reached ingest before the store's final flush.
  */
@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createDashboardApp, type DashboardApp, type DashboardOptions, type HubStats } from '@mieruka/dashboard';
 import type { Config } from '@mieruka/protocol';
+import { Alerts } from './alerts/alerts.js';
+import { createAlertChannels } from './alerts/channels.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
 import { HttpServer } from './http/http-server.js';
 import { HubDataSource } from './hub-data-source.js';
@@ -18,6 +20,7 @@ import { BrokerPersistence } from './mqtt/broker-persistence.js';
 import { MqttBroker } from './mqtt/mqtt-broker.js';
 import { MqttServer } from './mqtt/mqtt-server.js';
 import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
+import { ReportsService } from './reports/reports-service.js';
 import { Store } from './store/store.js';
 
 export type HubOptions = {
@@ -44,6 +47,10 @@ export class Hub {
   readonly images: ImageStore;
   /** What the dashboard reads (also handy for tests and other front ends). */
   readonly dataSource: HubDataSource;
+  /** Machine timeline, jobs and utilization over the store. */
+  readonly reports: ReportsService;
+  /** Alarm rules, lifecycle and alert channels (mail, towers, webhooks). */
+  readonly alerts: Alerts;
   private storeInstance: Store | null = null;
   private brokerInstance: MqttBroker | null = null;
   private ingest: Ingest | null = null;
@@ -66,7 +73,23 @@ export class Hub {
     this.dataDir = resolve(options.config.hub.dataDir);
     this.live = new LiveState({ logger: this.logger });
     this.images = new ImageStore({ root: join(this.dataDir, 'images') });
-    this.dataSource = new HubDataSource({ live: this.live, images: this.images, stats: () => this.stats() });
+    this.reports = new ReportsService({
+      database: () => this.store.database,
+      timeZone: options.config.timezone,
+      shifts: options.config.shifts,
+      site: options.config.site,
+      machines: options.config.machines,
+      logger: options.logger,
+    });
+    this.alerts = new Alerts({
+      config: options.config,
+      database: () => this.store.database,
+      live: this.live,
+      dataDir: this.dataDir,
+      channels: createAlertChannels(options.config, { database: () => this.store.database, logger: options.logger }),
+      logger: options.logger,
+    });
+    this.dataSource = new HubDataSource({ live: this.live, images: this.images, stats: () => this.stats(), reports: this.reports, alerts: this.alerts });
   }
 
   get running(): boolean {
@@ -161,6 +184,10 @@ export class Hub {
       ),
     );
 
+    // Before ingest: it records this run, so the time the hub was down counts as unknown.
+    this.reports.start();
+    this.started.push({ name: 'reports', stop: () => this.reports.stop() });
+
     const users = new SqliteUserVerifier({ db: store.database, logger: hubLogger });
     this.usersInstance = users;
     if (config.dashboard.adminPassword) await users.ensureAdmin(config.dashboard.adminUser, config.dashboard.adminPassword);
@@ -185,6 +212,10 @@ export class Hub {
         this.lastIngest = ingest.stats();
       },
     });
+
+    // After ingest, before any client can connect: every message ingest applies is seen by the rules.
+    await this.alerts.start();
+    this.started.push({ name: 'alerts', stop: () => this.alerts.stop() });
 
     const mqttServer = new MqttServer({ broker, host: config.hub.mqtt.host, port: config.hub.mqtt.port, logger: hubLogger });
     await mqttServer.start();

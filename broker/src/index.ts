@@ -18,3 +18,7 @@ export { ImagePairer, type ImagePair, type ImagePairerOptions } from './ingest/i
 export { InvalidMessageCounter, type InvalidReason, type InvalidStats } from './ingest/invalid-counter.js';
 export { hashPassword, verifyPassword, needsRehash, parsePasswordHash, DEFAULT_SCRYPT_PARAMS, MAX_PASSWORD_LENGTH, type ScryptParams } from './auth/password.js';
 export { SqliteUserVerifier, type SqliteUserVerifierOptions, type Role } from './auth/sqlite-user-verifier.js';
+export { ReportsService } from './reports/reports-service.js';
+export * from './alerts/channel.js';
+export * from './alerts/patlite/index.js';
+export * from './alerts/webhook/index.js';

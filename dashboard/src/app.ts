@@ -13,8 +13,10 @@ import type { DashboardDataSource, UserVerifier } from './data-source.js';
 import { errorHandler, sendError } from './http-errors.js';
 import { LiveFeed } from './live-feed.js';
 import { createLoginRateLimit, type LoginRateLimitOptions } from './login-rate-limit.js';
+import { alarmRoutes } from './routes/alarms.js';
 import { loginRoutes, meRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { machineRoutes } from './routes/machines.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { securityHeaders } from './security-headers.js';
 import { SessionStore } from './session-store.js';
@@ -77,10 +79,13 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
 
   app.use(healthRoutes(ctx));
   app.use(loginRoutes(ctx, loginLimit.middleware));
+  // Public acknowledge-link pages plus session routes that check the session themselves.
+  app.use(alarmRoutes(ctx));
   // Everything below under /api needs a session.
   app.use('/api', requireSession(sessions));
   app.use(meRoutes());
   app.use(nodeRoutes(ctx));
+  app.use(machineRoutes(ctx));
   app.use('/api', (_req, res) => sendError(res, 'NOT_FOUND', 'no such API route'));
 
   app.use(staticFiles({ dir: options.staticDir ?? DEFAULT_STATIC_DIR, language: options.language ?? 'ja', logger }));

@@ -2,9 +2,36 @@
  * A DashboardDataSource kept in memory: the hub side for tests, demos and UI work without a
  * broker. Changes made through it are published to subscribers like the real hub does.
  */
-import type { DashboardDataSource, HubStats, LiveUpdate, NodeSnapshot } from './data-source.js';
+import type {
+  AlarmAckResult,
+  AlarmChangeKind,
+  AlarmItem,
+  AlarmLinkResult,
+  AlarmQuery,
+  DashboardDataSource,
+  HubStats,
+  LiveUpdate,
+  MachineJob,
+  MachineSummary,
+  MachineTimeline,
+  NodeSnapshot,
+  ReportSettings,
+  StateInterval,
+  TimeRange,
+  UsageGrouping,
+  UsageReport,
+  UsageRow,
+} from './data-source.js';
 
 export type NodePatch = Partial<Omit<NodeSnapshot, 'site' | 'node'>>;
+
+/** Canned report data of one machine; queries filter it by range. */
+export type MemoryMachine = {
+  name?: string | null;
+  intervals?: StateInterval[];
+  jobs?: MachineJob[];
+  usage?: Partial<Record<UsageGrouping, UsageRow[]>>;
+};
 
 export function emptyNode(site: string, node: string): NodeSnapshot {
   return { site, node, online: null, agent: null, version: null, lastSeen: null, state: null, current: null, clutter: null, motion: null };
@@ -15,6 +42,13 @@ export class MemoryDataSource implements DashboardDataSource {
   private readonly images = new Map<string, Buffer>();
   private readonly listeners = new Set<(update: LiveUpdate) => void>();
   private readonly counters: HubStats;
+  private readonly machines = new Map<string, MemoryMachine>();
+  private settings: ReportSettings = { timeZone: 'Asia/Tokyo', shifts: [] };
+  private readonly alarms = new Map<string, AlarmItem>();
+  /** Acknowledge-link tokens: token → alarm id, or 'expired'. The hub signs real ones. */
+  private readonly alarmTokens = new Map<string, { alarmId: string; expired: boolean }>();
+  /** The clock reports are cut at (tests set it). */
+  now: () => number = Date.now;
 
   constructor(nodes: NodeSnapshot[] = [], startedAt = Date.now()) {
     for (const node of nodes) this.nodes.set(key(node.site, node.node), structuredClone(node));
@@ -61,6 +95,127 @@ export class MemoryDataSource implements DashboardDataSource {
 
   putImage(site: string, node: string, imageId: string, jpeg: Buffer): void {
     this.images.set(`${key(site, node)}/${imageId}`, jpeg);
+  }
+
+  setReportSettings(settings: ReportSettings): void {
+    this.settings = structuredClone(settings);
+  }
+
+  /** Adds or replaces the canned reports of a machine. */
+  setMachine(site: string, node: string, machine: MemoryMachine): void {
+    this.machines.set(key(site, node), structuredClone(machine));
+  }
+
+  reportSettings(): ReportSettings {
+    return structuredClone(this.settings);
+  }
+
+  async listMachines(): Promise<MachineSummary[]> {
+    const out: MachineSummary[] = [];
+    for (const [id, machine] of this.machines) {
+      const [site = '', node = ''] = id.split('/');
+      const snapshot = this.nodes.get(id);
+      const last = machine.intervals?.at(-1);
+      out.push({
+        site,
+        node,
+        name: machine.name ?? null,
+        state: last && last.end === null ? last.state : 'unknown',
+        since: last && last.end === null ? last.start : null,
+        online: snapshot?.online ?? null,
+        lastSeen: snapshot?.lastSeen ?? null,
+      });
+    }
+    return out.sort((a, b) => (a.site === b.site ? a.node.localeCompare(b.node) : a.site.localeCompare(b.site)));
+  }
+
+  async machineTimeline(site: string, node: string, range: TimeRange): Promise<MachineTimeline | null> {
+    const machine = this.machines.get(key(site, node));
+    if (!machine) return null;
+    const now = this.now();
+    const end = Math.min(range.to, now);
+    const intervals: StateInterval[] = [];
+    for (const i of machine.intervals ?? []) {
+      const iEnd = i.end ?? now;
+      if (iEnd <= range.from || i.start >= end) continue;
+      intervals.push({ state: i.state, start: Math.max(i.start, range.from), end: i.end === null && range.to >= now ? null : Math.min(iEnd, end) });
+    }
+    return { intervals, now };
+  }
+
+  async machineJobs(site: string, node: string, range: TimeRange): Promise<{ jobs: MachineJob[]; now: number } | null> {
+    const machine = this.machines.get(key(site, node));
+    if (!machine) return null;
+    const jobs = (machine.jobs ?? []).filter((j) => j.start < range.to && (j.end === null || j.end > range.from));
+    return { jobs: structuredClone(jobs), now: this.now() };
+  }
+
+  async machineUsage(site: string, node: string, range: TimeRange, by: UsageGrouping): Promise<UsageReport | null> {
+    const machine = this.machines.get(key(site, node));
+    if (!machine) return null;
+    const now = this.now();
+    const rows = (machine.usage?.[by] ?? []).filter((r) => r.start >= range.from && r.start < range.to);
+    const seconds = { off: 0, idle: 0, running: 0, unknown: 0 };
+    for (const r of rows) for (const s of ['off', 'idle', 'running', 'unknown'] as const) seconds[s] += r.seconds[s];
+    const totalS = seconds.off + seconds.idle + seconds.running + seconds.unknown;
+    const knownS = totalS - seconds.unknown;
+    const total = {
+      start: range.from,
+      end: Math.max(range.from, Math.min(range.to, now)),
+      seconds,
+      totalS,
+      knownS,
+      utilization: knownS > 0 ? seconds.running / knownS : null,
+      utilizationOfTotal: totalS > 0 ? seconds.running / totalS : null,
+    };
+    return { rows: structuredClone(rows), total, now };
+  }
+
+  /** Adds or replaces an alarm and publishes the change like the hub does. */
+  putAlarm(alarm: AlarmItem, change: AlarmChangeKind = 'raised'): void {
+    this.alarms.set(alarm.id, structuredClone(alarm));
+    this.publish({ type: 'alarm', change, alarm: structuredClone(alarm) });
+  }
+
+  /** Makes `token` an acknowledge link of the alarm (expired: refused as expired). */
+  setAlarmToken(token: string, alarmId: string, expired = false): void {
+    this.alarmTokens.set(token, { alarmId, expired });
+  }
+
+  async listAlarms(query: AlarmQuery): Promise<AlarmItem[]> {
+    return [...this.alarms.values()]
+      .filter(
+        (a) =>
+          (query.state === 'history' || a.active) &&
+          (query.site === undefined || a.site === query.site) &&
+          (query.node === undefined || a.node === query.node) &&
+          (query.severity === undefined || query.severity.includes(a.severity)) &&
+          (query.from === undefined || a.activeSince >= query.from) &&
+          (query.to === undefined || a.activeSince < query.to),
+      )
+      .sort((a, b) => b.activeSince - a.activeSince || b.id.localeCompare(a.id))
+      .slice(0, query.limit)
+      .map((a) => structuredClone(a));
+  }
+
+  async acknowledgeAlarm(id: string, by: string): Promise<AlarmAckResult> {
+    const alarm = this.alarms.get(id);
+    if (!alarm) return { outcome: 'not_found', alarm: null };
+    if (alarm.acknowledged) return { outcome: 'already', alarm: structuredClone(alarm) };
+    const next: AlarmItem = { ...alarm, acknowledged: true, acknowledgedBy: by, acknowledgedAt: this.now() };
+    this.putAlarm(next, 'acknowledged');
+    return { outcome: 'acknowledged', alarm: structuredClone(next) };
+  }
+
+  async alarmLink(token: string, acknowledge: boolean): Promise<AlarmLinkResult> {
+    const entry = this.alarmTokens.get(token);
+    const alarm = entry ? this.alarms.get(entry.alarmId) : undefined;
+    if (!entry || !alarm) return { outcome: 'invalid', alarm: null };
+    if (entry.expired) return { outcome: 'expired', alarm: null };
+    if (alarm.acknowledged) return { outcome: 'already', alarm: structuredClone(alarm) };
+    if (!acknowledge) return { outcome: 'valid', alarm: structuredClone(alarm) };
+    const result = await this.acknowledgeAlarm(alarm.id, 'mail-link');
+    return { outcome: 'acknowledged', alarm: result.alarm };
   }
 
   private publish(update: LiveUpdate): void {

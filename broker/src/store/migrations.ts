@@ -107,6 +107,128 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: 'machine reports: status history, hub runs, hourly usage roll-ups',
+    sql: `
+      -- Every status message (online and offline), in arrival order: an offline one starts
+      -- "unknown" time for the machine. Arrival time, because a will carries its connect time.
+      CREATE TABLE status_log (
+        id INTEGER PRIMARY KEY,
+        site TEXT NOT NULL,
+        node TEXT NOT NULL,
+        online INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        received_at INTEGER NOT NULL
+      );
+      CREATE INDEX status_log_at ON status_log (site, node, received_at);
+
+      -- One row per hub start; down_at (set at the next start) is where the hub stopped hearing.
+      CREATE TABLE hub_runs (
+        id INTEGER PRIMARY KEY,
+        started_at INTEGER NOT NULL,
+        alive_at INTEGER NOT NULL,
+        stopped_at INTEGER,
+        down_at INTEGER
+      );
+
+      -- Milliseconds per state in each complete local hour (in report_meta.rollup_timezone).
+      CREATE TABLE usage_hourly (
+        site TEXT NOT NULL,
+        node TEXT NOT NULL,
+        hour_start INTEGER NOT NULL,
+        hour_end INTEGER NOT NULL,
+        off_ms INTEGER NOT NULL,
+        idle_ms INTEGER NOT NULL,
+        running_ms INTEGER NOT NULL,
+        unknown_ms INTEGER NOT NULL,
+        PRIMARY KEY (site, node, hour_start)
+      ) WITHOUT ROWID;
+
+      -- usage_hourly rows in [valid_from, valid_until) are exact; dirty_ts is the earliest
+      -- observation written since, so everything from the observation before it is recomputed.
+      CREATE TABLE rollup_cursors (
+        site TEXT NOT NULL,
+        node TEXT NOT NULL,
+        valid_from INTEGER,
+        valid_until INTEGER,
+        dirty_ts INTEGER,
+        PRIMARY KEY (site, node)
+      ) WITHOUT ROWID;
+      INSERT INTO rollup_cursors (site, node) SELECT DISTINCT site, node FROM states;
+
+      CREATE TABLE report_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+      CREATE INDEX events_type_ts ON events (site, node, type, ts);
+    `,
+  },
+  {
+    version: 3,
+    description: 'alerts: alarms, alarm history, mail send queue',
+    sql: `
+      -- One row per alarm; the schedule columns (notified_level, next_notify_at, escalate_at,
+      -- clear_pending_since) let reminders, escalation and delayed clears survive a restart.
+      CREATE TABLE alarms (
+        id TEXT PRIMARY KEY,
+        site TEXT NOT NULL,
+        node TEXT NOT NULL,
+        type TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        message_ja TEXT NOT NULL,
+        message_en TEXT NOT NULL,
+        details TEXT NOT NULL,
+        active INTEGER NOT NULL,
+        active_since INTEGER NOT NULL,
+        last_raised_at INTEGER NOT NULL,
+        occurrences INTEGER NOT NULL,
+        clear_after_ms INTEGER NOT NULL,
+        clear_pending_since INTEGER,
+        cleared_at INTEGER,
+        acknowledged INTEGER NOT NULL,
+        acknowledged_by TEXT,
+        acknowledged_at INTEGER,
+        notified_level INTEGER NOT NULL,
+        next_notify_at INTEGER,
+        escalate_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- At most one active alarm per source and type.
+      CREATE UNIQUE INDEX alarms_one_active ON alarms (site, node, type) WHERE active = 1;
+      CREATE INDEX alarms_since ON alarms (active_since);
+
+      CREATE TABLE alarm_events (
+        id INTEGER PRIMARY KEY,
+        alarm_id TEXT NOT NULL REFERENCES alarms (id) ON DELETE CASCADE,
+        ts INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT,
+        detail TEXT
+      );
+      CREATE INDEX alarm_events_alarm ON alarm_events (alarm_id, id);
+
+      -- One row per mail and recipient, rendered when queued; rows stay after sending (rate limit, audit).
+      CREATE TABLE mail_queue (
+        id INTEGER PRIMARY KEY,
+        alarm_id TEXT,
+        kind TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        language TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        text TEXT NOT NULL,
+        html TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'held', 'sent', 'failed', 'summarized')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        summary_id INTEGER
+      );
+      CREATE INDEX mail_queue_due ON mail_queue (status, next_attempt_at);
+      CREATE INDEX mail_queue_sent ON mail_queue (recipient, sent_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

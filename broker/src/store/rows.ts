@@ -33,6 +33,9 @@ export class RowWriter {
     clutter: Statement;
     motion: Statement;
     ingestError: Statement;
+    statusLog: Statement;
+    stateDirty: Statement;
+    offlineDirty: Statement;
   };
   private readonly tx: (rows: readonly StoreRow[]) => number;
 
@@ -59,6 +62,13 @@ export class RowWriter {
         `INSERT INTO ingest_errors (site, node, reason, count, last_at, last_message) VALUES (?, ?, ?, 1, ?, ?)
          ON CONFLICT (site, node, reason) DO UPDATE SET count = count + 1, last_at = excluded.last_at, last_message = excluded.last_message`,
       ),
+      statusLog: db.prepare('INSERT INTO status_log (site, node, online, ts, received_at) VALUES (?, ?, ?, ?, ?)'),
+      // Machine reports: remember the earliest new observation, so roll-ups are recomputed from there.
+      stateDirty: db.prepare(
+        `INSERT INTO rollup_cursors (site, node, dirty_ts) VALUES (?, ?, ?)
+         ON CONFLICT (site, node) DO UPDATE SET dirty_ts = min(coalesce(dirty_ts, excluded.dirty_ts), excluded.dirty_ts)`,
+      ),
+      offlineDirty: db.prepare('UPDATE rollup_cursors SET dirty_ts = min(coalesce(dirty_ts, @at), @at) WHERE site = @site AND node = @node'),
     };
     this.tx = db.transaction((rows: readonly StoreRow[]) => this.apply(rows));
   }
@@ -82,13 +92,18 @@ export class RowWriter {
       switch (r.kind) {
         case 'status':
           s.status.run({ site: r.site, node: r.node, online: r.online ? 1 : 0, agent: r.agent, version: r.version, ts: r.ts, detail: r.detail, receivedAt: r.receivedAt });
+          s.statusLog.run(r.site, r.node, r.online ? 1 : 0, r.ts, r.receivedAt);
+          if (!r.online) s.offlineDirty.run({ at: r.receivedAt, site: r.site, node: r.node });
           break;
         case 'reading':
           inserted += s.reading.run(r.site, r.node, r.ts, r.seq, JSON.stringify(r.irms), r.receivedAt).changes;
           break;
-        case 'state':
-          inserted += s.state.run(r.site, r.node, r.ts, r.state, r.since, JSON.stringify(r.irms), r.receivedAt).changes;
+        case 'state': {
+          const changes = s.state.run(r.site, r.node, r.ts, r.state, r.since, JSON.stringify(r.irms), r.receivedAt).changes;
+          if (changes > 0) s.stateDirty.run(r.site, r.node, r.ts);
+          inserted += changes;
           break;
+        }
         case 'event':
           inserted += s.event.run(r.site, r.node, r.ts, r.seq, r.type, JSON.stringify(r.data), r.receivedAt).changes;
           break;
