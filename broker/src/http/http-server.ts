@@ -3,9 +3,9 @@
  * routed by path (MQTT over WebSocket, the dashboard's live feed); anything else gets a 404.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { TrackedListener } from '../net/tracked-listener.js';
 
 /** Returns true when it took the socket. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
@@ -23,8 +23,7 @@ export class HttpServer {
   private readonly options: HttpServerOptions;
   private readonly logger: Logger;
   private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  private boundPort: number | null = null;
+  private readonly listener = new TrackedListener('HTTP server');
 
   constructor(options: HttpServerOptions) {
     this.options = options;
@@ -32,35 +31,22 @@ export class HttpServer {
   }
 
   get port(): number {
-    if (this.boundPort === null) throw new Error('HttpServer is not started');
-    return this.boundPort;
+    return this.listener.port;
   }
 
   async start(): Promise<void> {
     if (this.server) return;
     const server = createServer(this.options.handler);
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
+    server.on('connection', (socket) => this.listener.track(socket));
     server.on('upgrade', (req, socket, head) => this.routeUpgrade(req, socket, head));
     server.on('clientError', (err, socket) => {
       this.logger.debug({ err: err.message }, 'bad HTTP request');
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       else socket.destroy();
     });
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      server.once('error', onError);
-      server.listen(this.options.port, this.options.host, () => {
-        server.off('error', onError);
-        resolve();
-      });
-    });
-    server.on('error', (err) => this.logger.error({ err }, 'HTTP server error'));
+    const port = await this.listener.listen(server, this.options.port, this.options.host, this.logger);
     this.server = server;
-    this.boundPort = (server.address() as AddressInfo).port;
-    this.logger.info({ host: this.options.host, port: this.boundPort }, 'HTTP listening');
+    this.logger.info({ host: this.options.host, port }, 'HTTP listening');
   }
 
   private routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -81,12 +67,8 @@ export class HttpServer {
     const server = this.server;
     this.server = null;
     if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     // Keep-alive and upgraded sockets would otherwise hold the port open.
     server.closeAllConnections();
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await closed;
-    this.boundPort = null;
+    await this.listener.close();
   }
 }

@@ -1,33 +1,13 @@
 /** Test helpers: temp dirs, bounded polling, a hub config on loopback with port 0. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import { parseConfig, type Config } from '@mieruka/protocol';
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
-export async function makeTempDir(prefix = 'mieruka-broker-'): Promise<{ path: string; remove(): Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), prefix));
-  return { path, remove: () => rm(path, { recursive: true, force: true }) };
-}
-
-/** Polls until `check` returns a truthy value; fails with `what` after a bounded time. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+// One implementation of these for every package's tests.
+export { makeTempDir } from '../../../test/helpers/temp-dir.js';
+export { waitFor } from '../../../test/helpers/wait-for.js';
 
 /** Loopback, port 0, a fast flush; `overrides` are merged over it (JSON is YAML, so the base goes in as text). */
 export function hubConfig(dataDir: string, overrides: Record<string, unknown> = {}): Readonly<Config> {
