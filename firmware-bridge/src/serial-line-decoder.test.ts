@@ -78,6 +78,59 @@ describe('SerialLineDecoder', () => {
     expect(counters.messages).toBe(messages.length);
   });
 
+  it('fuzz: valid lines between garbage lines arrive all, unchanged and in order, however the bytes are chunked', async () => {
+    const rng = new Prng(7);
+    for (let round = 0; round < 20; round++) {
+      const { decoder, messages, counters } = makeDecoder();
+      const expected: SerialMessage[] = [];
+      const parts: Buffer[] = [];
+      for (let i = 0; i < 200; i++) {
+        const m: SerialMessage = { type: 'rms', seq: i, uptimeMs: i * 1000, irms: [Math.round(rng.range(0, 40) * 1000) / 1000] };
+        expected.push(m);
+        parts.push(Buffer.from(`${JSON.stringify(m)}${rng.next() < 0.5 ? '\r\n' : '\n'}`));
+        // Garbage always ends its own line, so it can never swallow the next valid one.
+        if (rng.next() < 0.5) parts.push(Buffer.from([...Array.from({ length: rng.int(1, 100) }, () => rng.int(0, 255)).filter((b) => b !== 0x0a), 0x0a]));
+        if (rng.next() < 0.05) parts.push(Buffer.from(`${'{'.repeat(rng.int(1025, 9000))}\n`));
+      }
+      const all = Buffer.concat(parts);
+      // Random read sizes, as a USB serial port delivers them.
+      for (let o = 0; o < all.length; ) {
+        const n = rng.int(1, 512);
+        decoder.write(all.subarray(o, o + n));
+        o += n;
+      }
+      await settle();
+      expect(messages).toEqual(expected);
+      expect(counters.lines).toBe(counters.messages + Object.values(counters.skipped).reduce((a, b) => a + b, 0));
+    }
+  });
+
+  it('a burst of lines then an overlong line split over two reads: the lines after it are not cut', async () => {
+    const { decoder, messages, skips } = makeDecoder();
+    const lines = Array.from({ length: 400 }, (_, i) => `{"type":"rms","seq":${i},"uptimeMs":${i},"irms":[1.5]}\n`).join('');
+    // All in one turn of the event loop, as a large read followed by another would be.
+    decoder.write(`${lines}${'{'.repeat(3000)}`);
+    decoder.write(`${'{'.repeat(2000)}\n{"type":"ack","cmd":"save","ok":true}\n`);
+    await settle();
+    expect(messages).toHaveLength(401);
+    expect(messages.at(-1)).toEqual({ type: 'ack', cmd: 'save', ok: true });
+    expect(skips.map((s) => s.reason)).toEqual(['too-long']);
+  });
+
+  it('noise ending in a UTF-8 lead byte does not eat the start of the next line', async () => {
+    const { decoder, messages, skips } = makeDecoder();
+    decoder.write(Buffer.from([0x00, 0x41, 0xe0, 0x0a]));
+    decoder.write('{"type":"ack","cmd":"info","ok":true}\n');
+    decoder.write(Buffer.from([0xf0, 0x9f, 0x0a, 0xc3]));
+    decoder.write('\n{"type":"ack","cmd":"save","ok":true}\n');
+    await settle();
+    expect(messages).toEqual([
+      { type: 'ack', cmd: 'info', ok: true },
+      { type: 'ack', cmd: 'save', ok: true },
+    ]);
+    expect(skips.map((s) => s.reason)).toEqual(['binary', 'binary', 'binary']);
+  });
+
   it('ignores input after end()', async () => {
     const { decoder, messages } = makeDecoder();
     decoder.write('{"type":"ack","cmd":"save",');

@@ -34,7 +34,12 @@ export interface SerialLineDecoderHandlers {
 
 /** One decoder per opened connection, so a partial line never joins bytes of the next one. */
 export class SerialLineDecoder {
-  private readonly parser = new ReadlineParser({ delimiter: '\n', encoding: 'utf8' });
+  /**
+   * latin1: one char per byte, no decoder state carried from one line to the next (a UTF-8
+   * decoder would let noise ending in a lead byte eat the start of the next, valid line);
+   * each line is decoded as UTF-8 on its own in onLine.
+   */
+  private readonly parser = new ReadlineParser({ delimiter: '\n', encoding: 'latin1' });
   private readonly maxBufferedBytes: number;
   /** Bytes handed to the parser since the last newline. */
   private pending = 0;
@@ -85,10 +90,10 @@ export class SerialLineDecoder {
     this.parser.destroy();
   }
 
-  private onLine(line: string): void {
+  private onLine(latin1: string): void {
     if (this.ended) return;
     this.counters.lines++;
-    const result = parseSerialLine(line);
+    const result = parseSerialLine(Buffer.from(latin1, 'latin1').toString('utf8'));
     if (result.ok) {
       this.counters.messages++;
       this.counters.byType[result.message.type]++;

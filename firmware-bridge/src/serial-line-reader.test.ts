@@ -2,6 +2,8 @@
  * SerialLineReader on real pty pairs made by socat, with the simulator (or raw bytes) on the
  * device side.
  */
+import { rm, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -108,6 +110,41 @@ describe('SerialLineReader on a socat pty pair', () => {
     await waitFor(() => messages.slice(before).some((m) => m.type === 'hello'), 'a hello after info');
     expect(opens).toEqual([pty.hostPath, pty.hostPath]);
     expect(statuses.at(-1)).toEqual({ open: true, path: pty.hostPath });
+  });
+
+  it('notices a path that vanished or now leads to another device, even if the port never reports it, and follows it', async () => {
+    // A by-id style link we control: the device behind it is swapped, then the link is gone.
+    const tmp = await makeTempDir();
+    cleanups.push(() => tmp.remove());
+    const a = await PtyPair.open();
+    cleanups.push(() => a.close());
+    const b = await PtyPair.open();
+    cleanups.push(() => b.close());
+    const link = join(tmp.path, 'usb-Espressif_ESP32-if00');
+    await symlink(a.hostPath, link);
+    const reader = new SerialLineReader({ path: link, logger, reconnect: { initialMs: 20, maxMs: 100 }, deviceCheckMs: 50 });
+    cleanups.push(() => reader.stop());
+    const statuses: SerialStatus[] = [];
+    const messages: SerialMessage[] = [];
+    reader.on('status', (st) => statuses.push(st));
+    reader.on('message', (m) => messages.push(m));
+    await reader.start();
+    expect(reader.stats().open).toBe(true);
+
+    // Both ptys stay alive, so the open port itself sees nothing: only the watchdog can tell.
+    await rm(link);
+    await symlink(b.hostPath, link);
+    await waitFor(() => reader.stats().reconnects === 1, 'the reader to reopen the path on the new device');
+    expect(statuses.some((st) => !st.open && /another device behind the path/.test(st.error))).toBe(true);
+    const sim = await Esp32Simulator.connectToPath(b.devicePath, { seed: 5, intervalMs: 20 });
+    cleanups.push(() => sim.stop());
+    await waitFor(() => messages.some((m) => m.type === 'rms'), 'readings from the new device');
+
+    await rm(link);
+    await waitFor(() => !reader.stats().open, 'the reader to notice the vanished path');
+    expect(statuses.some((st) => !st.open && /device path vanished/.test(st.error))).toBe(true);
+    await symlink(b.hostPath, link);
+    await waitFor(() => reader.stats().reconnects === 2, 'the reader to reopen once the path is back');
   });
 
   it('keeps retrying while no port exists and opens it once it appears', async () => {

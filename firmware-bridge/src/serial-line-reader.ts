@@ -4,8 +4,14 @@
  * 'status' event and retried with capped exponential back-off. The path may be a function,
  * re-resolved before every attempt, so a re-plugged device found anew under
  * /dev/serial/by-id is picked up.
+ *
+ * A device watchdog checks the path about once a second while the port is open: a hung-up
+ * tty (USB unplugged, pty master gone) may read end-of-file forever inside serialport
+ * without ever closing the port, so a path that vanished or now names another device
+ * counts as a lost port.
  */
 import { EventEmitter } from 'node:events';
+import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
 import { encodeHostCommand, MierukaError, SERIAL_BAUD_RATE, type HostCommand } from '@mieruka/protocol';
@@ -18,7 +24,11 @@ export interface SerialLineReaderOptions {
   baudRate?: number;
   logger: Logger;
   reconnect?: { initialMs?: number; maxMs?: number };
+  /** How often the open port's path is checked for its device (default 1000 ms; 0: never). */
+  deviceCheckMs?: number;
 }
+
+type DeviceId = { ino: number; rdev: number };
 
 export class SerialLineReader extends EventEmitter<SerialSourceEvents> implements SerialMessageSource {
   private readonly options: SerialLineReaderOptions;
@@ -37,6 +47,7 @@ export class SerialLineReader extends EventEmitter<SerialSourceEvents> implement
   private opening: Promise<void> | null = null;
   private lastError: string | null = null;
   private lastStatusKey = '';
+  private deviceTimer: NodeJS.Timeout | null = null;
 
   constructor(options: SerialLineReaderOptions) {
     super();
@@ -142,6 +153,7 @@ export class SerialLineReader extends EventEmitter<SerialSourceEvents> implement
     this.opened++;
     this.lastError = null;
     this.logger.info({ path, reconnects: this.opened - 1 }, 'serial port open');
+    this.watchDevice(port, path);
     this.emit('open', path);
     this.emitStatus({ open: true, path });
   }
@@ -155,7 +167,32 @@ export class SerialLineReader extends EventEmitter<SerialSourceEvents> implement
     if (this.running) this.failed(path, `serial port ${path ?? ''} lost: ${err.message}`);
   }
 
+  /** Polls the path of the open port: gone, or another device behind it, means the port is lost. */
+  private watchDevice(port: SerialPort, path: string): void {
+    const everyMs = this.options.deviceCheckMs ?? 1000;
+    if (everyMs <= 0) return;
+    let opened: DeviceId | undefined;
+    let checking = false;
+    const check = async () => {
+      if (checking || this.port !== port) return;
+      checking = true;
+      try {
+        const now = await deviceId(path);
+        if (this.port !== port) return;
+        if (now === null) this.lost(port, new Error('device path vanished'));
+        else if (opened === undefined) opened = now;
+        else if (now.ino !== opened.ino || now.rdev !== opened.rdev) this.lost(port, new Error('another device behind the path'));
+      } finally {
+        checking = false;
+      }
+    };
+    void check(); // the device as opened
+    this.deviceTimer = setInterval(() => void check(), everyMs);
+  }
+
   private detachPort(): void {
+    if (this.deviceTimer) clearInterval(this.deviceTimer);
+    this.deviceTimer = null;
     this.decoder?.end();
     this.decoder = null;
     this.port = null;
@@ -187,4 +224,14 @@ export class SerialLineReader extends EventEmitter<SerialSourceEvents> implement
 async function closePort(port: SerialPort): Promise<void> {
   if (!port.isOpen) return;
   await new Promise<void>((resolve) => port.close(() => resolve()));
+}
+
+/** Identity of the device a path leads to (links followed), or null when there is none. */
+async function deviceId(path: string): Promise<DeviceId | null> {
+  try {
+    const st = await stat(path);
+    return { ino: st.ino, rdev: st.rdev };
+  } catch {
+    return null;
+  }
 }

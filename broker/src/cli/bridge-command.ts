@@ -9,11 +9,31 @@ import { createLogger } from './logger.js';
 import { nonNegativeNumber, prune } from './options.js';
 
 type Calibration = { channel: number; ampsPerVolt: number };
+/** Pairs read so far, and a channel still waiting for its factor. */
+export type CalArgs = { pairs: Calibration[]; channel: number | null };
 
-function collectCal(value: string, previous: Calibration[]): Calibration[] {
-  const m = /^(\d{1,2})[:=,](\d+(?:\.\d+)?)$/.exec(value);
-  if (!m) throw new InvalidArgumentError('use <channel>:<amps-per-volt>, e.g. 0:30');
-  return [...previous, { channel: Number(m[1]), ampsPerVolt: Number(m[2]) }];
+const CAL_USAGE = 'use --cal <channel> <amps-per-volt> (e.g. --cal 0 30) or --cal 0:30';
+
+/**
+ * `--cal 0 30` (the documented form), also `--cal 0:30`; repeatable. Commander hands the
+ * variadic values over one at a time: a channel waits for the factor that follows it.
+ */
+export function collectCal(value: string, previous: CalArgs): CalArgs {
+  const pair = /^(\d{1,2})[:=,](\d+(?:\.\d+)?)$/.exec(value);
+  const number = /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : null;
+  if (previous.channel === null) {
+    if (pair) return { pairs: [...previous.pairs, calibration(Number(pair[1]), Number(pair[2]))], channel: null };
+    if (number !== null && Number.isInteger(number)) return { pairs: previous.pairs, channel: calibration(number, 1).channel };
+    throw new InvalidArgumentError(CAL_USAGE);
+  }
+  if (number === null) throw new InvalidArgumentError(`${CAL_USAGE}: channel ${previous.channel} needs a factor`);
+  return { pairs: [...previous.pairs, calibration(previous.channel, number)], channel: null };
+}
+
+function calibration(channel: number, ampsPerVolt: number): Calibration {
+  if (channel > 15) throw new InvalidArgumentError(`${CAL_USAGE}: channel must be 0–15`);
+  if (!(ampsPerVolt > 0)) throw new InvalidArgumentError(`${CAL_USAGE}: amps per volt must be > 0`);
+  return { channel, ampsPerVolt };
 }
 
 export function registerBridgeCommand(program: Command, ctx: CliContext): void {
@@ -28,7 +48,9 @@ export function registerBridgeCommand(program: Command, ctx: CliContext): void {
     .option('--off-below <amps>', 'off below this current', nonNegativeNumber)
     .option('--running-above <amps>', 'running above this current', nonNegativeNumber)
     .option('--min-dwell <seconds>', 'a new state must hold this long', nonNegativeNumber)
-    .option('--cal <channel:ampsPerVolt>', 'send a calibration factor after each hello (repeatable)', collectCal, [] as Calibration[])
+    .option('--hysteresis <amps>', 'dead band around each threshold', nonNegativeNumber)
+    .option('--offline-after <seconds>', 'no reading this long → state unknown and a sensor_offline event', nonNegativeNumber)
+    .option('--cal <ch> <factor...>', 'send this calibration (channel, amps per volt) after each hello; repeatable; also <ch>:<factor>', collectCal, { pairs: [], channel: null } as CalArgs)
     .option('--data-dir <dir>', 'where the sequence counter is kept', './data')
     .option('--print', 'also print every reading on the terminal (installation check)')
     .option('--log-level <level>', 'log level')
@@ -42,11 +64,14 @@ export function registerBridgeCommand(program: Command, ctx: CliContext): void {
         offBelow?: number;
         runningAbove?: number;
         minDwell?: number;
-        cal: Calibration[];
+        hysteresis?: number;
+        offlineAfter?: number;
+        cal: CalArgs;
         dataDir: string;
         print?: boolean;
         logLevel?: string;
       }) => {
+        if (opts.cal.channel !== null) throw new MierukaError('CONFIG_INVALID', `--cal: channel ${opts.cal.channel} needs a factor (${CAL_USAGE})`);
         const { config } = loadConfig({
           file: opts.config,
           env: ctx.env,
@@ -56,7 +81,14 @@ export function registerBridgeCommand(program: Command, ctx: CliContext): void {
         const node = config.bridge.node;
         if (!node) throw new MierukaError('CONFIG_INVALID', 'which machine is this? give --node <id> (or bridge.node in the config file)');
         const machineResult = MachineConfig.safeParse(
-          prune({ ...(config.machines[node] ?? {}), offBelowA: opts.offBelow, runningAboveA: opts.runningAbove, minDwellS: opts.minDwell }),
+          prune({
+            ...(config.machines[node] ?? {}),
+            offBelowA: opts.offBelow,
+            runningAboveA: opts.runningAbove,
+            minDwellS: opts.minDwell,
+            hysteresisA: opts.hysteresis,
+            offlineAfterS: opts.offlineAfter,
+          }),
         );
         if (!machineResult.success) {
           throw new MierukaError('CONFIG_INVALID', `machine thresholds: ${machineResult.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -82,7 +114,7 @@ export function registerBridgeCommand(program: Command, ctx: CliContext): void {
         });
         const calibration = [
           ...config.bridge.calibration,
-          ...opts.cal.map((c) => ({ channel: c.channel, ampsPerVolt: c.ampsPerVolt })),
+          ...opts.cal.pairs.map((c) => ({ channel: c.channel, ampsPerVolt: c.ampsPerVolt })),
         ];
         const agent = new CurrentAgent({ link, source, machine: machineResult.data, logger: logger.child({ component: 'current-agent' }), calibration });
         if (opts.print) {

@@ -1,9 +1,12 @@
 import { Command } from 'commander';
 import { MIERUKA_VERSION } from '@mieruka/protocol';
 import { registerBridgeCommand } from './bridge-command.js';
+import { registerClutterCommand } from './clutter-command.js';
 import type { CliContext } from './context.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerHubCommand } from './hub-command.js';
+import { registerMachineCommand } from './machine-command.js';
+import { registerPatliteCommand } from './patlite-command.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command()
@@ -15,5 +18,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerDemoCommand(program, ctx);
   registerHubCommand(program, ctx);
   registerBridgeCommand(program, ctx);
+  registerMachineCommand(program, ctx);
+  registerPatliteCommand(program, ctx);
+  registerClutterCommand(program, ctx);
   return program;
 }

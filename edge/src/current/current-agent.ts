@@ -4,6 +4,13 @@
  * `run_finished{durationS}`). After every `hello` (a device boot, or a reply to `info`) it
  * sends the configured calibration, so a replaced or reflashed ESP32 is calibrated again.
  *
+ * Sensor offline: no reading for `offlineAfterS` → retained state `unknown` (since = the last
+ * reading), event `sensor_offline{lastReadingTs}`, and a run under way is closed with
+ * `run_finished{interrupted: true}` (its end is the last reading: we cannot know more). When
+ * readings return: event `sensor_online{offlineS}` and the state is set afresh from the new
+ * readings (a machine still running starts a new run, `run_started{afterOffline: true}`).
+ * See docs/machine-monitor.md.
+ *
  * The agent owns its source's lifecycle: start() starts it, stop() stops it.
  */
 import type { Logger } from 'pino';
@@ -23,6 +30,17 @@ import { MachineStateTracker, type MachineStateUpdate } from './machine-state.js
 
 export type ChannelCalibration = { channel: number; ampsPerVolt?: number; noiseA?: number };
 
+/** Timers the agent uses for offline detection; injectable so tests need not wait. */
+export interface AgentTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: AgentTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export interface CurrentAgentOptions {
   link: NodeLink;
   source: SerialMessageSource;
@@ -31,6 +49,8 @@ export interface CurrentAgentOptions {
   calibration?: ChannelCalibration[];
   /** Host clock (epoch ms); readings are stamped with their receive time. */
   now?: () => number;
+  /** Timers for offline detection (default: the real ones); use with `now`. */
+  timers?: AgentTimers;
 }
 
 export interface CurrentAgentStats {
@@ -41,8 +61,13 @@ export interface CurrentAgentStats {
   acksFailed: number;
   calibrationCommandsSent: number;
   stateChanges: number;
+  /** Times the sensor went silent for offlineAfterS. */
+  offlineEvents: number;
   published: number;
   publishErrors: number;
+  /** True while no reading has arrived for offlineAfterS. */
+  offline: boolean;
+  lastReadingTs: number | null;
   state: MachineState;
   since: number | null;
 }
@@ -57,14 +82,33 @@ export class CurrentAgent {
   private readonly logger: Logger;
   private readonly calibration: ChannelCalibration[];
   private readonly now: () => number;
+  private readonly timers: AgentTimers;
+  private readonly offlineAfterMs: number;
   private readonly tracker: MachineStateTracker;
   private running = false;
   private lastIrms: number[] | null = null;
+  private lastReadingTs: number | null = null;
+  /** When start() last ran: the reference for "no reading yet". */
+  private startedAt = 0;
+  private offline = false;
+  /** Set while the first reading after an outage is handled. */
+  private returningFromOffline = false;
+  private offlineTimer: unknown = null;
   /** When the current run began, if we saw it begin (a run already under way at start has none). */
   private runStartedAt: number | null = null;
   private unsubscribeCommands: (() => void) | null = null;
   private warnedMissingChannel = false;
-  private readonly counters = { readings: 0, readingsWithoutChannel: 0, hellos: 0, acksFailed: 0, calibrationCommandsSent: 0, stateChanges: 0, published: 0, publishErrors: 0 };
+  private readonly counters = {
+    readings: 0,
+    readingsWithoutChannel: 0,
+    hellos: 0,
+    acksFailed: 0,
+    calibrationCommandsSent: 0,
+    stateChanges: 0,
+    offlineEvents: 0,
+    published: 0,
+    publishErrors: 0,
+  };
 
   constructor(options: CurrentAgentOptions) {
     this.link = options.link;
@@ -72,6 +116,8 @@ export class CurrentAgent {
     this.machine = options.machine;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
+    this.timers = options.timers ?? realTimers;
+    this.offlineAfterMs = options.machine.offlineAfterS * 1000;
     this.calibration = (options.calibration ?? []).filter((c) => {
       const ok = Number.isInteger(c.channel) && c.channel >= 0 && c.channel < MAX_CHANNELS;
       if (!ok) this.logger.warn({ calibration: c }, 'calibration entry ignored: bad channel');
@@ -88,7 +134,9 @@ export class CurrentAgent {
     this.source.on('status', this.onStatus);
     this.unsubscribeCommands = this.link.onCommand((action, payload) => this.onCommand(action, payload));
     // After a restart of the agent the state is known already: say it again.
-    if (this.tracker.current.state !== 'unknown') this.publishState(this.now());
+    this.publishState(this.now());
+    this.startedAt = this.now();
+    this.armOfflineTimer();
     await this.source.start();
   }
 
@@ -100,11 +148,12 @@ export class CurrentAgent {
     this.source.off('status', this.onStatus);
     this.unsubscribeCommands?.();
     this.unsubscribeCommands = null;
+    this.clearOfflineTimer();
     await this.source.stop();
   }
 
   stats(): CurrentAgentStats {
-    return { ...this.counters, ...this.tracker.current };
+    return { ...this.counters, offline: this.offline, lastReadingTs: this.lastReadingTs, ...this.tracker.current };
   }
 
   private readonly onMessage = (message: SerialMessage): void => {
@@ -144,6 +193,10 @@ export class CurrentAgent {
     this.counters.readings++;
     this.lastIrms = irms;
     this.publish('current', { ts, seq: this.link.nextSeq(), irms });
+    const previousReadingTs = this.lastReadingTs;
+    this.lastReadingTs = ts;
+    this.armOfflineTimer();
+    if (this.offline) this.onSensorBack(ts, previousReadingTs);
     const amps = irms[this.machine.channel];
     if (amps === undefined) {
       this.counters.readingsWithoutChannel++;
@@ -153,6 +206,48 @@ export class CurrentAgent {
     }
     const update = this.tracker.update(ts, amps);
     if (update.changed) this.onStateChange(ts, update);
+    this.returningFromOffline = false;
+  }
+
+  private onSensorBack(ts: number, previousReadingTs: number | null): void {
+    this.offline = false;
+    this.returningFromOffline = true;
+    const offlineS = Math.max(0, Math.round((ts - (previousReadingTs ?? this.startedAt)) / 1000));
+    this.logger.info({ offlineS }, 'sensor readings are back');
+    this.publish('event', { ts, seq: this.link.nextSeq(), type: 'sensor_online', offlineS, lastReadingTs: previousReadingTs });
+  }
+
+  /** Re-armed by every reading: fires once when readings stop for offlineAfterS. */
+  private armOfflineTimer(): void {
+    this.clearOfflineTimer();
+    if (!this.running || this.offline) return;
+    this.offlineTimer = this.timers.setTimeout(() => {
+      this.offlineTimer = null;
+      this.onSensorSilent();
+    }, this.offlineAfterMs);
+  }
+
+  private clearOfflineTimer(): void {
+    if (this.offlineTimer !== null) this.timers.clearTimeout(this.offlineTimer);
+    this.offlineTimer = null;
+  }
+
+  private onSensorSilent(): void {
+    if (!this.running || this.offline) return;
+    const ts = this.now();
+    const last = this.lastReadingTs;
+    this.offline = true;
+    this.counters.offlineEvents++;
+    this.logger.warn({ lastReadingTs: last, offlineAfterS: this.offlineAfterMs / 1000 }, 'no reading from the sensor: state unknown');
+    const { state, since } = this.tracker.current;
+    if (state === 'running' && last !== null) {
+      // The run ends, as far as we can know, with the last reading that showed it.
+      this.finishRun(last, since ?? last, { interrupted: true });
+    }
+    if (state !== 'unknown') this.counters.stateChanges++;
+    this.tracker.setUnknown(last);
+    this.publishState(ts);
+    this.publish('event', { ts, seq: this.link.nextSeq(), type: 'sensor_offline', lastReadingTs: last });
   }
 
   private onStateChange(ts: number, update: MachineStateUpdate): void {
@@ -164,19 +259,36 @@ export class CurrentAgent {
     if (update.state === 'running' && update.previous !== 'unknown') {
       this.runStartedAt = since;
       this.publish('event', { ts: since, seq: this.link.nextSeq(), type: 'run_started' });
+    } else if (update.state === 'running' && this.returningFromOffline) {
+      // The outage closed the previous run (interrupted); this is a new one, seen from its
+      // first reading after the outage.
+      this.runStartedAt = since;
+      this.publish('event', { ts: since, seq: this.link.nextSeq(), type: 'run_started', afterOffline: true });
     } else if (update.previous === 'running') {
-      const startedAt = this.runStartedAt ?? update.previousSince ?? since;
-      const event: PayloadOf<'event'> = { ts: since, seq: this.link.nextSeq(), type: 'run_finished', durationS: Math.max(0, Math.round((since - startedAt) / 1000)), startedAt };
-      // The run was already under way when we started: its real start is unknown.
-      if (this.runStartedAt === null) event.partial = true;
-      this.runStartedAt = null;
-      this.publish('event', event);
+      this.finishRun(since, update.previousSince ?? since);
     }
   }
 
+  private finishRun(endedAt: number, stateSince: number, extra: { interrupted?: true } = {}): void {
+    const startedAt = this.runStartedAt ?? stateSince;
+    const event: PayloadOf<'event'> = {
+      ts: endedAt,
+      seq: this.link.nextSeq(),
+      type: 'run_finished',
+      durationS: Math.max(0, Math.round((endedAt - startedAt) / 1000)),
+      startedAt,
+      ...extra,
+    };
+    // The run was already under way when we started: its real start is unknown.
+    if (this.runStartedAt === null) event.partial = true;
+    this.runStartedAt = null;
+    this.publish('event', event);
+  }
+
+  /** Publishes the retained state; `unknown` only after an outage (it needs a last reading). */
   private publishState(ts: number): void {
     const { state, since } = this.tracker.current;
-    if (state === 'unknown' || since === null || !this.lastIrms) return;
+    if (since === null || !this.lastIrms) return;
     this.publish('state', { ts, state, since, irms: this.lastIrms });
   }
 

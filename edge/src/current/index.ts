@@ -1,2 +1,15 @@
 export { MachineStateTracker, type MachineStateConfig, type MachineStateUpdate, type KnownMachineState } from './machine-state.js';
-export { CurrentAgent, type CurrentAgentOptions, type CurrentAgentStats, type ChannelCalibration } from './current-agent.js';
+export { CurrentAgent, type CurrentAgentOptions, type CurrentAgentStats, type ChannelCalibration, type AgentTimers } from './current-agent.js';
+export {
+  calibrateThresholds,
+  CALIBRATION_EPSILON_A,
+  type AmpsSample,
+  type CalibrationBoundary,
+  type CalibrationConfidence,
+  type CalibrationLevel,
+  type CalibrationLevelName,
+  type CalibrationOptions,
+  type CalibrationProposal,
+  type CalibrationReport,
+} from './threshold-calibration.js';
+export { parseTraceText, type ParsedTrace, type TraceFormat, type TraceSkipReason } from './trace-file.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MachineStateTracker } from './machine-state.js';
+import { MachineStateTracker, type MachineStateConfig } from './machine-state.js';
 
 const T0 = 1_764_000_000_000;
-const config = { offBelowA: 0.3, runningAboveA: 1.5, minDwellS: 3 };
+const config: MachineStateConfig = { offBelowA: 0.3, runningAboveA: 1.5, minDwellS: 3 };
 
 /** Feeds [seconds after T0, amps] pairs; returns the committed changes as "t:state@sinceS". */
 function changes(readings: Array<[number, number]>, cfg = config): string[] {
@@ -30,7 +30,7 @@ describe('MachineStateTracker', () => {
     expect(new MachineStateTracker(config).classify(amps)).toBe(state);
   });
 
-  it.each<{ name: string; readings: Array<[number, number]>; expected: string[]; cfg?: typeof config }>([
+  it.each<{ name: string; readings: Array<[number, number]>; expected: string[]; cfg?: MachineStateConfig }>([
     { name: 'the first reading sets the state at once', readings: everySecond([0.9, 0.9]), expected: ['0:idle@0'] },
     { name: 'a change commits after holding minDwellS, dated from its first reading', readings: everySecond([0.9, 5, 5, 5, 5, 5]), expected: ['0:idle@0', '4:running@1'] },
     { name: 'a change shorter than minDwellS is ignored', readings: everySecond([0.9, 5, 5, 5, 0.9, 0.9]), expected: ['0:idle@0'] },
@@ -92,5 +92,111 @@ describe('MachineStateTracker', () => {
     expect(new MachineStateTracker(config).current).toEqual({ state: 'unknown', since: null });
     expect(() => new MachineStateTracker({ offBelowA: 2, runningAboveA: 1, minDwellS: 0 })).toThrow(RangeError);
     expect(() => new MachineStateTracker({ offBelowA: 0.3, runningAboveA: 1, minDwellS: -1 })).toThrow(RangeError);
+    expect(() => new MachineStateTracker({ offBelowA: 0.3, runningAboveA: 1, minDwellS: 0, hysteresisA: -0.1 })).toThrow(RangeError);
+    // 0.3 + 0.4 ≥ 1 − 0.4: the idle band would vanish.
+    expect(() => new MachineStateTracker({ offBelowA: 0.3, runningAboveA: 1, minDwellS: 0, hysteresisA: 0.4 })).toThrow(/hysteresisA/);
+  });
+
+  it('setUnknown forgets the level: the next reading sets the state at once', () => {
+    const tracker = new MachineStateTracker({ ...config, hysteresisA: 0.1 });
+    tracker.update(T0, 5);
+    tracker.update(T0 + 1000, 0.9); // pending idle
+    tracker.setUnknown(T0 + 1000);
+    expect(tracker.current).toEqual({ state: 'unknown', since: T0 + 1000 });
+    expect(tracker.pending).toBeNull();
+    expect(tracker.update(T0 + 60_000, 0.9)).toEqual({ state: 'idle', since: T0 + 60_000, changed: true, previous: 'unknown', previousSince: T0 + 1000 });
+  });
+});
+
+describe('MachineStateTracker hysteresis', () => {
+  // Thresholds 0.3 A and 1.5 A with a ±0.1 A band: off→idle needs ≥ 0.4, idle→off < 0.2,
+  // idle→running > 1.6, running→idle ≤ 1.4.
+  const h = { offBelowA: 0.3, runningAboveA: 1.5, minDwellS: 3, hysteresisA: 0.1 };
+
+  it.each([
+    { from: 'off', amps: 0.39, to: 'off' },
+    { from: 'off', amps: 0.4, to: 'idle' },
+    { from: 'off', amps: 1.6, to: 'idle' },
+    { from: 'off', amps: 1.61, to: 'running' },
+    { from: 'idle', amps: 0.2, to: 'idle' },
+    { from: 'idle', amps: 0.199, to: 'off' },
+    { from: 'idle', amps: 1.6, to: 'idle' },
+    { from: 'idle', amps: 1.601, to: 'running' },
+    { from: 'running', amps: 1.41, to: 'running' },
+    { from: 'running', amps: 1.4, to: 'idle' },
+    { from: 'running', amps: 0.2, to: 'idle' },
+    { from: 'running', amps: 0.19, to: 'off' },
+  ] as const)('from $from, $amps A points to $to', ({ from, amps, to }) => {
+    expect(new MachineStateTracker(h).classifyFrom(from, amps)).toBe(to);
+  });
+
+  it('with hysteresisA 0 it classifies exactly like the plain thresholds', () => {
+    const t = new MachineStateTracker({ ...h, hysteresisA: 0 });
+    for (const amps of [0, 0.299, 0.3, 0.31, 1.49, 1.5, 1.501, 9]) {
+      for (const from of ['off', 'idle', 'running'] as const) expect(t.classifyFrom(from, amps)).toBe(t.classify(amps));
+    }
+  });
+
+  /**
+   * One reading a second, starting `lead` seconds on `start` A, then a square wave around
+   * `center` (± `amplitude`) that stays `halfPeriodS` seconds on each side, for `cycles`.
+   */
+  function squareWave(start: number, center: number, amplitude: number, halfPeriodS: number, cycles: number, lead = 10): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let s = 0; s < lead; s++) out.push([s, start]);
+    for (let c = 0; c < cycles * 2; c++) {
+      const amps = Math.round((c % 2 === 0 ? center + amplitude : center - amplitude) * 1000) / 1000;
+      for (let k = 0; k < halfPeriodS; k++) out.push([out.length, amps]);
+    }
+    return out;
+  }
+
+  // Ten full cycles around each threshold; the wave starts on the upper side. `band` is
+  // whether the amplitude stays inside the ±0.1 A band, `slow` whether each side lasts
+  // longer than minDwellS (3 s). Expected: the committed changes after the first reading.
+  it.each([
+    { threshold: 'off/idle', center: 0.3, start: 0.05, amplitude: 0.05, halfPeriodS: 1, changes: 0, why: 'inside the band, fast' },
+    { threshold: 'off/idle', center: 0.3, start: 0.05, amplitude: 0.05, halfPeriodS: 10, changes: 0, why: 'inside the band, slow: hysteresis alone holds' },
+    { threshold: 'off/idle', center: 0.3, start: 0.05, amplitude: 0.2, halfPeriodS: 1, changes: 0, why: 'across the band, faster than the dwell' },
+    { threshold: 'off/idle', center: 0.3, start: 0.05, amplitude: 0.2, halfPeriodS: 2, changes: 0, why: 'across the band, just shorter than the dwell' },
+    { threshold: 'off/idle', center: 0.3, start: 0.05, amplitude: 0.2, halfPeriodS: 10, changes: 20, why: 'across the band, slower than the dwell: real changes' },
+    { threshold: 'idle/running', center: 1.5, start: 0.9, amplitude: 0.08, halfPeriodS: 1, changes: 0, why: 'inside the band, fast' },
+    { threshold: 'idle/running', center: 1.5, start: 0.9, amplitude: 0.08, halfPeriodS: 10, changes: 0, why: 'inside the band, slow: hysteresis alone holds' },
+    { threshold: 'idle/running', center: 1.5, start: 0.9, amplitude: 0.5, halfPeriodS: 1, changes: 0, why: 'across the band, faster than the dwell' },
+    { threshold: 'idle/running', center: 1.5, start: 0.9, amplitude: 0.5, halfPeriodS: 2, changes: 0, why: 'across the band, just shorter than the dwell' },
+    { threshold: 'idle/running', center: 1.5, start: 0.9, amplitude: 0.5, halfPeriodS: 10, changes: 20, why: 'across the band, slower than the dwell: real changes' },
+  ])('flapping around $threshold: ±$amplitude A every $halfPeriodS s → $changes changes ($why)', ({ center, start, amplitude, halfPeriodS, changes: expected }) => {
+    const readings = squareWave(start, center, amplitude, halfPeriodS, 10);
+    expect(changes(readings, h).length - 1).toBe(expected);
+  });
+
+  it.each([
+    { threshold: 'off/idle', center: 0.3, start: 0.05, amplitude: 0.05 },
+    { threshold: 'idle/running', center: 1.5, start: 0.9, amplitude: 0.08 },
+  ])('without hysteresis the same slow wobble inside the band around $threshold gives a change every half period', ({ center, start, amplitude }) => {
+    const readings = squareWave(start, center, amplitude, 10, 10);
+    expect(changes(readings, { ...h, hysteresisA: 0 }).length - 1).toBe(20);
+    expect(changes(readings, h).length - 1).toBe(0);
+  });
+
+  it('a single crossing of the band that then settles inside it still commits after the dwell', () => {
+    // 1.7 A crosses 1.6; 1.45–1.55 stays inside the band: the level stays running.
+    const readings = everySecond([0.9, 0.9, 1.7, 1.55, 1.45, 1.5, 1.52, 1.48, 1.5]);
+    expect(changes(readings, h)).toEqual(['0:idle@0', '5:running@2']);
+  });
+
+  it('dates the change from the reading that crossed the band, not from the threshold', () => {
+    // 1.55 is above the threshold but inside the band: not yet running.
+    const readings = everySecond([0.9, 1.55, 1.55, 1.65, 1.65, 1.65, 1.65]);
+    expect(changes(readings, h)).toEqual(['0:idle@0', '6:running@3']);
+  });
+
+  it('a full cycle with noise inside the band gives exactly the four real changes', () => {
+    const noisy = (level: number, n: number, wobble: number) => Array.from({ length: n }, (_, i) => level + (i % 2 === 0 ? -wobble : wobble));
+    const amps = [...noisy(0.3, 20, 0.08), ...noisy(1.0, 20, 0.3), ...noisy(1.5, 20, 0.09), ...noisy(5, 20, 1), ...noisy(1.5, 20, 0.09), ...noisy(0.3, 20, 0.08)];
+    // Start off (0.22 first, then 0.38/0.22 stays off: never ≥ 0.4), idle, stays idle inside the running band,
+    // running, back inside the band (stays running: never ≤ 1.4), then down to 0.22/0.38:
+    // from running 0.22 points to idle, 0.38 too — never below 0.2, so idle, not off.
+    expect(changes(everySecond(amps), h)).toEqual(['0:off@0', '23:idle@20', '63:running@60', '103:idle@100']);
   });
 });

@@ -1,0 +1,70 @@
+// Shared helpers of the benchmarks: percentiles, a loopback aedes broker, result files.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+export const RESULTS_DIR = fileURLToPath(new URL('../../bench-results/', import.meta.url));
+
+/** q-quantile of a sorted array (linear interpolation). */
+export function quantile(sorted, q) {
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+export function summarize(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return { n: s.length, p50: quantile(s, 0.5), p99: quantile(s, 0.99), min: s[0], max: s[s.length - 1], mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+
+export function median(values) {
+  return quantile([...values].sort((a, b) => a - b), 0.5);
+}
+
+/** aedes on 127.0.0.1, port 0. */
+export async function startAedes() {
+  const { Aedes } = await import('aedes');
+  const aedes = await Aedes.createBroker();
+  const sockets = new Set();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    aedes.handle(socket);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `mqtt://127.0.0.1:${server.address().port}`,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(() => resolve()));
+      await new Promise((resolve) => aedes.close(() => resolve()));
+    },
+  };
+}
+
+export function environment() {
+  return { node: process.version, platform: `${process.platform}-${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, date: new Date().toISOString() };
+}
+
+export function saveResult(name, result) {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = `${RESULTS_DIR}${name}.json`;
+  writeFileSync(file, `${JSON.stringify({ name, environment: environment(), ...result }, null, 2)}\n`);
+  return file;
+}
+
+/** Prints rows (arrays of cells) as an aligned text table. */
+export function printTable(title, header, rows) {
+  const all = [header, ...rows].map((r) => r.map(String));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('   ');
+  console.log(`\n${title}`);
+  console.log(line(all[0]));
+  console.log(widths.map((w) => '-'.repeat(w)).join('   '));
+  for (const r of all.slice(1)) console.log(line(r));
+}
+
+export const fmt = (v, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
