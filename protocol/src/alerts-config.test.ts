@@ -53,7 +53,7 @@ describe('config: alerts', () => {
         '      mill-1:',
         '        runningLong: { afterMin: 60, severity: critical }',
         '        machineStopped: { enabled: false }',
-        '  towers: [{ host: 192.168.1.50, model: la6 }]',
+        '  towers: [{ name: floor, type: pns, host: 192.168.1.50, model: la6 }]',
       ].join('\n'),
     });
     expect(alerts.publicUrl).toBe('http://192.168.1.20:8080');
@@ -64,7 +64,7 @@ describe('config: alerts', () => {
     expect(alerts.rules.clutterHigh).toMatchObject({ above: 40, slots: ['17:00'], enabled: true });
     // Overrides keep only what differs: no defaults filled in.
     expect(alerts.rules.overrides['mill-1']).toEqual({ runningLong: { afterMin: 60, severity: 'critical' }, machineStopped: { enabled: false } });
-    expect(alerts.towers).toEqual([{ host: '192.168.1.50', model: 'la6' }]);
+    expect(alerts.towers).toEqual([{ name: 'floor', type: 'pns', host: '192.168.1.50', model: 'la6', port: 10000, la6Command: 'D', timeoutMs: 3000, holdS: 900, probeIntervalS: 300 }]);
   });
 
   it('reports every bad alert field with its path', () => {

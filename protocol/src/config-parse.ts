@@ -108,11 +108,18 @@ export function parseConfig(sources: ConfigSources = {}): Readonly<Config> {
 /** A copy safe to log or print: secrets replaced by "***". */
 export function redactConfig(config: Config): unknown {
   const copy = structuredClone(config) as unknown as Tree;
-  for (const path of SECRET_PATHS) {
-    let node: unknown = copy;
-    for (const seg of path.slice(0, -1)) node = isTree(node) ? node[seg] : undefined;
-    const last = path[path.length - 1] as string;
-    if (isTree(node) && node[last] !== undefined) node[last] = '***';
-  }
+  const redact = (node: unknown, path: readonly string[]): void => {
+    const [head, ...rest] = path;
+    if (head === undefined || node === null || typeof node !== 'object') return;
+    // '*' stands for every element of an array or every key of a mapping.
+    const keys = head === '*' ? Object.keys(node) : [head];
+    for (const key of keys) {
+      const container = node as Record<string, unknown>;
+      if (rest.length === 0) {
+        if (container[key] !== undefined) container[key] = '***';
+      } else redact(container[key], rest);
+    }
+  };
+  for (const path of SECRET_PATHS) redact(copy, path);
   return copy;
 }

@@ -58,6 +58,66 @@ export const ShiftConfig = z
   })
   .refine((s) => s.start !== s.end, { message: 'start and end must differ', path: ['end'] });
 
+/** Station camera; `file` reads a photo or the newest photo of a folder (tests, demos). */
+const StationCamera = z.strictObject({
+  type: z.enum(['v4l2', 'http', 'rtsp', 'file', 'rpicam']).default('v4l2'),
+  /** v4l2 device, e.g. /dev/video0 (default). */
+  device: z.string().min(1).max(255).optional(),
+  /** Snapshot URL (http) or stream URL (rtsp). */
+  url: z.string().regex(/^(https?|rtsp):\/\//, 'use an http://, https:// or rtsp:// URL').max(2000).optional(),
+  /** Photo file or folder (type file). */
+  path: z.string().min(1).max(1000).optional(),
+  width: z.int().min(16).max(8192).default(1920),
+  height: z.int().min(16).max(8192).default(1080),
+  /** Frames thrown away first, so exposure and white balance settle. */
+  warmupFrames: z.int().min(0).max(300).default(10),
+  timeoutMs: z.int().min(500).max(120_000).default(15_000),
+});
+/** LED light relay: on during a shot (and while PIR sees someone). */
+const StationLight = z.strictObject({
+  /** BCM GPIO line; absent = no light. */
+  gpio: z.int().min(0).max(63).optional(),
+  activeLow: z.boolean().default(false),
+  /** Wait after switching on before shooting. */
+  settleMs: z.int().min(0).max(30_000).default(1500),
+});
+const StationMotion = z.strictObject({
+  /** BCM GPIO line of the PIR output; absent = no motion sensor. */
+  gpio: z.int().min(0).max(63).optional(),
+  debounceMs: z.int().min(0).max(10_000).default(200),
+  /** Light stays on this long after the last motion. */
+  lightOffDelayS: z.number().min(0).max(3600).default(60),
+});
+const VoiceBand = z
+  .strictObject({
+    /** This band applies when score ≤ maxScore (bands are tried from low to high). */
+    maxScore: z.number().min(0).max(100),
+    text: z.strictObject({ ja: z.string().min(1).max(500).optional(), en: z.string().min(1).max(500).optional() }).optional(),
+    /** WAV or MP3 file played instead of text-to-speech. */
+    file: z.string().min(1).max(1000).optional(),
+  })
+  .refine((b) => b.file !== undefined || b.text?.ja !== undefined || b.text?.en !== undefined, { message: 'give text (ja/en) or a file', path: ['text'] });
+const StationVoice = z.strictObject({
+  enabled: z.boolean().default(true),
+  language: z.enum(['ja', 'en']).default('ja'),
+  bands: z
+    .array(VoiceBand)
+    .max(10)
+    .default([
+      { maxScore: 20, text: { ja: 'きれいに片付いています。お疲れさまでした。', en: 'The bench is tidy. Well done.' } },
+      { maxScore: 50, text: { ja: '少し散らかっています。片付けをお願いします。', en: 'The bench is a little cluttered. Please tidy up.' } },
+      { maxScore: 100, text: { ja: 'かなり散らかっています。片付けてから帰りましょう。', en: 'The bench is cluttered. Please tidy up before you go.' } },
+    ]),
+  tts: z.enum(['espeak', 'openjtalk', 'voicevox']).default('espeak'),
+  /** VOICEVOX engine, normally on loopback. */
+  voicevoxUrl: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:50021'),
+  voicevoxSpeaker: z.int().min(0).max(1000).default(1),
+  /** Open JTalk voice (.htsvoice) and dictionary directory. */
+  openjtalkVoice: z.string().min(1).max(1000).optional(),
+  openjtalkDict: z.string().min(1).max(1000).optional(),
+  player: z.enum(['aplay', 'ffmpeg']).default('aplay'),
+});
+
 export const StationConfig = z
   .strictObject({
     name: z.string().max(100).optional(),
@@ -71,6 +131,10 @@ export const StationConfig = z
     denoise: z.int().min(0).max(99).default(0),
     /** OpenCV backend: native addon when it loads (auto), or forced. */
     backend: z.enum(['auto', 'native', 'wasm']).default('auto'),
+    camera: StationCamera.prefault({}),
+    light: StationLight.prefault({}),
+    motion: StationMotion.prefault({}),
+    voice: StationVoice.prefault({}),
   })
   .refine((s) => s.hsvLower.every((v, i) => v <= (s.hsvUpper[i] ?? 0)), { message: 'hsvLower must not exceed hsvUpper', path: ['hsvLower'] });
 
@@ -82,6 +146,57 @@ const Calibration = z.strictObject({
 
 export const ALARM_SEVERITIES = ['critical', 'major', 'minor', 'warning', 'info'] as const;
 const Severity = z.enum(ALARM_SEVERITIES);
+
+const TowerLamp = z.enum(['off', 'on', 'blink']);
+const TowerPattern = z
+  .strictObject({
+    red: TowerLamp.default('off'),
+    amber: TowerLamp.default('off'),
+    green: TowerLamp.default('off'),
+    blue: TowerLamp.optional(),
+    white: TowerLamp.optional(),
+    buzzer: z.int().min(0).max(4).default(0),
+    holdS: z.number().positive().max(86_400).optional(),
+  })
+  .nullable();
+
+export const TowerConfig = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'use a-z, 0-9, "_" and "-"'),
+    type: z.enum(['pns', 'relay']),
+    /** pns: the tower's address and model (LA6-POE: la6, NH series: nh). */
+    host: Host.optional(),
+    port: Port.default(10000),
+    model: z.enum(['la6', 'nh']).optional(),
+    la6Command: z.enum(['D', 'S']).default('D'),
+    timeoutMs: z.int().min(100).max(60_000).default(3000),
+    /** relay: the edge node whose GPIO relays drive the tower. */
+    site: Id.optional(),
+    node: Id.optional(),
+    /** Pattern per severity; null: that severity does not light this tower. */
+    patterns: z.partialRecord(Severity, TowerPattern).optional(),
+    /** A lit pattern goes dark after this long unless renewed (never left lit by mistake). */
+    holdS: z.number().positive().max(86_400).default(900),
+    /** Only alarms of these nodes light this tower (default: all). */
+    sources: z.array(Id).max(256).optional(),
+    probeIntervalS: z.number().min(10).max(86_400).default(300),
+  })
+  .refine((t) => t.type !== 'pns' || (t.host !== undefined && t.model !== undefined), { message: 'a pns tower needs host and model', path: ['host'] })
+  .refine((t) => t.type !== 'relay' || t.node !== undefined, { message: 'a relay tower needs the node of its edge agent', path: ['node'] });
+
+export const WebhookConfig = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'use a-z, 0-9, "_" and "-"'),
+  url: z.string().regex(/^https?:\/\//, 'use an http:// or https:// URL'),
+  timeoutMs: z.int().min(100).max(60_000).default(5000),
+  headers: z.record(z.string(), z.string()).optional(),
+  lang: z.enum(['ja', 'en']).optional(),
+  /** Whether the signed acknowledge link goes to the chat (anyone in the room could use it). */
+  includeAckUrl: z.boolean().default(false),
+  kinds: z.array(z.enum(['raised', 'reminder', 'escalated', 'acknowledged', 'cleared'])).min(1).optional(),
+  minSeverity: Severity.optional(),
+  queueLimit: z.int().min(1).max(10_000).optional(),
+  maxAttempts: z.int().min(1).max(100).optional(),
+});
 const Language = z.enum(['ja', 'en']);
 const Email = z.email('use an e-mail address like name@example.com').max(254);
 /** An address, or an address with the language its mails are written in. */
@@ -194,9 +309,18 @@ export const AlertsConfig = z
         overrides: z.record(Id, RuleOverrides).default({}),
       })
       .prefault({}),
-    // PATLITE signal towers and webhooks: accepted here, shaped by their channels (tightened later).
-    towers: z.array(z.looseObject({})).max(32).default([]),
-    webhooks: z.array(z.looseObject({})).max(32).default([]),
+    /** PATLITE signal towers (docs/patlite.md): PNS over TCP, or a relay board on an edge agent. */
+    towers: z
+      .array(TowerConfig)
+      .max(32)
+      .default([])
+      .refine((t) => new Set(t.map((x) => x.name)).size === t.length, 'tower names must be unique'),
+    /** Chat/webhook targets (docs/alerts-channels.md); the url and headers are secrets. */
+    webhooks: z
+      .array(WebhookConfig)
+      .max(32)
+      .default([])
+      .refine((t) => new Set(t.map((x) => x.name)).size === t.length, 'webhook names must be unique'),
   })
   .prefault({});
 
@@ -223,6 +347,27 @@ export const ConfigSchema = z.strictObject({
           flushIntervalMs: z.int().min(10).max(60_000).default(250),
         })
         .prefault({}),
+      /** Clutter images on disk: the oldest are pruned past either limit (the newest of each node is kept). */
+      images: z
+        .strictObject({
+          retentionDays: z.int().min(1).max(36_500).default(400),
+          maxTotalMB: z.int().min(1).max(1_048_576).default(2048),
+          /** How often the pruning runs. */
+          pruneIntervalMin: z.int().min(1).max(1440).default(60),
+        })
+        .prefault({}),
+      /** POSTs every clutter score as JSON (e.g. to a spreadsheet's web-app URL). Off when absent. */
+      clutterWebhook: z
+        .strictObject({
+          /** Secret (the token is usually in the URL): never logged. */
+          url: z.url({ protocol: /^https?$/, error: 'use an http:// or https:// URL' }),
+          timeoutMs: z.int().min(100).max(120_000).default(10_000),
+          /** Language of the text fields (slot label). Default: dashboard.language. */
+          lang: z.enum(['ja', 'en']).optional(),
+          /** Scores waiting to be sent; the oldest are dropped past this. */
+          maxQueue: z.int().min(1).max(100_000).default(1000),
+        })
+        .optional(),
     })
     .prefault({}),
   dashboard: z
@@ -260,6 +405,8 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type MachineConfig = z.infer<typeof MachineConfig>;
 export type StationConfig = z.infer<typeof StationConfig>;
+export type TowerConfig = z.infer<typeof TowerConfig>;
+export type WebhookConfig = z.infer<typeof WebhookConfig>;
 export type ShiftConfig = z.infer<typeof ShiftConfig>;
 export type AlertsConfig = z.infer<typeof AlertsConfig>;
 export type AlarmSeverityName = (typeof ALARM_SEVERITIES)[number];
@@ -269,4 +416,7 @@ export const SECRET_PATHS = [
   ['dashboard', 'adminPassword'],
   ['alerts', 'smtp', 'password'],
   ['alerts', 'ackSecret'],
+  ['hub', 'clutterWebhook', 'url'],
+  ['alerts', 'webhooks', '*', 'url'],
+  ['alerts', 'webhooks', '*', 'headers'],
 ] as const;

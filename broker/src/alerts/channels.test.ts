@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '@mieruka/protocol';
+import { parseConfig, redactConfig } from '@mieruka/protocol';
 import { silentLogger } from '../test-support/helpers.js';
 import { createAlertChannels, publicBaseUrl } from './channels.js';
 import { smtpSettings } from './mail/smtp-settings.js';
@@ -30,5 +30,32 @@ describe('createAlertChannels', () => {
   it('normalizes the public URL', () => {
     expect(publicBaseUrl(parseConfig({ text: 'alerts:\n  publicUrl: http://hub.lan:8080/\n' }))).toBe('http://hub.lan:8080');
     expect(publicBaseUrl(parseConfig())).toBeNull();
+  });
+
+  it('makes one channel per PATLITE tower and one webhook channel, from validated config', () => {
+    const config = parseConfig({
+      text: [
+        'alerts:',
+        '  towers:',
+        '    - { name: floor, type: pns, host: 127.0.0.1, model: nh }',
+        '    - { name: bench, type: relay, node: bench-1, patterns: { info: null, critical: { red: blink, buzzer: 2 } } }',
+        '  webhooks:',
+        '    - { name: chat, url: "https://chat.example.com/hooks/SECRET-TOKEN" }',
+        '',
+      ].join('\n'),
+    });
+    const published: unknown[] = [];
+    const channels = createAlertChannels(config, { ...deps, publish: async (m) => void published.push(m), isOnline: () => true });
+    expect(channels.map((c) => c.name)).toEqual(['patlite:floor', 'patlite:bench', 'webhook']);
+    expect(config.alerts.towers[0]).toMatchObject({ port: 10000, la6Command: 'D', timeoutMs: 3000, holdS: 900 });
+    // The webhook URL holds a token: never shown when the config is logged.
+    expect(JSON.stringify(redactConfig(config))).not.toContain('SECRET-TOKEN');
+  });
+
+  it('refuses incomplete towers and webhooks at start-up, naming the field', () => {
+    expect(() => parseConfig({ text: 'alerts:\n  towers:\n    - { name: t, type: pns }\n' })).toThrow(/alerts\.towers\.0\.host/);
+    expect(() => parseConfig({ text: 'alerts:\n  towers:\n    - { name: t, type: relay }\n' })).toThrow(/alerts\.towers\.0\.node/);
+    expect(() => parseConfig({ text: 'alerts:\n  towers:\n    - { name: t, type: pns, host: h, model: xx }\n' })).toThrow(/model/);
+    expect(() => parseConfig({ text: 'alerts:\n  webhooks:\n    - { name: w, url: "ftp://x" }\n' })).toThrow(/alerts\.webhooks\.0\.url/);
   });
 });

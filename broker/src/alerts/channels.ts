@@ -1,13 +1,15 @@
 /**
- * The alert channels the hub runs, made from the config. Mail today; the PATLITE signal
- * towers and webhooks plug in at the marked places (their channels live in ./patlite and
- * ./webhook). Constructing a channel does no I/O; the Alerts service starts and stops them.
+ * The alert channels the hub runs, made from the config: mail, PATLITE signal towers and
+ * webhooks (./mail, ./patlite, ./webhook). Constructing a channel does no I/O; the Alerts service starts and stops them.
  */
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Config } from '@mieruka/protocol';
 import type { AlertChannel } from './channel.js';
 import { MailChannel, type MailChannelOptions } from './mail/mail-channel.js';
+import { createPatliteChannel } from './patlite/create-patlite-channel.js';
+import type { CommandPublisher } from './patlite/relay-tower-driver.js';
+import { WebhookChannel } from './webhook/webhook-channel.js';
 import { normalizeRecipients } from './mail/recipients.js';
 import { smtpSettings } from './mail/smtp-settings.js';
 import { nodeNamer } from './rules/node-name.js';
@@ -20,6 +22,10 @@ export type AlertChannelDeps = {
   now?: () => number;
   /** Mail tuning (tests): back-off and poll interval. */
   mail?: Pick<MailChannelOptions, 'retry' | 'pollMs'>;
+  /** Publishes `cmd/patlite` as the hub (relay towers); resolved when a tower needs it. */
+  publish?: CommandPublisher;
+  /** The node's last known online state (relay towers). */
+  isOnline?: (site: string, node: string) => boolean | undefined;
 };
 
 /** The dashboard base URL without a trailing slash, or null. */
@@ -60,12 +66,22 @@ export function createAlertChannels(config: Readonly<Config>, deps: AlertChannel
   const mail = createMailChannel(config, deps);
   if (mail) channels.push(mail);
 
-  // --- PATLITE signal towers (broker/src/alerts/patlite) ---
-  // One channel per entry of config.alerts.towers (PNS over TCP, or a GPIO relay on an edge
-  // agent via cmd/patlite); push them here.
+  // PATLITE signal towers: PNS over TCP, or a GPIO relay board on an edge agent (cmd/patlite).
+  for (const tower of config.alerts.towers) {
+    channels.push(
+      createPatliteChannel(tower, {
+        site: config.site,
+        logger: deps.logger,
+        ...(deps.publish ? { publish: deps.publish } : {}),
+        ...(deps.isOnline ? { isOnline: deps.isOnline } : {}),
+      }),
+    );
+  }
 
-  // --- Webhooks (broker/src/alerts/webhook) ---
-  // One channel per entry of config.alerts.webhooks (JSON POST, Slack/Teams text); push them here.
+  // Webhooks (Slack/Teams-compatible JSON): one channel, one queue per target.
+  if (config.alerts.webhooks.length > 0) {
+    channels.push(new WebhookChannel({ targets: config.alerts.webhooks, timeZone: config.timezone, logger: deps.logger }));
+  }
 
   return channels;
 }
