@@ -10,10 +10,11 @@
 #   python3-opencv    OpenCV's Python binding: the reference the clutter tests and benchmark
 #                     compare against (run as /usr/bin/python3)
 #   ffmpeg            camera capture of the clutter station (v4l2, HTTP snapshot, RTSP)
+#   espeak-ng sox     the station's end-of-day voice (default TTS) and the test that checks it is not silent
 # Needs root or sudo. Does nothing when everything is already installed.
 set -euo pipefail
 
-PACKAGES=(socat mosquitto mosquitto-clients chromium g++ make python3 libopencv-dev python3-opencv ffmpeg)
+PACKAGES=(socat mosquitto mosquitto-clients chromium g++ make python3 libopencv-dev python3-opencv ffmpeg espeak-ng sox)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -3,3 +3,4 @@ export * from './mqtt/index.js';
 export * from './current/index.js';
 export * from './clutter/index.js';
 export * from './patlite/index.js';
+export * from './station/index.js';

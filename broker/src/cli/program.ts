@@ -7,6 +7,8 @@ import { registerDemoCommand } from './demo-command.js';
 import { registerHubCommand } from './hub-command.js';
 import { registerMachineCommand } from './machine-command.js';
 import { registerPatliteCommand } from './patlite-command.js';
+import { registerPatliteRelayCommand } from './patlite-relay-command.js';
+import { registerStationCommand } from './station-command.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command()
@@ -20,6 +22,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerBridgeCommand(program, ctx);
   registerMachineCommand(program, ctx);
   registerPatliteCommand(program, ctx);
+  registerPatliteRelayCommand(program, ctx);
   registerClutterCommand(program, ctx);
+  registerStationCommand(program, ctx);
   return program;
 }

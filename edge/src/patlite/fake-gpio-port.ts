@@ -1,5 +1,5 @@
 /** A GpioPort in memory for tests: records every write, can be made absent or failing. */
-import type { GpioAvailability, GpioOutput, GpioPort } from './gpio-port.js';
+import type { GpioAvailability, GpioInput, GpioOutput, GpioPort } from './gpio-port.js';
 
 export type FakeGpioWrite = { line: number; active: boolean };
 
@@ -38,6 +38,40 @@ export class FakeGpioPort implements GpioPort {
         this.openLines.delete(line);
       },
     };
+  }
+
+  private readonly inputs = new Map<number, { level: boolean; handlers: Set<(active: boolean) => void> }>();
+
+  async openInput(line: number): Promise<GpioInput> {
+    if (!this.accessible) throw new Error('fake GPIO is not accessible');
+    if (this.openLines.has(line) || this.inputs.has(line)) throw new Error(`GPIO ${line} is already open`);
+    const input = { level: false, handlers: new Set<(active: boolean) => void>() };
+    this.inputs.set(line, input);
+    return {
+      line,
+      read: async () => input.level,
+      watch: (handler) => {
+        input.handlers.add(handler);
+        return () => input.handlers.delete(handler);
+      },
+      release: async () => {
+        input.handlers.clear();
+        this.inputs.delete(line);
+      },
+    };
+  }
+
+  /** Drives an input line as the sensor would (already debounced); handlers run on a change. */
+  setInput(line: number, active: boolean): void {
+    const input = this.inputs.get(line);
+    if (!input) throw new Error(`GPIO ${line} is not open as an input`);
+    if (input.level === active) return;
+    input.level = active;
+    for (const h of [...input.handlers]) h(active);
+  }
+
+  isInputOpen(line: number): boolean {
+    return this.inputs.has(line);
   }
 
   /** Logical level of a line (false when never opened). */

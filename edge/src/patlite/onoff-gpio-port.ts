@@ -4,7 +4,7 @@
  */
 import type { Gpio as OnoffGpio } from 'onoff';
 import { detectGpioBase } from './gpio-base.js';
-import type { GpioAvailability, GpioOutput, GpioPort } from './gpio-port.js';
+import type { GpioAvailability, GpioInput, GpioOutput, GpioPort } from './gpio-port.js';
 
 type OnoffModule = { Gpio: typeof OnoffGpio };
 
@@ -66,6 +66,34 @@ export class OnoffGpioPort implements GpioPort {
         } finally {
           gpio.unexport();
         }
+      },
+    };
+  }
+
+  /** Input with onoff's interrupt on both edges; debouncing is onoff's debounceTimeout. */
+  async openInput(line: number, options: { activeLow?: boolean; debounceMs?: number } = {}): Promise<GpioInput> {
+    const m = await this.loadOnoff();
+    if (m instanceof Error) throw m;
+    const gpio = new m.Gpio(await this.sysfsNumber(line), 'in', 'both', { activeLow: options.activeLow ?? false, debounceTimeout: options.debounceMs ?? 0 });
+    const handlers = new Set<(active: boolean) => void>();
+    let released = false;
+    gpio.watch((err, value) => {
+      if (err) return; // a failed read is followed by the next edge; nothing to act on
+      for (const h of [...handlers]) h(value === 1);
+    });
+    return {
+      line,
+      read: async () => (await gpio.read()) === 1,
+      watch: (handler) => {
+        handlers.add(handler);
+        return () => handlers.delete(handler);
+      },
+      release: async () => {
+        if (released) return;
+        released = true;
+        handlers.clear();
+        gpio.unwatchAll();
+        gpio.unexport();
       },
     };
   }

@@ -1,0 +1,240 @@
+/**
+ * ClutterStation over the real wire: MqttNodeLink → aedes on 127.0.0.1 → an MQTT.js hub that
+ * decodes everything with the contract. Hardware is faked (camera, GPIO, audio sink); slots
+ * are fired by hand through ManualSlotScheduler.
+ */
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { Aedes } from 'aedes';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  commandTopic,
+  decodeMessage,
+  MAX_IMAGE_BYTES,
+  StationConfig,
+  topicFilters,
+  type ClutterPayload,
+  type MotionPayload,
+  type StatusPayload,
+} from '@mieruka/protocol';
+import { makeTempDir } from '../../../test/helpers/temp-dir.js';
+import { waitFor } from '../../../test/helpers/wait-for.js';
+import { createClutterScorer, type ClutterScorer } from '../clutter/clutter-scorer.js';
+import { MqttNodeLink } from '../mqtt/index.js';
+import { FakeGpioPort } from '../patlite/fake-gpio-port.js';
+import { FakeCamera } from './camera/fake-camera.js';
+import { ClutterStation } from './clutter-station.js';
+import { ManualSlotScheduler } from './slot-scheduler.js';
+import { FakeAudioSink } from './voice/audio-sink.js';
+import type { Tts } from './voice/tts.js';
+import { Voice } from './voice/voice.js';
+
+const logger = pino({ level: 'silent' });
+const LIGHT = 17;
+const PIR = 27;
+
+/** TTS stand-in: the "WAV" carries the text, so tests can tell which message was spoken. */
+const textTts: Tts = { name: 'text', synthesize: async (text, language) => Buffer.from(`RIFF\0\0\0\0WAVE${language}:${text}`) };
+const spoken = (sink: FakeAudioSink) => sink.played.map((s) => (s.kind === 'wav' ? s.data.toString('utf8').slice(12) : `file:${s.path}`));
+
+const solid = (r: number, g: number, b: number) => sharp({ create: { width: 320, height: 240, channels: 3, background: { r, g, b } } }).jpeg().toBuffer();
+
+let scorer: ClutterScorer;
+let greenMat: Buffer; // nothing on the mat: score 0
+let redBench: Buffer; // mat fully covered: score 100
+beforeAll(async () => {
+  const st = StationConfig.parse({});
+  scorer = (await createClutterScorer({ hsvLower: st.hsvLower, hsvUpper: st.hsvUpper, backend: 'auto' })).scorer;
+  greenMat = await solid(0, 200, 0);
+  redBench = await solid(220, 30, 30);
+});
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  cleanups.length = 0;
+});
+
+type Received = { kind: string; payload: unknown };
+
+async function setup(stationInput: Record<string, unknown>, hw: { gpio?: FakeGpioPort; camera?: FakeCamera } = {}) {
+  const aedes = await Aedes.createBroker();
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    aedes.handle(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+  });
+  const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const cmdFilter = topicFilters.commandsFor('factory', 'bench-1');
+  let commandsSubscribed = false;
+  aedes.on('subscribe', (subs) => {
+    if (subs.some((s) => s.topic === cmdFilter)) commandsSubscribed = true;
+  });
+
+  const hub: MqttClient = await connectAsync(url, { clientId: 'test-hub', reconnectPeriod: 0 });
+  cleanups.push(() => hub.endAsync());
+  const received: Received[] = [];
+  const rejected: string[] = [];
+  hub.on('message', (topic, payload) => {
+    const d = decodeMessage(topic, payload);
+    if (!d.ok) rejected.push(`${topic}: ${d.message}`);
+    else received.push({ kind: d.message.kind, payload: d.message.payload });
+  });
+  await hub.subscribeAsync('mieruka/v1/factory/bench-1/+', { qos: 1 });
+
+  const dir = await makeTempDir();
+  cleanups.push(() => dir.remove());
+  const link = new MqttNodeLink({ url, site: 'factory', node: 'bench-1', agent: 'clutter-station', version: '0.1.0-test', dataDir: dir.path, logger });
+  cleanups.push(() => link.stop());
+  await link.start();
+
+  const station = StationConfig.parse(stationInput);
+  const gpio = hw.gpio ?? new FakeGpioPort();
+  const camera = hw.camera ?? new FakeCamera(greenMat);
+  const sink = new FakeAudioSink();
+  const scheduler = new ManualSlotScheduler();
+  const st = new ClutterStation({ link, station, camera, gpio, voice: new Voice(station.voice, textTts, sink), logger, scheduler, scorer, timeZone: 'Asia/Tokyo' });
+  cleanups.push(() => st.stop());
+  await st.start();
+  await waitFor(() => commandsSubscribed, 'the station to subscribe to its commands');
+
+  const of = <T>(kind: string) => received.filter((r) => r.kind === kind).map((r) => r.payload as T);
+  const sendCommand = (action: string, body: Record<string, unknown>) => hub.publishAsync(commandTopic('factory', 'bench-1', action), JSON.stringify({ ts: Date.now(), ...body }), { qos: 1 });
+  return { st, gpio, camera, sink, scheduler, received, rejected, of, sendCommand };
+}
+
+describe('ClutterStation over MQTT', () => {
+  it('a scheduled slot: light on before the shot, off after; clutter + image published and valid', async () => {
+    const t = await setup({ slots: ['09:00', '12:00', '17:00'], light: { gpio: LIGHT, settleMs: 5 } });
+    expect(t.scheduler.scheduledSlots.sort()).toEqual(['09:00', '12:00', '17:00']);
+    const lightAtCapture: boolean[] = [];
+    t.camera.onCapture = () => lightAtCapture.push(t.gpio.isActive(LIGHT));
+
+    expect(t.scheduler.fire('09:00')).toBe(1);
+    await waitFor(() => t.of('image').length === 1, 'clutter + image');
+    const [clutter] = t.of<ClutterPayload>('clutter');
+    expect(clutter).toMatchObject({ slot: '09:00', score: 0, coveredRatio: 0 });
+    expect(clutter!.imageId).toMatch(/^\d{8}-\d{6}-bench-1$/);
+    const jpeg = t.of<Buffer>('image')[0]!;
+    expect(jpeg.length).toBeLessThanOrEqual(MAX_IMAGE_BYTES);
+    expect((await sharp(jpeg).metadata()).format).toBe('jpeg');
+
+    expect(lightAtCapture).toEqual([true]);
+    expect(t.gpio.writes).toEqual([
+      { line: LIGHT, active: true },
+      { line: LIGHT, active: false },
+    ]);
+    expect(t.st.stats()).toMatchObject({ shots: 1, published: 1, light: 'enabled', lightOn: false, motion: 'off-by-config' });
+    expect(t.rejected).toEqual([]);
+  });
+
+  it('a camera failure: status detail, light still off, no crash; the next slot works and clears the detail', async () => {
+    const t = await setup({ slots: ['09:00', '12:00'], light: { gpio: LIGHT, settleMs: 0 } });
+    t.camera.failNext('camera /dev/video0 gave no picture: No such file or directory');
+
+    t.scheduler.fire('09:00');
+    await waitFor(() => t.of<StatusPayload>('status').some((s) => s.detail?.includes('No such file')), 'a status detail about the camera');
+    expect(t.st.stats()).toMatchObject({ cameraFailures: 1, published: 0, running: true, lightOn: false });
+    expect(t.gpio.writes).toEqual([
+      { line: LIGHT, active: true },
+      { line: LIGHT, active: false },
+    ]);
+    expect(t.of('clutter')).toEqual([]);
+
+    t.scheduler.fire('12:00');
+    await waitFor(() => t.of('image').length === 1, 'the next slot to publish');
+    expect(t.of<ClutterPayload>('clutter')[0]!.slot).toBe('12:00');
+    await waitFor(() => t.of<StatusPayload>('status').at(-1)?.detail === undefined, 'the camera detail to clear');
+  });
+
+  it('motion switches the light on while someone is there, publishes motion, and the light goes off after the delay', async () => {
+    const t = await setup({ light: { gpio: LIGHT }, motion: { gpio: PIR, debounceMs: 50, lightOffDelayS: 0.05 } });
+    expect(t.st.stats().motion).toBe('enabled');
+
+    t.gpio.setInput(PIR, true);
+    await waitFor(() => t.of<MotionPayload>('motion').length === 1, 'motion active');
+    expect(t.of<MotionPayload>('motion')[0]!.active).toBe(true);
+    await waitFor(() => t.gpio.isActive(LIGHT), 'the light to switch on');
+
+    t.gpio.setInput(PIR, false);
+    await waitFor(() => t.of<MotionPayload>('motion').length === 2, 'motion inactive');
+    expect(t.of<MotionPayload>('motion')[1]!.active).toBe(false);
+    await waitFor(() => !t.gpio.isActive(LIGHT), 'the light to switch off after the delay');
+    expect(t.st.stats().motionEvents).toBe(2);
+  });
+
+  it('the end-of-day slot speaks the message of the score band; earlier slots stay quiet', async () => {
+    const bands = [
+      { maxScore: 10, text: { en: 'tidy' } },
+      { maxScore: 100, text: { en: 'messy' } },
+    ];
+    const t = await setup({ slots: ['17:00', '09:00'], voice: { language: 'en', bands } });
+    t.scheduler.fire('09:00');
+    await waitFor(() => t.of('image').length === 1, 'the morning shot');
+    t.scheduler.fire('17:00'); // green mat: score 0
+    await waitFor(() => t.sink.played.length === 1, 'the end-of-day message');
+    t.camera.push(redBench);
+    t.scheduler.fire('17:00'); // covered: score 100
+    await waitFor(() => t.sink.played.length === 2, 'the second end-of-day message');
+    await waitFor(() => t.of('clutter').length === 3, 'three clutter messages');
+    expect(t.of<ClutterPayload>('clutter').map((c) => [c.slot, c.score])).toEqual([
+      ['09:00', 0],
+      ['17:00', 0],
+      ['17:00', 100],
+    ]);
+    expect(spoken(t.sink)).toEqual(['en:tidy', 'en:messy']);
+  });
+
+  it('cmd/capture takes a manual shot and cmd/say speaks text (or the last score’s message)', async () => {
+    const t = await setup({ voice: { language: 'ja' } });
+    await t.sendCommand('capture', { id: 'cap-1' });
+    await waitFor(() => t.of('image').length === 1, 'the manual shot');
+    expect(t.of<ClutterPayload>('clutter')[0]!.slot).toBe('manual');
+
+    await t.sendCommand('say', { text: 'こんにちは' });
+    await waitFor(() => t.sink.played.length === 1, 'the spoken text');
+    await t.sendCommand('say', {});
+    await waitFor(() => t.sink.played.length === 2, 'the band message');
+    expect(spoken(t.sink)).toEqual(['ja:こんにちは', `ja:${StationConfig.parse({}).voice.bands[0]!.text!.ja}`]);
+    expect(t.st.stats().commands).toBe(3);
+  });
+
+  it('without GPIO (a PC) light and motion report themselves disabled and shots still work', async () => {
+    const t = await setup({ light: { gpio: LIGHT }, motion: { gpio: PIR } }, { gpio: new FakeGpioPort({ accessible: false }) });
+    await waitFor(() => {
+      const d = t.of<StatusPayload>('status').at(-1)?.detail ?? '';
+      return d.includes('light disabled') && d.includes('motion disabled');
+    }, 'a status detail saying light and motion are disabled');
+    expect(t.st.stats()).toMatchObject({ light: 'disabled', motion: 'disabled' });
+    expect((await t.st.capture('manual')).ok).toBe(true);
+    await waitFor(() => t.of('image').length === 1, 'the shot');
+  });
+
+  it('a failing light relay is reported in the status detail and the shot is still published', async () => {
+    const gpio = new FakeGpioPort();
+    const t = await setup({ light: { gpio: LIGHT, settleMs: 0 } }, { gpio });
+    gpio.failWrites = 'EIO: relay board gone';
+    expect((await t.st.capture('manual')).ok).toBe(true);
+    await waitFor(() => t.of<StatusPayload>('status').some((s) => s.detail?.includes('EIO: relay board gone')), 'a status detail about the light');
+    await waitFor(() => t.of('image').length === 1, 'the image');
+  });
+
+  it('stop() switches the light off and releases the GPIO lines', async () => {
+    const t = await setup({ light: { gpio: LIGHT }, motion: { gpio: PIR, lightOffDelayS: 3600 } });
+    t.gpio.setInput(PIR, true);
+    await waitFor(() => t.gpio.isActive(LIGHT), 'the light on');
+    await t.st.stop();
+    expect(t.gpio.isActive(LIGHT)).toBe(false);
+    expect(t.gpio.isOpen(LIGHT)).toBe(false);
+    expect(t.gpio.isInputOpen(PIR)).toBe(false);
+  });
+});

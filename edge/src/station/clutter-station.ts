@@ -1,0 +1,424 @@
+/**
+ * The clutter station on the bench: at each scheduled slot (or on `cmd/capture`) light on →
+ * settle → shoot → light off → score → publish `clutter` + `image`; at the last slot of the day
+ * a voice message chosen by score band; a PIR keeps the light on while someone is there and
+ * publishes `motion`. Hardware that is absent (GPIO on a PC) or failing is reported in the
+ * `status` detail and never stops the station; the next slot simply tries again.
+ */
+import sharp from 'sharp';
+import { MAX_IMAGE_BYTES, type ClutterPayload, type CommandPayload, type StationConfig } from '@mieruka/protocol';
+import type { Logger } from 'pino';
+import { createClutterScorer, type ClutterScorer } from '../clutter/clutter-scorer.js';
+import type { BackendPreference } from '../clutter/backend.js';
+import type { NodeLink } from '../node-link.js';
+import type { GpioInput, GpioOutput, GpioPort } from '../patlite/gpio-port.js';
+import type { Camera } from './camera/camera.js';
+import { CronSlotScheduler, type SlotScheduler } from './slot-scheduler.js';
+import type { Voice } from './voice/voice.js';
+
+/** A NodeLink that can also carry a status detail (MqttNodeLink can). */
+export type StationLink = NodeLink & { setStatusDetail?(detail: string | undefined): void };
+
+export interface ClutterStationOptions {
+  link: StationLink;
+  station: StationConfig;
+  camera: Camera;
+  /** GPIO for the light and the PIR; absent = both disabled. */
+  gpio?: GpioPort;
+  /** Absent = no voice. */
+  voice?: Voice;
+  logger: Logger;
+  /** IANA time zone of the slots and image ids; default Asia/Tokyo. */
+  timeZone?: string;
+  scheduler?: SlotScheduler;
+  /** Epoch ms; injectable for tests. */
+  clock?: () => number;
+  /** Waits `ms` (light settle); injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  backend?: BackendPreference;
+  /** A ready scorer (tests, `--once`); otherwise built at start() from the station config. */
+  scorer?: ClutterScorer;
+}
+
+export interface ClutterStationStats {
+  running: boolean;
+  shots: number;
+  published: number;
+  cameraFailures: number;
+  failures: number;
+  motionEvents: number;
+  voiceMessages: number;
+  voiceFailures: number;
+  commands: number;
+  lightOn: boolean;
+  light: 'enabled' | 'disabled' | 'off-by-config';
+  motion: 'enabled' | 'disabled' | 'off-by-config';
+  lastScore: number | null;
+  lastImageId: string | null;
+  lastError: string | null;
+  backend: string | null;
+}
+
+export type ShotResult = { ok: true; payload: ClutterPayload } | { ok: false; error: string };
+
+const MAX_IMAGE_ID = 80;
+
+export class ClutterStation {
+  private readonly opts: ClutterStationOptions;
+  private readonly log: Logger;
+  private readonly clock: () => number;
+  private readonly timeZone: string;
+  private readonly scheduler: SlotScheduler;
+  private readonly dateParts: Intl.DateTimeFormat;
+  private readonly endOfDaySlot: string | null;
+  private scorer: ClutterScorer | null;
+  private running = false;
+  private cancels: Array<() => void> = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private lightOut: GpioOutput | null = null;
+  private pir: GpioInput | null = null;
+  private lightState = false;
+  private shooting = false;
+  private motionActive = false;
+  private motionHoldTimer: NodeJS.Timeout | null = null;
+  private motionHold = false;
+  private lightWrites: Promise<void> = Promise.resolve();
+  private readonly details = new Map<string, string>();
+  private readonly sleepTimers = new Set<NodeJS.Timeout>();
+  private lastStamp = '';
+  private sameStampCount = 0;
+  private readonly counters = {
+    shots: 0,
+    published: 0,
+    cameraFailures: 0,
+    failures: 0,
+    motionEvents: 0,
+    voiceMessages: 0,
+    voiceFailures: 0,
+    commands: 0,
+    lastScore: null as number | null,
+    lastImageId: null as string | null,
+    lastError: null as string | null,
+  };
+  private lightMode: ClutterStationStats['light'];
+  private motionMode: ClutterStationStats['motion'];
+
+  constructor(opts: ClutterStationOptions) {
+    this.opts = opts;
+    this.log = opts.logger.child({ component: 'clutter-station', node: opts.link.node });
+    this.clock = opts.clock ?? Date.now;
+    this.timeZone = opts.timeZone ?? 'Asia/Tokyo';
+    this.scheduler = opts.scheduler ?? new CronSlotScheduler();
+    this.scorer = opts.scorer ?? null;
+    // Throws RangeError for an unknown time zone: a configuration error, caught at construction.
+    this.dateParts = new Intl.DateTimeFormat('en-GB', {
+      timeZone: this.timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    const slots = [...new Set(opts.station.slots)].sort();
+    this.endOfDaySlot = slots.at(-1) ?? null;
+    this.lightMode = opts.station.light.gpio === undefined ? 'off-by-config' : 'disabled';
+    this.motionMode = opts.station.motion.gpio === undefined ? 'off-by-config' : 'disabled';
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const st = this.opts.station;
+    try {
+      this.scorer ??= (
+        await createClutterScorer({
+          hsvLower: st.hsvLower,
+          hsvUpper: st.hsvUpper,
+          roi: st.roi ?? null,
+          denoise: st.denoise,
+          backend: this.opts.backend ?? st.backend,
+          logger: this.log,
+        })
+      ).scorer;
+    } catch (err) {
+      this.running = false;
+      throw err;
+    }
+    await this.openGpio();
+    this.cancels.push(this.opts.link.onCommand((action, payload) => this.onCommand(action, payload)));
+    for (const slot of new Set(st.slots)) {
+      this.cancels.push(this.scheduler.daily(slot, this.timeZone, () => void this.capture(slot)));
+    }
+    this.publishDetails();
+    this.log.info({ slots: st.slots, timeZone: this.timeZone, camera: this.opts.camera.description, light: this.lightMode, motion: this.motionMode }, 'clutter station started');
+  }
+
+  /** Cancels the schedule, commands and timers, waits for a shot in progress, switches the light off and releases GPIO. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const c of this.cancels) c();
+    this.cancels = [];
+    if (this.motionHoldTimer) clearTimeout(this.motionHoldTimer);
+    this.motionHoldTimer = null;
+    this.motionHold = false;
+    this.motionActive = false;
+    this.opts.camera.close();
+    this.opts.voice?.close();
+    await this.queue.catch(() => undefined);
+    for (const t of this.sleepTimers) clearTimeout(t);
+    this.sleepTimers.clear();
+    this.shooting = false;
+    await this.updateLight();
+    await this.lightWrites;
+    await this.pir?.release().catch((err: unknown) => this.log.warn({ err }, 'PIR release failed'));
+    await this.lightOut?.release().catch((err: unknown) => this.log.warn({ err }, 'light release failed'));
+    this.pir = null;
+    this.lightOut = null;
+    this.log.info('clutter station stopped');
+  }
+
+  /** One shot now (after any shot in progress). `slot` is "HH:MM" or "manual". */
+  capture(slot = 'manual'): Promise<ShotResult> {
+    if (!this.running) return Promise.resolve({ ok: false, error: 'station is not running' });
+    const shot = this.queue.then(() => this.shoot(slot));
+    this.queue = shot.catch(() => undefined);
+    return shot;
+  }
+
+  /** Speaks a text, or (without one) the band message of the last score. */
+  say(text?: string, language?: 'ja' | 'en'): Promise<boolean> {
+    const voice = this.opts.voice;
+    if (!voice) return Promise.resolve(false);
+    const job = this.queue.then(async () => {
+      try {
+        if (text) await voice.say(text, language);
+        else if (this.counters.lastScore !== null) await voice.announce(this.counters.lastScore);
+        else return false;
+        this.counters.voiceMessages++;
+        return true;
+      } catch (err) {
+        this.voiceFailed(err);
+        return false;
+      }
+    });
+    this.queue = job;
+    return job;
+  }
+
+  stats(): ClutterStationStats {
+    return {
+      running: this.running,
+      ...this.counters,
+      lightOn: this.lightState,
+      light: this.lightMode,
+      motion: this.motionMode,
+      backend: this.scorer?.backend.name ?? null,
+    };
+  }
+
+  private onCommand(action: string, payload: CommandPayload): void {
+    if (action === 'capture') {
+      this.counters.commands++;
+      void this.capture('manual');
+    } else if (action === 'say') {
+      this.counters.commands++;
+      const text = typeof payload.text === 'string' && payload.text.trim() !== '' ? payload.text.slice(0, 500) : undefined;
+      const language = payload.language === 'ja' || payload.language === 'en' ? payload.language : undefined;
+      void this.say(text, language);
+    }
+  }
+
+  private async openGpio(): Promise<void> {
+    const { light, motion } = this.opts.station;
+    if (light.gpio === undefined && motion.gpio === undefined) return;
+    const gpio = this.opts.gpio;
+    const avail = gpio ? await gpio.availability() : { ok: false as const, reason: 'no GPIO port given' };
+    if (light.gpio !== undefined) {
+      if (!gpio || !avail.ok) {
+        this.setDetail('light', `light disabled: ${avail.ok ? 'no GPIO' : avail.reason}`);
+      } else {
+        try {
+          this.lightOut = await gpio.openOutput(light.gpio, { activeLow: light.activeLow });
+          this.lightMode = 'enabled';
+        } catch (err) {
+          this.setDetail('light', `light disabled: GPIO ${light.gpio} cannot be opened (${errorText(err)})`);
+        }
+      }
+    }
+    if (motion.gpio !== undefined) {
+      if (!gpio || !avail.ok || !gpio.openInput) {
+        this.setDetail('motion', `motion disabled: ${avail.ok ? 'GPIO port has no inputs' : avail.reason}`);
+      } else {
+        try {
+          this.pir = await gpio.openInput(motion.gpio, { debounceMs: motion.debounceMs });
+          this.pir.watch((active) => this.onMotion(active));
+          this.motionMode = 'enabled';
+        } catch (err) {
+          this.setDetail('motion', `motion disabled: GPIO ${motion.gpio} cannot be opened (${errorText(err)})`);
+        }
+      }
+    }
+    if (this.lightMode !== 'enabled' || this.motionMode !== 'enabled') this.log.warn({ light: this.lightMode, motion: this.motionMode }, 'station runs without some GPIO parts');
+  }
+
+  private onMotion(active: boolean): void {
+    if (!this.running || active === this.motionActive) return;
+    this.motionActive = active;
+    this.counters.motionEvents++;
+    this.opts.link.publish('motion', { ts: this.clock(), active }).catch((err: unknown) => this.log.warn({ err }, 'motion publish failed'));
+    if (this.motionHoldTimer) clearTimeout(this.motionHoldTimer);
+    this.motionHoldTimer = null;
+    if (active) {
+      this.motionHold = true;
+    } else {
+      // The light stays on a while after the last movement: people pause, PIRs drop out.
+      this.motionHoldTimer = setTimeout(() => {
+        this.motionHoldTimer = null;
+        this.motionHold = false;
+        void this.updateLight();
+      }, this.opts.station.motion.lightOffDelayS * 1000);
+    }
+    void this.updateLight();
+  }
+
+  /** Writes the light's wanted level; writes are serialised so the last one wins. */
+  private updateLight(): Promise<void> {
+    const out = this.lightOut;
+    if (!out) return Promise.resolve();
+    const job = this.lightWrites.then(async () => {
+      const want = this.running && (this.shooting || this.motionHold);
+      if (want === this.lightState) return;
+      try {
+        await out.write(want);
+        this.lightState = want;
+        this.setDetail('light', undefined);
+      } catch (err) {
+        this.setDetail('light', `light GPIO ${out.line} write failed: ${errorText(err)}`);
+        this.log.warn({ err }, 'light write failed');
+      }
+    });
+    this.lightWrites = job;
+    return job;
+  }
+
+  private async shoot(slot: string): Promise<ShotResult> {
+    if (!this.running) return { ok: false, error: 'station is not running' };
+    this.counters.shots++;
+    let jpeg: Buffer;
+    try {
+      this.shooting = true;
+      await this.updateLight();
+      if (this.lightState) await this.sleep(this.opts.station.light.settleMs);
+      if (!this.running) throw new Error('station stopping');
+      jpeg = await this.opts.camera.capture();
+    } catch (err) {
+      this.counters.cameraFailures++;
+      this.counters.lastError = errorText(err);
+      this.setDetail('camera', `camera ${this.opts.camera.description}: ${errorText(err)} (slot ${slot}; the next slot tries again)`);
+      this.log.warn({ err, slot }, 'camera failed; the next slot tries again');
+      return { ok: false, error: errorText(err) };
+    } finally {
+      // Always off again, also when the camera failed.
+      this.shooting = false;
+      await this.updateLight();
+    }
+    this.setDetail('camera', undefined);
+    let payload: ClutterPayload;
+    try {
+      const { link } = this.opts;
+      const ts = this.clock();
+      const when = this.dateStamp(ts);
+      const { result, images } = await this.scorer!.scoreAndAnnotate(jpeg, { caption: `${link.node} | ${slot} | ${when.human}` });
+      const image = await fitImage(images.jpeg);
+      const imageId = this.imageIdFor(when.compact, link.node);
+      payload = { ts, seq: link.nextSeq(), score: result.score, coveredRatio: result.coveredRatio, slot, imageId };
+      // Clutter first: the hub files the image that follows under this shot.
+      await link.publish('clutter', payload);
+      await link.publishImage(image);
+      this.counters.published++;
+      this.counters.lastScore = result.score;
+      this.counters.lastImageId = imageId;
+      this.log.info({ score: result.score, slot, imageId, seq: payload.seq }, 'clutter shot published');
+    } catch (err) {
+      this.counters.failures++;
+      this.counters.lastError = errorText(err);
+      this.log.warn({ err, slot }, 'clutter shot failed; the next slot tries again');
+      return { ok: false, error: errorText(err) };
+    }
+    if (slot === this.endOfDaySlot && this.opts.voice && this.opts.station.voice.enabled) {
+      try {
+        const said = await this.opts.voice.announce(payload.score);
+        if (said !== null) this.counters.voiceMessages++;
+        this.setDetail('voice', undefined);
+      } catch (err) {
+        this.voiceFailed(err);
+      }
+    }
+    return { ok: true, payload };
+  }
+
+  private voiceFailed(err: unknown): void {
+    this.counters.voiceFailures++;
+    this.setDetail('voice', `voice: ${errorText(err)}`);
+    this.log.warn({ err }, 'voice message failed');
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.opts.sleep) return this.opts.sleep(ms);
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.sleepTimers.delete(t);
+        resolve();
+      }, ms);
+      this.sleepTimers.add(t);
+    });
+  }
+
+  private setDetail(part: string, text: string | undefined): void {
+    const before = this.details.get(part);
+    if (text === before) return;
+    if (text === undefined) this.details.delete(part);
+    else this.details.set(part, text);
+    this.publishDetails();
+  }
+
+  private publishDetails(): void {
+    if (!this.running) return;
+    const text = [...this.details.values()].join('; ');
+    this.opts.link.setStatusDetail?.(text === '' ? undefined : text.slice(0, 500));
+  }
+
+  private dateStamp(ts: number): { compact: string; human: string } {
+    const p: Record<string, string> = {};
+    for (const part of this.dateParts.formatToParts(ts)) p[part.type] = part.value;
+    return {
+      compact: `${p.year}${p.month}${p.day}-${p.hour}${p.minute}${p.second}`,
+      human: `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`,
+    };
+  }
+
+  private imageIdFor(stamp: string, node: string): string {
+    this.sameStampCount = stamp === this.lastStamp ? this.sameStampCount + 1 : 0;
+    this.lastStamp = stamp;
+    const suffix = this.sameStampCount > 0 ? `-${this.sameStampCount + 1}` : '';
+    return `${stamp}-${node.slice(0, MAX_IMAGE_ID - stamp.length - 1 - suffix.length)}${suffix}`;
+  }
+}
+
+/** The annotated JPEG within the image limit (512 KiB): re-encoded smaller when needed. */
+async function fitImage(jpeg: Buffer): Promise<Buffer> {
+  let out = jpeg;
+  for (const [width, quality] of [[640, 70], [480, 60], [320, 50]] as const) {
+    if (out.length <= MAX_IMAGE_BYTES) return out;
+    out = await sharp(jpeg).resize({ width, withoutEnlargement: true }).jpeg({ quality }).toBuffer();
+  }
+  return out;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
