@@ -4,6 +4,8 @@ import type {
   AlarmItem,
   AlarmLinkResult,
   AlarmQuery,
+  BenchScore,
+  BenchSummary,
   DashboardDataSource,
   HubStats,
   LiveUpdate,
@@ -17,6 +19,8 @@ import type {
   UsageReport,
 } from '@mieruka/dashboard';
 import type { Alerts } from './alerts/alerts.js';
+import type { ClutterHistory } from './clutter-history/clutter-history.js';
+import type { Thumbnails } from './clutter-history/thumbnails.js';
 import type { ImageStore } from './ingest/image-store.js';
 import type { LiveState } from './ingest/live-state.js';
 import type { ReportsService } from './reports/reports-service.js';
@@ -27,6 +31,8 @@ export type HubDataSourceOptions = {
   stats: () => HubStats;
   reports: ReportsService;
   alerts: Alerts;
+  clutter: ClutterHistory;
+  thumbnails: Thumbnails;
 };
 
 export class HubDataSource implements DashboardDataSource {
@@ -84,5 +90,17 @@ export class HubDataSource implements DashboardDataSource {
 
   async alarmLink(token: string, acknowledge: boolean): Promise<AlarmLinkResult> {
     return this.options.alerts.alarmLink(token, acknowledge);
+  }
+
+  async listBenches(): Promise<BenchSummary[]> {
+    return this.options.clutter.listBenches(this.options.live.list());
+  }
+
+  async benchScores(site: string, node: string, range: TimeRange, limit: number): Promise<BenchScore[] | null> {
+    return this.options.clutter.scores(site, node, range, limit);
+  }
+
+  async readThumbnail(site: string, node: string, imageId: string): Promise<Buffer | null> {
+    return this.options.thumbnails.read(site, node, imageId);
   }
 }

@@ -7,10 +7,14 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createDashboardApp, type DashboardApp, type DashboardOptions, type HubStats } from '@mieruka/dashboard';
-import type { Config } from '@mieruka/protocol';
+import { decodeMessage, type Config } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
+import { ClutterHistory } from './clutter-history/clutter-history.js';
+import { ClutterWebhook } from './clutter-history/clutter-webhook.js';
+import { ImagePruner } from './clutter-history/image-pruner.js';
+import { Thumbnails } from './clutter-history/thumbnails.js';
 import { HttpServer } from './http/http-server.js';
 import { HubDataSource } from './hub-data-source.js';
 import { ImageStore } from './ingest/image-store.js';
@@ -51,6 +55,12 @@ export class Hub {
   readonly reports: ReportsService;
   /** Alarm rules, lifecycle and alert channels (mail, towers, webhooks). */
   readonly alerts: Alerts;
+  /** Clutter scores over time, image thumbnails and image retention. */
+  readonly clutter: ClutterHistory;
+  readonly thumbnails: Thumbnails;
+  readonly imagePruner: ImagePruner;
+  /** Posts each clutter score (null when hub.clutterWebhook is not configured). */
+  readonly clutterWebhook: ClutterWebhook | null;
   private storeInstance: Store | null = null;
   private brokerInstance: MqttBroker | null = null;
   private ingest: Ingest | null = null;
@@ -86,10 +96,47 @@ export class Hub {
       database: () => this.store.database,
       live: this.live,
       dataDir: this.dataDir,
-      channels: createAlertChannels(options.config, { database: () => this.store.database, logger: options.logger }),
+      channels: createAlertChannels(options.config, {
+        database: () => this.store.database,
+        logger: options.logger,
+        // Relay towers publish cmd/patlite through the hub's broker once it runs.
+        publish: (message) => this.broker.publish(message),
+        isOnline: (site, node) => this.live.get(site, node)?.online ?? undefined,
+      }),
       logger: options.logger,
     });
-    this.dataSource = new HubDataSource({ live: this.live, images: this.images, stats: () => this.stats(), reports: this.reports, alerts: this.alerts });
+    const { images: imageLimits, clutterWebhook } = options.config.hub;
+    this.clutter = new ClutterHistory({ database: () => this.store.database, images: this.images, site: options.config.site, stations: options.config.stations });
+    this.thumbnails = new Thumbnails({ images: this.images, logger: options.logger });
+    this.imagePruner = new ImagePruner({
+      images: this.images,
+      retentionDays: imageLimits.retentionDays,
+      maxTotalBytes: imageLimits.maxTotalMB * 1024 * 1024,
+      intervalMs: imageLimits.pruneIntervalMin * 60_000,
+      logger: options.logger,
+    });
+    this.clutterWebhook = clutterWebhook
+      ? new ClutterWebhook({
+          url: clutterWebhook.url,
+          timeoutMs: clutterWebhook.timeoutMs,
+          maxQueue: clutterWebhook.maxQueue,
+          lang: clutterWebhook.lang ?? options.config.dashboard.language,
+          timeZone: options.config.timezone,
+          site: options.config.site,
+          stations: options.config.stations,
+          logger: options.logger,
+          ...(options.config.alerts.publicUrl ? { publicUrl: options.config.alerts.publicUrl } : {}),
+        })
+      : null;
+    this.dataSource = new HubDataSource({
+      live: this.live,
+      images: this.images,
+      stats: () => this.stats(),
+      reports: this.reports,
+      alerts: this.alerts,
+      clutter: this.clutter,
+      thumbnails: this.thumbnails,
+    });
   }
 
   get running(): boolean {
@@ -212,6 +259,27 @@ export class Hub {
         this.lastIngest = ingest.stats();
       },
     });
+
+    this.imagePruner.start();
+    this.started.push({ name: 'image-pruner', stop: () => this.imagePruner.stop() });
+
+    const webhook = this.clutterWebhook;
+    if (webhook) {
+      webhook.start();
+      // Every clutter message the broker routes, decoded like ingest does; invalid ones ingest counts.
+      const off = broker.onPublish((packet) => {
+        if (!packet.topic.endsWith('/clutter')) return;
+        const decoded = decodeMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+        if (decoded.ok && decoded.message.kind === 'clutter') webhook.offer(decoded.message.site, decoded.message.node, decoded.message.payload);
+      });
+      this.started.push({
+        name: 'clutter-webhook',
+        stop: async () => {
+          off();
+          await webhook.stop();
+        },
+      });
+    }
 
     // After ingest, before any client can connect: every message ingest applies is seen by the rules.
     await this.alerts.start();

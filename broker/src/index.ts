@@ -22,3 +22,4 @@ export { ReportsService } from './reports/reports-service.js';
 export * from './alerts/channel.js';
 export * from './alerts/patlite/index.js';
 export * from './alerts/webhook/index.js';
+export { ClutterHistory, Thumbnails, ImagePruner, ClutterWebhook } from './clutter-history/index.js';

@@ -15,6 +15,7 @@ import { LiveFeed } from './live-feed.js';
 import { createLoginRateLimit, type LoginRateLimitOptions } from './login-rate-limit.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { loginRoutes, meRoutes } from './routes/auth.js';
+import { benchRoutes } from './routes/benches.js';
 import { healthRoutes } from './routes/health.js';
 import { machineRoutes } from './routes/machines.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -86,6 +87,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   app.use(meRoutes());
   app.use(nodeRoutes(ctx));
   app.use(machineRoutes(ctx));
+  app.use(benchRoutes(ctx));
   app.use('/api', (_req, res) => sendError(res, 'NOT_FOUND', 'no such API route'));
 
   app.use(staticFiles({ dir: options.staticDir ?? DEFAULT_STATIC_DIR, language: options.language ?? 'ja', logger }));

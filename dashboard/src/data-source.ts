@@ -144,6 +144,21 @@ export type UsageRow = {
 
 export type UsageReport = { rows: UsageRow[]; total: Omit<UsageRow, 'label' | 'shift'>; now: number };
 
+/** One clutter score of a work-bench station. */
+export type BenchScore = {
+  ts: number;
+  seq: number;
+  score: number;
+  coveredRatio: number;
+  slot: string;
+  imageId: string | null;
+  /** The image file is on disk (false after retention pruned it, or before it arrived). */
+  imageAvailable: boolean;
+};
+
+/** A clutter station (one that has sent a score, or one named in the config) and its latest score. */
+export type BenchSummary = { site: string; node: string; name: string | null; online: boolean | null; latest: BenchScore | null };
+
 export interface DashboardDataSource {
   listNodes(): NodeSnapshot[];
   /** Latest annotated JPEG of a clutter result, or null. */
@@ -164,6 +179,11 @@ export interface DashboardDataSource {
   acknowledgeAlarm(id: string, by: string): Promise<AlarmAckResult>;
   /** A signed mail link: checks it (`acknowledge` false) or acknowledges with it (true). Never throws for a bad token. */
   alarmLink(token: string, acknowledge: boolean): Promise<AlarmLinkResult>;
+  listBenches(): Promise<BenchSummary[]>;
+  /** Scores with ts in [from, to), oldest first, at most `limit`; null when the station is unknown. */
+  benchScores(site: string, node: string, range: TimeRange, limit: number): Promise<BenchScore[] | null>;
+  /** A small JPEG of a clutter image (about 240 px wide), or null. */
+  readThumbnail(site: string, node: string, imageId: string): Promise<Buffer | null>;
 }
 
 export interface UserVerifier {

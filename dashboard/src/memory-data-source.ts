@@ -8,6 +8,8 @@ import type {
   AlarmItem,
   AlarmLinkResult,
   AlarmQuery,
+  BenchScore,
+  BenchSummary,
   DashboardDataSource,
   HubStats,
   LiveUpdate,
@@ -45,6 +47,8 @@ export class MemoryDataSource implements DashboardDataSource {
   private readonly machines = new Map<string, MemoryMachine>();
   private settings: ReportSettings = { timeZone: 'Asia/Tokyo', shifts: [] };
   private readonly alarms = new Map<string, AlarmItem>();
+  private readonly benches = new Map<string, { name: string | null; scores: BenchScore[] }>();
+  private readonly thumbnails = new Map<string, Buffer>();
   /** Acknowledge-link tokens: token → alarm id, or 'expired'. The hub signs real ones. */
   private readonly alarmTokens = new Map<string, { alarmId: string; expired: boolean }>();
   /** The clock reports are cut at (tests set it). */
@@ -216,6 +220,37 @@ export class MemoryDataSource implements DashboardDataSource {
     if (!acknowledge) return { outcome: 'valid', alarm: structuredClone(alarm) };
     const result = await this.acknowledgeAlarm(alarm.id, 'mail-link');
     return { outcome: 'acknowledged', alarm: result.alarm };
+  }
+
+  /** Adds a clutter score (kept sorted by ts); creates the station when new. */
+  addBenchScore(site: string, node: string, score: BenchScore, name: string | null = null): void {
+    const bench = this.benches.get(key(site, node)) ?? { name, scores: [] };
+    const last = bench.scores[bench.scores.length - 1];
+    bench.scores.push(structuredClone(score));
+    if (last && last.ts > score.ts) bench.scores.sort((a, b) => a.ts - b.ts);
+    this.benches.set(key(site, node), bench);
+  }
+
+  putThumbnail(site: string, node: string, imageId: string, jpeg: Buffer): void {
+    this.thumbnails.set(`${key(site, node)}/${imageId}`, jpeg);
+  }
+
+  async listBenches(): Promise<BenchSummary[]> {
+    return [...this.benches.entries()].map(([k, bench]) => {
+      const [site = '', node = ''] = k.split('/');
+      const latest = bench.scores[bench.scores.length - 1];
+      return { site, node, name: bench.name, online: this.nodes.get(k)?.online ?? null, latest: latest ? structuredClone(latest) : null };
+    });
+  }
+
+  async benchScores(site: string, node: string, range: TimeRange, limit: number): Promise<BenchScore[] | null> {
+    const bench = this.benches.get(key(site, node));
+    if (!bench) return null;
+    return bench.scores.filter((s) => s.ts >= range.from && s.ts < range.to).slice(0, limit).map((s) => structuredClone(s));
+  }
+
+  async readThumbnail(site: string, node: string, imageId: string): Promise<Buffer | null> {
+    return this.thumbnails.get(`${key(site, node)}/${imageId}`) ?? null;
   }
 
   private publish(update: LiveUpdate): void {

@@ -1,0 +1,224 @@
+/**
+ * Clutter stations (work benches), session required, mounted after requireSession:
+ * GET /api/benches, per station `latest`, `trend` (scores over a range) and `calendar` (per
+ * local day), JSON or CSV (`?format=csv`), and image thumbnails. See docs/api.md.
+ */
+import { Router, type Request, type Response } from 'express';
+import { ID_PATTERN } from '@mieruka/protocol';
+import type { DashboardContext } from '../context.js';
+import { attachmentHeader, CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.js';
+import type { BenchScore, TimeRange } from '../data-source.js';
+import { sendError } from '../http-errors.js';
+import { addDays, DAY_MS, HOUR_MS, LocalTime } from '../local-time.js';
+import { MAX_RANGE_DAYS, parseTime } from './machines.js';
+
+/** Most scores one trend answer carries (3 a day for 400 days is 1 200); past it `truncated` is true. */
+export const MAX_TREND_SCORES = 20_000;
+/** A year of scores taken every minute still fits. */
+const MAX_CALENDAR_SCORES = 600_000;
+const DEFAULT_TREND_DAYS = 30;
+const IMAGE_ID = /^(?!\.+$)[A-Za-z0-9_.-]{1,80}$/;
+type Lang = 'ja' | 'en';
+
+/** One local day of a station's calendar (days without a score are left out). */
+export type BenchDay = { date: string; count: number; last: number; lastTs: number; max: number; min: number; mean: number };
+
+class BadQuery extends Error {}
+
+const clocks = new Map<string, LocalTime>();
+function clockFor(timeZone: string): LocalTime {
+  let clock = clocks.get(timeZone);
+  if (!clock) {
+    clock = new LocalTime(timeZone);
+    clocks.set(timeZone, clock);
+  }
+  return clock;
+}
+
+function param(req: Request, name: string): string | undefined {
+  const value = (req.query as Record<string, unknown>)[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new BadQuery(`${name}: give it once, as text`);
+  return value;
+}
+
+/** parseTime's own errors are request problems too. */
+function time(value: string, clock: LocalTime, name: string): number {
+  try {
+    return parseTime(value, clock, name);
+  } catch (err) {
+    throw new BadQuery(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Default: the last 30 local days including today. At most MAX_RANGE_DAYS long. */
+function trendRange(req: Request, clock: LocalTime, now: number): TimeRange {
+  const fromText = param(req, 'from');
+  const toText = param(req, 'to');
+  const to = toText === undefined ? clock.startOfDay(addDays(clock.dateOf(now), 1)) : time(toText, clock, 'to');
+  const from = fromText === undefined ? clock.startOfDay(addDays(clock.dateOf(to - 1), 1 - DEFAULT_TREND_DAYS)) : time(fromText, clock, 'from');
+  if (!(to > from)) throw new BadQuery('to must be later than from');
+  if (to - from > MAX_RANGE_DAYS * DAY_MS + 2 * HOUR_MS) throw new BadQuery(`range too long: at most ${MAX_RANGE_DAYS} days`);
+  return { from, to };
+}
+
+/** `month=YYYY-MM` or `year=YYYY` (default: this month), as local days. */
+function calendarRange(req: Request, clock: LocalTime, now: number): { range: TimeRange; period: string } {
+  const month = param(req, 'month');
+  const year = param(req, 'year');
+  if (month !== undefined && year !== undefined) throw new BadQuery('give month or year, not both');
+  if (year !== undefined) {
+    if (!/^\d{4}$/.test(year) || Number(year) < 2000 || Number(year) > 2099) throw new BadQuery('year: use YYYY (2000–2099)');
+    return { range: { from: clock.startOfDay(`${year}-01-01`), to: clock.startOfDay(`${Number(year) + 1}-01-01`) }, period: year };
+  }
+  const text = month ?? clock.dateOf(now).slice(0, 7);
+  const m = /^(\d{4})-(\d{2})$/.exec(text);
+  if (!m || Number(m[1]) < 2000 || Number(m[1]) > 2099 || Number(m[2]) < 1 || Number(m[2]) > 12) throw new BadQuery('month: use YYYY-MM');
+  const next = Number(m[2]) === 12 ? `${Number(m[1]) + 1}-01` : `${m[1]}-${String(Number(m[2]) + 1).padStart(2, '0')}`;
+  return { range: { from: clock.startOfDay(`${text}-01`), to: clock.startOfDay(`${next}-01`) }, period: text };
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Scores (oldest first) grouped by local date: last score of the day, max, min, mean, count. */
+export function calendarDays(scores: readonly BenchScore[], clock: LocalTime): BenchDay[] {
+  const days = new Map<string, BenchDay & { sum: number }>();
+  for (const s of scores) {
+    const date = clock.dateOf(s.ts);
+    const day = days.get(date);
+    if (!day) {
+      days.set(date, { date, count: 1, last: s.score, lastTs: s.ts, max: s.score, min: s.score, mean: s.score, sum: s.score });
+      continue;
+    }
+    day.count += 1;
+    day.sum += s.score;
+    day.max = Math.max(day.max, s.score);
+    day.min = Math.min(day.min, s.score);
+    if (s.ts >= day.lastTs) {
+      day.last = s.score;
+      day.lastTs = s.ts;
+    }
+  }
+  return [...days.values()].sort((a, b) => (a.date < b.date ? -1 : 1)).map(({ sum, ...d }) => ({ ...d, mean: round1(sum / d.count) }));
+}
+
+const HEADERS: Record<'trend' | 'calendar', Record<Lang, string[]>> = {
+  trend: {
+    ja: ['サイト', '作業台', '作業台名', '日時', '時間帯', '散乱度', '被覆率', '画像ID', '画像あり'],
+    en: ['site', 'station', 'station name', 'time', 'slot', 'score', 'covered ratio', 'image id', 'image available'],
+  },
+  calendar: {
+    ja: ['サイト', '作業台', '作業台名', '日付', 'その日の最後の散乱度', '最後の時刻', '最大', '最小', '平均', '回数'],
+    en: ['site', 'station', 'station name', 'date', 'last score of the day', 'last time', 'max', 'min', 'mean', 'count'],
+  },
+};
+const YES_NO: Record<Lang, [string, string]> = { ja: ['はい', 'いいえ'], en: ['yes', 'no'] };
+
+function sendCsv(res: Response, filename: string, header: string[], rows: CsvValue[][]): void {
+  res.setHeader('Content-Type', CSV_CONTENT_TYPE);
+  res.setHeader('Content-Disposition', attachmentHeader(filename));
+  res.setHeader('Cache-Control', 'no-store');
+  res.send(toCsv(header, rows));
+}
+
+const imagePath = (site: string, node: string, imageId: string) => `/api/nodes/${site}/${node}/images/${encodeURIComponent(imageId)}`;
+
+export function benchRoutes(ctx: DashboardContext): Router {
+  const router = Router();
+  const data = ctx.dataSource;
+
+  const withUrls = (site: string, node: string, s: BenchScore, clock: LocalTime) => ({
+    ...s,
+    time: clock.iso(s.ts),
+    imageUrl: s.imageId && s.imageAvailable ? imagePath(site, node, s.imageId) : null,
+    thumbnailUrl: s.imageId && s.imageAvailable ? `${imagePath(site, node, s.imageId)}/thumbnail` : null,
+  });
+
+  router.get('/api/benches', async (_req, res) => {
+    const clock = clockFor(data.reportSettings().timeZone);
+    const benches = await data.listBenches();
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({
+      timeZone: clock.timeZone,
+      now: Date.now(),
+      benches: benches.map((b) => ({ ...b, latest: b.latest ? withUrls(b.site, b.node, b.latest, clock) : null })),
+    });
+  });
+
+  router.get('/api/benches/:site/:node/:view', async (req, res) => {
+    const { site, node, view } = req.params;
+    if (view !== 'latest' && view !== 'trend' && view !== 'calendar') {
+      sendError(res, 'NOT_FOUND', 'no such view: use latest, trend or calendar');
+      return;
+    }
+    if (!ID_PATTERN.test(site) || !ID_PATTERN.test(node)) {
+      sendError(res, 'BAD_REQUEST', 'invalid site or station id');
+      return;
+    }
+    const clock = clockFor(data.reportSettings().timeZone);
+    const now = Date.now();
+    let csv = false;
+    let lang: Lang = 'ja';
+    let range: TimeRange = { from: 0, to: 0 };
+    let period = '';
+    try {
+      const format = param(req, 'format');
+      if (format !== undefined && format !== 'json' && format !== 'csv') throw new BadQuery('format: use json or csv');
+      if (format === 'csv' && view === 'latest') throw new BadQuery('latest has no CSV: use trend or calendar');
+      csv = format === 'csv';
+      const langText = param(req, 'lang') ?? 'ja';
+      if (langText !== 'ja' && langText !== 'en') throw new BadQuery('lang: use ja or en');
+      lang = langText;
+      if (view === 'trend') range = trendRange(req, clock, now);
+      if (view === 'calendar') ({ range, period } = calendarRange(req, clock, now));
+    } catch (err) {
+      if (err instanceof BadQuery) {
+        sendError(res, 'BAD_REQUEST', err.message);
+        return;
+      }
+      throw err;
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    const bench = (await data.listBenches()).find((b) => b.site === site && b.node === node);
+    if (!bench) return sendError(res, 'NOT_FOUND', 'unknown station');
+    const base = { site, node, name: bench.name, timeZone: clock.timeZone };
+
+    if (view === 'latest') return void res.json({ ...base, latest: bench.latest ? withUrls(site, node, bench.latest, clock) : null });
+
+    if (view === 'trend') {
+      const scores = (await data.benchScores(site, node, range, MAX_TREND_SCORES + 1)) ?? [];
+      const truncated = scores.length > MAX_TREND_SCORES;
+      if (truncated) scores.length = MAX_TREND_SCORES;
+      if (!csv) return void res.json({ ...base, from: range.from, to: range.to, truncated, scores: scores.map((s) => withUrls(site, node, s, clock)) });
+      const [yes, no] = YES_NO[lang];
+      const rows = scores.map((s) => [site, node, bench.name, clock.iso(s.ts), s.slot, s.score, s.coveredRatio, s.imageId, s.imageAvailable ? yes : no]);
+      const first = clock.dateOf(range.from);
+      const last = clock.dateOf(range.to - 1);
+      return sendCsv(res, `mieruka_${site}_${node}_clutter_${first}${first === last ? '' : `_${last}`}.csv`, HEADERS.trend[lang], rows);
+    }
+
+    const scores = (await data.benchScores(site, node, range, MAX_CALENDAR_SCORES)) ?? [];
+    const days = calendarDays(scores, clock);
+    if (!csv) return void res.json({ ...base, period, from: range.from, to: range.to, days: days.map((d) => ({ ...d, lastTime: clock.iso(d.lastTs) })) });
+    const rows = days.map((d) => [site, node, bench.name, d.date, d.last, clock.iso(d.lastTs), d.max, d.min, d.mean, d.count]);
+    return sendCsv(res, `mieruka_${site}_${node}_clutter-calendar_${period}.csv`, HEADERS.calendar[lang], rows);
+  });
+
+  router.get('/api/nodes/:site/:node/images/:imageId/thumbnail', async (req, res) => {
+    const { site, node, imageId } = req.params;
+    if (!ID_PATTERN.test(site) || !ID_PATTERN.test(node) || !IMAGE_ID.test(imageId)) {
+      sendError(res, 'BAD_REQUEST', 'invalid site, node or image id');
+      return;
+    }
+    const jpeg = await data.readThumbnail(site, node, imageId);
+    if (!jpeg) {
+      sendError(res, 'NOT_FOUND', 'image not found');
+      return;
+    }
+    res.setHeader('Content-Type', 'image/jpeg');
+    res.setHeader('Cache-Control', 'private, max-age=86400');
+    res.send(jpeg);
+  });
+
+  return router;
+}
