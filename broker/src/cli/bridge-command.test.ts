@@ -4,9 +4,7 @@
  * `--cal <ch> <factor>` form and `--print`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Aedes } from 'aedes';
 import { connectAsync } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Esp32Simulator, PtyPair } from '@mieruka/firmware-bridge';
@@ -14,6 +12,7 @@ import { decodeMessage, parseSerialLine, type PayloadOf } from '@mieruka/protoco
 import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
 import { collectCal, type CalArgs } from './bridge-command.js';
+import { startTestBroker } from '../../../test/helpers/aedes-broker.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/mieruka.js', import.meta.url));
 
@@ -47,20 +46,8 @@ describe('mieruka bridge on a pty', () => {
   });
 
   it('sends the --cal calibration after each hello, prints readings, and publishes them unchanged', async () => {
-    const aedes = await Aedes.createBroker();
-    const sockets = new Set<Socket>();
-    const server = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      aedes.handle(socket);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    });
-    const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { url, close: closeBroker } = await startTestBroker();
+    cleanups.push(closeBroker);
     const sub = await connectAsync(url, { reconnectPeriod: 0 });
     cleanups.push(() => sub.endAsync());
     const readings: number[][] = [];

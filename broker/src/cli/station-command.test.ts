@@ -1,8 +1,6 @@
 /** `mieruka station` in-process: --once through the real ffmpeg file camera, and the MQTT agent against aedes. */
 import { writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { Aedes } from 'aedes';
 import { connectAsync } from 'mqtt';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,6 +9,7 @@ import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
 import type { Runnable } from './context.js';
 import { buildProgram } from './program.js';
+import { startTestBroker } from '../../../test/helpers/aedes-broker.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -53,20 +52,8 @@ describe('mieruka station', () => {
   });
 
   it('runs as an edge agent: answers cmd/capture from the hub over MQTT', async () => {
-    const aedes = await Aedes.createBroker();
-    const sockets = new Set<Socket>();
-    const server = createServer((s) => {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      aedes.handle(s);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-      await new Promise<void>((r) => aedes.close(() => r()));
-    });
-    const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { aedes, url, close: closeBroker } = await startTestBroker();
+    cleanups.push(closeBroker);
     let subscribed = false;
     aedes.on('subscribe', (subs) => {
       if (subs.some((s) => s.topic.endsWith('/bench-1/cmd/+'))) subscribed = true;

@@ -2,8 +2,6 @@
  * DemoClutterStation over the real wire: MqttNodeLink → aedes on 127.0.0.1 → an MQTT.js
  * subscriber that decodes everything with the contract, and a hub-side cmd/capture.
  */
-import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import sharp from 'sharp';
@@ -14,6 +12,7 @@ import { waitFor } from '../../../test/helpers/wait-for.js';
 import { MqttNodeLink } from '../mqtt/index.js';
 import { DemoClutterStation } from './demo-clutter-station.js';
 import { listSamplePhotos } from './sample-photos.js';
+import { startTestBroker } from '../../../test/helpers/aedes-broker.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -25,20 +24,8 @@ describe('DemoClutterStation over MQTT', () => {
   });
 
   it('publishes decodable clutter + image and answers cmd/capture from the hub', async () => {
-    const aedes = await Aedes.createBroker();
-    const sockets = new Set<Socket>();
-    const server = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      aedes.handle(socket);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    });
-    const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { aedes, url, close: closeBroker } = await startTestBroker();
+    cleanups.push(closeBroker);
     const cmdFilter = topicFilters.commandsFor('factory', 'bench-1');
     let commandsSubscribed = false;
     aedes.on('subscribe', (subs) => {

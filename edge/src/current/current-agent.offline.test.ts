@@ -3,8 +3,6 @@
  * real waiting for offlineAfterS), with the real MQTT path: simulator → InProcessSerialLink →
  * CurrentAgent → MqttNodeLink → aedes → MQTT.js subscriber.
  */
-import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +12,7 @@ import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
 import { MqttNodeLink } from '../mqtt/mqtt-node-link.js';
 import { CurrentAgent } from './current-agent.js';
+import { startTestBroker as startBroker } from '../../../test/helpers/aedes-broker.js';
 
 const logger = pino({ level: 'silent' });
 const T0 = 1_764_000_000_000;
@@ -59,24 +58,6 @@ class ManualClock implements SimulatorClock {
   }
 }
 
-async function startBroker(): Promise<{ url: string; close(): Promise<void> }> {
-  const aedes = await Aedes.createBroker();
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    aedes.handle(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    },
-  };
-}
 
 type Got = { kind: JsonKind | 'other'; payload: unknown; retain: boolean };
 

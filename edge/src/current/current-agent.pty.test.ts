@@ -4,8 +4,6 @@
  * 127.0.0.1 → an MQTT.js subscriber. The port vanishes mid-stream and comes back under the
  * same path; garbage of every kind is mixed into valid lines.
  */
-import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { SerialPort } from 'serialport';
@@ -16,27 +14,10 @@ import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
 import { MqttNodeLink } from '../mqtt/mqtt-node-link.js';
 import { CurrentAgent, type ChannelCalibration } from './current-agent.js';
+import { startTestBroker as startBroker } from '../../../test/helpers/aedes-broker.js';
 
 const logger = pino({ level: 'silent' });
 
-async function startBroker(): Promise<{ url: string; close(): Promise<void> }> {
-  const aedes = await Aedes.createBroker();
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    aedes.handle(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    },
-  };
-}
 
 type Got = { kind: JsonKind | 'invalid'; payload: unknown };
 

@@ -3,8 +3,6 @@
  * decoder as a real port) → CurrentAgent → MqttNodeLink → aedes on 127.0.0.1 → an MQTT.js
  * subscriber that validates everything against the protocol schemas.
  */
-import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,30 +12,13 @@ import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
 import { MqttNodeLink } from '../mqtt/mqtt-node-link.js';
 import { CurrentAgent } from './current-agent.js';
+import { startTestBroker as startBroker } from '../../../test/helpers/aedes-broker.js';
 
 const logger = pino({ level: 'silent' });
 
 /** A machine with short phases: one simulated second per reading, a full cycle in ~90 readings. */
 const FAST_PROFILE: Partial<MachineProfile> = { offS: [20, 20], warmupS: [10, 10], jobsPerCycle: [1, 1], jobS: [30, 30], gapS: [5, 5], cooldownS: [10, 10] };
 
-async function startBroker(): Promise<{ url: string; close(): Promise<void> }> {
-  const aedes = await Aedes.createBroker();
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    aedes.handle(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    },
-  };
-}
 
 type Got = { decoded: DecodedMessage; retain: boolean };
 

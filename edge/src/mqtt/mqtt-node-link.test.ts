@@ -2,42 +2,18 @@
  * MqttNodeLink against a real aedes broker on 127.0.0.1 and a real MQTT.js subscriber.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeMessage, examplePayloads, type DecodedMessage } from '@mieruka/protocol';
 import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
+import { startTestBroker as startBroker, type TestBroker } from '../../../test/helpers/aedes-broker.js';
 import { MqttNodeLink, redactUrl } from './mqtt-node-link.js';
 
 const logger = pino({ level: 'silent' });
 
-type TestBroker = { url: string; port: number; sockets: Set<Socket>; close(): Promise<void> };
-
-async function startBroker(port = 0): Promise<TestBroker> {
-  const aedes = await Aedes.createBroker();
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    aedes.handle(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const actual = (server.address() as AddressInfo).port;
-  return {
-    url: `mqtt://127.0.0.1:${actual}`,
-    port: actual,
-    sockets,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    },
-  };
-}
 
 type Received = { topic: string; payload: Buffer; retain: boolean; decoded: DecodedMessage | null };
 

@@ -3,8 +3,6 @@
  * decodes everything with the contract. Hardware is faked (camera, GPIO, audio sink); slots
  * are fired by hand through ManualSlotScheduler.
  */
-import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import sharp from 'sharp';
@@ -30,6 +28,7 @@ import { ManualSlotScheduler } from './slot-scheduler.js';
 import { FakeAudioSink } from './voice/audio-sink.js';
 import type { Tts } from './voice/tts.js';
 import { Voice } from './voice/voice.js';
+import { startTestBroker } from '../../../test/helpers/aedes-broker.js';
 
 const logger = pino({ level: 'silent' });
 const LIGHT = 17;
@@ -60,20 +59,8 @@ afterEach(async () => {
 type Received = { kind: string; payload: unknown };
 
 async function setup(stationInput: Record<string, unknown>, hw: { gpio?: FakeGpioPort; camera?: FakeCamera } = {}) {
-  const aedes = await Aedes.createBroker();
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    aedes.handle(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await new Promise<void>((resolve) => aedes.close(() => resolve()));
-  });
-  const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { aedes, url, close: closeBroker } = await startTestBroker();
+  cleanups.push(closeBroker);
   const cmdFilter = topicFilters.commandsFor('factory', 'bench-1');
   let commandsSubscribed = false;
   aedes.on('subscribe', (subs) => {
