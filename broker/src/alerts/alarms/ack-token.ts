@@ -30,6 +30,9 @@ export function verifyAckToken(secret: Buffer, token: string, now: number): AckT
   const [alarmId, expiry, signature] = parts as [string, string, string];
   if (!ALARM_ID.test(alarmId) || !EXPIRY.test(expiry) || !SIGNATURE.test(signature)) return { ok: false, reason: 'invalid' };
   const given = Buffer.from(signature, 'base64url');
+  // Only the canonical encoding is accepted: the last base64 character carries unused low
+  // bits, so without this a link with that character changed would still verify.
+  if (given.toString('base64url') !== signature) return { ok: false, reason: 'invalid' };
   const expected = mac(secret, alarmId, expiry);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'invalid' };
   const expiresAt = parseInt(expiry, 36);
