@@ -5,6 +5,7 @@
 #   chromium          browser tests (playwright-core drives Debian's chromium)
 #   g++ make python3  firmware host tests and native addons (better-sqlite3 builds from source
 #                     when no prebuilt binary can be downloaded)
+#   pkg-config        finds the system OpenCV's headers and libraries on any architecture
 #   libopencv-dev     system OpenCV the optional native clutter backend (@u4/opencv4nodejs) is
 #                     compiled against (scripts/with-system-opencv.sh); without it: WASM backend
 #   python3-opencv    OpenCV's Python binding: the reference the clutter tests and benchmark
@@ -14,7 +15,7 @@
 # Needs root or sudo. Does nothing when everything is already installed.
 set -euo pipefail
 
-PACKAGES=(socat mosquitto mosquitto-clients chromium g++ make python3 libopencv-dev python3-opencv ffmpeg espeak-ng sox)
+PACKAGES=(socat mosquitto mosquitto-clients chromium g++ make python3 pkg-config libopencv-dev python3-opencv ffmpeg espeak-ng sox)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
