@@ -252,3 +252,15 @@ export class LocalTime {
     return out;
   }
 }
+
+const clocks = new Map<string, LocalTime>();
+
+/** One LocalTime per zone, shared by the routes (building one reads the zone's rules). */
+export function localTimeFor(timeZone: string): LocalTime {
+  let clock = clocks.get(timeZone);
+  if (!clock) {
+    clock = new LocalTime(timeZone);
+    clocks.set(timeZone, clock);
+  }
+  return clock;
+}

@@ -9,15 +9,15 @@ import type { DashboardContext } from '../context.js';
 import { attachmentHeader, CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.js';
 import type { BenchScore, TimeRange } from '../data-source.js';
 import { sendError } from '../http-errors.js';
-import { addDays, DAY_MS, HOUR_MS, LocalTime } from '../local-time.js';
+import { addDays, DAY_MS, HOUR_MS, LocalTime, localTimeFor } from '../local-time.js';
 import { MAX_RANGE_DAYS, parseTime } from './machines.js';
+import { IMAGE_ID } from './nodes.js';
 
 /** Most scores one trend answer carries (3 a day for 400 days is 1 200); past it `truncated` is true. */
 export const MAX_TREND_SCORES = 20_000;
 /** A year of scores taken every minute still fits. */
 const MAX_CALENDAR_SCORES = 600_000;
 const DEFAULT_TREND_DAYS = 30;
-const IMAGE_ID = /^(?!\.+$)[A-Za-z0-9_.-]{1,80}$/;
 type Lang = 'ja' | 'en';
 
 /** One local day of a station's calendar (days without a score are left out). */
@@ -25,15 +25,6 @@ export type BenchDay = { date: string; count: number; last: number; lastTs: numb
 
 class BadQuery extends Error {}
 
-const clocks = new Map<string, LocalTime>();
-function clockFor(timeZone: string): LocalTime {
-  let clock = clocks.get(timeZone);
-  if (!clock) {
-    clock = new LocalTime(timeZone);
-    clocks.set(timeZone, clock);
-  }
-  return clock;
-}
 
 function param(req: Request, name: string): string | undefined {
   const value = (req.query as Record<string, unknown>)[name];
@@ -135,7 +126,7 @@ export function benchRoutes(ctx: DashboardContext): Router {
   });
 
   router.get('/api/benches', async (_req, res) => {
-    const clock = clockFor(data.reportSettings().timeZone);
+    const clock = localTimeFor(data.reportSettings().timeZone);
     const benches = await data.listBenches();
     res.setHeader('Cache-Control', 'no-store');
     res.json({
@@ -155,7 +146,7 @@ export function benchRoutes(ctx: DashboardContext): Router {
       sendError(res, 'BAD_REQUEST', 'invalid site or station id');
       return;
     }
-    const clock = clockFor(data.reportSettings().timeZone);
+    const clock = localTimeFor(data.reportSettings().timeZone);
     const now = Date.now();
     let csv = false;
     let lang: Lang = 'ja';

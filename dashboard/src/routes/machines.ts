@@ -9,7 +9,7 @@ import type { DashboardContext } from '../context.js';
 import { attachmentHeader, CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.js';
 import type { MachineJob, StateInterval, TimeRange, UsageGrouping, UsageRow } from '../data-source.js';
 import { sendError } from '../http-errors.js';
-import { addDays, DAY_MS, HOUR_MS, LocalTime, parseDate } from '../local-time.js';
+import { addDays, DAY_MS, HOUR_MS, LocalTime, parseDate, localTimeFor } from '../local-time.js';
 
 export const MAX_RANGE_DAYS = 400;
 /** Same bounds as protocol timestamps: catches seconds-vs-ms mix-ups. */
@@ -21,15 +21,6 @@ type Lang = 'ja' | 'en';
 
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
 
-const clocks = new Map<string, LocalTime>();
-function clockFor(timeZone: string): LocalTime {
-  let clock = clocks.get(timeZone);
-  if (!clock) {
-    clock = new LocalTime(timeZone);
-    clocks.set(timeZone, clock);
-  }
-  return clock;
-}
 
 /** A request problem, answered with 400 and this message. */
 class BadQuery extends Error {}
@@ -146,7 +137,7 @@ export function machineRoutes(ctx: DashboardContext): Router {
       return;
     }
     const report = match[1] as Report;
-    const clock = clockFor(data.reportSettings().timeZone);
+    const clock = localTimeFor(data.reportSettings().timeZone);
     let range: TimeRange;
     let csv: boolean;
     let lang: Lang;

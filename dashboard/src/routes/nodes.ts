@@ -5,7 +5,7 @@ import type { DashboardContext } from '../context.js';
 import { sendError } from '../http-errors.js';
 
 /** Same shape as the clutter payload's imageId, minus names made only of dots. */
-const IMAGE_ID = /^(?!\.+$)[A-Za-z0-9_.-]{1,80}$/;
+export const IMAGE_ID = /^(?!\.+$)[A-Za-z0-9_.-]{1,80}$/;
 
 export function nodeRoutes(ctx: DashboardContext): Router {
   const router = Router();
