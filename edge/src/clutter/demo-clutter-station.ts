@@ -12,6 +12,7 @@ import type { NodeLink } from '../node-link.js';
 import type { BackendPreference } from './backend.js';
 import { createClutterScorer, type ClutterScorer } from './clutter-scorer.js';
 import type { Quad } from './roi.js';
+import { ShotNamer } from './shot-namer.js';
 
 export interface DemoClutterStationOptions {
   link: NodeLink;
@@ -52,13 +53,12 @@ export interface DemoClutterStationStats {
 }
 
 /** imageId must match /^[A-Za-z0-9_.-]{1,80}$/ (ClutterPayload). */
-const MAX_IMAGE_ID = 80;
 
 export class DemoClutterStation {
   private readonly opts: DemoClutterStationOptions;
   private readonly log: Logger;
   private readonly clock: () => number;
-  private readonly dateParts: Intl.DateTimeFormat;
+  private readonly names: ShotNamer;
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private running = false;
@@ -66,8 +66,6 @@ export class DemoClutterStation {
   /** Shots run one at a time, in order: seq and photo order stay consistent. */
   private queue: Promise<unknown> = Promise.resolve();
   private nextPhoto = 0;
-  private lastStamp = '';
-  private sameStampCount = 0;
   private readonly counters: Omit<DemoClutterStationStats, 'running' | 'backend'> = {
     shots: 0,
     published: 0,
@@ -84,17 +82,7 @@ export class DemoClutterStation {
     this.opts = { ...opts, photos: [...opts.photos] };
     this.log = opts.logger.child({ component: 'demo-clutter-station', node: opts.link.node });
     this.clock = opts.clock ?? Date.now;
-    // Throws RangeError for an unknown time zone: a configuration error, caught at construction.
-    this.dateParts = new Intl.DateTimeFormat('en-GB', {
-      ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
+    this.names = new ShotNamer(opts.timeZone);
   }
 
   /** Loads the scoring backend (logged), then subscribes to commands and starts the timer. */
@@ -174,9 +162,8 @@ export class DemoClutterStation {
     try {
       const frame = await scorer.decode(await readFile(photo));
       const ts = this.clock();
-      const when = this.dateStamp(ts);
-      const { result, images } = await scorer.scoreAndAnnotateFrame(frame, { caption: `${link.node} | ${slot} | ${when.human}` });
-      const imageId = this.imageIdFor(when.compact, link.node);
+      const { result, images } = await scorer.scoreAndAnnotateFrame(frame, { caption: `${link.node} | ${slot} | ${this.names.human(ts)}` });
+      const imageId = this.names.imageId(ts, link.node);
       const jpeg = images.jpeg;
       const payload: ClutterPayload = { ts, seq: link.nextSeq(), score: result.score, coveredRatio: result.coveredRatio, slot, imageId };
       // Clutter first: the hub files the image that follows under this shot.
@@ -195,20 +182,4 @@ export class DemoClutterStation {
     }
   }
 
-  private dateStamp(ts: number): { compact: string; human: string } {
-    const p: Record<string, string> = {};
-    for (const part of this.dateParts.formatToParts(ts)) p[part.type] = part.value;
-    return {
-      compact: `${p.year}${p.month}${p.day}-${p.hour}${p.minute}${p.second}`,
-      human: `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`,
-    };
-  }
-
-  /** "20261124-090000-<node>", with "-2", "-3"… for further shots within the same second. */
-  private imageIdFor(stamp: string, node: string): string {
-    this.sameStampCount = stamp === this.lastStamp ? this.sameStampCount + 1 : 0;
-    this.lastStamp = stamp;
-    const suffix = this.sameStampCount > 0 ? `-${this.sameStampCount + 1}` : '';
-    return `${stamp}-${node.slice(0, MAX_IMAGE_ID - stamp.length - 1 - suffix.length)}${suffix}`;
-  }
 }

@@ -15,6 +15,7 @@ import type { GpioInput, GpioOutput, GpioPort } from '../patlite/gpio-port.js';
 import type { Camera } from './camera/camera.js';
 import { CronSlotScheduler, type SlotScheduler } from './slot-scheduler.js';
 import type { Voice } from './voice/voice.js';
+import { ShotNamer } from '../clutter/shot-namer.js';
 
 /** A NodeLink that can also carry a status detail (MqttNodeLink can). */
 export type StationLink = NodeLink & { setStatusDetail?(detail: string | undefined): void };
@@ -61,7 +62,6 @@ export interface ClutterStationStats {
 
 export type ShotResult = { ok: true; payload: ClutterPayload } | { ok: false; error: string };
 
-const MAX_IMAGE_ID = 80;
 
 export class ClutterStation {
   private readonly opts: ClutterStationOptions;
@@ -69,7 +69,7 @@ export class ClutterStation {
   private readonly clock: () => number;
   private readonly timeZone: string;
   private readonly scheduler: SlotScheduler;
-  private readonly dateParts: Intl.DateTimeFormat;
+  private readonly names: ShotNamer;
   private readonly endOfDaySlot: string | null;
   private scorer: ClutterScorer | null;
   private running = false;
@@ -85,8 +85,6 @@ export class ClutterStation {
   private lightWrites: Promise<void> = Promise.resolve();
   private readonly details = new Map<string, string>();
   private readonly sleepTimers = new Set<NodeJS.Timeout>();
-  private lastStamp = '';
-  private sameStampCount = 0;
   private readonly counters = {
     shots: 0,
     published: 0,
@@ -110,17 +108,7 @@ export class ClutterStation {
     this.timeZone = opts.timeZone ?? 'Asia/Tokyo';
     this.scheduler = opts.scheduler ?? new CronSlotScheduler();
     this.scorer = opts.scorer ?? null;
-    // Throws RangeError for an unknown time zone: a configuration error, caught at construction.
-    this.dateParts = new Intl.DateTimeFormat('en-GB', {
-      timeZone: this.timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
+    this.names = new ShotNamer(this.timeZone);
     const slots = [...new Set(opts.station.slots)].sort();
     this.endOfDaySlot = slots.at(-1) ?? null;
     this.lightMode = opts.station.light.gpio === undefined ? 'off-by-config' : 'disabled';
@@ -330,10 +318,9 @@ export class ClutterStation {
     try {
       const { link } = this.opts;
       const ts = this.clock();
-      const when = this.dateStamp(ts);
-      const { result, images } = await this.scorer!.scoreAndAnnotate(jpeg, { caption: `${link.node} | ${slot} | ${when.human}` });
+      const { result, images } = await this.scorer!.scoreAndAnnotate(jpeg, { caption: `${link.node} | ${slot} | ${this.names.human(ts)}` });
       const image = await fitImage(images.jpeg);
-      const imageId = this.imageIdFor(when.compact, link.node);
+      const imageId = this.names.imageId(ts, link.node);
       payload = { ts, seq: link.nextSeq(), score: result.score, coveredRatio: result.coveredRatio, slot, imageId };
       // Clutter first: the hub files the image that follows under this shot.
       await link.publish('clutter', payload);
@@ -392,21 +379,6 @@ export class ClutterStation {
     this.opts.link.setStatusDetail?.(text === '' ? undefined : text.slice(0, 500));
   }
 
-  private dateStamp(ts: number): { compact: string; human: string } {
-    const p: Record<string, string> = {};
-    for (const part of this.dateParts.formatToParts(ts)) p[part.type] = part.value;
-    return {
-      compact: `${p.year}${p.month}${p.day}-${p.hour}${p.minute}${p.second}`,
-      human: `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`,
-    };
-  }
-
-  private imageIdFor(stamp: string, node: string): string {
-    this.sameStampCount = stamp === this.lastStamp ? this.sameStampCount + 1 : 0;
-    this.lastStamp = stamp;
-    const suffix = this.sameStampCount > 0 ? `-${this.sameStampCount + 1}` : '';
-    return `${stamp}-${node.slice(0, MAX_IMAGE_ID - stamp.length - 1 - suffix.length)}${suffix}`;
-  }
 }
 
 /** The annotated JPEG within the image limit (512 KiB): re-encoded smaller when needed. */
