@@ -3,24 +3,12 @@
  * The alarm engine (alerts/alarms) calls `deliver` and never waits on a slow channel for
  * another: each channel queues, retries with back-off and reports its health via `status()`.
  */
-export type AlarmSeverity = 'critical' | 'major' | 'minor' | 'warning' | 'info';
+import type { AlarmItem, AlarmSeverity } from '@mieruka/dashboard';
 
-export type AlarmView = {
-  id: string;
-  site: string;
-  /** Machine or station id; `hub` for hub-level alarms (e.g. a broken alert channel). */
-  node: string;
-  /** Rule type, e.g. `machine_stopped`, `job_finished`, `sensor_offline`, `clutter_high`, `channel_broken`. */
-  type: string;
-  severity: AlarmSeverity;
-  /** Human text in both UI languages. */
-  message: { ja: string; en: string };
-  activeSince: number;
-  active: boolean;
-  acknowledged: boolean;
-  acknowledgedBy?: string;
-  clearedAt?: number;
-};
+export type { AlarmSeverity };
+
+/** What a channel needs of an alarm: the dashboard's AlarmItem without its bookkeeping. */
+export type AlarmView = Omit<AlarmItem, 'acknowledgedAt' | 'occurrences' | 'lastRaisedAt' | 'escalated'>;
 
 export type AlarmNotice = {
   kind: 'raised' | 'reminder' | 'escalated' | 'acknowledged' | 'cleared';
