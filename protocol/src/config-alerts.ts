@@ -1,0 +1,188 @@
+/** The `alerts` section: rules, recipients, SMTP, signal towers and webhooks (docs/alerts.md). */
+import { z } from 'zod';
+import { Host, Id, Port, Slot } from './config-fields.js';
+
+export const ALARM_SEVERITIES = ['critical', 'major', 'minor', 'warning', 'info'] as const;
+const Severity = z.enum(ALARM_SEVERITIES);
+
+const TowerLamp = z.enum(['off', 'on', 'blink']);
+const TowerPattern = z
+  .strictObject({
+    red: TowerLamp.default('off'),
+    amber: TowerLamp.default('off'),
+    green: TowerLamp.default('off'),
+    blue: TowerLamp.optional(),
+    white: TowerLamp.optional(),
+    buzzer: z.int().min(0).max(4).default(0),
+    holdS: z.number().positive().max(86_400).optional(),
+  })
+  .nullable();
+
+export const TowerConfig = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'use a-z, 0-9, "_" and "-"'),
+    type: z.enum(['pns', 'relay']),
+    /** pns: the tower's address and model (LA6-POE: la6, NH series: nh). */
+    host: Host.optional(),
+    port: Port.default(10000),
+    model: z.enum(['la6', 'nh']).optional(),
+    la6Command: z.enum(['D', 'S']).default('D'),
+    timeoutMs: z.int().min(100).max(60_000).default(3000),
+    /** relay: the edge node whose GPIO relays drive the tower. */
+    site: Id.optional(),
+    node: Id.optional(),
+    /** Pattern per severity; null: that severity does not light this tower. */
+    patterns: z.partialRecord(Severity, TowerPattern).optional(),
+    /** A lit pattern goes dark after this long unless renewed (never left lit by mistake). */
+    holdS: z.number().positive().max(86_400).default(900),
+    /** Only alarms of these nodes light this tower (default: all). */
+    sources: z.array(Id).max(256).optional(),
+    probeIntervalS: z.number().min(10).max(86_400).default(300),
+  })
+  .refine((t) => t.type !== 'pns' || (t.host !== undefined && t.model !== undefined), { message: 'a pns tower needs host and model', path: ['host'] })
+  .refine((t) => t.type !== 'relay' || t.node !== undefined, { message: 'a relay tower needs the node of its edge agent', path: ['node'] });
+
+export const WebhookConfig = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'use a-z, 0-9, "_" and "-"'),
+  url: z.string().regex(/^https?:\/\//, 'use an http:// or https:// URL'),
+  timeoutMs: z.int().min(100).max(60_000).default(5000),
+  headers: z.record(z.string(), z.string()).optional(),
+  lang: z.enum(['ja', 'en']).optional(),
+  /** Whether the signed acknowledge link goes to the chat (anyone in the room could use it). */
+  includeAckUrl: z.boolean().default(false),
+  kinds: z.array(z.enum(['raised', 'reminder', 'escalated', 'acknowledged', 'cleared'])).min(1).optional(),
+  minSeverity: Severity.optional(),
+  queueLimit: z.int().min(1).max(10_000).optional(),
+  maxAttempts: z.int().min(1).max(100).optional(),
+});
+const Language = z.enum(['ja', 'en']);
+const Email = z.email('use an e-mail address like name@example.com').max(254);
+/** An address, or an address with the language its mails are written in. */
+const Recipient = z.union([Email, z.strictObject({ address: Email, language: Language.optional() })]);
+/** How long a condition must stay false before its alarm clears (dedups a flapping machine). */
+const ClearAfterS = z.int().min(0).max(86_400);
+
+/**
+ * Each rule is declared once without defaults: per-node overrides use it as it is (only what
+ * differs), the site-wide rule fills in the defaults given in AlertsConfig below.
+ */
+const ruleBase = { enabled: z.boolean(), severity: Severity, clearAfterS: ClearAfterS };
+/** A running machine went straight to off (power cut, emergency stop), not via idle. */
+const MachineStoppedRule = z.strictObject({ ...ruleBase });
+/** A run finished normally (run_finished event, not interrupted). */
+const JobFinishedRule = z.strictObject({ ...ruleBase });
+const RunningLongRule = z.strictObject({ ...ruleBase, afterMin: z.number().positive().max(10_080) });
+/** Idle for this long within a work shift (`shifts` are the work hours). */
+const IdleLongRule = z.strictObject({ ...ruleBase, afterMin: z.number().positive().max(10_080) });
+/**
+ * Agent offline (its LWT status online:false), sensor silent (state unknown), or no data for
+ * silentAfterS from a node that streams readings.
+ */
+const SensorOfflineRule = z.strictObject({ ...ruleBase, silentAfterS: z.int().min(5).max(86_400) });
+/** A clutter score above `above` at one of `slots` (default: every scheduled slot, not manual shots). */
+const ClutterHighRule = z.strictObject({ ...ruleBase, above: z.number().min(0).max(100), slots: z.array(Slot).max(24).optional() });
+/** An alert channel (mail, tower, webhook) reports not-ok for afterS. Hub-wide. */
+const ChannelBrokenRule = z.strictObject({ ...ruleBase, afterS: z.int().min(0).max(86_400) });
+const RuleOverrides = z.strictObject({
+  machineStopped: MachineStoppedRule.partial().optional(),
+  jobFinished: JobFinishedRule.partial().optional(),
+  runningLong: RunningLongRule.partial().optional(),
+  idleLong: IdleLongRule.partial().optional(),
+  sensorOffline: SensorOfflineRule.partial().optional(),
+  clutterHigh: ClutterHighRule.partial().optional(),
+});
+const sev = (s: (typeof ALARM_SEVERITIES)[number]) => s;
+
+export const AlertsConfig = z
+  .strictObject({
+    /** The dashboard as people reach it, e.g. http://192.168.1.20:8080 — mail links start here. Without it mails carry no links. */
+    publicUrl: z.url({ protocol: /^https?$/, error: 'use an http:// or https:// URL' }).optional(),
+    /** Secret that signs acknowledge links. When absent the hub generates one in its data dir. */
+    ackSecret: z.string().min(32, 'use at least 32 characters').max(256).optional(),
+    /** How long an acknowledge link in a mail stays valid. */
+    ackLinkHours: z.number().positive().max(24 * 30).default(72),
+    /** Language of mails (per recipient overridable); default: dashboard.language. */
+    language: Language.optional(),
+    smtp: z
+      .strictObject({
+        /** When absent no mail is sent (the mail channel is off). */
+        host: Host.optional(),
+        /** Default 465 with `secure`, else 587. */
+        port: Port.optional(),
+        /** TLS from the first byte (port 465). Otherwise STARTTLS. */
+        secure: z.boolean().default(false),
+        /** Refuse to send unless the server offers STARTTLS (ignored with `secure`). */
+        requireTLS: z.boolean().default(true),
+        /** Check the server certificate (turn off only for an in-house relay with a self-signed one). */
+        rejectUnauthorized: z.boolean().default(true),
+        user: z.string().min(1).max(256).optional(),
+        /** Secret. */
+        password: z.string().min(1).max(1024).optional(),
+        /** Sender, "Name <address>" or an address; default: user when it is an address. */
+        from: z.string().min(3).max(320).optional(),
+        timeoutS: z.int().min(1).max(300).default(30),
+      })
+      .refine((s) => s.password === undefined || s.user !== undefined, { message: 'password needs a user', path: ['user'] })
+      .prefault({}),
+    recipients: z
+      .strictObject({
+        default: z.array(Recipient).max(100).default([]),
+        /** Told when an alarm stays unacknowledged for escalateAfterMin. */
+        escalation: z.array(Recipient).max(100).default([]),
+        escalateAfterMin: z.number().positive().max(10_080).default(30),
+        /** Reminder interval while an alarm is active and unacknowledged; 0 = no reminders. */
+        remindEveryMin: z.number().min(0).max(10_080).default(60),
+      })
+      .prefault({}),
+    /** Local times (in `timezone`) without notifications; alarms are still recorded and shown. */
+    quietHours: z
+      .strictObject({ start: Slot, end: Slot })
+      .refine((q) => q.start !== q.end, { message: 'start and end must differ', path: ['end'] })
+      .optional(),
+    rateLimit: z.strictObject({ perRecipientPerHour: z.int().min(1).max(1000).default(20) }).prefault({}),
+    rules: z
+      .strictObject({
+        machineStopped: MachineStoppedRule.partial()
+          .prefault({})
+          .transform((r) => ({ enabled: true, severity: sev('major'), clearAfterS: 300, ...r })),
+        jobFinished: JobFinishedRule.partial()
+          .prefault({})
+          .transform((r) => ({ enabled: true, severity: sev('info'), clearAfterS: 0, ...r })),
+        runningLong: RunningLongRule.partial()
+          .prefault({})
+          .transform((r) => ({ enabled: false, severity: sev('warning'), clearAfterS: 0, afterMin: 240, ...r })),
+        idleLong: IdleLongRule.partial()
+          .prefault({})
+          .transform((r) => ({ enabled: false, severity: sev('warning'), clearAfterS: 0, afterMin: 30, ...r })),
+        sensorOffline: SensorOfflineRule.partial()
+          .prefault({})
+          .transform((r) => ({ enabled: true, severity: sev('major'), clearAfterS: 120, silentAfterS: 120, ...r })),
+        clutterHigh: ClutterHighRule.partial()
+          .prefault({})
+          .transform((r) => ({ enabled: true, severity: sev('minor'), clearAfterS: 0, above: 50, ...r })),
+        channelBroken: ChannelBrokenRule.partial()
+          .prefault({})
+          .transform((r) => ({ enabled: true, severity: sev('major'), clearAfterS: 0, afterS: 60, ...r })),
+        /** Per machine or station id: fields that differ from the rules above. */
+        overrides: z.record(Id, RuleOverrides).default({}),
+      })
+      .prefault({}),
+    /** PATLITE signal towers (docs/patlite.md): PNS over TCP, or a relay board on an edge agent. */
+    towers: z
+      .array(TowerConfig)
+      .max(32)
+      .default([])
+      .refine((t) => new Set(t.map((x) => x.name)).size === t.length, 'tower names must be unique'),
+    /** Chat/webhook targets (docs/alerts-channels.md); the url and headers are secrets. */
+    webhooks: z
+      .array(WebhookConfig)
+      .max(32)
+      .default([])
+      .refine((t) => new Set(t.map((x) => x.name)).size === t.length, 'webhook names must be unique'),
+  })
+  .prefault({});
+
+export type TowerConfig = z.infer<typeof TowerConfig>;
+export type WebhookConfig = z.infer<typeof WebhookConfig>;
+export type AlertsConfig = z.infer<typeof AlertsConfig>;
+export type AlarmSeverityName = (typeof ALARM_SEVERITIES)[number];
