@@ -55,10 +55,10 @@ export const WebhookConfig = z.strictObject({
   queueLimit: z.int().min(1).max(10_000).optional(),
   maxAttempts: z.int().min(1).max(100).optional(),
 });
-const Language = z.enum(['ja', 'en']);
+export const Language = z.enum(['ja', 'en']);
 const Email = z.email('use an e-mail address like name@example.com').max(254);
 /** An address, or an address with the language its mails are written in. */
-const Recipient = z.union([Email, z.strictObject({ address: Email, language: Language.optional() })]);
+export const Recipient = z.union([Email, z.strictObject({ address: Email, language: Language.optional() })]);
 /** How long a condition must stay false before its alarm clears (dedups a flapping machine). */
 const ClearAfterS = z.int().min(0).max(86_400);
 

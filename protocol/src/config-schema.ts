@@ -34,7 +34,7 @@ export const MachineConfig = z
     path: ['hysteresisA'],
   });
 
-const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 
 /** A work shift; `end` before `start` means the shift runs past midnight. */
 export const ShiftConfig = z
@@ -185,6 +185,38 @@ export const ConfigSchema = z.strictObject({
       adminPassword: z.string().min(8, 'use at least 8 characters').max(256).optional(),
       language: z.enum(['ja', 'en']).default('ja'),
       sessionHours: z.number().positive().max(24 * 90).default(12),
+      /** Read-only wall display at http://<hub>/kiosk/<token>; off by default. */
+      kiosk: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          /** Secret (it is the display's password and sits in its URL): URL-safe characters only. */
+          token: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{24,256}$/, 'use 24–256 characters from A–Z a–z 0–9 _ - (e.g. `openssl rand -base64 32 | tr "+/" "-_" | tr -d =`)')
+            .optional(),
+          sessionHours: z.number().positive().max(24 * 366).default(24 * 30),
+        })
+        .refine((k) => !k.enabled || k.token !== undefined, { message: 'kiosk.enabled needs kiosk.token', path: ['token'] })
+        .prefault({}),
+      /**
+       * Express "trust proxy": false (default, clients connect directly), true (every proxy;
+       * only when the hub is reachable through the proxy alone), a number of proxy hops, or a
+       * list of proxy addresses/CIDRs (and loopback, linklocal, uniquelocal; comma-separated
+       * text too, for the environment).
+       */
+      trustProxy: z
+        .preprocess(
+          (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v),
+          z.union(
+            [
+              z.boolean(),
+              z.int().min(0).max(10),
+              z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6(), z.enum(['loopback', 'linklocal', 'uniquelocal'])])).min(1).max(32),
+            ],
+            { error: 'use false, true, a number of proxy hops (0–10) or a list of proxy IP addresses/CIDR ranges (loopback, linklocal, uniquelocal allowed)' },
+          ),
+        )
+        .default(false),
     })
     .prefault({}),
   bridge: z
@@ -218,6 +250,7 @@ export type ShiftConfig = z.infer<typeof ShiftConfig>;
 /** Paths of fields whose values must never be logged. */
 export const SECRET_PATHS = [
   ['dashboard', 'adminPassword'],
+  ['dashboard', 'kiosk', 'token'],
   ['alerts', 'smtp', 'password'],
   ['alerts', 'ackSecret'],
   ['hub', 'clutterWebhook', 'url'],

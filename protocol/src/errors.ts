@@ -23,6 +23,9 @@ export const ERROR_CODES = {
   PATLITE_BAD_REPLY: 'the PATLITE signal tower sent a reply that is not PNS',
   PATLITE_CONNECTION_FAILED: 'the PATLITE signal tower cannot be reached',
   WEBHOOK_FAILED: 'the webhook could not be delivered',
+  SETTINGS_INVALID: 'the settings are not valid',
+  CONFLICT: 'someone else changed this meanwhile',
+  CSRF_FAILED: 'the request lacks the session\'s CSRF token (reload the page)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

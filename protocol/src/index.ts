@@ -4,6 +4,7 @@ export * from './decode.js';
 export * from './serial-line.js';
 export * from './config-schema.js';
 export * from './config-parse.js';
+export * from './settings-schema.js';
 export * from './errors.js';
 export const PROTOCOL_VERSION = 'v1';
 export * from './version.js';

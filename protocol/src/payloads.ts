@@ -105,6 +105,27 @@ export type PatliteCommand = z.infer<typeof PatliteCommand>;
 /** The documented example of `cmd/patlite` (docs/patlite.md): red blinking, buzzer 1, ten minutes. */
 export const examplePatliteCommand: PatliteCommand = { ts: 1_764_000_000_000, red: 'blink', amber: 'off', green: 'off', buzzer: 1, holdS: 600 };
 
+/**
+ * `cmd/thresholds` (hub → machine agent, retained): current thresholds an admin saved in the
+ * dashboard. Retained, so an agent that starts later still gets them; they replace the
+ * agent's own config values until the next such command.
+ */
+export const ThresholdsCommand = z.strictObject({
+  ts: Timestamp,
+  offBelowA: z.number().min(0).max(10_000),
+  runningAboveA: z.number().min(0).max(10_000),
+  hysteresisA: z.number().min(0).max(10_000),
+  minDwellS: z.number().min(0).max(3600),
+});
+export type ThresholdsCommand = z.infer<typeof ThresholdsCommand>;
+
+/** `cmd/schedule` (hub → clutter station, retained): the photo times ("HH:MM", station's zone). */
+export const ScheduleCommand = z.strictObject({
+  ts: Timestamp,
+  slots: z.array(z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/)).max(24),
+});
+export type ScheduleCommand = z.infer<typeof ScheduleCommand>;
+
 export const MAX_JSON_PAYLOAD_BYTES = 64 * 1024;
 export const MAX_IMAGE_BYTES = 512 * 1024;
 

@@ -65,7 +65,7 @@ describe('CurrentAgent', () => {
     const machine = MachineConfig.parse({ offBelowA: 0.3, runningAboveA: 1.8, minDwellS: 0.1 });
     const agent = new CurrentAgent({ link, source, machine, logger, calibration });
     cleanups.push(() => agent.stop());
-    return { sub, link, simulator, source, agent, fromSensor, commands };
+    return { sub, link, simulator, source, agent, fromSensor, commands, url: broker.url };
   }
 
   it('publishes every reading unchanged, the machine state and run events, all valid', async () => {
@@ -119,6 +119,25 @@ describe('CurrentAgent', () => {
 
     simulator.receive('info\n'); // a re-flashed or rebooted sensor says hello again
     await waitFor(() => commands.filter((c) => c.startsWith('cal')).length >= 3, 'calibration after a third hello');
+  });
+
+  it('takes new thresholds from the hub (retained cmd/thresholds) and refuses invalid ones', async () => {
+    const { sub, agent, url } = await setup();
+    const hub = await connectAsync(url, { clientId: 'test-hub', reconnectPeriod: 0 });
+    cleanups.push(() => hub.endAsync());
+    await agent.start();
+    const topic = 'mieruka/v1/factory/mill-1/cmd/thresholds';
+    // runningAboveA below offBelowA: valid JSON, invalid thresholds.
+    await hub.publishAsync(topic, JSON.stringify({ ts: Date.now(), offBelowA: 2, runningAboveA: 1, hysteresisA: 0, minDwellS: 0 }), { qos: 1 });
+    await waitFor(() => agent.stats().thresholdUpdatesRefused === 1, 'the refused thresholds');
+    await hub.publishAsync(topic, JSON.stringify({ ts: Date.now(), offBelowA: 0.5 }), { qos: 1 });
+    await waitFor(() => agent.stats().thresholdUpdatesRefused === 2, 'the incomplete thresholds');
+    // So high that nothing the simulated machine draws counts as running.
+    await hub.publishAsync(topic, JSON.stringify({ ts: Date.now(), offBelowA: 0.3, runningAboveA: 500, hysteresisA: 0.1, minDwellS: 0.1 }), { qos: 1, retain: true });
+    await waitFor(() => agent.stats().thresholdUpdates === 1, 'the applied thresholds');
+    const statesBefore = ofKind(sub.got, 'state').length;
+    await waitFor(() => ofKind(sub.got, 'state').length >= statesBefore + 2, 'two more state changes', 30_000);
+    expect(ofKind(sub.got, 'state').slice(statesBefore).map((s) => s.state)).not.toContain('running');
   });
 
   it('owns its source: stop() stops it; a restart re-publishes the known state', async () => {

@@ -24,6 +24,7 @@ import {
   type MachineState,
   type PayloadOf,
   type SerialMessage,
+  ThresholdsCommand,
 } from '@mieruka/protocol';
 import type { NodeLink } from '../node-link.js';
 import { MachineStateTracker, type MachineStateUpdate } from './machine-state.js';
@@ -60,6 +61,9 @@ export interface CurrentAgentStats {
   hellos: number;
   acksFailed: number;
   calibrationCommandsSent: number;
+  /** cmd/thresholds from the hub: applied, and refused (invalid). */
+  thresholdUpdates: number;
+  thresholdUpdatesRefused: number;
   stateChanges: number;
   /** Times the sensor went silent for offlineAfterS. */
   offlineEvents: number;
@@ -104,6 +108,8 @@ export class CurrentAgent {
     hellos: 0,
     acksFailed: 0,
     calibrationCommandsSent: 0,
+    thresholdUpdates: 0,
+    thresholdUpdatesRefused: 0,
     stateChanges: 0,
     offlineEvents: 0,
     published: 0,
@@ -299,15 +305,37 @@ export class CurrentAgent {
     }
   }
 
-  /** Commands from the hub: `info` asks the sensor for a hello; `cal` sets a factor. */
+  /** Commands from the hub: `info` asks the sensor for a hello; `cal` sets a factor; `thresholds` replaces the state thresholds. */
   private onCommand(action: string, payload: CommandPayload): void {
-    if (action === 'info') {
+    if (action === 'thresholds') {
+      this.applyThresholds(payload);
+    } else if (action === 'info') {
       this.write({ cmd: 'info' });
     } else if (action === 'cal') {
       const { channel, ampsPerVolt } = payload as { channel?: unknown; ampsPerVolt?: unknown };
       if (typeof channel === 'number' && typeof ampsPerVolt === 'number') this.write({ cmd: 'cal', channel, ampsPerVolt });
       else this.logger.warn({ payload }, 'cal command needs numeric channel and ampsPerVolt');
     }
+  }
+
+  /** Thresholds an admin saved on the hub (retained, so they also arrive after a restart). */
+  private applyThresholds(payload: CommandPayload): void {
+    const parsed = ThresholdsCommand.safeParse(payload);
+    if (!parsed.success) {
+      this.counters.thresholdUpdatesRefused++;
+      this.logger.warn({ issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'thresholds command refused: not a valid cmd/thresholds payload');
+      return;
+    }
+    const { offBelowA, runningAboveA, hysteresisA, minDwellS } = parsed.data;
+    try {
+      this.tracker.setThresholds({ offBelowA, runningAboveA, hysteresisA, minDwellS });
+    } catch (err) {
+      this.counters.thresholdUpdatesRefused++;
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'thresholds command refused');
+      return;
+    }
+    this.counters.thresholdUpdates++;
+    this.logger.info({ offBelowA, runningAboveA, hysteresisA, minDwellS }, 'thresholds from the hub applied');
   }
 
   private write(command: HostCommand, calibration = false): void {

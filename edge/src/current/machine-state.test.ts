@@ -200,3 +200,21 @@ describe('MachineStateTracker hysteresis', () => {
     expect(changes(everySecond(amps), h)).toEqual(['0:off@0', '23:idle@20', '63:running@60', '103:idle@100']);
   });
 });
+
+describe('MachineStateTracker.setThresholds', () => {
+  it('judges the next readings by the new thresholds, keeps the state until then, and still dwells', () => {
+    const tracker = new MachineStateTracker({ offBelowA: 0.3, runningAboveA: 1.5, minDwellS: 2 });
+    expect(tracker.update(0, 3).state).toBe('running');
+    tracker.setThresholds({ offBelowA: 0.3, runningAboveA: 5, minDwellS: 2 });
+    expect(tracker.current.state).toBe('running');
+    expect(tracker.update(1_000, 3)).toMatchObject({ state: 'running', changed: false });
+    expect(tracker.update(3_000, 3)).toMatchObject({ state: 'idle', changed: true, since: 1_000 });
+  });
+
+  it('refuses thresholds that make no sense and keeps the old ones', () => {
+    const tracker = new MachineStateTracker({ offBelowA: 0.3, runningAboveA: 1.5, minDwellS: 0 });
+    expect(() => tracker.setThresholds({ offBelowA: 2, runningAboveA: 1, minDwellS: 0 })).toThrow(/greater than offBelowA/);
+    expect(() => tracker.setThresholds({ offBelowA: 1, runningAboveA: 1.2, minDwellS: 0, hysteresisA: 0.5 })).toThrow(/too wide/);
+    expect(tracker.thresholds).toMatchObject({ offBelowA: 0.3, runningAboveA: 1.5 });
+  });
+});

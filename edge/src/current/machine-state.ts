@@ -31,8 +31,19 @@ export interface MachineStateUpdate {
   previousSince?: number | null;
 }
 
+function checked(config: MachineStateConfig): Required<MachineStateConfig> {
+  const hysteresisA = config.hysteresisA ?? 0;
+  if (!(config.runningAboveA > config.offBelowA)) throw new RangeError('runningAboveA must be greater than offBelowA');
+  if (!(config.minDwellS >= 0)) throw new RangeError('minDwellS must be ≥ 0');
+  if (!(hysteresisA >= 0)) throw new RangeError('hysteresisA must be ≥ 0');
+  if (!(config.runningAboveA - hysteresisA > config.offBelowA + hysteresisA)) {
+    throw new RangeError('hysteresisA is too wide: the idle band between offBelowA and runningAboveA would vanish');
+  }
+  return { offBelowA: config.offBelowA, runningAboveA: config.runningAboveA, minDwellS: config.minDwellS, hysteresisA };
+}
+
 export class MachineStateTracker {
-  private readonly config: Required<MachineStateConfig>;
+  private config: Required<MachineStateConfig>;
   private state: MachineState = 'unknown';
   private since: number | null = null;
   /** Output of the hysteresis stage: the level the readings point to, before the dwell. */
@@ -41,14 +52,19 @@ export class MachineStateTracker {
   private candidateSince = 0;
 
   constructor(config: MachineStateConfig) {
-    const hysteresisA = config.hysteresisA ?? 0;
-    if (!(config.runningAboveA > config.offBelowA)) throw new RangeError('runningAboveA must be greater than offBelowA');
-    if (!(config.minDwellS >= 0)) throw new RangeError('minDwellS must be ≥ 0');
-    if (!(hysteresisA >= 0)) throw new RangeError('hysteresisA must be ≥ 0');
-    if (!(config.runningAboveA - hysteresisA > config.offBelowA + hysteresisA)) {
-      throw new RangeError('hysteresisA is too wide: the idle band between offBelowA and runningAboveA would vanish');
-    }
-    this.config = { offBelowA: config.offBelowA, runningAboveA: config.runningAboveA, minDwellS: config.minDwellS, hysteresisA };
+    this.config = checked(config);
+  }
+
+  get thresholds(): Readonly<Required<MachineStateConfig>> {
+    return this.config;
+  }
+
+  /**
+   * New thresholds while running (saved by an admin on the hub). The committed state stays;
+   * the next readings are judged by the new thresholds (and still dwell before a change).
+   */
+  setThresholds(config: MachineStateConfig): void {
+    this.config = checked(config);
   }
 
   /** Which state a single reading points to with plain thresholds (no hysteresis, no dwell). */

@@ -195,6 +195,23 @@ describe('ClutterStation over MQTT', () => {
     expect(t.st.stats().commands).toBe(3);
   });
 
+  it('cmd/schedule from the hub replaces the photo times (and the end-of-day slot); an invalid one is refused and counted', async () => {
+    const t = await setup({ slots: ['09:00', '17:00'], voice: { language: 'en' } });
+    expect([...t.scheduler.scheduledSlots].sort()).toEqual(['09:00', '17:00']);
+    await t.sendCommand('schedule', { slots: ['16:30', '08:15', '16:30'] });
+    await waitFor(() => t.st.stats().slots.join() === '08:15,16:30', 'the new photo times');
+    expect([...t.scheduler.scheduledSlots].sort()).toEqual(['08:15', '16:30']);
+    expect(t.scheduler.fire('17:00')).toBe(0);
+    t.scheduler.fire('16:30'); // now the last slot of the day: it speaks
+    await waitFor(() => t.sink.played.length === 1, 'the end-of-day message at the new last slot');
+    expect(t.of<ClutterPayload>('clutter').map((c) => c.slot)).toEqual(['16:30']);
+
+    await t.sendCommand('schedule', { slots: ['25:00'] });
+    await waitFor(() => t.st.stats().commandsRefused === 1, 'the refused command');
+    expect(t.st.stats().slots).toEqual(['08:15', '16:30']);
+    expect(t.st.stats().running).toBe(true);
+  });
+
   it('without GPIO (a PC) light and motion report themselves disabled and shots still work', async () => {
     const t = await setup({ light: { gpio: LIGHT }, motion: { gpio: PIR } }, { gpio: new FakeGpioPort({ accessible: false }) });
     await waitFor(() => {

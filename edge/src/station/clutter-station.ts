@@ -6,7 +6,7 @@
  * `status` detail and never stops the station; the next slot simply tries again.
  */
 import sharp from 'sharp';
-import { MAX_IMAGE_BYTES, type ClutterPayload, type CommandPayload, type StationConfig } from '@mieruka/protocol';
+import { MAX_IMAGE_BYTES, ScheduleCommand, type ClutterPayload, type CommandPayload, type StationConfig } from '@mieruka/protocol';
 import type { Logger } from 'pino';
 import { createClutterScorer, type ClutterScorer } from '../clutter/clutter-scorer.js';
 import type { BackendPreference } from '../clutter/backend.js';
@@ -51,6 +51,10 @@ export interface ClutterStationStats {
   voiceMessages: number;
   voiceFailures: number;
   commands: number;
+  /** cmd/schedule payloads that were not valid. */
+  commandsRefused: number;
+  /** The photo times in effect (config, or the newest cmd/schedule from the hub). */
+  slots: string[];
   lightOn: boolean;
   light: 'enabled' | 'disabled' | 'off-by-config';
   motion: 'enabled' | 'disabled' | 'off-by-config';
@@ -70,7 +74,9 @@ export class ClutterStation {
   private readonly timeZone: string;
   private readonly scheduler: SlotScheduler;
   private readonly names: ShotNamer;
-  private readonly endOfDaySlot: string | null;
+  private endOfDaySlot: string | null;
+  private slots: string[];
+  private slotCancels: Array<() => void> = [];
   private scorer: ClutterScorer | null;
   private running = false;
   private cancels: Array<() => void> = [];
@@ -94,6 +100,7 @@ export class ClutterStation {
     voiceMessages: 0,
     voiceFailures: 0,
     commands: 0,
+    commandsRefused: 0,
     lastScore: null as number | null,
     lastImageId: null as string | null,
     lastError: null as string | null,
@@ -109,8 +116,8 @@ export class ClutterStation {
     this.scheduler = opts.scheduler ?? new CronSlotScheduler();
     this.scorer = opts.scorer ?? null;
     this.names = new ShotNamer(this.timeZone);
-    const slots = [...new Set(opts.station.slots)].sort();
-    this.endOfDaySlot = slots.at(-1) ?? null;
+    this.slots = [...new Set(opts.station.slots)].sort();
+    this.endOfDaySlot = this.slots.at(-1) ?? null;
     this.lightMode = opts.station.light.gpio === undefined ? 'off-by-config' : 'disabled';
     this.motionMode = opts.station.motion.gpio === undefined ? 'off-by-config' : 'disabled';
   }
@@ -136,19 +143,18 @@ export class ClutterStation {
     }
     await this.openGpio();
     this.cancels.push(this.opts.link.onCommand((action, payload) => this.onCommand(action, payload)));
-    for (const slot of new Set(st.slots)) {
-      this.cancels.push(this.scheduler.daily(slot, this.timeZone, () => void this.capture(slot)));
-    }
+    this.schedule(this.slots);
     this.publishDetails();
-    this.log.info({ slots: st.slots, timeZone: this.timeZone, camera: this.opts.camera.description, light: this.lightMode, motion: this.motionMode }, 'clutter station started');
+    this.log.info({ slots: this.slots, timeZone: this.timeZone, camera: this.opts.camera.description, light: this.lightMode, motion: this.motionMode }, 'clutter station started');
   }
 
   /** Cancels the schedule, commands and timers, waits for a shot in progress, switches the light off and releases GPIO. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    for (const c of this.cancels) c();
+    for (const c of [...this.cancels, ...this.slotCancels]) c();
     this.cancels = [];
+    this.slotCancels = [];
     if (this.motionHoldTimer) clearTimeout(this.motionHoldTimer);
     this.motionHoldTimer = null;
     this.motionHold = false;
@@ -200,6 +206,7 @@ export class ClutterStation {
     return {
       running: this.running,
       ...this.counters,
+      slots: [...this.slots],
       lightOn: this.lightState,
       light: this.lightMode,
       motion: this.motionMode,
@@ -207,8 +214,26 @@ export class ClutterStation {
     };
   }
 
+  /** (Re)plans the daily shots; the last slot of the day is the one that speaks. */
+  private schedule(slots: readonly string[]): void {
+    for (const c of this.slotCancels) c();
+    this.slots = [...new Set(slots)].sort();
+    this.endOfDaySlot = this.slots.at(-1) ?? null;
+    this.slotCancels = this.slots.map((slot) => this.scheduler.daily(slot, this.timeZone, () => void this.capture(slot)));
+  }
+
   private onCommand(action: string, payload: CommandPayload): void {
-    if (action === 'capture') {
+    if (action === 'schedule') {
+      const parsed = ScheduleCommand.safeParse(payload);
+      if (!parsed.success) {
+        this.counters.commandsRefused++;
+        this.log.warn({ issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'schedule command refused: not a valid cmd/schedule payload');
+        return;
+      }
+      this.counters.commands++;
+      this.schedule(parsed.data.slots);
+      this.log.info({ slots: this.slots }, 'photo times from the hub applied');
+    } else if (action === 'capture') {
       this.counters.commands++;
       void this.capture('manual');
     } else if (action === 'say') {
