@@ -6,6 +6,7 @@ import type {
   AlarmQuery,
   BenchScore,
   BenchSummary,
+  CurrentSeries,
   DashboardDataSource,
   HubStats,
   LiveUpdate,
@@ -14,6 +15,8 @@ import type {
   MachineTimeline,
   NodeSnapshot,
   ReportSettings,
+  SettingsUpdateResult,
+  SettingsView,
   TimeRange,
   UsageGrouping,
   UsageReport,
@@ -24,6 +27,7 @@ import type { Thumbnails } from './clutter-history/thumbnails.js';
 import type { ImageStore } from './ingest/image-store.js';
 import type { LiveState } from './ingest/live-state.js';
 import type { ReportsService } from './reports/reports-service.js';
+import type { RuntimeSettingsService } from './settings/runtime-settings.js';
 
 export type HubDataSourceOptions = {
   live: LiveState;
@@ -33,6 +37,7 @@ export type HubDataSourceOptions = {
   alerts: Alerts;
   clutter: ClutterHistory;
   thumbnails: Thumbnails;
+  settings: RuntimeSettingsService;
 };
 
 export class HubDataSource implements DashboardDataSource {
@@ -80,6 +85,10 @@ export class HubDataSource implements DashboardDataSource {
     return this.options.reports.usage(site, node, range, by);
   }
 
+  async machineCurrent(site: string, node: string, range: TimeRange, maxPoints: number): Promise<CurrentSeries | null> {
+    return this.options.reports.current(site, node, range, maxPoints);
+  }
+
   async listAlarms(query: AlarmQuery): Promise<AlarmItem[]> {
     return this.options.alerts.listAlarms(query);
   }
@@ -102,5 +111,13 @@ export class HubDataSource implements DashboardDataSource {
 
   async readThumbnail(site: string, node: string, imageId: string): Promise<Buffer | null> {
     return this.options.thumbnails.read(site, node, imageId);
+  }
+
+  async getSettings(): Promise<SettingsView> {
+    return this.options.settings.view();
+  }
+
+  updateSettings(settings: unknown, version: number, by: string): Promise<SettingsUpdateResult> {
+    return this.options.settings.update(settings, version, by);
   }
 }

@@ -25,6 +25,8 @@ import { MqttBroker } from './mqtt/mqtt-broker.js';
 import { MqttServer } from './mqtt/mqtt-server.js';
 import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
 import { ReportsService } from './reports/reports-service.js';
+import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
+import { RuntimeSettingsService } from './settings/runtime-settings.js';
 import { Store } from './store/store.js';
 
 export type HubOptions = {
@@ -59,6 +61,8 @@ export class Hub {
   readonly clutter: ClutterHistory;
   readonly thumbnails: Thumbnails;
   readonly imagePruner: ImagePruner;
+  /** What admins change in the dashboard (thresholds, schedules, recipients), applied while running. */
+  readonly settings: RuntimeSettingsService;
   /** Posts each clutter score (null when hub.clutterWebhook is not configured). */
   readonly clutterWebhook: ClutterWebhook | null;
   private storeInstance: Store | null = null;
@@ -128,6 +132,21 @@ export class Hub {
           ...(options.config.alerts.publicUrl ? { publicUrl: options.config.alerts.publicUrl } : {}),
         })
       : null;
+    this.settings = new RuntimeSettingsService({
+      fileConfig: options.config,
+      database: () => this.store.database,
+      targets: [
+        { name: 'alerts', reconfigure: (config) => this.alerts.reconfigure(config) },
+        { name: 'reports', reconfigure: (config) => this.reports.reconfigure({ shifts: config.shifts, machines: config.machines }) },
+        { name: 'clutter-history', reconfigure: (config) => this.clutter.reconfigure(config.stations) },
+        new EdgeSettingsPublisher({ publish: (message) => this.broker.publish(message), logger: this.logger }),
+      ],
+      knownNodes: () => {
+        const nodes = this.live.list().filter((n) => n.site === options.config.site);
+        return { machines: nodes.filter((n) => n.state || n.current).map((n) => n.node), stations: nodes.filter((n) => n.clutter).map((n) => n.node) };
+      },
+      logger: options.logger,
+    });
     this.dataSource = new HubDataSource({
       live: this.live,
       images: this.images,
@@ -136,6 +155,7 @@ export class Hub {
       alerts: this.alerts,
       clutter: this.clutter,
       thumbnails: this.thumbnails,
+      settings: this.settings,
     });
   }
 
@@ -249,6 +269,10 @@ export class Hub {
     this.brokerInstance = broker;
     this.started.push({ name: 'mqtt-broker', stop: () => broker.stop() });
 
+    // Before ingest and alerts: they start with the settings an admin saved, and edge agents get theirs.
+    await this.settings.start();
+    this.started.push({ name: 'settings', stop: () => this.settings.stop() });
+
     const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: hubLogger });
     await ingest.start();
     this.ingest = ingest;
@@ -301,6 +325,8 @@ export class Hub {
       logger: hubLogger,
       sessionHours: this.options.dashboard?.sessionHours ?? config.dashboard.sessionHours,
       language: this.options.dashboard?.language ?? config.dashboard.language,
+      kiosk: this.options.dashboard?.kiosk ?? config.dashboard.kiosk,
+      trustProxy: this.options.dashboard?.trustProxy ?? config.dashboard.trustProxy,
     });
     this.dashboardApp = dashboard;
     this.started.push({ name: 'dashboard', stop: () => dashboard.close() });

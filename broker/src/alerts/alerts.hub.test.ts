@@ -97,7 +97,7 @@ describe('alerts in the hub', () => {
     expect(mail.text).toMatch(/発生時刻: 2025-11-25 01:00 \(Asia\/Tokyo\)/);
     const [ackLink, dashboardLink] = links(mail);
     expect(ackLink).toMatch(new RegExp(`^${PUBLIC_URL}/api/alarms/ack\\?token=[A-Za-z0-9._-]+&lang=ja$`));
-    expect(dashboardLink).toMatch(new RegExp(`^${PUBLIC_URL}/#/alarms/[0-9a-f-]{36}$`));
+    expect(dashboardLink).toMatch(new RegExp(`^${PUBLIC_URL}/alarms\\?focus=[0-9a-f-]{36}$`));
     expect(mail.text).toContain(ackLink);
 
     // The live feed and the API know the alarm.
@@ -144,7 +144,8 @@ describe('alerts in the hub', () => {
       const body = (await (await fetch(`${hub.httpUrl}/api/alarms?node=mill-2`, { headers: { cookie } })).json()) as { alarms: AlarmItem[] };
       return body.alarms[0];
     }, 'the second alarm');
-    const ack = (id: string) => fetch(`${hub.httpUrl}/api/alarms/${id}/ack`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+    const { csrfToken } = (await (await fetch(`${hub.httpUrl}/api/me`, { headers: { cookie } })).json()) as { csrfToken: string };
+    const ack = (id: string) => fetch(`${hub.httpUrl}/api/alarms/${id}/ack`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: '{}' });
     const res = await ack(other.id);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ outcome: 'acknowledged', alarm: { id: other.id, acknowledged: true, acknowledgedBy: 'admin' } });

@@ -118,7 +118,7 @@ describe('Alerts', () => {
     const raised = mail.notices[0];
     expect(raised?.ackUrl).toMatch(/^http:\/\/192\.168\.1\.20:8080\/api\/alarms\/ack\?token=[A-Za-z0-9._-]+$/);
     expect(raised?.ackExpiresAt).toBe(now + 72 * 3_600_000);
-    expect(raised?.dashboardUrl).toBe(`http://192.168.1.20:8080/#/alarms/${raised?.alarm.id}`);
+    expect(raised?.dashboardUrl).toBe(`http://192.168.1.20:8080/alarms?focus=${raised?.alarm.id}`);
     await a.acknowledge(raised?.alarm.id ?? '', 'tanaka');
     expect(mail.notices[1]).toMatchObject({ kind: 'acknowledged', alarm: { acknowledgedBy: 'tanaka' } });
     expect(mail.notices[1]?.ackUrl).toBeUndefined();

@@ -12,7 +12,7 @@ import type { Config } from '@mieruka/protocol';
 import type { LiveState } from '../ingest/live-state.js';
 import { loadAckSecret } from './alarms/ack-secret.js';
 import { signAckToken, verifyAckToken } from './alarms/ack-token.js';
-import { AlarmManager, type NoticeKind } from './alarms/alarm-manager.js';
+import { AlarmManager, type NoticeKind, type NotifyPolicy } from './alarms/alarm-manager.js';
 import { AlarmStore } from './alarms/alarm-store.js';
 import type { AlarmNotice, AlertChannel } from './channel.js';
 import { publicBaseUrl } from './channels.js';
@@ -35,6 +35,10 @@ export type AlertsOptions = {
   tickMs?: number;
 };
 
+function calendarOf(config: Readonly<Config>): WorkCalendar {
+  return new WorkCalendar({ timeZone: config.timezone, shifts: config.shifts, quietHours: config.alerts.quietHours ?? null });
+}
+
 /** Who a mail-link acknowledgement is recorded as. */
 export const MAIL_LINK_ACTOR = 'mail-link';
 
@@ -45,7 +49,9 @@ export class Alerts {
   private readonly options: AlertsOptions;
   private readonly logger: Logger;
   private readonly now: () => number;
-  private readonly calendar: WorkCalendar;
+  private calendar: WorkCalendar;
+  /** The config in effect: the start-up one, then whatever runtime settings replaced it. */
+  private config: Readonly<Config>;
   private readonly baseUrl: string | null;
   private manager: AlarmManager | null = null;
   private engine: RulesEngine | null = null;
@@ -60,7 +66,8 @@ export class Alerts {
     this.logger = options.logger.child({ component: 'alerts' });
     this.now = options.now ?? Date.now;
     const { config } = options;
-    this.calendar = new WorkCalendar({ timeZone: config.timezone, shifts: config.shifts, quietHours: config.alerts.quietHours ?? null });
+    this.config = config;
+    this.calendar = calendarOf(config);
     this.baseUrl = publicBaseUrl(config);
   }
 
@@ -70,34 +77,20 @@ export class Alerts {
 
   async start(): Promise<void> {
     if (this.manager) return;
-    const { config, live } = this.options;
+    const { config } = this;
+    const { live } = this.options;
     this.secret = await loadAckSecret({ configured: config.alerts.ackSecret, dataDir: this.options.dataDir, logger: this.logger });
-    const { recipients } = config.alerts;
     const manager = new AlarmManager({
       store: new AlarmStore(this.options.database()),
-      policy: {
-        remindEveryMs: recipients.remindEveryMin * 60_000,
-        escalateAfterMs: recipients.escalation.length > 0 ? recipients.escalateAfterMin * 60_000 : null,
-        isQuiet: (t) => this.calendar.isQuiet(t),
-      },
+      policy: this.policyOf(config),
       logger: this.logger,
       now: this.now,
       onChange: (change, alarm) => live.emit({ type: 'alarm', change, alarm }),
       onNotice: (kind, alarm, level) => this.dispatch(kind, alarm, level),
     });
     manager.load();
-    const engine = new RulesEngine({
-      rules: config.alerts.rules,
-      calendar: this.calendar,
-      sink: manager,
-      logger: this.logger,
-      nameOf: nodeNamer(config),
-      now: this.now,
-    });
-    engine.start(live.list());
     this.manager = manager;
-    this.engine = engine;
-    this.unsubscribe = live.subscribe((update) => engine.handle(update));
+    this.startEngine(manager);
 
     for (const channel of this.channels) {
       try {
@@ -107,15 +100,62 @@ export class Alerts {
         this.logger.error({ err, channel: channel.name }, 'alert channel failed to start');
       }
     }
-    const mailOn = this.channels.some((c) => c.name === 'mail');
     if (!config.alerts.smtp.host) this.logger.info('mail alerts off: no alerts.smtp.host');
-    else if (!mailOn) this.logger.warn('mail alerts off: alerts.recipients has no addresses');
+    else if (config.alerts.recipients.default.length + config.alerts.recipients.escalation.length === 0) this.logger.warn('no mail recipients yet: alerts.recipients has no addresses');
     else if (!this.baseUrl) this.logger.warn('alerts.publicUrl is not set: alert mails carry no dashboard or acknowledge links');
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 1_000);
     this.timer.unref();
     this.logger.info({ channels: this.channels.map((c) => c.name), activeAlarms: manager.active().length }, 'alerts started');
     // Catch up at once: clears and notices that fell due while the hub was down.
     this.tick();
+  }
+
+  /**
+   * New runtime settings (rules, work hours, quiet hours, recipients, names) without a restart.
+   * Alarms and their schedules stay in the store; the rules re-evaluate every node at once, so
+   * an alarm whose rule was switched off or whose threshold moved resolves or raises now.
+   */
+  reconfigure(config: Readonly<Config>): void {
+    this.config = config;
+    this.calendar = calendarOf(config);
+    for (const channel of this.channels) {
+      try {
+        channel.reconfigure?.(config);
+      } catch (err) {
+        this.logger.error({ err, channel: channel.name }, 'alert channel could not take the new settings');
+      }
+    }
+    const manager = this.manager;
+    if (!manager) return;
+    manager.setPolicy(this.policyOf(config));
+    this.startEngine(manager);
+    this.tick();
+  }
+
+  private policyOf(config: Readonly<Config>): NotifyPolicy {
+    const { recipients } = config.alerts;
+    return {
+      remindEveryMs: recipients.remindEveryMin * 60_000,
+      escalateAfterMs: recipients.escalation.length > 0 ? recipients.escalateAfterMin * 60_000 : null,
+      // Reads the field, so a new calendar applies to the running manager too.
+      isQuiet: (t) => this.calendar.isQuiet(t),
+    };
+  }
+
+  /** (Re)starts the rules over the live state with the config in effect. */
+  private startEngine(manager: AlarmManager): void {
+    this.unsubscribe?.();
+    const engine = new RulesEngine({
+      rules: this.config.alerts.rules,
+      calendar: this.calendar,
+      sink: manager,
+      logger: this.logger,
+      nameOf: nodeNamer(this.config),
+      now: this.now,
+    });
+    engine.start(this.options.live.list());
+    this.engine = engine;
+    this.unsubscribe = this.options.live.subscribe((update) => engine.handle(update));
   }
 
   async stop(): Promise<void> {
@@ -173,14 +213,14 @@ export class Alerts {
   /** A signed acknowledge link for the alarm, valid for alerts.ackLinkHours (null without publicUrl). */
   ackLink(alarmId: string): { url: string; expiresAt: number } | null {
     if (!this.baseUrl || !this.secret) return null;
-    const expiresAt = Math.floor(this.now() + this.options.config.alerts.ackLinkHours * 3_600_000);
+    const expiresAt = Math.floor(this.now() + this.config.alerts.ackLinkHours * 3_600_000);
     const token = signAckToken(this.secret, alarmId, expiresAt);
     return { url: `${this.baseUrl}/api/alarms/ack?token=${encodeURIComponent(token)}`, expiresAt };
   }
 
   private dispatch(kind: NoticeKind, alarm: AlarmItem, level: number): void {
     const notice: AlarmNotice = { kind, alarm, level };
-    if (this.baseUrl) notice.dashboardUrl = `${this.baseUrl}/#/alarms/${alarm.id}`;
+    if (this.baseUrl) notice.dashboardUrl = `${this.baseUrl}/alarms?focus=${encodeURIComponent(alarm.id)}`;
     if (NAGGING.includes(kind) && !alarm.acknowledged) {
       const link = this.ackLink(alarm.id);
       if (link) {
@@ -215,8 +255,8 @@ export class Alerts {
       else if (!this.brokenSince.has(channel.name)) this.brokenSince.set(channel.name, now);
       return { name: channel.name, ok: status.ok, ...(status.detail ? { detail: status.detail } : {}), brokenSince: this.brokenSince.get(channel.name) ?? null };
     });
-    const key = { site: this.options.config.site, node: HUB_NODE, type: CHANNEL_BROKEN };
-    const settings = this.options.config.alerts.rules.channelBroken;
+    const key = { site: this.config.site, node: HUB_NODE, type: CHANNEL_BROKEN };
+    const settings = this.config.alerts.rules.channelBroken;
     const verdict = settings.enabled ? evaluateChannels(health, now, settings) : { action: 'resolve' as const };
     if (verdict === null) return;
     if (verdict.action === 'resolve') {

@@ -4,6 +4,7 @@
  * another: each channel queues, retries with back-off and reports its health via `status()`.
  */
 import type { AlarmItem, AlarmSeverity } from '@mieruka/dashboard';
+import type { Config } from '@mieruka/protocol';
 
 export type { AlarmSeverity };
 
@@ -31,4 +32,6 @@ export interface AlertChannel {
   /** Accepts the notice (queued); resolves quickly, never throws for delivery failures. */
   deliver(notice: AlarmNotice): Promise<void>;
   status(): ChannelStatus;
+  /** Takes new runtime settings (recipients, names) without a restart; channels without such settings omit it. */
+  reconfigure?(config: Readonly<Config>): void;
 }

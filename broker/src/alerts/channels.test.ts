@@ -2,14 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, redactConfig } from '@mieruka/protocol';
 import { silentLogger } from '../test-support/helpers.js';
 import { createAlertChannels, publicBaseUrl } from './channels.js';
+import { MailChannel } from './mail/mail-channel.js';
 import { smtpSettings } from './mail/smtp-settings.js';
 
 const deps = { database: () => { throw new Error('not opened in this test'); }, logger: silentLogger };
 
 describe('createAlertChannels', () => {
-  it('makes no mail channel without an SMTP host or without recipients', () => {
+  it('makes no mail channel without an SMTP host; with one but no recipients yet, a channel that can take them at run time', () => {
     expect(createAlertChannels(parseConfig(), deps)).toEqual([]);
-    expect(createAlertChannels(parseConfig({ text: 'alerts:\n  smtp: { host: smtp.example.com }\n' }), deps)).toEqual([]);
+    const config = parseConfig({ text: 'alerts:\n  smtp: { host: smtp.example.com }\n' });
+    const [mail] = createAlertChannels(config, deps);
+    expect(mail).toBeInstanceOf(MailChannel);
+    if (!(mail instanceof MailChannel)) return;
+    expect(mail.hasRecipients).toBe(false);
+    mail.reconfigure(parseConfig({ text: 'alerts:\n  smtp: { host: smtp.example.com }\n  recipients: { default: [night@example.com] }\n' }));
+    expect(mail.hasRecipients).toBe(true);
   });
 
   it('makes the mail channel from the config, without touching the database', () => {

@@ -10,7 +10,7 @@ import { MailChannel, type MailChannelOptions } from './mail/mail-channel.js';
 import { createPatliteChannel } from './patlite/create-patlite-channel.js';
 import type { CommandPublisher } from './patlite/relay-tower-driver.js';
 import { WebhookChannel } from './webhook/webhook-channel.js';
-import { normalizeRecipients } from './mail/recipients.js';
+import { recipientListsOf } from './mail/recipients.js';
 import { smtpSettings } from './mail/smtp-settings.js';
 import { nodeNamer } from './rules/node-name.js';
 import { WorkCalendar } from './rules/work-calendar.js';
@@ -36,13 +36,8 @@ export function publicBaseUrl(config: Readonly<Config>): string | null {
 export function createMailChannel(config: Readonly<Config>, deps: AlertChannelDeps): MailChannel | null {
   const smtp = smtpSettings(config.alerts.smtp);
   if (!smtp) return null;
-  const language = config.alerts.language ?? config.dashboard.language;
-  const recipients = {
-    default: normalizeRecipients(config.alerts.recipients.default, language),
-    escalation: normalizeRecipients(config.alerts.recipients.escalation, language),
-  };
-  // Alerts.start() says why mail is off; constructing logs nothing.
-  if (recipients.default.length === 0 && recipients.escalation.length === 0) return null;
+  // Made whenever SMTP is configured, even with no recipients yet: an admin may add them at run time.
+  const recipients = recipientListsOf(config);
   const calendar = new WorkCalendar({ timeZone: config.timezone, shifts: [] });
   const base = publicBaseUrl(config);
   return new MailChannel({

@@ -60,4 +60,40 @@ describe('SqliteUserVerifier', () => {
     const row = store.database.prepare("SELECT password_hash FROM users WHERE username = 'carol'").get() as { password_hash: string };
     expect(row.password_hash.startsWith('scrypt$1024$')).toBe(true);
   });
+
+  it('gives a credential stamp that changes with the password or role, and null once removed', async () => {
+    await users.upsert('dave', 'dave-password', 'viewer');
+    await users.upsert('erin', 'erin-password', 'admin');
+    const first = users.credentialStamp('dave');
+    expect(first).toMatch(/^viewer:[A-Za-z0-9_-]{22}$/);
+    expect(users.credentialStamp('dave')).toBe(first);
+    // A successful login with current parameters leaves the stamp alone (no re-hash).
+    await users.verify('dave', 'dave-password');
+    expect(users.credentialStamp('dave')).toBe(first);
+    // The same password again still gets a new salt: a new stamp.
+    await users.changePassword('dave', 'dave-password');
+    const second = users.credentialStamp('dave');
+    expect(second).not.toBe(first);
+    expect(users.setRole('dave', 'admin')).toBe(true);
+    expect(users.credentialStamp('dave')).toMatch(/^admin:/);
+    expect(users.remove('dave')).toBe(true);
+    expect(users.credentialStamp('dave')).toBeNull();
+    expect(users.credentialStamp('nobody')).toBeNull();
+  });
+
+  it('refuses to remove or demote the last admin; lists without hashes', async () => {
+    await users.upsert('erin', 'erin-password', 'admin');
+    await users.upsert('fred', 'fred-password', 'viewer');
+    expect(() => users.remove('erin')).toThrow(/last admin/);
+    expect(() => users.setRole('erin', 'viewer')).toThrow(/last admin/);
+    expect(users.remove('fred')).toBe(true);
+    expect(users.remove('fred')).toBe(false);
+    await users.add('gina', 'gina-password', 'admin');
+    await expect(users.add('gina', 'other-password', 'viewer')).rejects.toThrow(/already exists/);
+    expect(users.remove('erin')).toBe(true);
+    const list = users.list();
+    expect(list.map((u) => [u.username, u.role])).toEqual([['gina', 'admin']]);
+    expect(JSON.stringify(list)).not.toContain('scrypt');
+  });
 });
+

@@ -1,26 +1,44 @@
 /**
  * Dashboard users in the SQLite `users` table. Implements the dashboard's UserVerifier;
  * an unknown user still costs one scrypt so response time does not reveal which names exist.
+ *
+ * `credentialStamp` lets the running hub notice changes made by `mieruka user` in another
+ * process: it is derived from the stored password hash (a new salt at every password change)
+ * and the role, so a session that remembered it at login ends when either changes or the
+ * row is gone. One primary-key read per request; WAL readers never wait for writers.
  */
-import { randomBytes } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { AuthenticatedUser, UserVerifier } from '@mieruka/dashboard';
+import type { AuthenticatedUser, UserStamps, UserVerifier } from '@mieruka/dashboard';
 import { DEFAULT_SCRYPT_PARAMS, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword, type ScryptParams } from './password.js';
 
 export type Role = AuthenticatedUser['role'];
 export const MAX_USERNAME_LENGTH = 64;
+/** Names `mieruka user add` accepts: letters (any script), digits and . _ @ - (no spaces or control characters). */
+export const USERNAME_PATTERN = /^[\p{L}\p{N}._@-]{1,64}$/u;
+
+export type UserListEntry = { username: string; role: Role; createdAt: number; updatedAt: number };
+
+/** Thrown for refusals the CLI shows as they are (the last admin, a name taken or unknown). */
+export class UserChangeRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserChangeRefused';
+  }
+}
 
 type UserRow = { username: string; password_hash: string; role: string };
 
 export type SqliteUserVerifierOptions = { db: Database; logger: Logger; scryptParams?: ScryptParams };
 
-export class SqliteUserVerifier implements UserVerifier {
+export class SqliteUserVerifier implements UserVerifier, UserStamps {
   private readonly db: Database;
   private readonly logger: Logger;
   private readonly params: ScryptParams;
   /** A real hash of a random password, computed once, verified against for unknown users. */
   private dummyHash: Promise<string> | null = null;
+  private stampQuery: Statement<[string], { password_hash: string; role: string }> | null = null;
 
   constructor(options: SqliteUserVerifierOptions) {
     this.db = options.db;
@@ -92,11 +110,71 @@ export class SqliteUserVerifier implements UserVerifier {
     return what;
   }
 
-  remove(username: string): boolean {
-    return this.db.prepare('DELETE FROM users WHERE username = ?').run(username).changes > 0;
+  /** Changes whenever the user's password or role changes; null when there is no such user. */
+  credentialStamp(username: string): string | null {
+    this.stampQuery ??= this.db.prepare('SELECT password_hash, role FROM users WHERE username = ?');
+    const row = this.stampQuery.get(username);
+    if (!row) return null;
+    return `${row.role}:${createHash('sha256').update(row.password_hash).digest('base64url').slice(0, 22)}`;
   }
 
-  list(): { username: string; role: Role }[] {
-    return this.db.prepare('SELECT username, role FROM users ORDER BY username').all() as { username: string; role: Role }[];
+  has(username: string): boolean {
+    return this.find(username) !== undefined;
+  }
+
+  /** Creates a new user; refuses a name that exists (use setPassword / setRole for those). */
+  async add(username: string, password: string, role: Role): Promise<void> {
+    if (!USERNAME_PATTERN.test(username)) throw new UserChangeRefused(`"${username}" is not a valid user name: 1–64 letters, digits, . _ @ -`);
+    const hash = await hashPassword(password, this.params);
+    const now = Date.now();
+    const inserted = this.db
+      .prepare('INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING')
+      .run(username, hash, role, now, now);
+    if (inserted.changes === 0) throw new UserChangeRefused(`user "${username}" already exists (change the password with: mieruka user passwd ${username})`);
+  }
+
+  /** New password for an existing user (their sessions end). */
+  async changePassword(username: string, password: string): Promise<void> {
+    const hash = await hashPassword(password, this.params);
+    const changed = this.db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?').run(hash, Date.now(), username);
+    if (changed.changes === 0) throw new UserChangeRefused(`no user "${username}"`);
+  }
+
+  /** Changes the role; refuses to demote the last admin. Returns false when it already had that role. */
+  setRole(username: string, role: Role): boolean {
+    return this.db.transaction(() => {
+      const row = this.find(username);
+      if (!row) throw new UserChangeRefused(`no user "${username}"`);
+      if (row.role === role) return false;
+      if (row.role === 'admin') this.refuseIfLastAdmin(username, 'demote');
+      this.db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE username = ?').run(role, Date.now(), username);
+      return true;
+    }).immediate();
+  }
+
+  /**
+   * Removes a user. Refuses to remove the last admin (nobody could change settings or users
+   * from the dashboard any more). Check and delete run in one write transaction, so two
+   * removals at once cannot both pass the check.
+   */
+  remove(username: string): boolean {
+    return this.db.transaction(() => {
+      const row = this.find(username);
+      if (!row) return false;
+      if (row.role === 'admin') this.refuseIfLastAdmin(username, 'remove');
+      return this.db.prepare('DELETE FROM users WHERE username = ?').run(username).changes > 0;
+    }).immediate();
+  }
+
+  /** Names, roles and dates; never the password hashes. */
+  list(): UserListEntry[] {
+    return this.db.prepare('SELECT username, role, created_at AS createdAt, updated_at AS updatedAt FROM users ORDER BY username').all() as UserListEntry[];
+  }
+
+  private refuseIfLastAdmin(username: string, what: 'remove' | 'demote'): void {
+    const others = this.db.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND username <> ?").get(username) as { n: number };
+    if (others.n === 0) {
+      throw new UserChangeRefused(`"${username}" is the last admin; refusing to ${what} it. Add another admin first (mieruka user add <name> --role admin).`);
+    }
   }
 }

@@ -6,6 +6,9 @@ export type CliContext = {
   cwd: string;
   /** User-facing output (not logs). */
   print(line: string): void;
+  /** Standard input and error, for commands that read passwords (`mieruka user`); tests pass streams. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(raw: boolean): unknown };
+  stderr?: NodeJS.WritableStream;
   /** Long-running commands hand over their started service; main stops it on SIGINT/SIGTERM. */
   keepRunning(service: Runnable, name: string): void;
 };

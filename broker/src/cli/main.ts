@@ -22,6 +22,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     env: process.env,
     cwd: process.cwd(),
     print: (line) => process.stdout.write(`${line}\n`),
+    stdin: process.stdin,
+    stderr: process.stderr,
     keepRunning: (service, name) => {
       running = { service, name };
     },

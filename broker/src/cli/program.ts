@@ -9,6 +9,7 @@ import { registerMachineCommand } from './machine-command.js';
 import { registerPatliteCommand } from './patlite-command.js';
 import { registerPatliteRelayCommand } from './patlite-relay-command.js';
 import { registerStationCommand } from './station-command.js';
+import { registerUserCommand } from './user-command.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command()
@@ -25,5 +26,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerPatliteRelayCommand(program, ctx);
   registerClutterCommand(program, ctx);
   registerStationCommand(program, ctx);
+  registerUserCommand(program, ctx);
   return program;
 }

@@ -22,11 +22,16 @@ type Row = { ts: number; seq: number; score: number; covered_ratio: number; slot
 const COLUMNS = 'ts, seq, score, covered_ratio, slot, image_id';
 
 export class ClutterHistory {
-  private readonly options: ClutterHistoryOptions;
+  private options: ClutterHistoryOptions;
 
   constructor(options: ClutterHistoryOptions) {
     this.options = options;
   }
+  /** New station names (runtime settings). */
+  reconfigure(stations: ClutterHistoryOptions['stations']): void {
+    this.options = { ...this.options, ...(stations ? { stations } : {}) };
+  }
+
 
   private get db(): Database {
     return this.options.database();

@@ -6,8 +6,9 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { LocalTime, type MachineJob, type MachineSummary, type MachineTimeline, type NodeSnapshot, type ReportSettings, type TimeRange, type UsageGrouping, type UsageReport, type UsageRow } from '@mieruka/dashboard';
+import { LocalTime, type CurrentSeries, type MachineJob, type MachineSummary, type MachineTimeline, type NodeSnapshot, type ReportSettings, type TimeRange, type UsageGrouping, type UsageReport, type UsageRow } from '@mieruka/dashboard';
 import type { MachineConfig, ShiftConfig } from '@mieruka/protocol';
+import { CurrentSeriesQuery } from './current-series.js';
 import { HubRuns } from './hub-runs.js';
 import { deriveJobs, RUN_EVENT_TYPES, type RunEvent } from './jobs.js';
 import { ObservationReader } from './observations.js';
@@ -23,7 +24,7 @@ export type ReportsServiceOptions = {
   /** Site of the configured machines. */
   site: string;
   /** Configured machines (they are listed even before they report). */
-  machines?: Readonly<Record<string, Pick<MachineConfig, 'name'>>>;
+  machines?: Readonly<Record<string, Pick<MachineConfig, 'name'> & Partial<Pick<MachineConfig, 'channel'>>>>;
   logger: Logger;
   now?: () => number;
   /** How often the roll-ups are brought up to date. Default 60 s; 0 = only when queried. */
@@ -44,7 +45,7 @@ function parseData(text: string): Record<string, unknown> {
 }
 
 export class ReportsService {
-  private readonly options: ReportsServiceOptions;
+  private options: ReportsServiceOptions;
   private readonly logger: Logger;
   private readonly now: () => number;
   readonly clock: LocalTime;
@@ -52,6 +53,7 @@ export class ReportsService {
   private runs: HubRuns | null = null;
   private reader: ObservationReader | null = null;
   private rollupsInstance: UsageRollups | null = null;
+  private currentQuery: CurrentSeriesQuery | null = null;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(options: ReportsServiceOptions) {
@@ -88,6 +90,7 @@ export class ReportsService {
     this.runs = runs;
     this.reader = reader;
     this.rollupsInstance = rollups;
+    this.currentQuery = new CurrentSeriesQuery(db);
     const every = (ms: number, what: string, fn: () => void) => {
       if (!(ms > 0)) return;
       this.timers.push(
@@ -116,6 +119,12 @@ export class ReportsService {
     this.runs = null;
     this.reader = null;
     this.rollupsInstance = null;
+    this.currentQuery = null;
+  }
+
+  /** New work shifts and machine names (runtime settings); the hourly roll-ups do not depend on them. */
+  reconfigure(config: Pick<ReportsServiceOptions, 'shifts' | 'machines'>): void {
+    this.options = { ...this.options, shifts: config.shifts, ...(config.machines ? { machines: config.machines } : {}) };
   }
 
   /** Brings all hourly roll-ups up to date. Returns how many machines changed. */
@@ -222,6 +231,13 @@ export class ReportsService {
     const end = Math.min(now, stop ? Math.max(range.to, stop.ts + 1) : now);
     const segments = rollups.segments(site, node, from, end);
     return { jobs: deriveJobs(events, segments, range, now), now };
+  }
+
+  /** Current readings of the machine's configured channel (default 0), at most `maxPoints` of them. */
+  current(site: string, node: string, range: TimeRange, maxPoints: number): CurrentSeries | null {
+    if (!this.isMachine(site, node) || !this.currentQuery) return null;
+    const channel = (this.configured(site, node) ? this.options.machines?.[node]?.channel : undefined) ?? 0;
+    return this.currentQuery.series(site, node, channel, range, maxPoints);
   }
 
   /** Time per state by hour, day or shift, elapsed time only (buckets after now are left out). */

@@ -229,6 +229,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX mail_queue_sent ON mail_queue (recipient, sent_at);
     `,
   },
+  {
+    version: 4,
+    description: 'runtime settings saved from the dashboard, with their history',
+    sql: `
+      -- Every saved version is kept (who changed what, when); the newest is in effect.
+      CREATE TABLE runtime_settings (
+        version INTEGER PRIMARY KEY,
+        document TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        updated_by TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

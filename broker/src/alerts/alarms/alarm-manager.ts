@@ -59,7 +59,7 @@ const keyOf = (k: AlarmKey) => `${k.site}\u0000${k.node}\u0000${k.type}`;
 
 export class AlarmManager {
   private readonly store: AlarmStore;
-  private readonly policy: NotifyPolicy;
+  private policy: NotifyPolicy;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly newId: () => string;
@@ -67,6 +67,11 @@ export class AlarmManager {
   private readonly onNotice: NonNullable<AlarmManagerOptions['onNotice']>;
   /** Active alarm id per key, so the many "still fine" verdicts cost no query. */
   private readonly activeIds = new Map<string, string>();
+
+  /** New reminder/escalation timing (runtime settings); alarms already scheduled keep their next time. */
+  setPolicy(policy: NotifyPolicy): void {
+    this.policy = policy;
+  }
 
   constructor(options: AlarmManagerOptions) {
     this.store = options.store;

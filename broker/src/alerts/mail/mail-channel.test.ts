@@ -11,7 +11,7 @@ import { recipientsFor } from './recipients.js';
 import type { SmtpSettings } from './smtp-settings.js';
 
 const ACK = 'http://192.168.1.20:8080/api/alarms/ack?token=a-1.mi0x2f.c2lnbmF0dXJl';
-const DASH = 'http://192.168.1.20:8080/#/alarms/a-1';
+const DASH = 'http://192.168.1.20:8080/alarms?focus=a-1';
 
 function alarm(patch: Partial<AlarmView> = {}): AlarmView {
   return {

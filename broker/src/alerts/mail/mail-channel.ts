@@ -11,7 +11,9 @@ import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { AlarmNotice, AlertChannel, ChannelStatus } from '../channel.js';
 import { MailQueue, type NewMail, type QueuedMail } from './mail-queue.js';
-import { recipientsFor, type RecipientLists } from './recipients.js';
+import type { Config } from '@mieruka/protocol';
+import { nodeNamer } from '../rules/node-name.js';
+import { recipientListsOf, recipientsFor, type RecipientLists } from './recipients.js';
 import { senderDomain, transportOptions, type SmtpSettings } from './smtp-settings.js';
 import { MAIL_TEMPLATES, type MailLanguage } from './templates/index.js';
 
@@ -46,7 +48,7 @@ type SendError = Error & { code?: string; responseCode?: number; command?: strin
 
 export class MailChannel implements AlertChannel {
   readonly name = 'mail';
-  private readonly options: MailChannelOptions;
+  private options: MailChannelOptions;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly baseMs: number;
@@ -69,6 +71,16 @@ export class MailChannel implements AlertChannel {
     this.now = options.now ?? Date.now;
     this.baseMs = options.retry?.baseMs ?? 5_000;
     this.maxMs = Math.max(this.baseMs, options.retry?.maxMs ?? 300_000);
+  }
+
+  /** New recipients and machine names (runtime settings); mails already queued keep theirs. */
+  reconfigure(config: Readonly<Config>): void {
+    this.options = { ...this.options, recipients: recipientListsOf(config), nodeName: nodeNamer(config) };
+  }
+
+  /** Whether any address would get a notice. */
+  get hasRecipients(): boolean {
+    return this.options.recipients.default.length + this.options.recipients.escalation.length > 0;
   }
 
   async start(): Promise<void> {

@@ -1,4 +1,5 @@
 /** Who gets which notice: first recipients, then the escalation list once an alarm was escalated. */
+import type { Config } from '@mieruka/protocol';
 import type { AlarmNotice } from '../channel.js';
 import type { MailLanguage } from './templates/index.js';
 
@@ -36,4 +37,13 @@ export function recipientsFor(notice: Pick<AlarmNotice, 'kind' | 'level'>, lists
     case 'cleared':
       return level >= 1 ? union(lists.default, lists.escalation) : union(first);
   }
+}
+
+/** The recipient lists of a config, each address with its mail language (alerts.language, else the dashboard's). */
+export function recipientListsOf(config: Readonly<Config>): RecipientLists {
+  const language = config.alerts.language ?? config.dashboard.language;
+  return {
+    default: normalizeRecipients(config.alerts.recipients.default, language),
+    escalation: normalizeRecipients(config.alerts.recipients.escalation, language),
+  };
 }
