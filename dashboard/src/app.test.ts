@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { ADMIN, loginCookie, openLive, startHarness, waitFor, type Harness } from './test-support/harness.js';
+import { ADMIN, loginCookie, loginSession, openLive, startHarness, waitFor, writeHeaders, type Harness } from './test-support/harness.js';
 
 let harness: Harness | null = null;
 const temps: string[] = [];
@@ -107,8 +107,9 @@ describe('REST API', () => {
 
   it('ends the session on logout', async () => {
     const h = await start();
-    const cookie = await loginCookie(h.url);
-    const out = await fetch(`${h.url}/api/logout`, { method: 'POST', headers: { cookie } });
+    const session = await loginSession(h.url);
+    const { cookie } = session;
+    const out = await fetch(`${h.url}/api/logout`, { method: 'POST', headers: writeHeaders(session, false) });
     expect(out.status).toBe(204);
     expect(out.headers.getSetCookie()[0]).toContain('Max-Age=0');
     expect((await fetch(`${h.url}/api/nodes`, { headers: { cookie } })).status).toBe(401);
@@ -252,10 +253,10 @@ describe('live feed /api/live', () => {
 
   it('closes the feed with 4401 when the session logs out', async () => {
     const h = await start();
-    const cookie = await loginCookie(h.url);
-    const result = await openLive(h.wsUrl, { cookie });
+    const session = await loginSession(h.url);
+    const result = await openLive(h.wsUrl, { cookie: session.cookie });
     if (!('probe' in result)) throw new Error('refused');
-    await fetch(`${h.url}/api/logout`, { method: 'POST', headers: { cookie } });
+    await fetch(`${h.url}/api/logout`, { method: 'POST', headers: writeHeaders(session, false) });
     await waitFor(() => result.probe.closed, 'close');
     expect(result.probe.closed).toEqual({ code: 4401 });
   });

@@ -7,9 +7,9 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type pino from 'pino';
-import { requireSession } from './auth.js';
-import type { DashboardContext } from './context.js';
-import type { DashboardDataSource, UserVerifier } from './data-source.js';
+import { requireSession, requireWrite, type DashboardUsers } from './auth.js';
+import type { DashboardContext, KioskSettings } from './context.js';
+import type { DashboardDataSource } from './data-source.js';
 import { errorHandler, sendError } from './http-errors.js';
 import { LiveFeed } from './live-feed.js';
 import { createLoginRateLimit, type LoginRateLimitOptions } from './login-rate-limit.js';
@@ -17,15 +17,18 @@ import { alarmRoutes } from './routes/alarms.js';
 import { loginRoutes, meRoutes } from './routes/auth.js';
 import { benchRoutes } from './routes/benches.js';
 import { healthRoutes } from './routes/health.js';
+import { kioskRoutes } from './routes/kiosk.js';
 import { machineRoutes } from './routes/machines.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { settingsRoutes } from './routes/settings.js';
 import { securityHeaders } from './security-headers.js';
-import { SessionStore } from './session-store.js';
+import { SessionStore, type Session } from './session-store.js';
 import { staticFiles } from './static-files.js';
 
 export type DashboardOptions = {
   dataSource: DashboardDataSource;
-  users: UserVerifier;
+  /** Checks passwords; with `credentialStamp` (the hub's SQLite users) sessions end when their user changes. */
+  users: DashboardUsers;
   logger: pino.Logger;
   /** Absolute session lifetime after login. Default 12. */
   sessionHours?: number;
@@ -35,10 +38,28 @@ export type DashboardOptions = {
   staticDir?: string;
   /** Set when served over HTTPS: Secure cookies, HSTS, upgrade-insecure-requests. */
   secureCookies?: boolean;
+  /**
+   * Express "trust proxy" (default false): behind an HTTPS reverse proxy, req.secure and
+   * req.ip come from X-Forwarded-Proto/-For, so cookies get Secure and the login brake
+   * counts the real client.
+   */
+  trustProxy?: TrustProxy;
+  /** Read-only wall-display sessions via POST /api/kiosk/session. Default off. */
+  kiosk?: KioskOptions;
   /** Failed-login brake per IP. Default 10 per 15 minutes. */
   loginRateLimit?: LoginRateLimitOptions;
   /** Live feed ping interval. Default 20 s. */
   heartbeatMs?: number;
+};
+
+export type TrustProxy = boolean | number | readonly string[];
+
+export type KioskOptions = {
+  enabled: boolean;
+  /** The display's secret (in its URL /kiosk/<token>); at least 24 characters. */
+  token?: string | undefined;
+  /** Kiosk session lifetime. Default 24 × 30. */
+  sessionHours?: number;
 };
 
 export type DashboardApp = {
@@ -48,6 +69,32 @@ export type DashboardApp = {
   close(): Promise<void>;
 };
 
+function kioskSettings(options: KioskOptions | undefined): KioskSettings {
+  if (!options?.enabled) return { enabled: false };
+  const token = options.token;
+  if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{24,256}$/.test(token)) {
+    throw new RangeError('kiosk mode needs a token of 24–256 URL-safe characters (A–Z a–z 0–9 _ -)');
+  }
+  const hours = options.sessionHours ?? 24 * 30;
+  if (!(hours > 0)) throw new RangeError('kiosk sessionHours must be positive');
+  return { enabled: true, token, sessionMs: hours * 3_600_000 };
+}
+
+/**
+ * A session stays valid while its user's credential stamp is what it was at login. A lookup
+ * that fails (database trouble) counts as "changed": the user logs in again, nobody keeps
+ * access the hub could not confirm.
+ */
+function userUnchanged(users: DashboardUsers, session: Session, logger: pino.Logger): boolean {
+  if (session.kiosk || session.stamp === undefined || !users.credentialStamp) return true;
+  try {
+    return users.credentialStamp(session.user.username) === session.stamp;
+  } catch (err) {
+    logger.error({ err }, 'cannot check the session user; session ended');
+    return false;
+  }
+}
+
 export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../dist-web', import.meta.url));
 
 export function createDashboardApp(options: DashboardOptions): DashboardApp {
@@ -55,7 +102,9 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   const secureCookies = options.secureCookies ?? false;
   const sessionHours = options.sessionHours ?? 12;
   if (!(sessionHours > 0)) throw new RangeError('sessionHours must be positive');
-  const sessions = new SessionStore({ ttlMs: sessionHours * 3_600_000 });
+  const kiosk = kioskSettings(options.kiosk);
+  const users = options.users;
+  const sessions = new SessionStore({ ttlMs: sessionHours * 3_600_000, isCurrent: (s) => userUnchanged(users, s, logger) });
   const live = new LiveFeed({
     dataSource: options.dataSource,
     sessions,
@@ -65,29 +114,38 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   const loginLimit = createLoginRateLimit(logger, options.loginRateLimit);
   const ctx: DashboardContext = {
     dataSource: options.dataSource,
-    users: options.users,
+    users,
     sessions,
     logger,
     secureCookies,
+    kiosk,
     onSessionEnded: (id) => live.closeSession(id),
   };
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', 'weak');
+  const trustProxy = options.trustProxy ?? false;
+  app.set('trust proxy', Array.isArray(trustProxy) ? [...trustProxy] : trustProxy);
+  if (trustProxy === true) {
+    logger.warn('dashboard.trustProxy is true: any client can pick its IP (X-Forwarded-For) and dodge the login brake; prefer the proxy address or a hop count');
+  }
   app.use(securityHeaders(secureCookies));
   app.use('/api', express.json({ limit: '16kb' }));
 
   app.use(healthRoutes(ctx));
   app.use(loginRoutes(ctx, loginLimit.middleware));
-  // Public acknowledge-link pages plus session routes that check the session themselves.
+  app.use(kioskRoutes(ctx, loginLimit.middleware));
+  // Public acknowledge-link pages (the signed token is their credential) plus session routes
+  // that check the session, CSRF token and kiosk themselves.
   app.use(alarmRoutes(ctx));
-  // Everything below under /api needs a session.
-  app.use('/api', requireSession(sessions));
-  app.use(meRoutes());
+  // Everything below under /api needs a session; changes also the CSRF token and no kiosk.
+  app.use('/api', requireSession(sessions), requireWrite);
+  app.use(meRoutes(ctx));
   app.use(nodeRoutes(ctx));
   app.use(machineRoutes(ctx));
   app.use(benchRoutes(ctx));
+  app.use(settingsRoutes(ctx));
   app.use('/api', (_req, res) => sendError(res, 'NOT_FOUND', 'no such API route'));
 
   app.use(staticFiles({ dir: options.staticDir ?? DEFAULT_STATIC_DIR, language: options.language ?? 'ja', logger }));

@@ -1,16 +1,43 @@
-/** Session lookup for HTTP requests. */
+/**
+ * Session lookup, CSRF check and role guards for HTTP requests.
+ *
+ * Roles: admin may do everything; viewer reads and acknowledges alarms; a kiosk session (the
+ * wall display) only reads. Every state-changing request made with a session must carry the
+ * session's CSRF token — requireSession checks it, so no route behind it can forget.
+ */
 import type { Request, RequestHandler, Response } from 'express';
 import { readSessionId } from './cookies.js';
+import { csrfTokenMatches, isStateChanging } from './csrf.js';
+import type { AuthenticatedUser, UserVerifier } from './data-source.js';
 import { sendError } from './http-errors.js';
 import type { Session, SessionStore } from './session-store.js';
 
 type Locals = { session?: Session };
 
+/**
+ * Optional side of a UserVerifier: a short value that changes whenever a user's password or
+ * role changes, null once the user is gone. Sessions remember it at login and end when it
+ * no longer matches, so `mieruka user remove|passwd` takes effect in a running hub.
+ */
+export type UserStamps = { credentialStamp(username: string): string | null };
+
+export type DashboardUsers = UserVerifier & Partial<UserStamps>;
+
 export function sessionFromRequest(sessions: SessionStore, req: Request): Session | null {
   return sessions.get(readSessionId(req.headers.cookie));
 }
 
-/** Every route after this needs a live session; otherwise 401 JSON. */
+/** 403 CSRF_FAILED unless the request echoes the session's token; true when it may go on. */
+export function checkCsrf(session: Session, req: Request, res: Response): boolean {
+  if (!isStateChanging(req.method) || csrfTokenMatches(req, session.csrfToken)) return true;
+  sendError(res, 'CSRF_FAILED', 'missing or wrong X-CSRF-Token header (it comes with /api/me and /api/login)');
+  return false;
+}
+
+/**
+ * Every route after this needs a live session (otherwise 401 JSON), and state-changing
+ * methods also the session's CSRF token (otherwise 403 CSRF_FAILED).
+ */
 export function requireSession(sessions: SessionStore): RequestHandler {
   return (req, res, next) => {
     const session = sessionFromRequest(sessions, req);
@@ -18,6 +45,7 @@ export function requireSession(sessions: SessionStore): RequestHandler {
       sendError(res, 'UNAUTHORIZED');
       return;
     }
+    if (!checkCsrf(session, req, res)) return;
     (res.locals as Locals).session = session;
     next();
   };
@@ -28,4 +56,31 @@ export function sessionOf(res: Response): Session {
   const session = (res.locals as Locals).session;
   if (!session) throw new Error('sessionOf() used on a route without requireSession');
   return session;
+}
+
+/** After requireSession: only this role (never a kiosk display) gets through; others 403 FORBIDDEN. */
+export function requireRole(role: AuthenticatedUser['role']): RequestHandler {
+  return (_req, res, next) => {
+    const session = sessionOf(res);
+    if (session.kiosk || session.user.role !== role) {
+      sendError(res, 'FORBIDDEN', `${role} only`);
+      return;
+    }
+    next();
+  };
+}
+
+/** After requireSession: a kiosk display is read-only, so it may not change anything (403 FORBIDDEN). */
+export const requireWrite: RequestHandler = (req, res, next) => {
+  if (isStateChanging(req.method) && sessionOf(res).kiosk) {
+    sendError(res, 'FORBIDDEN', 'this wall display is read-only');
+    return;
+  }
+  next();
+};
+
+/** What /api/me, /api/login and /api/kiosk/session answer. */
+/** What the browser learns about its session; `timeZone` is the site's, so every page shows the factory's clock. */
+export function sessionView(session: Session, timeZone: string): { user: AuthenticatedUser; csrfToken: string; kiosk: boolean; expiresAt: number; timeZone: string } {
+  return { user: session.user, csrfToken: session.csrfToken, kiosk: session.kiosk, expiresAt: session.expiresAt, timeZone };
 }

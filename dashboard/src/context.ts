@@ -1,14 +1,20 @@
 /** What route modules share; built once per app in app.ts. */
 import type { Logger } from 'pino';
-import type { DashboardDataSource, UserVerifier } from './data-source.js';
+import type { DashboardUsers } from './auth.js';
+import type { DashboardDataSource } from './data-source.js';
 import type { SessionStore } from './session-store.js';
+
+/** Kiosk mode as the routes see it: enabled only with a token. */
+export type KioskSettings = { enabled: false } | { enabled: true; token: string; sessionMs: number };
 
 export type DashboardContext = {
   dataSource: DashboardDataSource;
-  users: UserVerifier;
+  users: DashboardUsers;
   sessions: SessionStore;
   logger: Logger;
+  /** Forces the Secure cookie attribute (HTTPS); otherwise it follows req.secure. */
   secureCookies: boolean;
+  kiosk: KioskSettings;
   /** Called after a logout so live connections of that session end too. */
   onSessionEnded(sessionId: string): void;
 };

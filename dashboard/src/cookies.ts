@@ -26,6 +26,11 @@ export function readSessionId(cookieHeader: string | undefined): string | undefi
   return parseCookies(cookieHeader).get(SESSION_COOKIE);
 }
 
+/** Secure when forced (served over HTTPS) or when this request came over TLS (req.secure honours trust proxy). */
+export function secureCookieFor(req: { secure: boolean }, forced: boolean): boolean {
+  return forced || req.secure;
+}
+
 export type SessionCookieOptions = { secure: boolean; maxAgeMs: number };
 
 export function sessionCookie(id: string, options: SessionCookieOptions): string {

@@ -2,7 +2,7 @@
  * What the dashboard needs from the hub. The dashboard never imports the broker: the hub
  * implements this interface over its store and live message stream (broker/src/hub-data-source.ts).
  */
-import type { MachineState } from '@mieruka/protocol';
+import type { MachineState, RuntimeSettings } from '@mieruka/protocol';
 
 export type NodeSnapshot = {
   site: string;
@@ -159,6 +159,31 @@ export type BenchScore = {
 /** A clutter station (one that has sent a score, or one named in the config) and its latest score. */
 export type BenchSummary = { site: string; node: string; name: string | null; online: boolean | null; latest: BenchScore | null };
 
+/** Current readings of one channel, downsampled to at most maxPoints buckets (oldest first). */
+export type CurrentSeries = {
+  /** The channel the machine's state is decided on (machines.<id>.channel). */
+  channel: number;
+  /** Bucket width in ms (0: raw readings, no downsampling was needed). */
+  bucketMs: number;
+  /** ts = bucket start (or the reading's ts when raw); amperes RMS. */
+  points: Array<{ ts: number; avg: number; min: number; max: number }>;
+};
+
+/** The settings an admin may change from the dashboard (effective values: config file + saved changes). */
+export type SettingsView = {
+  /** Bumped at every save; PUT must send the version it edited (409 otherwise). 0 = never saved. */
+  version: number;
+  updatedAt: number | null;
+  updatedBy: string | null;
+  settings: RuntimeSettings;
+};
+
+export type SettingsUpdateResult =
+  | { outcome: 'saved'; view: SettingsView }
+  | { outcome: 'conflict'; view: SettingsView }
+  /** Each problem with its path inside `settings` (e.g. ['machines','lathe-1','runningAboveA']). */
+  | { outcome: 'invalid'; issues: Array<{ path: Array<string | number>; message: string }> };
+
 export interface DashboardDataSource {
   listNodes(): NodeSnapshot[];
   /** Latest annotated JPEG of a clutter result, or null. */
@@ -184,6 +209,11 @@ export interface DashboardDataSource {
   benchScores(site: string, node: string, range: TimeRange, limit: number): Promise<BenchScore[] | null>;
   /** A small JPEG of a clutter image (about 240 px wide), or null. */
   readThumbnail(site: string, node: string, imageId: string): Promise<Buffer | null>;
+  /** Stored current readings in the range; null when the machine is unknown. */
+  machineCurrent(site: string, node: string, range: TimeRange, maxPoints: number): Promise<CurrentSeries | null>;
+  getSettings(): Promise<SettingsView>;
+  /** Validates, stores and applies at once (no restart). `version` is the one the editor started from. */
+  updateSettings(settings: unknown, version: number, by: string): Promise<SettingsUpdateResult>;
 }
 
 export interface UserVerifier {

@@ -31,6 +31,9 @@ export const HTTP_STATUS: Readonly<Record<HttpErrorCode, number>> = {
   PATLITE_BAD_REPLY: 502,
   PATLITE_CONNECTION_FAILED: 502,
   WEBHOOK_FAILED: 502,
+  SETTINGS_INVALID: 400,
+  CONFLICT: 409,
+  CSRF_FAILED: 403,
   INTERNAL: 500,
 };
 
@@ -43,6 +46,11 @@ export function httpStatusFor(code: HttpErrorCode): number {
 export function sendError(res: Response, code: HttpErrorCode, message?: string, status?: number): void {
   const body: ErrorBody = { error: { code, message: message ?? (code === 'INTERNAL' ? 'internal error' : ERROR_CODES[code]) } };
   res.status(status ?? httpStatusFor(code)).json(body);
+}
+
+/** An error response with extra fields next to code and message (validation issues, the current version). */
+export function sendErrorWithDetails(res: Response, code: HttpErrorCode, message: string, details: Record<string, unknown>): void {
+  res.status(httpStatusFor(code)).json({ error: { ...details, code, message } });
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * Brute-force brake for POST /api/login: only failed attempts count (a correct password
- * does not use up the budget), per client IP.
+ * Brute-force brake for POST /api/login and POST /api/kiosk/session (one shared counter):
+ * only failed attempts count (a correct password does not use up the budget), per client IP
+ * (req.ip, which follows the `trustProxy` setting).
  */
 import type { RequestHandler } from 'express';
 import { MemoryStore, rateLimit } from 'express-rate-limit';
@@ -21,6 +22,8 @@ export function createLoginRateLimit(logger: Logger, options: LoginRateLimitOpti
     skipSuccessfulRequests: true,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    // app.ts warns about a permissive trustProxy itself, once, in the hub's log instead of on stderr.
+    validate: { trustProxy: false, xForwardedForHeader: false },
     handler: (req, res) => {
       logger.warn({ ip: req.ip }, 'login rate limit reached');
       res.setHeader('Retry-After', String(Math.ceil(windowMs / 1000)));

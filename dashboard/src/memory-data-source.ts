@@ -10,6 +10,7 @@ import type {
   AlarmQuery,
   BenchScore,
   BenchSummary,
+  CurrentSeries,
   DashboardDataSource,
   HubStats,
   LiveUpdate,
@@ -18,12 +19,15 @@ import type {
   MachineTimeline,
   NodeSnapshot,
   ReportSettings,
+  SettingsUpdateResult,
+  SettingsView,
   StateInterval,
   TimeRange,
   UsageGrouping,
   UsageReport,
   UsageRow,
 } from './data-source.js';
+import { applySettings, parseConfig, settingsFromConfig, type Config } from '@mieruka/protocol';
 
 export type NodePatch = Partial<Omit<NodeSnapshot, 'site' | 'node'>>;
 
@@ -33,6 +37,8 @@ export type MemoryMachine = {
   intervals?: StateInterval[];
   jobs?: MachineJob[];
   usage?: Partial<Record<UsageGrouping, UsageRow[]>>;
+  /** The channel machineCurrent reads (default 0). */
+  channel?: number;
 };
 
 export function emptyNode(site: string, node: string): NodeSnapshot {
@@ -49,8 +55,13 @@ export class MemoryDataSource implements DashboardDataSource {
   private readonly alarms = new Map<string, AlarmItem>();
   private readonly benches = new Map<string, { name: string | null; scores: BenchScore[] }>();
   private readonly thumbnails = new Map<string, Buffer>();
+  /** Stored current readings per machine, sorted by ts. */
+  private readonly readings = new Map<string, Array<{ ts: number; irms: number[] }>>();
   /** Acknowledge-link tokens: token → alarm id, or 'expired'. The hub signs real ones. */
   private readonly alarmTokens = new Map<string, { alarmId: string; expired: boolean }>();
+  /** Runtime settings: the config they are laid over, and the saved view (null until first asked). */
+  private settingsBase: Readonly<Config> = parseConfig({});
+  private settingsView: SettingsView | null = null;
   /** The clock reports are cut at (tests set it). */
   now: () => number = Date.now;
 
@@ -175,6 +186,50 @@ export class MemoryDataSource implements DashboardDataSource {
     return { rows: structuredClone(rows), total, now };
   }
 
+  /**
+   * Stores a current reading (what the hub's store keeps; kept sorted by ts). It does not
+   * touch the live snapshot: push that with updateNode({ current }) like the hub's ingest does.
+   */
+  addReading(site: string, node: string, ts: number, irms: number[]): void {
+    const list = this.readings.get(key(site, node)) ?? [];
+    const last = list[list.length - 1];
+    list.push({ ts, irms: [...irms] });
+    if (last && last.ts > ts) list.sort((a, b) => a.ts - b.ts);
+    this.readings.set(key(site, node), list);
+  }
+
+  /** Raw readings when they fit, else avg/min/max per whole-second bucket from range.from (as the hub does). */
+  async machineCurrent(site: string, node: string, range: TimeRange, maxPoints: number): Promise<CurrentSeries | null> {
+    const machine = this.machines.get(key(site, node));
+    if (!machine) return null;
+    const channel = machine.channel ?? 0;
+    const inRange = (this.readings.get(key(site, node)) ?? []).filter((r) => r.ts >= range.from && r.ts < range.to);
+    const values = inRange.flatMap((r) => (r.irms[channel] === undefined ? [] : [{ ts: r.ts, v: r.irms[channel]! }]));
+    if (inRange.length <= maxPoints) return { channel, bucketMs: 0, points: values.map(({ ts, v }) => ({ ts, avg: v, min: v, max: v })) };
+    const width = Math.ceil((range.to - range.from) / maxPoints / 1000) * 1000;
+    const points: CurrentSeries['points'] = [];
+    let sum = 0;
+    let count = 0;
+    for (const { ts, v } of values) {
+      const start = range.from + Math.floor((ts - range.from) / width) * width;
+      const p = points[points.length - 1];
+      if (p && p.ts === start) {
+        p.min = Math.min(p.min, v);
+        p.max = Math.max(p.max, v);
+      } else {
+        if (p) p.avg = sum / count;
+        points.push({ ts: start, avg: v, min: v, max: v });
+        sum = 0;
+        count = 0;
+      }
+      sum += v;
+      count += 1;
+    }
+    const lastPoint = points[points.length - 1];
+    if (lastPoint) lastPoint.avg = sum / count;
+    return { channel, bucketMs: width, points };
+  }
+
   /** Adds or replaces an alarm and publishes the change like the hub does. */
   putAlarm(alarm: AlarmItem, change: AlarmChangeKind = 'raised'): void {
     this.alarms.set(alarm.id, structuredClone(alarm));
@@ -251,6 +306,36 @@ export class MemoryDataSource implements DashboardDataSource {
 
   async readThumbnail(site: string, node: string, imageId: string): Promise<Buffer | null> {
     return this.thumbnails.get(`${key(site, node)}/${imageId}`) ?? null;
+  }
+
+  /** Starts the runtime settings over from `config` (tests: machines and stations to edit). */
+  setSettingsConfig(config: Readonly<Config>): void {
+    this.settingsBase = config;
+    this.settingsView = null;
+  }
+
+  /** A test double of the hub's settings store: validated like the hub, versioned, kept in memory. */
+  async getSettings(): Promise<SettingsView> {
+    this.settingsView ??= {
+      version: 0,
+      updatedAt: null,
+      updatedBy: null,
+      settings: settingsFromConfig(this.settingsBase, {
+        machines: [...this.machines.keys()].map((k) => k.split('/')[1] ?? k),
+        stations: [...this.benches.keys()].map((k) => k.split('/')[1] ?? k),
+      }),
+    };
+    return structuredClone(this.settingsView);
+  }
+
+  async updateSettings(settings: unknown, version: number, by: string): Promise<SettingsUpdateResult> {
+    const current = await this.getSettings();
+    if (version !== current.version) return { outcome: 'conflict', view: current };
+    const check = applySettings(this.settingsBase, settings);
+    if (!check.ok) return { outcome: 'invalid', issues: check.issues };
+    this.settingsBase = check.config;
+    this.settingsView = { version: current.version + 1, updatedAt: this.now(), updatedBy: by, settings: structuredClone(check.settings) };
+    return { outcome: 'saved', view: structuredClone(this.settingsView) };
   }
 
   private publish(update: LiveUpdate): void {

@@ -49,4 +49,32 @@ describe('SessionStore', () => {
     expect(store.get(s.id)).toBeNull();
     expect(() => new SessionStore({ ttlMs: 0 })).toThrow(RangeError);
   });
+
+  it('gives each session its own CSRF token; kiosk sessions may live longer', () => {
+    const now = 1_000;
+    const store = new SessionStore({ ttlMs: 500, now: () => now });
+    const a = store.create(user);
+    const b = store.create(user, { kiosk: true, ttlMs: 5_000 });
+    expect(a.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(a.csrfToken).not.toBe(b.csrfToken);
+    expect(a.csrfToken).not.toBe(a.id);
+    expect([a.kiosk, b.kiosk]).toEqual([false, true]);
+    expect([a.expiresAt, b.expiresAt]).toEqual([1_500, 6_000]);
+    expect(() => store.create(user, { ttlMs: 0 })).toThrow(RangeError);
+  });
+
+  it('ends a session as soon as isCurrent says its user changed', () => {
+    const stamps = new Map([['ops', 'viewer:1']]);
+    const store = new SessionStore({ ttlMs: 1000, isCurrent: (s) => s.stamp === undefined || stamps.get(s.user.username) === s.stamp });
+    const s = store.create(user, { stamp: 'viewer:1' });
+    const unstamped = store.create(user);
+    expect(store.get(s.id)).not.toBeNull();
+    stamps.set('ops', 'viewer:2');
+    expect(store.get(s.id)).toBeNull();
+    expect(store.size).toBe(1);
+    // Put back, the old session stays gone.
+    stamps.set('ops', 'viewer:1');
+    expect(store.get(s.id)).toBeNull();
+    expect(store.get(unstamped.id)).not.toBeNull();
+  });
 });

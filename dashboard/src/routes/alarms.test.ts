@@ -1,7 +1,7 @@
 /** Alarm API and acknowledge-link pages over real HTTP against the in-memory data source. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlarmItem } from '../data-source.js';
-import { loginCookie, openLive, startHarness, waitFor, type Harness } from '../test-support/harness.js';
+import { loginSession, openLive, startHarness, waitFor, writeHeaders, type Harness, type TestSession } from '../test-support/harness.js';
 
 const T0 = 1_764_000_000_000;
 
@@ -26,6 +26,7 @@ function alarm(id: string, patch: Partial<AlarmItem> = {}): AlarmItem {
 describe('alarm routes', () => {
   let h: Harness;
   let cookie: string;
+  let session: TestSession;
 
   beforeEach(async () => {
     h = await startHarness();
@@ -33,7 +34,8 @@ describe('alarm routes', () => {
     h.data.putAlarm(alarm('a-1'));
     h.data.putAlarm(alarm('a-2', { node: 'bench-1', type: 'clutter_high', severity: 'minor', activeSince: T0 + 60_000, message: { ja: '散乱度が高い', en: 'Clutter high' } }));
     h.data.putAlarm(alarm('a-3', { active: false, clearedAt: T0 + 5_000, activeSince: T0 - 3_600_000 }));
-    cookie = await loginCookie(h.url);
+    session = await loginSession(h.url);
+    cookie = session.cookie;
   });
   afterEach(async () => {
     await h.close();
@@ -77,7 +79,7 @@ describe('alarm routes', () => {
     if (!('probe' in opened)) throw new Error(`live feed refused: ${opened.status}`);
     const { probe } = opened;
     try {
-      const post = (id: string) => fetch(`${h.url}/api/alarms/${id}/ack`, { method: 'POST', headers: { cookie, 'Content-Type': 'application/json' }, body: '{}' });
+      const post = (id: string) => fetch(`${h.url}/api/alarms/${id}/ack`, { method: 'POST', headers: writeHeaders(session), body: '{}' });
       const first = await post('a-1');
       expect(first.status).toBe(200);
       const body = (await first.json()) as { outcome: string; alarm: AlarmItem };
@@ -94,7 +96,7 @@ describe('alarm routes', () => {
   });
 
   it('takes acknowledgements only as JSON POSTs', async () => {
-    const form = await fetch(`${h.url}/api/alarms/a-1/ack`, { method: 'POST', headers: { cookie, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'x=1' });
+    const form = await fetch(`${h.url}/api/alarms/a-1/ack`, { method: 'POST', headers: { ...writeHeaders(session), 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'x=1' });
     expect(form.status).toBe(415);
     const viaGet = await get('/api/alarms/a-1/ack');
     expect(viaGet.status).toBe(404);

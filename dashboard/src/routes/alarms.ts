@@ -7,7 +7,7 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import { ID_PATTERN } from '@mieruka/protocol';
-import { requireSession, sessionOf } from '../auth.js';
+import { requireSession, requireWrite, sessionOf } from '../auth.js';
 import type { DashboardContext } from '../context.js';
 import type { AlarmItem, AlarmLinkResult, AlarmQuery, AlarmSeverity } from '../data-source.js';
 import { sendError } from '../http-errors.js';
@@ -105,7 +105,8 @@ export function alarmRoutes(ctx: DashboardContext): Router {
     res.json({ alarms: await ctx.dataSource.listAlarms(query) });
   });
 
-  router.post('/api/alarms/:id/ack', session, async (req, res) => {
+  // Viewers and admins may acknowledge (with the CSRF token, checked by requireSession); a kiosk display may not.
+  router.post('/api/alarms/:id/ack', session, requireWrite, async (req, res) => {
     if (!req.is('application/json')) {
       sendError(res, 'BAD_REQUEST', 'send JSON (an empty object is fine)', 415);
       return;

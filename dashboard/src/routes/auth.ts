@@ -1,8 +1,12 @@
-/** POST /api/login, POST /api/logout (public, idempotent) and GET /api/me (session). */
+/**
+ * POST /api/login (public, refused cross-site), POST /api/logout (public, idempotent; with a
+ * session it needs the CSRF token) and GET /api/me (session).
+ */
 import { Router, type RequestHandler } from 'express';
-import { sessionFromRequest, sessionOf } from '../auth.js';
+import { checkCsrf, sessionFromRequest, sessionOf, sessionView } from '../auth.js';
 import type { DashboardContext } from '../context.js';
-import { clearedSessionCookie, readSessionId, sessionCookie } from '../cookies.js';
+import { clearedSessionCookie, readSessionId, secureCookieFor, sessionCookie } from '../cookies.js';
+import { isCrossSite } from '../csrf.js';
 import { sendError } from '../http-errors.js';
 
 const MAX_USERNAME = 128;
@@ -21,7 +25,7 @@ export function loginRoutes(ctx: DashboardContext, loginLimit: RequestHandler): 
   const router = Router();
   const log = ctx.logger;
 
-  router.post('/api/login', loginLimit, async (req, res) => {
+  router.post('/api/login', refuseCrossSite(ctx), loginLimit, async (req, res) => {
     if (!req.is('application/json')) {
       sendError(res, 'BAD_REQUEST', 'send JSON {username, password}', 415);
       return;
@@ -32,7 +36,9 @@ export function loginRoutes(ctx: DashboardContext, loginLimit: RequestHandler): 
       return;
     }
     const user = await ctx.users.verify(credentials.username, credentials.password);
-    if (!user) {
+    // Read after verify (which may re-hash the password): the stamp the session starts from.
+    const stamp = user && ctx.users.credentialStamp ? ctx.users.credentialStamp(user.username) : undefined;
+    if (!user || stamp === null) {
       // Never log the password; the username helps spot brute force.
       log.warn({ ip: req.ip, username: credentials.username.slice(0, 64) }, 'login failed');
       sendError(res, 'UNAUTHORIZED', 'wrong username or password');
@@ -41,33 +47,51 @@ export function loginRoutes(ctx: DashboardContext, loginLimit: RequestHandler): 
     // A fresh id at every login (no session fixation); an older session of this browser ends.
     const previous = readSessionId(req.headers.cookie);
     if (previous && ctx.sessions.delete(previous)) ctx.onSessionEnded(previous);
-    const session = ctx.sessions.create(user);
-    res.setHeader('Set-Cookie', sessionCookie(session.id, { secure: ctx.secureCookies, maxAgeMs: ctx.sessions.ttlMs }));
+    const session = ctx.sessions.create(user, stamp === undefined ? {} : { stamp });
+    res.setHeader('Set-Cookie', sessionCookie(session.id, { secure: secureCookieFor(req, ctx.secureCookies), maxAgeMs: ctx.sessions.ttlMs }));
     res.setHeader('Cache-Control', 'no-store');
     log.info({ ip: req.ip, username: user.username }, 'login');
-    res.json({ user: session.user, expiresAt: session.expiresAt });
+    res.json(sessionView(session, ctx.dataSource.reportSettings().timeZone));
   });
 
   router.post('/api/logout', (req, res) => {
     const session = sessionFromRequest(ctx.sessions, req);
     if (session) {
+      // A forged cross-site logout is only a nuisance, but it is a state change like any other.
+      if (!checkCsrf(session, req, res)) return;
       ctx.sessions.delete(session.id);
       ctx.onSessionEnded(session.id);
       log.info({ username: session.user.username }, 'logout');
     }
-    res.setHeader('Set-Cookie', clearedSessionCookie(ctx.secureCookies));
+    res.setHeader('Set-Cookie', clearedSessionCookie(secureCookieFor(req, ctx.secureCookies)));
     res.status(204).end();
   });
 
   return router;
 }
 
-export function meRoutes(): Router {
+export function meRoutes(ctx: DashboardContext): Router {
   const router = Router();
   router.get('/api/me', (_req, res) => {
     const session = sessionOf(res);
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ user: session.user, expiresAt: session.expiresAt });
+    res.json(sessionView(session, ctx.dataSource.reportSettings().timeZone));
   });
   return router;
+}
+
+/**
+ * Login CSRF: a foreign page must not log the browser into an account of the attacker's
+ * choosing (the victim would then type data into it). Browsers say where a request comes
+ * from; a request from another site is refused before any password is checked.
+ */
+export function refuseCrossSite(ctx: DashboardContext): RequestHandler {
+  return (req, res, next) => {
+    if (isCrossSite(req)) {
+      ctx.logger.warn({ ip: req.ip, origin: req.headers.origin?.slice(0, 200), path: req.path }, 'cross-site request refused');
+      sendError(res, 'FORBIDDEN', 'cross-site request refused');
+      return;
+    }
+    next();
+  };
 }

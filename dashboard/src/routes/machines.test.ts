@@ -172,6 +172,54 @@ describe('machine routes', () => {
     expect(shifts[1]!.slice(3, 5)).toEqual(['2025-11-24', 'day']);
   });
 
+  it('returns current readings of the machine, raw when they fit and in buckets of avg/min/max otherwise', async () => {
+    const { h, get } = await start();
+    // One reading a second over ten minutes, a sawtooth 0..9 A.
+    const from = NOW - 10 * 60_000;
+    for (let i = 0; i < 600; i++) h.data.addReading('factory', 'mill-1', from + i * 1000, [i % 10, 100]);
+    h.data.addReading('factory', 'mill-1', NOW + 1000, [55]); // after the range: left out
+
+    type Body = { site: string; node: string; timeZone: string; from: number; to: number; channel: number; bucketMs: number; points: Array<{ ts: number; avg: number; min: number; max: number }> };
+    const raw = (await (await get(`/api/machines/factory/mill-1/current?from=${from}&to=${NOW}`)).json()) as Body;
+    expect(raw).toMatchObject({ site: 'factory', node: 'mill-1', timeZone: 'Europe/Berlin', from, to: NOW, channel: 0, bucketMs: 0 });
+    expect(raw.points).toHaveLength(600);
+    expect(raw.points[13]).toEqual({ ts: from + 13_000, avg: 3, min: 3, max: 3 });
+
+    // 60 points over 10 min: 10 s buckets, each holding one whole tooth.
+    const res = await get(`/api/machines/factory/mill-1/current?from=${from}&to=${NOW}&points=60`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const bucketed = (await res.json()) as Body;
+    expect(bucketed.bucketMs).toBe(10_000);
+    expect(bucketed.points).toHaveLength(60);
+    expect(bucketed.points[59]).toEqual({ ts: from + 590_000, avg: 4.5, min: 0, max: 9 });
+
+    // A range with no readings is an empty series, not an error.
+    const empty = (await (await get('/api/machines/factory/mill-1/current?from=2025-11-01&to=2025-11-02')).json()) as Body;
+    expect(empty.points).toEqual([]);
+  });
+
+  it('checks the current query: 400 for bad points or range, 404 for an unknown machine', async () => {
+    const { get } = await start();
+    const cases: Array<[string, RegExp]> = [
+      ['points=0', /points: a whole number from 1 to 5000/],
+      ['points=5001', /points: a whole number/],
+      ['points=1.5', /points: a whole number/],
+      ['points=60&points=70', /points: give it once/],
+      ['from=2025-11-25&to=2025-11-24', /later than from/],
+      ['from=2025-01-01&to=2026-02-06', /at most 400 days/],
+      ['from=yesterday', /from: use a date/],
+    ];
+    for (const [query, message] of cases) {
+      const res = await get(`/api/machines/factory/mill-1/current?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message, query).toMatch(message);
+    }
+    expect((await get('/api/machines/factory/lathe-1/current')).status).toBe(404);
+    expect((await get('/api/machines/factory/Mill/current')).status).toBe(400);
+    expect((await get('/api/machines/factory/mill-1/current?points=5000')).status).toBe(200);
+  });
+
   it('returns utilization as JSON with the grouping and a total', async () => {
     const { get } = await start();
     const res = await get('/api/machines/factory/mill-1/utilization?from=2025-11-24&by=shift');

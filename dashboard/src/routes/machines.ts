@@ -12,6 +12,9 @@ import { sendError } from '../http-errors.js';
 import { addDays, DAY_MS, HOUR_MS, LocalTime, parseDate, localTimeFor } from '../local-time.js';
 
 export const MAX_RANGE_DAYS = 400;
+/** Points of the current chart: default and most one answer may ask for. */
+export const CURRENT_POINTS_DEFAULT = 600;
+export const CURRENT_POINTS_MAX = 5000;
 /** Same bounds as protocol timestamps: catches seconds-vs-ms mix-ups. */
 const MIN_TIME = 946_684_800_000;
 const MAX_TIME = 4_102_444_800_000;
@@ -125,11 +128,41 @@ export function machineRoutes(ctx: DashboardContext): Router {
     res.json({ timeZone: data.reportSettings().timeZone, now: Date.now(), machines });
   });
 
+  // Current readings for the live chart (JSON only: a year of raw readings is no spreadsheet).
+  router.get('/api/machines/:site/:node/current', async (req, res) => {
+    const { site, node } = req.params;
+    if (!ID_PATTERN.test(site) || !ID_PATTERN.test(node)) {
+      sendError(res, 'BAD_REQUEST', 'invalid site or machine id');
+      return;
+    }
+    const clock = localTimeFor(data.reportSettings().timeZone);
+    let range: TimeRange;
+    let points = CURRENT_POINTS_DEFAULT;
+    try {
+      const pointsText = param(req, 'points');
+      if (pointsText !== undefined) {
+        if (!/^\d{1,6}$/.test(pointsText) || Number(pointsText) < 1 || Number(pointsText) > CURRENT_POINTS_MAX) throw new BadQuery(`points: a whole number from 1 to ${CURRENT_POINTS_MAX}`);
+        points = Number(pointsText);
+      }
+      range = parseRange(req, clock, Date.now());
+    } catch (err) {
+      if (err instanceof BadQuery) {
+        sendError(res, 'BAD_REQUEST', err.message);
+        return;
+      }
+      throw err;
+    }
+    const series = await data.machineCurrent(site, node, range, points);
+    if (!series) return sendError(res, 'NOT_FOUND', 'unknown machine');
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ site, node, timeZone: clock.timeZone, from: range.from, to: range.to, ...series });
+  });
+
   router.get('/api/machines/:site/:node/:report', async (req, res) => {
     const { site, node } = req.params;
     const match = /^(timeline|jobs|utilization)(\.csv)?$/.exec(req.params.report);
     if (!match) {
-      sendError(res, 'NOT_FOUND', 'no such report: use timeline, jobs or utilization');
+      sendError(res, 'NOT_FOUND', 'no such report: use timeline, jobs, utilization or current');
       return;
     }
     if (!ID_PATTERN.test(site) || !ID_PATTERN.test(node)) {

@@ -7,17 +7,45 @@ import type { Socket } from 'node:net';
 import pino from 'pino';
 import { WebSocket } from 'ws';
 import { createDashboardApp, type DashboardApp, type DashboardOptions } from '../app.js';
+import type { UserStamps } from '../auth.js';
 import type { AuthenticatedUser, NodeSnapshot, UserVerifier } from '../data-source.js';
 import { MemoryDataSource } from '../memory-data-source.js';
 
 export const ADMIN = { username: 'admin', password: 'correct horse battery' };
+export const VIEWER = { username: 'viewer', password: 'viewer password 1' };
 
-/** Plain-text users for tests; the real verifier (scrypt) lives in the hub. */
-export class TestUsers implements UserVerifier {
+type TestUser = { password: string; role: AuthenticatedUser['role']; generation: number };
+
+/**
+ * Plain-text users for tests (the real verifier, scrypt in SQLite, lives in the hub), with
+ * credential stamps like the hub's: change a password or remove a user and its sessions end.
+ */
+export class TestUsers implements UserVerifier, UserStamps {
   calls = 0;
+  private readonly users = new Map<string, TestUser>([
+    [ADMIN.username, { password: ADMIN.password, role: 'admin', generation: 0 }],
+    [VIEWER.username, { password: VIEWER.password, role: 'viewer', generation: 0 }],
+  ]);
+
   async verify(username: string, password: string): Promise<AuthenticatedUser | null> {
     this.calls += 1;
-    return username === ADMIN.username && password === ADMIN.password ? { username, role: 'admin' } : null;
+    const user = this.users.get(username);
+    return user && user.password === password ? { username, role: user.role } : null;
+  }
+
+  credentialStamp(username: string): string | null {
+    const user = this.users.get(username);
+    return user ? `${user.role}:${user.generation}` : null;
+  }
+
+  setPassword(username: string, password: string): void {
+    const user = this.users.get(username);
+    if (!user) throw new Error(`no test user ${username}`);
+    this.users.set(username, { ...user, password, generation: user.generation + 1 });
+  }
+
+  remove(username: string): void {
+    this.users.delete(username);
   }
 }
 
@@ -114,8 +142,11 @@ export async function startHarness(options: Partial<DashboardOptions> = {}): Pro
   };
 }
 
-/** Logs in and returns the `name=value` of the session cookie. */
-export async function loginCookie(url: string, username = ADMIN.username, password = ADMIN.password): Promise<string> {
+/** A logged-in client: the `name=value` of the session cookie and the session's CSRF token. */
+export type TestSession = { cookie: string; csrfToken: string };
+
+/** Logs in and returns the session cookie and CSRF token. */
+export async function loginSession(url: string, username = ADMIN.username, password = ADMIN.password): Promise<TestSession> {
   const res = await fetch(`${url}/api/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -124,7 +155,19 @@ export async function loginCookie(url: string, username = ADMIN.username, passwo
   if (res.status !== 200) throw new Error(`login failed: HTTP ${res.status}`);
   const cookie = res.headers.getSetCookie()[0];
   if (!cookie) throw new Error('no Set-Cookie');
-  return cookie.split(';')[0]!;
+  const body = (await res.json()) as { csrfToken?: unknown };
+  if (typeof body.csrfToken !== 'string') throw new Error('login answered no csrfToken');
+  return { cookie: cookie.split(';')[0]!, csrfToken: body.csrfToken };
+}
+
+/** Logs in and returns the `name=value` of the session cookie (enough for reads). */
+export async function loginCookie(url: string, username = ADMIN.username, password = ADMIN.password): Promise<string> {
+  return (await loginSession(url, username, password)).cookie;
+}
+
+/** Headers of a state-changing request of this session: cookie + X-CSRF-Token (+ JSON when a body follows). */
+export function writeHeaders(session: TestSession, json = true): Record<string, string> {
+  return { cookie: session.cookie, 'X-CSRF-Token': session.csrfToken, ...(json ? { 'Content-Type': 'application/json' } : {}) };
 }
 
 /** Polls `check` until it returns a truthy value, or fails after `timeoutMs`. */
