@@ -3,6 +3,7 @@
 #   socat             real pty pairs for the serial bridge tests
 #   mosquitto(-clients) interop tests and mosquitto_pub/sub
 #   chromium          browser tests (playwright-core drives Debian's chromium)
+#   fonts-ipafont-gothic Japanese glyphs in the browser tests' screenshots
 #   g++ make python3  firmware host tests and native addons (better-sqlite3 builds from source
 #                     when no prebuilt binary can be downloaded)
 #   pkg-config        finds the system OpenCV's headers and libraries on any architecture
@@ -15,7 +16,7 @@
 # Needs root or sudo. Does nothing when everything is already installed.
 set -euo pipefail
 
-PACKAGES=(socat mosquitto mosquitto-clients chromium g++ make python3 pkg-config libopencv-dev python3-opencv ffmpeg espeak-ng sox)
+PACKAGES=(socat mosquitto mosquitto-clients chromium fonts-ipafont-gothic g++ make python3 pkg-config libopencv-dev python3-opencv ffmpeg espeak-ng sox)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,5 +1,6 @@
 /** Number, time and duration formatting for the current language. */
-import { locale, t } from './i18n.js';
+import { locale, t } from './i18n/index.js';
+import { siteTimeZone } from './store.js';
 
 /** A node with no message for this long is shown as stale (clutter stations talk rarely). */
 export const NODE_STALE_MS = 10 * 60_000;
@@ -18,13 +19,30 @@ export function formatDuration(ms: number): string {
   return t('durDays', { d: Math.floor(h / 24), h: h % 24 });
 }
 
-/** Time of day; with the date when it is not today. */
+/** The site's zone (the factory's clock), whatever zone the tablet is set to. */
+function zone(): { timeZone?: string } {
+  return siteTimeZone.value ? { timeZone: siteTimeZone.value } : {};
+}
+
+/** Time of day; with the date when it is not today (days in the site's zone). */
 export function formatTime(ts: number, now: number): string {
-  const date = new Date(ts);
-  const sameDay = new Date(now).toDateString() === date.toDateString();
+  const day = new Intl.DateTimeFormat('en-CA', { ...zone(), year: 'numeric', month: '2-digit', day: '2-digit' });
+  const sameDay = day.format(now) === day.format(ts);
   return new Intl.DateTimeFormat(locale.value, {
+    ...zone(),
     ...(sameDay ? {} : { month: 'numeric', day: 'numeric' }),
     hour: '2-digit',
     minute: '2-digit',
-  }).format(date);
+    hourCycle: 'h23',
+  }).format(ts);
+}
+
+/** A ratio 0..1 as a whole percentage. */
+export function formatPercent(ratio: number): string {
+  return `${Math.round(ratio * 100)}%`;
+}
+
+/** Date and time, for tables and "last saved" lines. */
+export function formatDateTime(ts: number): string {
+  return new Intl.DateTimeFormat(locale.value, { ...zone(), year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ts);
 }

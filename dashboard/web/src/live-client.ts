@@ -2,7 +2,9 @@
  * Keeps the ws live feed open while logged in: reconnects with capped, jittered back-off,
  * and treats a feed silent past a few heartbeats as dead (browsers cannot see ws pings).
  */
+import { applyAlarm, clearAlarms, loadActiveAlarms } from './alarms-store.js';
 import { fetchMe } from './api.js';
+import { clearHistory, recordReading } from './live-history.js';
 import { feedState, lastFrameAt, now, replaceNodes, upsertNode, user } from './store.js';
 import type { LiveMessage } from './types.js';
 
@@ -45,8 +47,15 @@ export function startLiveFeed(): () => void {
       } catch {
         return;
       }
-      if (msg.type === 'snapshot') replaceNodes(msg.nodes);
-      else if (msg.type === 'node') upsertNode(msg.node);
+      if (msg.type === 'snapshot') {
+        replaceNodes(msg.nodes);
+        for (const n of msg.nodes) recordReading(n);
+        // Alarm changes missed while disconnected: the snapshot is the moment to catch up.
+        void loadActiveAlarms();
+      } else if (msg.type === 'node') {
+        upsertNode(msg.node);
+        recordReading(msg.node);
+      } else if (msg.type === 'alarm') applyAlarm(msg.alarm, msg.change);
     };
     socket.onclose = (ev: CloseEvent) => {
       if (ws !== socket) return;
@@ -88,5 +97,7 @@ export function startLiveFeed(): () => void {
     ws?.close();
     ws = null;
     feedState.value = 'connecting';
+    clearHistory();
+    clearAlarms();
   };
 }

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { App } from './components/app.js';
-import { lang } from './i18n.js';
+import { lang } from './i18n/index.js';
 import './styles.css';
 
 document.documentElement.lang = lang.value;

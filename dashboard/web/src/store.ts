@@ -5,6 +5,12 @@ import type { AuthenticatedUser, NodeSnapshot } from './types.js';
 /** undefined while the first /api/me is in flight, null when logged out. */
 export const user = signal<AuthenticatedUser | null | undefined>(undefined);
 
+/** The site's IANA time zone (from the session): every time on every page is shown in it. */
+export const siteTimeZone = signal<string | undefined>(undefined);
+
+/** A read-only wall display session (no acknowledging, no settings, no logout button). */
+export const kiosk = signal<boolean>(false);
+
 export const nodes = signal<ReadonlyMap<string, NodeSnapshot>>(new Map());
 
 export type FeedState = 'connecting' | 'open' | 'down';

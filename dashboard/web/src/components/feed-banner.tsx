@@ -1,5 +1,5 @@
 /** Tells the viewer when what they see is not live: feed down, or silent for too long. */
-import { t } from '../i18n.js';
+import { t } from '../i18n/index.js';
 import { FEED_STALE_MS } from '../live-client.js';
 import { feedState, lastFrameAt, now } from '../store.js';
 

@@ -1,4 +1,4 @@
-import { lang, setLang, t } from '../i18n.js';
+import { lang, setLang, t } from '../i18n/index.js';
 
 export function LanguageSwitch() {
   return (

@@ -1,6 +1,6 @@
 import { useSignal } from '@preact/signals';
 import { login } from '../api.js';
-import { t, type MessageKey } from '../i18n.js';
+import { t, type MessageKey } from '../i18n/index.js';
 import { user } from '../store.js';
 import { LanguageSwitch } from './language-switch.js';
 
@@ -25,7 +25,7 @@ export function LoginPage() {
     busy.value = false;
     if (result.ok) {
       password.value = '';
-      user.value = result.user;
+      user.value = result.session.user;
     } else {
       error.value = REASON[result.reason];
     }

@@ -1,44 +1,58 @@
-import { logout } from '../api.js';
-import { t } from '../i18n.js';
-import { nodes, user } from '../store.js';
-import { FeedBanner } from './feed-banner.js';
-import { LanguageSwitch } from './language-switch.js';
-import { NodeTile } from './node-tile.js';
+/** Every machine, then every work-bench station, as tiles; denser and larger on a kiosk wall display. */
+import { useEffect } from 'preact/hooks';
+import { t } from '../../i18n/index.js';
+import { loadNodeNames } from '../../node-names.js';
+import { kiosk, nodes } from '../../store.js';
+import type { NodeSnapshot } from '../../types.js';
+import { MachineTile } from './machine-tile.js';
+import { StationTile } from './station-tile.js';
+
+/** A clutter station reports scores but no machine state or current; anything else is a machine. */
+export function isStation(n: NodeSnapshot): boolean {
+  return n.state === null && n.current === null && n.clutter !== null;
+}
 
 export function OverviewPage() {
+  useEffect(() => {
+    void loadNodeNames();
+  }, []);
   const list = [...nodes.value.values()].sort((a, b) => a.site.localeCompare(b.site) || a.node.localeCompare(b.node));
-  const onLogout = async () => {
-    await logout();
-    user.value = null;
-  };
+  const machines = list.filter((n) => !isStation(n));
+  const stations = list.filter(isStation);
   return (
-    <>
-      <header class="topbar">
-        <h1>{t('appTitle')}</h1>
-        <div class="topbar-actions">
-          <span class="who" data-testid="current-user">
-            {user.value?.username}
-          </span>
-          <LanguageSwitch />
-          <button type="button" onClick={onLogout} data-testid="logout">
-            {t('logout')}
-          </button>
-        </div>
-      </header>
-      <FeedBanner />
-      <main class="overview">
-        {list.length === 0 ? (
-          <p class="empty" data-testid="no-nodes">
-            {t('noNodes')}
-          </p>
-        ) : (
-          <div class="grid" data-testid="node-grid">
-            {list.map((n) => (
-              <NodeTile key={`${n.site}/${n.node}`} node={n} />
-            ))}
-          </div>
-        )}
-      </main>
-    </>
+    <main class={kiosk.value ? 'overview overview-kiosk' : 'overview'} data-testid="overview">
+      {list.length === 0 ? (
+        <p class="empty" data-testid="no-nodes">
+          {t('noNodes')}
+        </p>
+      ) : (
+        <>
+          {machines.length > 0 && (
+            <section aria-labelledby="ov-machines">
+              <h2 class="group-title" id="ov-machines">
+                {t('overviewMachines')} <span class="muted">{machines.length}</span>
+              </h2>
+              <div class="grid" data-testid="node-grid">
+                {machines.map((n) => (
+                  <MachineTile key={`${n.site}/${n.node}`} node={n} />
+                ))}
+              </div>
+            </section>
+          )}
+          {stations.length > 0 && (
+            <section aria-labelledby="ov-stations">
+              <h2 class="group-title" id="ov-stations">
+                {t('overviewStations')} <span class="muted">{stations.length}</span>
+              </h2>
+              <div class="grid" data-testid="station-grid">
+                {stations.map((n) => (
+                  <StationTile key={`${n.site}/${n.node}`} node={n} />
+                ))}
+              </div>
+            </section>
+          )}
+        </>
+      )}
+    </main>
   );
 }
