@@ -133,6 +133,10 @@ describe('dashboard on the real hub', () => {
     expect(stored?.acknowledgedBy).toBe(ADMIN.username);
     await page.waitForFunction((id) => !document.querySelector(`[data-alarm-id="${id}"] [data-testid="ack-button"]`), alarmId, { timeout: 10_000 });
     await page.screenshot({ path: join(resultsDir, 'e2e-alarms-ja.png'), fullPage: true });
+    // The link in the alert mail (/alarms?focus=<id>) opens the page with that alarm marked.
+    await page.goto(`${hub.httpUrl}/alarms?focus=${alarmId}`);
+    await page.locator(`[data-alarm-id="${alarmId}"][aria-current="true"]`).waitFor();
+    expect(await page.locator('[data-testid="alarm-row"][aria-current="true"]').count()).toBe(1);
 
     // Language switch: the UI and the next CSV speak English.
     await page.getByTestId('lang-switch').click();

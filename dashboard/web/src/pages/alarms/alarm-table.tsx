@@ -1,7 +1,9 @@
 /** The alarm list: one row per alarm, with the acknowledge button where the viewer may use it. */
+import { useEffect, useRef } from 'preact/hooks';
 import { formatDateTime, formatDuration } from '../../format.js';
 import { lang, t } from '../../i18n/index.js';
 import { nodeLabel } from '../../node-names.js';
+import { search } from '../../router.js';
 import { kiosk, now } from '../../store.js';
 import type { AlarmItem } from '../../types.js';
 
@@ -9,6 +11,8 @@ export type AckState = { busy: ReadonlySet<string>; errors: ReadonlyMap<string, 
 
 export function AlarmTable(props: { alarms: readonly AlarmItem[]; ack: AckState; onAck: (id: string) => void }) {
   const showAction = !kiosk.value;
+  // An alert mail links to /alarms?focus=<id>: that row is marked and scrolled into view.
+  const focus = search.value.get('focus');
   return (
     <table class="alarm-table" data-testid="alarm-table">
       <thead>
@@ -24,20 +28,27 @@ export function AlarmTable(props: { alarms: readonly AlarmItem[]; ack: AckState;
       </thead>
       <tbody>
         {props.alarms.map((a) => (
-          <AlarmRow key={a.id} alarm={a} busy={props.ack.busy.has(a.id)} error={props.ack.errors.get(a.id) ?? null} showAction={showAction} onAck={props.onAck} />
+          <AlarmRow key={a.id} focused={a.id === focus} alarm={a} busy={props.ack.busy.has(a.id)} error={props.ack.errors.get(a.id) ?? null} showAction={showAction} onAck={props.onAck} />
         ))}
       </tbody>
     </table>
   );
 }
 
-function AlarmRow(props: { alarm: AlarmItem; busy: boolean; error: string | null; showAction: boolean; onAck: (id: string) => void }) {
+function AlarmRow(props: { focused: boolean; alarm: AlarmItem; busy: boolean; error: string | null; showAction: boolean; onAck: (id: string) => void }) {
   const a = props.alarm;
   const at = now.value;
+  const row = useRef<HTMLTableRowElement>(null);
+  // Once when the row becomes the focused one, not at every re-render (the clock ticks every second).
+  useEffect(() => {
+    if (props.focused) row.current?.scrollIntoView({ block: 'center' });
+  }, [props.focused]);
   const name = nodeLabel(a.site, a.node);
   return (
     <tr
-      class={`alarm-row sev-${a.severity}${a.active ? ' is-active' : ' is-cleared'}${a.acknowledged ? ' is-acked' : ''}`}
+      ref={row}
+      aria-current={props.focused ? 'true' : undefined}
+      class={`alarm-row sev-${a.severity}${a.active ? ' is-active' : ' is-cleared'}${a.acknowledged ? ' is-acked' : ''}${props.focused ? ' is-focused' : ''}`}
       data-testid="alarm-row"
       data-alarm-id={a.id}
       data-severity={a.severity}
