@@ -119,6 +119,15 @@ describe('agent or sensor offline', () => {
     expect(offlineCause(n, c)).toBe(expected);
     expect(action(evaluateSensorOffline(n, c))).toBe(expected === null ? 'resolve' : 'raise');
   });
+
+  it('gives agents that were offline before a hub restart silentAfterS to reconnect, then raises', () => {
+    const offlineBefore = node({ online: false, lastSeen: MON_10 - 30 * MIN });
+    expect(action(evaluateSensorOffline(offlineBefore, ctx('sensorOffline', MON_10 + MIN, {}, MON_10)))).toBeNull();
+    expect(action(evaluateSensorOffline(offlineBefore, ctx('sensorOffline', MON_10 + silent, {}, MON_10)))).toBe('raise');
+    // An agent that goes offline while the hub watches is raised at once.
+    const wentOffline = node({ online: false, lastSeen: MON_10 + 10_000 });
+    expect(action(evaluateSensorOffline(wentOffline, ctx('sensorOffline', MON_10 + 20_000, {}, MON_10)))).toBe('raise');
+  });
 });
 
 describe('clutter above X at a slot', () => {

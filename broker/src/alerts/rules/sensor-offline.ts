@@ -21,6 +21,9 @@ export function evaluateSensorOffline(node: NodeSnapshot, ctx: RuleContext<'sens
   const cause = offlineCause(node, ctx);
   if (cause === null) return RESOLVE;
   const { name, now, settings, watchSince } = ctx;
+  // A restarted hub only knows the status stored before it stopped (often its own agents'
+  // last wills): give them silentAfterS to reconnect before calling them offline.
+  if (cause === 'agent' && (node.lastSeen ?? 0) < watchSince && now - watchSince < settings.silentAfterS * 1000) return null;
   switch (cause) {
     case 'agent':
       return {

@@ -15,7 +15,8 @@ export function App() {
   const current = route.value;
   const kioskToken = current.page === 'kiosk' ? current.token : null;
   useEffect(() => {
-    if (user.value !== undefined && user.value !== null) return;
+    // Logged in: nothing to ask. Logged out: the login page asks; only a kiosk logs in again by itself.
+    if (user.value !== undefined && (user.value !== null || !kioskToken)) return;
     const ask = kioskToken ? fetchMe().then((me) => me ?? kioskLogin(kioskToken)) : fetchMe();
     ask
       .then((me) => {

@@ -36,7 +36,7 @@ export function CurrentSection(props: { site: string; node: string; timeZone: st
           />
           {live.series.x.length === 0 && <Empty>{t('machine_currentEmpty')}</Empty>}
           <p class="note muted">
-            {t('machine_currentChannel', { ch: live.channel + 1 })}
+            {t('machine_currentChannel', { ch: live.channel })}
             {live.bucketMs > 0 && ` · ${t('machine_currentBucket', { s: live.bucketMs / 1000 })}`}
           </p>
         </>
