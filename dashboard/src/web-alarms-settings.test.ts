@@ -4,25 +4,25 @@
  * from live readings, today's utilization, alarm badges, acknowledge, filters, live rows,
  * settings saved / refused / conflicting, the kiosk layout. Screenshots go to test-results/.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applySettings, parseConfig, type RuntimeSettings } from '@mieruka/protocol';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmItem, AlarmSeverity, UsageRow } from './data-source.js';
 import { localTimeFor } from './local-time.js';
 import { BENCH_JPEG } from './test-support/fixtures.js';
+import { launchChromium } from '../../test/helpers/chromium.js';
 import { ADMIN, startHarness, type Harness } from './test-support/harness.js';
+import { buildWebApp, type WebBuild } from './test-support/web-build.js';
 
-const viteConfig = fileURLToPath(new URL('../web/vite.config.ts', import.meta.url));
 const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url));
 const KIOSK_TOKEN = 'kiosk-token-for-the-wall-display-0123';
 const MILL = '[data-testid="tile-factory-protomat-s63"]';
 const BENCH = '[data-testid="tile-factory-bench-1"]';
 
+let web: WebBuild | null = null;
 let outDir = '';
 let harness: Harness;
 let browser: Browser;
@@ -71,14 +71,8 @@ async function rowIds(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  outDir = await mkdtemp(join(tmpdir(), 'mieruka-dist-web-'));
-  const previousEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({ configFile: viteConfig, mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  } finally {
-    process.env.NODE_ENV = previousEnv;
-  }
+  web = await buildWebApp();
+  outDir = web.dir;
   await mkdir(resultsDir, { recursive: true });
 
   harness = await startHarness({ staticDir: outDir, kiosk: { enabled: true, token: KIOSK_TOKEN } });
@@ -121,10 +115,7 @@ beforeAll(async () => {
   h.data.updateNode('factory', 'lathe-3', { online: false, agent: 'firmware-bridge', version: '0.1.0', lastSeen: Date.now() - 3_600_000, state: null, current: null });
   h.data.setSettingsConfig(parseConfig({ overrides: { machines: { 'protomat-s63': { name: 'ProtoMat S63' } }, stations: { 'bench-1': {} } } }));
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1180, height: 820 }, locale: 'ja-JP' });
   page = await context.newPage();
   page.on('console', (msg) => {
@@ -136,7 +127,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await harness?.close();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
+  await web?.remove();
 });
 
 describe('overview, alarms and settings in Chromium', () => {

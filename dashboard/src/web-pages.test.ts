@@ -8,15 +8,15 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchScore, MachineJob, StateInterval, UsageRow } from './data-source.js';
 import { addDays, LocalTime } from './local-time.js';
 import { BENCH_JPEG } from './test-support/fixtures.js';
+import { launchChromium } from '../../test/helpers/chromium.js';
 import { ADMIN, startHarness, type Harness } from './test-support/harness.js';
+import { buildWebApp, type WebBuild } from './test-support/web-build.js';
 
-const viteConfig = fileURLToPath(new URL('../web/vite.config.ts', import.meta.url));
 const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url));
 const H = 3_600_000;
 const MIN = 60_000;
@@ -25,33 +25,24 @@ const MILL = 'protomat-s63';
 const BENCH = 'bench-1';
 const tz = new LocalTime('Asia/Tokyo');
 
+let web: WebBuild | null = null;
 let outDir = '';
 let harness: Harness | null = null;
 let browser: Browser | null = null;
 let downloadsDir = '';
 
 beforeAll(async () => {
-  outDir = await mkdtemp(join(tmpdir(), 'mieruka-dist-web-'));
+  web = await buildWebApp();
+  outDir = web.dir;
   downloadsDir = await mkdtemp(join(tmpdir(), 'mieruka-downloads-'));
-  // vitest sets NODE_ENV=test; the bundle under test must be the production one.
-  const previousEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({ configFile: viteConfig, mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  } finally {
-    process.env.NODE_ENV = previousEnv;
-  }
   await mkdir(resultsDir, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await harness?.close();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
+  await web?.remove();
   if (downloadsDir) await rm(downloadsDir, { recursive: true, force: true });
 });
 

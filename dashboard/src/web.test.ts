@@ -2,44 +2,37 @@
  * The browser app, built fresh by Vite into a temp dir and driven by Debian's Chromium:
  * bundle budget, login, live tile updates without reload, reconnect banner, language switch.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BENCH_JPEG } from './test-support/fixtures.js';
+import { launchChromium } from '../../test/helpers/chromium.js';
 import { ADMIN, startHarness, type Harness } from './test-support/harness.js';
+import { buildWebApp, type WebBuild } from './test-support/web-build.js';
 
 /** Keep in step with dashboard/README.md: the first page load (entry JS + its static imports + CSS), gzip. */
 const FIRST_LOAD_BUDGET_GZIP_BYTES = 45 * 1024;
 
-const viteConfig = fileURLToPath(new URL('../web/vite.config.ts', import.meta.url));
 const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url));
 
+let web: WebBuild | null = null;
 let outDir = '';
 let harness: Harness | null = null;
 let browser: Browser | null = null;
 
 beforeAll(async () => {
-  outDir = await mkdtemp(join(tmpdir(), 'mieruka-dist-web-'));
-  // vitest sets NODE_ENV=test; the bundle under test must be the production one.
-  const previousEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({ configFile: viteConfig, mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  } finally {
-    process.env.NODE_ENV = previousEnv;
-  }
+  web = await buildWebApp();
+  outDir = web.dir;
   await mkdir(resultsDir, { recursive: true });
 });
 
 afterAll(async () => {
   await browser?.close();
   await harness?.close();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
+  await web?.remove();
 });
 
 /**
@@ -104,10 +97,7 @@ describe('dashboard in Chromium', () => {
     h.data.putThumbnail('factory', 'bench-1', 'shot-1', BENCH_JPEG);
     // A node that reports a state is a machine of the reports too (today's utilization on its tile).
     h.data.setMachine('factory', 'protomat-s63', { name: null });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     // A landscape tablet.
     const context = await browser.newContext({ viewport: { width: 1180, height: 820 }, locale: 'ja-JP' });
     const page = await context.newPage();
@@ -227,10 +217,7 @@ describe('dashboard in Chromium', () => {
     h.data.putImage('factory', 'bench-1', 'shot-1', BENCH_JPEG);
     h.data.putThumbnail('factory', 'bench-1', 'shot-1', BENCH_JPEG);
     try {
-      browser ??= await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      });
+      browser ??= await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'ja-JP' });
       const page = await context.newPage();
       await page.goto(`${h.url}/kiosk/${token}`);

@@ -67,7 +67,8 @@ function parseScalar(raw: string): unknown {
   }
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes an object tree (the config is never changed once validated). */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);

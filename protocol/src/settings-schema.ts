@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { ALARM_SEVERITIES, Recipient } from './config-alerts.js';
 import { Id, Slot } from './config-fields.js';
+import { deepFreeze } from './config-parse.js';
 import { ConfigSchema, Weekday, type Config } from './config-schema.js';
 
 const Severity = z.enum(ALARM_SEVERITIES);
@@ -110,8 +111,8 @@ function settingsPathOf(configPath: ReadonlyArray<PropertyKey>): Array<string | 
 }
 
 /**
- * Lays `input` over `base` and validates the result as a whole config. Returns the new frozen-free
- * config (the caller freezes) and the settings as parsed, or every problem with its settings path.
+ * Lays `input` over `base` and validates the result as a whole config. Returns the new config,
+ * frozen like parseConfig's, and the settings as parsed, or every problem with its settings path.
  */
 export function applySettings(base: Readonly<Config>, input: unknown): SettingsCheck {
   const shape = RuntimeSettingsSchema.safeParse(input);
@@ -148,5 +149,5 @@ export function applySettings(base: Readonly<Config>, input: unknown): SettingsC
       issues: parsed.error.issues.map((i) => ({ path: settingsPathOf(i.path) ?? ['(config)', ...i.path.map(String)], message: i.message })),
     };
   }
-  return { ok: true, config: parsed.data, settings: s };
+  return { ok: true, config: deepFreeze(parsed.data), settings: s };
 }

@@ -10,18 +10,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MqttClient } from 'mqtt';
 import mqtt from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hub } from '@mieruka/broker';
 import { encodePayload, parseConfig, topicFor } from '@mieruka/protocol';
+import { launchChromium } from '../helpers/chromium.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const ADMIN = { username: 'admin', password: 'admin-password-1' };
 const VIEWER = { username: 'foreman', password: 'viewer-password-1' };
 const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url));
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 describe('dashboard on the real hub', () => {
   let dir: Awaited<ReturnType<typeof makeTempDir>>;
@@ -56,7 +56,7 @@ describe('dashboard on the real hub', () => {
     await publish('mill-1', 'status', { online: true, ts: now, agent: 'bridge', version: 'e2e' }, true);
     await publish('mill-1', 'state', { ts: now - 60_000, state: 'running', since: now - 60_000, irms: [3.21] }, true);
     for (const amps of [3.1, 3.3, 3.2, 3.21]) await current(amps);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     await mkdir(resultsDir, { recursive: true });
   });
 

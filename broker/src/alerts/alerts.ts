@@ -153,7 +153,7 @@ export class Alerts {
       nameOf: nodeNamer(this.config),
       now: this.now,
     });
-    engine.start(this.options.live.list());
+    engine.start(this.options.live.list(), this.engine?.watchingSince);
     this.engine = engine;
     this.unsubscribe = this.options.live.subscribe((update) => engine.handle(update));
   }

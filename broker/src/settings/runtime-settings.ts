@@ -30,14 +30,6 @@ export type RuntimeSettingsOptions = {
   now?: () => number;
 };
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
 export class RuntimeSettingsService {
   private readonly options: RuntimeSettingsOptions;
   private readonly logger: Logger;
@@ -79,7 +71,7 @@ export class RuntimeSettingsService {
       );
       return;
     }
-    this.effective = deepFreeze(check.config);
+    this.effective = check.config;
     await this.applyToTargets(check.settings);
     this.logger.info({ version: saved.version, by: saved.updatedBy }, 'saved settings applied');
   }
@@ -107,7 +99,7 @@ export class RuntimeSettingsService {
     if (!check.ok) return { outcome: 'invalid', issues: check.issues };
     const saved = store.save(check.settings, version, by, this.now());
     if (saved === 'conflict') return { outcome: 'conflict', view: this.view() };
-    this.effective = deepFreeze(check.config);
+    this.effective = check.config;
     this.meta = { version: saved.version, updatedAt: saved.updatedAt, updatedBy: saved.updatedBy };
     this.logger.info({ version: saved.version, by }, 'settings saved');
     await this.applyToTargets(check.settings);

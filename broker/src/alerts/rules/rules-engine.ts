@@ -44,11 +44,19 @@ export class RulesEngine {
     this.now = options.now ?? Date.now;
   }
 
-  /** Starts watching from the snapshots the hub already has (no verdicts for them until they change or a tick). */
-  start(snapshots: readonly NodeSnapshot[]): void {
-    this.watchSince = this.now();
+  /**
+   * Starts watching from the snapshots the hub already has (no verdicts for them until they
+   * change or a tick). `watchingSince`: when the hub began watching, kept when new settings
+   * replace the engine, so silence is still counted from the hub's start.
+   */
+  start(snapshots: readonly NodeSnapshot[], watchingSince?: number): void {
+    this.watchSince = watchingSince ?? this.now();
     this.snapshots.clear();
     for (const s of snapshots) this.snapshots.set(keyOf(s.site, s.node), s);
+  }
+
+  get watchingSince(): number {
+    return this.watchSince;
   }
 
   get ruleErrors(): number {

@@ -6,7 +6,7 @@ import { paths } from '../../router.js';
 import { now } from '../../store.js';
 import type { NodeSnapshot } from '../../types.js';
 import { Sparkline } from './sparkline.js';
-import { AlarmBadge, ConnectivityBadge, connectivity, TileFrame } from './tile-parts.js';
+import { AlarmBadge, connectivity, TileFrame, TileHead } from './tile-parts.js';
 import { useUtilization } from './use-utilization.js';
 
 export function MachineTile({ node }: { node: NodeSnapshot }) {
@@ -19,13 +19,7 @@ export function MachineTile({ node }: { node: NodeSnapshot }) {
   return (
     <article class={`tile tile-${machine} conn-${conn}`} data-testid={`tile-${node.site}-${node.node}`} data-state={machine}>
       <TileFrame href={paths.machine(node.site, node.node)} label={t('openDetails', { node: name })}>
-        <header class="tile-head">
-          <div class="tile-title">
-            <h3 class="tile-node">{name}</h3>
-            <span class="tile-site">{name === node.node ? node.site : `${node.node} · ${node.site}`}</span>
-          </div>
-          <ConnectivityBadge conn={conn} />
-        </header>
+        <TileHead node={node} name={name} conn={conn} />
 
         <div class={`machine machine-${machine}`} data-testid="node-state" data-state={machine}>
           <span class="machine-label">{t(`state_${machine}`)}</span>

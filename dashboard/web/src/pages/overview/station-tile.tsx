@@ -6,7 +6,7 @@ import { nodeLabel } from '../../node-names.js';
 import { paths } from '../../router.js';
 import { now } from '../../store.js';
 import type { NodeSnapshot } from '../../types.js';
-import { AlarmBadge, ConnectivityBadge, connectivity, TileFrame } from './tile-parts.js';
+import { AlarmBadge, connectivity, TileFrame, TileHead } from './tile-parts.js';
 
 export function StationTile({ node }: { node: NodeSnapshot }) {
   const at = now.value;
@@ -16,13 +16,7 @@ export function StationTile({ node }: { node: NodeSnapshot }) {
   return (
     <article class={`tile tile-station conn-${conn}`} data-testid={`tile-${node.site}-${node.node}`}>
       <TileFrame href={paths.bench(node.site, node.node)} label={t('openDetails', { node: name })}>
-        <header class="tile-head">
-          <div class="tile-title">
-            <h3 class="tile-node">{name}</h3>
-            <span class="tile-site">{name === node.node ? node.site : `${node.node} · ${node.site}`}</span>
-          </div>
-          <ConnectivityBadge conn={conn} />
-        </header>
+        <TileHead node={node} name={name} conn={conn} />
 
         <AlarmBadge site={node.site} node={node.node} />
 

@@ -32,6 +32,19 @@ export function ConnectivityBadge({ conn }: { conn: Connectivity }) {
 }
 
 /** Count of active alarms of the node, coloured by the most severe; nothing when there are none. */
+/** Name, id and site (the id only when a display name hides it), and the connectivity badge. */
+export function TileHead({ node, name, conn }: { node: NodeSnapshot; name: string; conn: Connectivity }) {
+  return (
+    <header class="tile-head">
+      <div class="tile-title">
+        <h3 class="tile-node">{name}</h3>
+        <span class="tile-site">{name === node.node ? node.site : `${node.node} · ${node.site}`}</span>
+      </div>
+      <ConnectivityBadge conn={conn} />
+    </header>
+  );
+}
+
 export function AlarmBadge({ site, node }: { site: string; node: string }) {
   const summary = alarmsByNode.value.get(nodeKey(site, node));
   if (!summary) return null;
