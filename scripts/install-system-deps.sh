@@ -13,10 +13,11 @@
 #                     compare against (run as /usr/bin/python3)
 #   ffmpeg            camera capture of the clutter station (v4l2, HTTP snapshot, RTSP)
 #   espeak-ng sox     the station's end-of-day voice (default TTS) and the test that checks it is not silent
+#   faketime          scripts/test-at.sh runs the tests at a chosen date and time (month ends, DST)
 # Needs root or sudo. Does nothing when everything is already installed.
 set -euo pipefail
 
-PACKAGES=(socat mosquitto mosquitto-clients chromium fonts-ipafont-gothic g++ make python3 pkg-config libopencv-dev python3-opencv ffmpeg espeak-ng sox)
+PACKAGES=(socat mosquitto mosquitto-clients chromium fonts-ipafont-gothic g++ make python3 pkg-config libopencv-dev python3-opencv ffmpeg espeak-ng sox faketime)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

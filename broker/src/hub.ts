@@ -7,7 +7,7 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createDashboardApp, type DashboardApp, type DashboardOptions, type HubStats } from '@mieruka/dashboard';
-import { decodeMessage, type Config } from '@mieruka/protocol';
+import { decodeMessage, systemNow, type Config, type Now } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
@@ -33,7 +33,9 @@ export type HubOptions = {
   config: Readonly<Config>;
   logger: Logger;
   /** Extra dashboard options (tests, HTTPS front ends); data source, users and logger are the hub's. */
-  dashboard?: Partial<Omit<DashboardOptions, 'dataSource' | 'users' | 'logger'>>;
+  dashboard?: Partial<Omit<DashboardOptions, 'dataSource' | 'users' | 'logger' | 'now'>>;
+  /** The one clock of every hub service and the dashboard (tests pass their own). Default: the system clock. */
+  now?: Now;
 };
 
 type Service = { name: string; stop(): Promise<void> | void };
@@ -48,6 +50,8 @@ export class Hub {
   private readonly config: Readonly<Config>;
   private readonly options: HubOptions;
   private readonly logger: Logger;
+  /** The hub's clock. */
+  readonly now: Now;
   readonly dataDir: string;
   readonly live: LiveState;
   readonly images: ImageStore;
@@ -84,6 +88,8 @@ export class Hub {
     this.options = options;
     this.config = options.config;
     this.logger = options.logger.child({ component: 'hub' });
+    const now = options.now ?? systemNow;
+    this.now = now;
     this.dataDir = resolve(options.config.hub.dataDir);
     this.live = new LiveState({ logger: this.logger });
     this.images = new ImageStore({ root: join(this.dataDir, 'images') });
@@ -94,15 +100,18 @@ export class Hub {
       site: options.config.site,
       machines: options.config.machines,
       logger: options.logger,
+      now,
     });
     this.alerts = new Alerts({
       config: options.config,
       database: () => this.store.database,
       live: this.live,
       dataDir: this.dataDir,
+      now,
       channels: createAlertChannels(options.config, {
         database: () => this.store.database,
         logger: options.logger,
+        now,
         // Relay towers publish cmd/patlite through the hub's broker once it runs.
         publish: (message) => this.broker.publish(message),
         isOnline: (site, node) => this.live.get(site, node)?.online ?? undefined,
@@ -118,6 +127,7 @@ export class Hub {
       maxTotalBytes: imageLimits.maxTotalMB * 1024 * 1024,
       intervalMs: imageLimits.pruneIntervalMin * 60_000,
       logger: options.logger,
+      now,
     });
     this.clutterWebhook = clutterWebhook
       ? new ClutterWebhook({
@@ -139,13 +149,14 @@ export class Hub {
         { name: 'alerts', reconfigure: (config) => this.alerts.reconfigure(config) },
         { name: 'reports', reconfigure: (config) => this.reports.reconfigure({ shifts: config.shifts, machines: config.machines }) },
         { name: 'clutter-history', reconfigure: (config) => this.clutter.reconfigure(config.stations) },
-        new EdgeSettingsPublisher({ publish: (message) => this.broker.publish(message), logger: this.logger }),
+        new EdgeSettingsPublisher({ publish: (message) => this.broker.publish(message), logger: this.logger, now }),
       ],
       knownNodes: () => {
         const nodes = this.live.list().filter((n) => n.site === options.config.site);
         return { machines: nodes.filter((n) => n.state || n.current).map((n) => n.node), stations: nodes.filter((n) => n.clutter).map((n) => n.node) };
       },
       logger: options.logger,
+      now,
     });
     this.dataSource = new HubDataSource({
       live: this.live,
@@ -236,7 +247,7 @@ export class Hub {
   private async doStart(): Promise<void> {
     const { config } = this;
     const hubLogger = this.options.logger;
-    this.startedAt = Date.now();
+    this.startedAt = this.now();
     this.lastIngest = null;
 
     const store = new Store({ dataDir: this.dataDir, batchSize: config.hub.ingest.batchSize, flushIntervalMs: config.hub.ingest.flushIntervalMs, logger: hubLogger });
@@ -255,7 +266,7 @@ export class Hub {
     this.reports.start();
     this.started.push({ name: 'reports', stop: () => this.reports.stop() });
 
-    const users = new SqliteUserVerifier({ db: store.database, logger: hubLogger });
+    const users = new SqliteUserVerifier({ db: store.database, logger: hubLogger, now: this.now });
     this.usersInstance = users;
     if (config.dashboard.adminPassword) await users.ensureAdmin(config.dashboard.adminUser, config.dashboard.adminPassword);
     else if (users.list().length === 0) this.logger.warn('no dashboard users: set dashboard.adminPassword to be able to log in');
@@ -273,7 +284,7 @@ export class Hub {
     await this.settings.start();
     this.started.push({ name: 'settings', stop: () => this.settings.stop() });
 
-    const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: hubLogger });
+    const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: hubLogger, now: this.now });
     await ingest.start();
     this.ingest = ingest;
     this.started.push({
@@ -327,6 +338,7 @@ export class Hub {
       language: this.options.dashboard?.language ?? config.dashboard.language,
       kiosk: this.options.dashboard?.kiosk ?? config.dashboard.kiosk,
       trustProxy: this.options.dashboard?.trustProxy ?? config.dashboard.trustProxy,
+      now: this.now,
     });
     this.dashboardApp = dashboard;
     this.started.push({ name: 'dashboard', stop: () => dashboard.close() });

@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { systemNow, type Now } from '@mieruka/protocol';
 import express from 'express';
 import type pino from 'pino';
 import { requireSession, requireWrite, type DashboardUsers } from './auth.js';
@@ -50,6 +51,8 @@ export type DashboardOptions = {
   loginRateLimit?: LoginRateLimitOptions;
   /** Live feed ping interval. Default 20 s. */
   heartbeatMs?: number;
+  /** The hub's clock ("today", ranges, session expiry, heartbeats). Default: the system clock. */
+  now?: Now;
 };
 
 export type TrustProxy = boolean | number | readonly string[];
@@ -104,10 +107,12 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   if (!(sessionHours > 0)) throw new RangeError('sessionHours must be positive');
   const kiosk = kioskSettings(options.kiosk);
   const users = options.users;
-  const sessions = new SessionStore({ ttlMs: sessionHours * 3_600_000, isCurrent: (s) => userUnchanged(users, s, logger) });
+  const now = options.now ?? systemNow;
+  const sessions = new SessionStore({ ttlMs: sessionHours * 3_600_000, now, isCurrent: (s) => userUnchanged(users, s, logger) });
   const live = new LiveFeed({
     dataSource: options.dataSource,
     sessions,
+    now,
     logger: logger.child({ component: 'live-feed' }),
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   });
@@ -119,6 +124,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     logger,
     secureCookies,
     kiosk,
+    now,
     onSessionEnded: (id) => live.closeSession(id),
   };
 

@@ -81,6 +81,11 @@ export const requireWrite: RequestHandler = (req, res, next) => {
 
 /** What /api/me, /api/login and /api/kiosk/session answer. */
 /** What the browser learns about its session; `timeZone` is the site's, so every page shows the factory's clock. */
-export function sessionView(session: Session, timeZone: string): { user: AuthenticatedUser; csrfToken: string; kiosk: boolean; expiresAt: number; timeZone: string } {
-  return { user: session.user, csrfToken: session.csrfToken, kiosk: session.kiosk, expiresAt: session.expiresAt, timeZone };
+/** `now`: the hub's clock, so the browser counts "today" and ages by the hub, not by a tablet's clock. */
+export function sessionView(
+  session: Session,
+  timeZone: string,
+  now: number,
+): { user: AuthenticatedUser; csrfToken: string; kiosk: boolean; expiresAt: number; timeZone: string; now: number } {
+  return { user: session.user, csrfToken: session.csrfToken, kiosk: session.kiosk, expiresAt: session.expiresAt, timeZone, now };
 }

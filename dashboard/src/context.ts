@@ -1,4 +1,5 @@
 /** What route modules share; built once per app in app.ts. */
+import type { Now } from '@mieruka/protocol';
 import type { Logger } from 'pino';
 import type { DashboardUsers } from './auth.js';
 import type { DashboardDataSource } from './data-source.js';
@@ -15,6 +16,8 @@ export type DashboardContext = {
   /** Forces the Secure cookie attribute (HTTPS); otherwise it follows req.secure. */
   secureCookies: boolean;
   kiosk: KioskSettings;
+  /** The hub's clock: every "now" and "today" of a request comes from it. */
+  now: Now;
   /** Called after a logout so live connections of that session end too. */
   onSessionEnded(sessionId: string): void;
 };

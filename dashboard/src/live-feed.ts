@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { systemNow, type Now } from '@mieruka/protocol';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { readSessionId } from './cookies.js';
@@ -19,6 +20,8 @@ export type LiveFeedOptions = {
   sessions: SessionStore;
   logger: Logger;
   heartbeatMs?: number;
+  /** The hub's clock, stamped on heartbeats. Default: the system clock. */
+  now?: Now;
   /** Per-client bound on bytes waiting to be sent; past it the client is dropped. */
   maxBufferedBytes?: number;
 };
@@ -34,6 +37,7 @@ export class LiveFeed {
   private readonly sessions: SessionStore;
   private readonly log: Logger;
   private readonly heartbeatMs: number;
+  private readonly now: Now;
   private readonly maxBufferedBytes: number;
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<Client>();
@@ -48,6 +52,7 @@ export class LiveFeed {
     this.sessions = options.sessions;
     this.log = options.logger;
     this.heartbeatMs = options.heartbeatMs ?? 20_000;
+    this.now = options.now ?? systemNow;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
     // Browsers only listen on this feed; a tiny maxPayload keeps them from sending anything big.
     this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: 4096, perMessageDeflate: false });
@@ -155,7 +160,7 @@ export class LiveFeed {
   }
 
   private beat(): void {
-    const heartbeat = JSON.stringify({ type: 'heartbeat', ts: Date.now() } satisfies LiveMessage);
+    const heartbeat = JSON.stringify({ type: 'heartbeat', ts: this.now() } satisfies LiveMessage);
     for (const client of this.clients) {
       if (!this.sessions.get(client.sessionId)) {
         client.ws.close(CLOSE_SESSION_ENDED, 'session ended');

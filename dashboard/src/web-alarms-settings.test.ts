@@ -14,6 +14,7 @@ import type { AlarmItem, AlarmSeverity, UsageRow } from './data-source.js';
 import { localTimeFor } from './local-time.js';
 import { BENCH_JPEG } from './test-support/fixtures.js';
 import { launchChromium } from '../../test/helpers/chromium.js';
+import { stoppedClock, testSiteZone } from '../../test/helpers/test-clock.js';
 import { ADMIN, startHarness, type Harness } from './test-support/harness.js';
 import { buildWebApp, type WebBuild } from './test-support/web-build.js';
 
@@ -31,7 +32,7 @@ let page: Page;
 const problems: string[] = [];
 
 function alarm(id: string, severity: AlarmSeverity, node: string, patch: Partial<AlarmItem> = {}): AlarmItem {
-  const since = Date.now() - 20 * 60_000;
+  const since = harness.now() - 20 * 60_000;
   return {
     id,
     site: 'factory',
@@ -75,17 +76,18 @@ beforeAll(async () => {
   outDir = web.dir;
   await mkdir(resultsDir, { recursive: true });
 
-  harness = await startHarness({ staticDir: outDir, kiosk: { enabled: true, token: KIOSK_TOKEN } });
+  harness = await startHarness({ staticDir: outDir, kiosk: { enabled: true, token: KIOSK_TOKEN }, now: stoppedClock() });
   const h = harness;
+  h.data.setReportSettings({ timeZone: testSiteZone(), shifts: [] });
   h.data.putThumbnail('factory', 'bench-1', 'shot-1', BENCH_JPEG);
   // Today (in the hub's zone): 1 h running, 30 min idle, 10 min off, 20 min unknown.
   const clock = localTimeFor(h.data.reportSettings().timeZone);
-  const today = clock.startOfDay(clock.dateOf(Date.now()));
+  const today = clock.startOfDay(clock.dateOf(harness.now()));
   const seconds = { running: 3600, idle: 1800, off: 600, unknown: 1200 };
   const totalS = seconds.running + seconds.idle + seconds.off + seconds.unknown;
   const row: UsageRow = {
     start: today,
-    end: Date.now(),
+    end: harness.now(),
     label: clock.dateOf(today),
     shift: null,
     seconds,
@@ -95,24 +97,24 @@ beforeAll(async () => {
     utilizationOfTotal: seconds.running / totalS,
   };
   h.data.setMachine('factory', 'protomat-s63', { name: 'ProtoMat S63', usage: { day: [row] } });
-  h.data.addBenchScore('factory', 'bench-1', { ts: Date.now() - 30_000, seq: 1, score: 42, coveredRatio: 0.42, slot: '09:00', imageId: 'shot-1', imageAvailable: true }, 'Assembly bench');
+  h.data.addBenchScore('factory', 'bench-1', { ts: harness.now() - 30_000, seq: 1, score: 42, coveredRatio: 0.42, slot: '09:00', imageId: 'shot-1', imageAvailable: true }, 'Assembly bench');
   h.data.putAlarm(alarm('a-warn', 'warning', 'protomat-s63'));
   h.data.putAlarm(alarm('a-major', 'major', 'protomat-s63', { occurrences: 3 }));
   h.data.putAlarm(alarm('a-bench', 'info', 'bench-1', { type: 'clutter_high' }));
-  h.data.putAlarm(alarm('a-old', 'minor', 'protomat-s63', { active: false, clearedAt: Date.now() - 60_000, activeSince: Date.now() - 3 * 3_600_000 }), 'cleared');
+  h.data.putAlarm(alarm('a-old', 'minor', 'protomat-s63', { active: false, clearedAt: harness.now() - 60_000, activeSince: harness.now() - 3 * 3_600_000 }), 'cleared');
   // The snapshot's reading is 8 min old, so the live readings below (the last 7 min) extend it.
-  h.data.updateNode('factory', 'protomat-s63', { current: { irms: [3.21], ts: Date.now() - 8 * 60_000, seq: 41 } });
+  h.data.updateNode('factory', 'protomat-s63', { current: { irms: [3.21], ts: harness.now() - 8 * 60_000, seq: 41 } });
   // More machines for a realistic overview: one idle, one whose agent went offline.
   h.data.updateNode('factory', 'cnc-2', {
     online: true,
     agent: 'firmware-bridge',
     version: '0.1.0',
-    lastSeen: Date.now(),
-    state: { state: 'idle', since: Date.now() - 12 * 60_000, ts: Date.now() },
-    current: { irms: [0.84], ts: Date.now(), seq: 7 },
+    lastSeen: harness.now(),
+    state: { state: 'idle', since: harness.now() - 12 * 60_000, ts: harness.now() },
+    current: { irms: [0.84], ts: harness.now(), seq: 7 },
   });
   h.data.setMachine('factory', 'cnc-2', { usage: { day: [{ ...row, seconds: { running: 900, idle: 4500, off: 600, unknown: 0 }, totalS: 6000, knownS: 6000, utilization: 0.15, utilizationOfTotal: 0.15 }] } });
-  h.data.updateNode('factory', 'lathe-3', { online: false, agent: 'firmware-bridge', version: '0.1.0', lastSeen: Date.now() - 3_600_000, state: null, current: null });
+  h.data.updateNode('factory', 'lathe-3', { online: false, agent: 'firmware-bridge', version: '0.1.0', lastSeen: harness.now() - 3_600_000, state: null, current: null });
   h.data.setSettingsConfig(parseConfig({ overrides: { machines: { 'protomat-s63': { name: 'ProtoMat S63' } }, stations: { 'bench-1': {} } } }));
 
   browser = await launchChromium();
@@ -149,7 +151,7 @@ describe('overview, alarms and settings in Chromium', () => {
     expect(await page.locator(`${BENCH} a`).first().getAttribute('href')).toBe('/benches/factory/bench-1');
 
     // Today's utilization = running / known time of today's row.
-    const usage = await h.data.machineUsage('factory', 'protomat-s63', { from: 0, to: Date.now() + 86_400_000 }, 'day');
+    const usage = await h.data.machineUsage('factory', 'protomat-s63', { from: 0, to: harness.now() + 86_400_000 }, 'day');
     const ratio = usage!.total.utilization!;
     await waitAttr(`${MILL} [data-testid="node-utilization"]`, 'data-status', 'ok');
     expect(await page.locator(`${MILL} [data-testid="node-utilization"]`).textContent()).toContain(`${Math.round(ratio * 100)}%`);
@@ -166,10 +168,10 @@ describe('overview, alarms and settings in Chromium', () => {
     // Live readings grow the sparkline (the snapshot gave one point).
     const before = Number(await page.locator(`${MILL} [data-testid="node-sparkline"]`).getAttribute('data-points'));
     const amps = [3.4, 3.9, 3.6, 0.4, 0.2, 0.2, 2.8, 3.5, 3.7, 3.6, 1.1, 0.3, 3.2, 3.3];
-    const t0 = Date.now() - amps.length * 30_000;
+    const t0 = harness.now() - amps.length * 30_000;
     amps.forEach((a, i) => {
       const ts = t0 + i * 30_000;
-      h.data.updateNode('factory', 'protomat-s63', { lastSeen: Date.now(), current: { irms: [a], ts, seq: 100 + i } });
+      h.data.updateNode('factory', 'protomat-s63', { lastSeen: harness.now(), current: { irms: [a], ts, seq: 100 + i } });
     });
     await waitAttr(`${MILL} [data-testid="node-sparkline"]`, 'data-points', String(before + amps.length));
     expect(await page.locator(`${MILL} [data-testid="node-sparkline"] polyline`).getAttribute('points')).toMatch(/^([\d.]+,[\d.]+ ?)+$/);

@@ -144,7 +144,7 @@ describe('dashboard in Chromium', () => {
     await page.evaluate(() => {
       (window as unknown as { marker: string }).marker = 'same page';
     });
-    const t = Date.now();
+    const t = h.now();
     h.data.updateNode('factory', 'protomat-s63', {
       lastSeen: t,
       state: { state: 'idle', since: t - 5 * 60_000, ts: t },
@@ -170,7 +170,7 @@ describe('dashboard in Chromium', () => {
     expect(await text(page, '[data-testid="feed-banner"]')).toContain('再接続中');
     await page.screenshot({ path: join(resultsDir, 'dashboard-reconnecting-ja.png') });
     await page.locator('[data-testid="feed-banner"]').waitFor({ state: 'detached', timeout: 15_000 });
-    h.data.updateNode('factory', 'protomat-s63', { state: { state: 'off', since: Date.now(), ts: Date.now() }, current: { irms: [0, 0], ts: Date.now(), seq: 100 } });
+    h.data.updateNode('factory', 'protomat-s63', { state: { state: 'off', since: h.now(), ts: h.now() }, current: { irms: [0, 0], ts: h.now(), seq: 100 } });
     await waitText(page, `${mill} [data-testid="node-state"]`, '停止');
 
     // English, persisted across a reload.

@@ -67,6 +67,7 @@ export function createAlertChannels(config: Readonly<Config>, deps: AlertChannel
       createPatliteChannel(tower, {
         site: config.site,
         logger: deps.logger,
+        ...(deps.now ? { now: deps.now } : {}),
         ...(deps.publish ? { publish: deps.publish } : {}),
         ...(deps.isOnline ? { isOnline: deps.isOnline } : {}),
       }),

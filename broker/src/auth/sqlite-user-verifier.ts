@@ -30,12 +30,13 @@ export class UserChangeRefused extends Error {
 
 type UserRow = { username: string; password_hash: string; role: string };
 
-export type SqliteUserVerifierOptions = { db: Database; logger: Logger; scryptParams?: ScryptParams };
+export type SqliteUserVerifierOptions = { db: Database; logger: Logger; scryptParams?: ScryptParams; now?: () => number };
 
 export class SqliteUserVerifier implements UserVerifier, UserStamps {
   private readonly db: Database;
   private readonly logger: Logger;
   private readonly params: ScryptParams;
+  private readonly now: () => number;
   /** A real hash of a random password, computed once, verified against for unknown users. */
   private dummyHash: Promise<string> | null = null;
   private stampQuery: Statement<[string], { password_hash: string; role: string }> | null = null;
@@ -44,6 +45,7 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
     this.db = options.db;
     this.logger = options.logger.child({ component: 'users' });
     this.params = options.scryptParams ?? DEFAULT_SCRYPT_PARAMS;
+    this.now = options.now ?? Date.now;
   }
 
   private find(username: string): UserRow | undefined {
@@ -81,7 +83,7 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
       throw new RangeError(`username must be 1–${MAX_USERNAME_LENGTH} characters`);
     }
     const hash = await hashPassword(password, this.params);
-    const now = Date.now();
+    const now = this.now();
     this.db
       .prepare(
         `INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -92,7 +94,7 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
 
   private async setPassword(username: string, password: string): Promise<void> {
     const hash = await hashPassword(password, this.params);
-    this.db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?').run(hash, Date.now(), username);
+    this.db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?').run(hash, this.now(), username);
   }
 
   /**
@@ -126,7 +128,7 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
   async add(username: string, password: string, role: Role): Promise<void> {
     if (!USERNAME_PATTERN.test(username)) throw new UserChangeRefused(`"${username}" is not a valid user name: 1–64 letters, digits, . _ @ -`);
     const hash = await hashPassword(password, this.params);
-    const now = Date.now();
+    const now = this.now();
     const inserted = this.db
       .prepare('INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING')
       .run(username, hash, role, now, now);
@@ -136,7 +138,7 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
   /** New password for an existing user (their sessions end). */
   async changePassword(username: string, password: string): Promise<void> {
     const hash = await hashPassword(password, this.params);
-    const changed = this.db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?').run(hash, Date.now(), username);
+    const changed = this.db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?').run(hash, this.now(), username);
     if (changed.changes === 0) throw new UserChangeRefused(`no user "${username}"`);
   }
 
@@ -147,7 +149,7 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
       if (!row) throw new UserChangeRefused(`no user "${username}"`);
       if (row.role === role) return false;
       if (row.role === 'admin') this.refuseIfLastAdmin(username, 'demote');
-      this.db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE username = ?').run(role, Date.now(), username);
+      this.db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE username = ?').run(role, this.now(), username);
       return true;
     }).immediate();
   }

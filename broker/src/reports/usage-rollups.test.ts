@@ -134,6 +134,11 @@ const SCENARIOS: Array<[string, string]> = [
   ['Europe/Berlin', '2025-03-29T19:00:00Z'],
   ['Europe/Berlin', '2025-10-25T19:00:00Z'],
   ['Asia/Tokyo', '2025-11-23T11:00:00Z'],
+  // A 23-hour and a 25-hour day in New York, a year end and a leap day in Tokyo (each stream runs ~2 days).
+  ['America/New_York', '2027-03-13T20:00:00Z'],
+  ['America/New_York', '2027-11-06T20:00:00Z'],
+  ['Asia/Tokyo', '2027-12-30T15:00:00Z'],
+  ['Asia/Tokyo', '2028-02-28T00:00:00Z'],
 ];
 
 describe('hourly roll-ups = brute force', () => {

@@ -51,7 +51,7 @@ export function loginRoutes(ctx: DashboardContext, loginLimit: RequestHandler): 
     res.setHeader('Set-Cookie', sessionCookie(session.id, { secure: secureCookieFor(req, ctx.secureCookies), maxAgeMs: ctx.sessions.ttlMs }));
     res.setHeader('Cache-Control', 'no-store');
     log.info({ ip: req.ip, username: user.username }, 'login');
-    res.json(sessionView(session, ctx.dataSource.reportSettings().timeZone));
+    res.json(sessionView(session, ctx.dataSource.reportSettings().timeZone, ctx.now()));
   });
 
   router.post('/api/logout', (req, res) => {
@@ -75,7 +75,7 @@ export function meRoutes(ctx: DashboardContext): Router {
   router.get('/api/me', (_req, res) => {
     const session = sessionOf(res);
     res.setHeader('Cache-Control', 'no-store');
-    res.json(sessionView(session, ctx.dataSource.reportSettings().timeZone));
+    res.json(sessionView(session, ctx.dataSource.reportSettings().timeZone, ctx.now()));
   });
   return router;
 }

@@ -131,7 +131,7 @@ export function benchRoutes(ctx: DashboardContext): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.json({
       timeZone: clock.timeZone,
-      now: Date.now(),
+      now: ctx.now(),
       benches: benches.map((b) => ({ ...b, latest: b.latest ? withUrls(b.site, b.node, b.latest, clock) : null })),
     });
   });
@@ -147,7 +147,7 @@ export function benchRoutes(ctx: DashboardContext): Router {
       return;
     }
     const clock = localTimeFor(data.reportSettings().timeZone);
-    const now = Date.now();
+    const now = ctx.now();
     let csv = false;
     let lang: Lang = 'ja';
     let range: TimeRange = { from: 0, to: 0 };

@@ -7,7 +7,7 @@ export function healthRoutes(ctx: DashboardContext): Router {
   router.get('/api/health', (_req, res) => {
     const stats = ctx.dataSource.stats();
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ status: 'ok', now: Date.now(), stats });
+    res.json({ status: 'ok', now: ctx.now(), stats });
   });
   return router;
 }

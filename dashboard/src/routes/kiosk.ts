@@ -49,7 +49,7 @@ export function kioskRoutes(ctx: DashboardContext, loginLimit: RequestHandler): 
     res.setHeader('Set-Cookie', sessionCookie(session.id, { secure: secureCookieFor(req, ctx.secureCookies), maxAgeMs: kiosk.sessionMs }));
     res.setHeader('Cache-Control', 'no-store');
     ctx.logger.info({ ip: req.ip }, 'kiosk session opened');
-    res.json(sessionView(session, ctx.dataSource.reportSettings().timeZone));
+    res.json(sessionView(session, ctx.dataSource.reportSettings().timeZone, ctx.now()));
   });
 
   return router;

@@ -125,7 +125,7 @@ export function machineRoutes(ctx: DashboardContext): Router {
   router.get('/api/machines', async (_req, res) => {
     const machines = await data.listMachines();
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ timeZone: data.reportSettings().timeZone, now: Date.now(), machines });
+    res.json({ timeZone: data.reportSettings().timeZone, now: ctx.now(), machines });
   });
 
   // Current readings for the live chart (JSON only: a year of raw readings is no spreadsheet).
@@ -144,7 +144,7 @@ export function machineRoutes(ctx: DashboardContext): Router {
         if (!/^\d{1,6}$/.test(pointsText) || Number(pointsText) < 1 || Number(pointsText) > CURRENT_POINTS_MAX) throw new BadQuery(`points: a whole number from 1 to ${CURRENT_POINTS_MAX}`);
         points = Number(pointsText);
       }
-      range = parseRange(req, clock, Date.now());
+      range = parseRange(req, clock, ctx.now());
     } catch (err) {
       if (err instanceof BadQuery) {
         sendError(res, 'BAD_REQUEST', err.message);
@@ -189,7 +189,7 @@ export function machineRoutes(ctx: DashboardContext): Router {
         if (byText !== 'hour' && byText !== 'day' && byText !== 'shift') throw new BadQuery('by: use hour, day or shift');
         by = byText;
       }
-      range = parseRange(req, clock, Date.now());
+      range = parseRange(req, clock, ctx.now());
     } catch (err) {
       if (err instanceof BadQuery) {
         sendError(res, 'BAD_REQUEST', err.message);

@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { systemNow, type Now } from '@mieruka/protocol';
 import pino from 'pino';
 import { WebSocket } from 'ws';
 import { createDashboardApp, type DashboardApp, type DashboardOptions } from '../app.js';
@@ -86,6 +87,8 @@ export type Harness = {
   dashboard: DashboardApp;
   data: MemoryDataSource;
   users: TestUsers;
+  /** The clock the app and the data source were given: fixtures build their dates from it. */
+  now: Now;
   /** Sockets the HTTP server currently holds (HTTP and upgraded). */
   openSockets(): number;
   /** Destroys every socket, upgraded ones included: what a network drop looks like. */
@@ -94,13 +97,16 @@ export type Harness = {
 };
 
 export async function startHarness(options: Partial<DashboardOptions> = {}): Promise<Harness> {
-  const data = new MemoryDataSource(sampleNodes());
+  const now = options.now ?? systemNow;
+  const data = new MemoryDataSource(sampleNodes(now()), now());
+  data.now = now;
   const users = new TestUsers();
   const dashboard = createDashboardApp({
     dataSource: data,
     users,
     logger: pino({ level: 'silent' }),
     ...options,
+    now,
   });
   const sockets = new Set<Socket>();
   const server = createServer(dashboard.app);
@@ -127,6 +133,7 @@ export async function startHarness(options: Partial<DashboardOptions> = {}): Pro
     dashboard,
     data,
     users,
+    now,
     openSockets: () => sockets.size,
     destroyAllSockets: () => {
       for (const socket of sockets) socket.destroy();

@@ -3,13 +3,13 @@
  * state-changing requests carry the session's CSRF token in `X-CSRF-Token` (the server
  * answers 403 without it). A 401 anywhere means the session ended: the app shows the login.
  */
-import { kiosk, siteTimeZone, user } from './store.js';
+import { kiosk, setHubClock, siteTimeZone, user } from './store.js';
 import type { AuthenticatedUser } from './types.js';
 
 export const CSRF_HEADER = 'X-CSRF-Token';
 
 /** What /api/me and /api/login answer. */
-export type SessionInfo = { user: AuthenticatedUser; csrfToken: string; kiosk: boolean; expiresAt: number; timeZone: string };
+export type SessionInfo = { user: AuthenticatedUser; csrfToken: string; kiosk: boolean; expiresAt: number; timeZone: string; now: number };
 
 export type LoginResult = { ok: true; session: SessionInfo } | { ok: false; reason: 'wrong' | 'rate-limited' | 'failed' };
 
@@ -33,6 +33,7 @@ function remember(session: SessionInfo): SessionInfo {
   csrfToken = session.csrfToken;
   kiosk.value = session.kiosk;
   siteTimeZone.value = session.timeZone;
+  setHubClock(session.now);
   return session;
 }
 

@@ -5,7 +5,7 @@
 import { applyAlarm, clearAlarms, loadActiveAlarms } from './alarms-store.js';
 import { fetchMe } from './api.js';
 import { clearHistory, recordReading } from './live-history.js';
-import { feedState, lastFrameAt, now, replaceNodes, upsertNode, user } from './store.js';
+import { feedState, hubClockNow, lastFrameAt, now, replaceNodes, upsertNode, user } from './store.js';
 import type { LiveMessage } from './types.js';
 
 /** Server heartbeat is 20 s: past this the banner says the data is stale… */
@@ -24,7 +24,7 @@ export function startLiveFeed(): () => void {
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   const ticker = setInterval(() => {
-    now.value = Date.now();
+    now.value = hubClockNow();
     if (ws && feedState.value === 'open' && now.value - lastFrameAt.value > FEED_DEAD_MS) ws.close();
   }, 1000);
 
@@ -36,11 +36,11 @@ export function startLiveFeed(): () => void {
     ws = socket;
     socket.onopen = () => {
       attempt = 0;
-      lastFrameAt.value = Date.now();
+      lastFrameAt.value = hubClockNow();
       feedState.value = 'open';
     };
     socket.onmessage = (ev: MessageEvent) => {
-      lastFrameAt.value = Date.now();
+      lastFrameAt.value = hubClockNow();
       let msg: LiveMessage;
       try {
         msg = JSON.parse(String(ev.data)) as LiveMessage;

@@ -15,10 +15,26 @@ export const nodes = signal<ReadonlyMap<string, NodeSnapshot>>(new Map());
 
 export type FeedState = 'connecting' | 'open' | 'down';
 export const feedState = signal<FeedState>('connecting');
-/** Epoch ms of the last frame from the live feed (any type, heartbeats included). */
+/** Epoch ms (hub clock, like `now`) of the last frame from the live feed (any type, heartbeats included). */
 export const lastFrameAt = signal<number>(0);
 
-/** Ticks every second so durations and staleness stay current without feed traffic. */
+/**
+ * The hub's clock minus this browser's (ms), taken from each session answer: "today", ages and
+ * staleness follow the hub that stamped the data, not a tablet whose clock is off.
+ */
+let hubSkewMs = 0;
+
+export function setHubClock(hubNow: number): void {
+  if (Number.isFinite(hubNow)) hubSkewMs = hubNow - Date.now();
+  now.value = hubClockNow();
+}
+
+/** Epoch ms on the hub's clock. */
+export function hubClockNow(): number {
+  return Date.now() + hubSkewMs;
+}
+
+/** The hub's clock, ticking every second so durations and staleness stay current without feed traffic. */
 export const now = signal<number>(Date.now());
 
 export function nodeKey(site: string, node: string): string {

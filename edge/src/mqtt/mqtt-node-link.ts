@@ -47,6 +47,8 @@ export interface MqttNodeLinkOptions {
   protocolVersion?: 4 | 5;
   reconnect?: { initialMs?: number; maxMs?: number };
   keepaliveS?: number;
+  /** The agent's clock (status stamps, seq blocks). Default: the system clock. */
+  now?: () => number;
 }
 
 export interface MqttNodeLinkStartOptions {
@@ -80,6 +82,7 @@ export class MqttNodeLink implements NodeLink {
   private readonly commandFilter: string;
   private readonly initialMs: number;
   private readonly maxMs: number;
+  private readonly now: () => number;
   private readonly handlers = new Set<CommandHandler>();
   private client: MqttClient | null = null;
   private stopping = false;
@@ -99,9 +102,11 @@ export class MqttNodeLink implements NodeLink {
     this.logger = options.logger;
     this.initialMs = Math.max(100, options.reconnect?.initialMs ?? 1000);
     this.maxMs = Math.max(this.initialMs, options.reconnect?.maxMs ?? 30_000);
+    this.now = options.now ?? Date.now;
     this.seq = new SeqCounter({
       file: options.dataDir ? join(options.dataDir, `seq-${options.site}-${options.node}.json`) : undefined,
       logger: options.logger,
+      now: this.now,
     });
   }
 
@@ -328,7 +333,7 @@ export class MqttNodeLink implements NodeLink {
   private invalidCommand(action: string, reason: string): void {
     this.counters.commandsInvalid++;
     // At most one line a minute: a misbehaving publisher must not flood the log.
-    const now = Date.now();
+    const now = this.now();
     if (now - this.lastInvalidLogAt >= 60_000) {
       this.lastInvalidLogAt = now;
       this.logger.warn({ action, reason, invalidSoFar: this.counters.commandsInvalid }, 'invalid command dropped');
@@ -336,7 +341,7 @@ export class MqttNodeLink implements NodeLink {
   }
 
   private status(online: boolean): StatusPayload {
-    const s: StatusPayload = { online, ts: Date.now(), agent: this.options.agent, version: this.options.version };
+    const s: StatusPayload = { online, ts: this.now(), agent: this.options.agent, version: this.options.version };
     if (online && this.detail) s.detail = this.detail;
     return s;
   }

@@ -13,6 +13,8 @@ export type PatliteRelayAgentOptions = {
   link: NodeLink & { setStatusDetail?(detail: string | undefined): void };
   tower: GpioRelayTower;
   logger: Logger;
+  /** The agent's clock (command age, log pacing). Default: the system clock. */
+  now?: () => number;
 };
 
 export type PatliteRelayAgentStats = { received: number; applied: number; expired: number; stale: number; ignored: number; invalid: number };
@@ -20,6 +22,7 @@ export type PatliteRelayAgentStats = { received: number; applied: number; expire
 export class PatliteRelayAgent {
   private readonly options: PatliteRelayAgentOptions;
   private readonly logger: Logger;
+  private readonly now: () => number;
   private unsubscribe: (() => void) | null = null;
   private detail: string | undefined;
   private lastInvalidLogAt = 0;
@@ -28,6 +31,7 @@ export class PatliteRelayAgent {
   constructor(options: PatliteRelayAgentOptions) {
     this.options = options;
     this.logger = options.logger;
+    this.now = options.now ?? Date.now;
   }
 
   async start(): Promise<void> {
@@ -54,7 +58,7 @@ export class PatliteRelayAgent {
     const parsed = PatliteCommand.safeParse(payload);
     if (!parsed.success) {
       this.counters.invalid++;
-      const now = Date.now();
+      const now = this.now();
       if (now - this.lastInvalidLogAt >= 60_000) {
         this.lastInvalidLogAt = now;
         this.logger.warn({ reason: formatZodError(parsed.error), invalidSoFar: this.counters.invalid }, 'invalid cmd/patlite dropped');
@@ -62,7 +66,7 @@ export class PatliteRelayAgent {
       return;
     }
     try {
-      const result = await this.options.tower.apply(parsed.data);
+      const result = await this.options.tower.apply(parsed.data, this.now());
       if (result === 'applied') this.counters.applied++;
       else if (result === 'expired') this.counters.expired++;
       else if (result === 'stale') this.counters.stale++;

@@ -42,6 +42,7 @@ export type PatliteChannelDeps = {
   isOnline?: (site: string, node: string) => boolean | undefined;
   retry?: BackoffOptions;
   onStatusChange?: (name: string, status: ChannelStatus) => void;
+  now?: () => number;
 };
 
 export function createPatliteChannel(tower: PatliteTowerConfig, deps: PatliteChannelDeps): PatliteChannel {
@@ -56,7 +57,7 @@ export function createPatliteChannel(tower: PatliteTowerConfig, deps: PatliteCha
     const site = tower.site ?? deps.site;
     const node = tower.node;
     const isOnline = deps.isOnline;
-    driver = new RelayTowerDriver({ site, node, publish: deps.publish, ...(isOnline ? { isOnline: () => isOnline(site, node) } : {}) });
+    driver = new RelayTowerDriver({ site, node, publish: deps.publish, ...(deps.now ? { now: deps.now } : {}), ...(isOnline ? { isOnline: () => isOnline(site, node) } : {}) });
   }
   return new PatliteChannel({
     name,
@@ -67,6 +68,7 @@ export function createPatliteChannel(tower: PatliteTowerConfig, deps: PatliteCha
     probeIntervalS: tower.probeIntervalS,
     retry: deps.retry,
     logger: deps.logger,
+    ...(deps.now ? { now: deps.now } : {}),
     ...(deps.onStatusChange ? { onStatusChange: (s: ChannelStatus) => deps.onStatusChange?.(name, s) } : {}),
   });
 }

@@ -31,6 +31,8 @@ export type PatliteChannelOptions = {
   logger: Logger;
   /** Called when the channel turns faulty or healthy again (e.g. to raise a channel_broken alarm). */
   onStatusChange?: (status: ChannelStatus) => void;
+  /** The hub's clock (hold times). Default: the system clock. */
+  now?: () => number;
 };
 
 export type PatliteChannelStats = { commandsSent: number; failures: number; noticesIgnored: number };
@@ -48,6 +50,7 @@ export class PatliteChannel implements AlertChannel {
   private readonly patterns: Record<AlarmSeverity, SeverityPattern | null>;
   private readonly holdS: number;
   private readonly sources: ReadonlySet<string> | null;
+  private readonly now: () => number;
   private readonly entries = new Map<string, Entry>();
   /** Key of what the tower last accepted; null = unknown (before start, after a failure). */
   private applied: string | null = null;
@@ -70,6 +73,7 @@ export class PatliteChannel implements AlertChannel {
     this.patterns = resolvePatterns(options.patterns);
     this.holdS = positive(options.holdS, DEFAULT_HOLD_S);
     this.sources = options.sources ? new Set(options.sources) : null;
+    this.now = options.now ?? Date.now;
   }
 
   async start(): Promise<void> {
@@ -95,7 +99,7 @@ export class PatliteChannel implements AlertChannel {
     const lights = (notice.kind === 'raised' || notice.kind === 'reminder' || notice.kind === 'escalated') && alarm.active && !alarm.acknowledged;
     if (lights) {
       const holdS = positive(this.patterns[alarm.severity]?.holdS, this.holdS);
-      this.entries.set(alarm.id, { severity: alarm.severity, until: Date.now() + holdS * 1000 });
+      this.entries.set(alarm.id, { severity: alarm.severity, until: this.now() + holdS * 1000 });
     } else {
       this.entries.delete(alarm.id);
     }
@@ -136,7 +140,7 @@ export class PatliteChannel implements AlertChannel {
 
   /** The signal of the highest-severity live entry, or dark. Drops expired entries. */
   private desired(): Desired {
-    const now = Date.now();
+    const now = this.now();
     let best: Entry | null = null;
     for (const [id, e] of this.entries) {
       if (e.until <= now) {
@@ -217,7 +221,7 @@ export class PatliteChannel implements AlertChannel {
     this.holdTimer = setTimeout(() => {
       this.holdTimer = null;
       this.kick();
-    }, Math.max(0, next - Date.now()) + 5);
+    }, Math.max(0, next - this.now()) + 5);
   }
 
   private setFault(detail: string | null, logKey?: string): void {

@@ -114,7 +114,7 @@ export class RulesEngine {
       });
     } catch (err) {
       this.errors += 1;
-      const now = Date.now();
+      const now = this.now();
       // A rule that throws on every message must not flood the log.
       if (now - this.lastErrorLog > 60_000) {
         this.lastErrorLog = now;

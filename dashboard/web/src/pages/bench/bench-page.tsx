@@ -5,6 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { Link } from '../../components/link.js';
 import { localDate } from '../../site-time.js';
+import { hubClockNow } from '../../store.js';
 import { lang, t } from '../../i18n/index.js';
 import { navigate, paths, search } from '../../router.js';
 import { ErrorNote, Loading } from '../machine/status.js';
@@ -26,7 +27,7 @@ export function BenchPage(props: { site: string; node: string }) {
   if (latest.error && !latest.data) return <Frame><ErrorNote error={latest.error} /></Frame>;
   if (!latest.data) return <Frame><Loading /></Frame>;
   const { timeZone, name } = latest.data;
-  const today = localDate(Date.now(), timeZone);
+  const today = localDate(hubClockNow(), timeZone);
   const period = periodFrom(search.value, today.slice(0, 7));
   const go = (next: CalendarPeriod) => navigate(`${paths.bench(site, node)}${periodSearch(next)}`, { replace: true });
   const l = lang.value;

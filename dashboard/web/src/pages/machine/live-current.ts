@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { apiGet, ApiError } from '../../api.js';
 import type { TimeSeries } from '../../charts/time-series-chart.js';
-import { nodeKey, nodes } from '../../store.js';
+import { hubClockNow, nodeKey, nodes } from '../../store.js';
 import type { CurrentAnswer } from './types.js';
 
 export const LIVE_WINDOW_MS = 30 * 60_000;
@@ -52,7 +52,7 @@ export function useLiveCurrent(site: string, node: string): { live: LiveCurrent 
     const controller = new AbortController();
     setLive(null);
     setError(null);
-    const now = Date.now();
+    const now = hubClockNow();
     const path = `/api/machines/${encodeURIComponent(site)}/${encodeURIComponent(node)}/current?from=${now - LIVE_WINDOW_MS}&to=${now + 60_000}&points=${POINTS}`;
     apiGet<CurrentAnswer>(path, controller.signal).then(
       (answer) => {

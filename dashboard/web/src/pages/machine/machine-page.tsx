@@ -4,6 +4,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { addDays, localDate } from '../../site-time.js';
+import { hubClockNow } from '../../store.js';
 import { lang, t } from '../../i18n/index.js';
 import { navigate, paths, search } from '../../router.js';
 import { CurrentSection } from './current-section.js';
@@ -34,7 +35,7 @@ export function MachinePage(props: { site: string; node: string }) {
   }
   const timeZone = list.data.timeZone;
   // "Today" is the hub's today, in its zone.
-  const today = localDate(Date.now(), timeZone);
+  const today = localDate(hubClockNow(), timeZone);
   const range = rangeFrom(search.value, today);
   const go = (next: MachineRange) => navigate(`${paths.machine(site, node)}${rangeSearch(next, today)}`, { replace: true });
   const base = `/api/machines/${encodeURIComponent(site)}/${encodeURIComponent(node)}`;

@@ -1,6 +1,6 @@
 /** Small inputs of the settings editor; each shows the problems of its own path. */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useReducer, useRef } from 'preact/hooks';
 import { t } from '../../i18n/index.js';
 import { issuesUnder, type IssueIndex, type Path } from './settings-form.js';
 
@@ -43,12 +43,12 @@ export function NumberField(props: {
   testid?: string;
   unit?: string;
 }) {
-  const [text, setText] = useState(() => (Number.isFinite(props.value) ? String(props.value) : ''));
-  // Follow outside changes (discard, reload, server-normalised values) but not our own echo.
-  useEffect(() => {
-    const parsed = text.trim() === '' ? NaN : Number(text);
-    if (!Object.is(parsed, props.value) && !(Number.isNaN(parsed) && Number.isNaN(props.value))) setText(Number.isFinite(props.value) ? String(props.value) : '');
-  }, [props.value]);
+  // The text shown and the number it stands for. An outside change of the value (discard,
+  // reload after a conflict, a server-normalised value) replaces the text in the same render:
+  // syncing it in an effect afterwards left one frame where the box showed the old text.
+  const shown = useRef<{ text: string; value: number } | null>(null);
+  if (shown.current === null || !sameNumber(shown.current.value, props.value)) shown.current = { text: formatNumber(props.value), value: props.value };
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
   return (
     <span class="num-field">
       <input
@@ -58,18 +58,23 @@ export function NumberField(props: {
         aria-invalid={props.invalid ? 'true' : undefined}
         aria-label={props.label}
         data-testid={props.testid}
-        value={text}
+        value={shown.current.text}
         onInput={(e) => {
           const next = e.currentTarget.value;
-          setText(next);
           const trimmed = next.trim().replace(',', '.');
-          props.onChange(trimmed === '' || !/^-?\d*\.?\d*$/.test(trimmed) ? NaN : Number(trimmed));
+          const parsed = trimmed === '' || !/^-?\d*\.?\d*$/.test(trimmed) ? NaN : Number(trimmed);
+          shown.current = { text: next, value: parsed };
+          rerender(0);
+          props.onChange(parsed);
         }}
       />
       {props.unit && <span class="unit">{props.unit}</span>}
     </span>
   );
 }
+
+const sameNumber = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+const formatNumber = (v: number) => (Number.isFinite(v) ? String(v) : '');
 
 export function Section(props: { title: string; help?: string; children: ComponentChildren; testid?: string }) {
   return (
