@@ -7,7 +7,7 @@
 # process tree see it — vitest, its workers, the hub and agents the tests spawn, and Chromium —
 # on one shared clock that starts there and runs on (FAKETIME_DONT_RESET: a process started
 # later does not start again from that date). ZONE is also the site's zone in the tests that
-# read MIERUKA_TEST_TZ (test/helpers/test-clock.ts). `--dates` runs only the date-sensitive
+# read SITE_TZ_UNDER_TEST (test/helpers/test-clock.ts). `--dates` runs only the date-sensitive
 # test files listed in scripts/date-sensitive-tests.txt; with neither it nor vitest args, the
 # whole suite runs. Examples:
 #   scripts/test-at.sh "2027-03-01 00:30"
@@ -52,5 +52,5 @@ seen=$(TZ=$zone FAKETIME_DONT_RESET=1 faketime -f "@$at" date '+%Y-%m-%d %H:%M')
 [ "$seen" = "${at:0:16}" ] || { echo "test-at: faketime gives '$seen' for '$at' in $zone (a time skipped by DST?)" >&2; exit 1; }
 echo "test-at: $at $zone ($(TZ=$zone FAKETIME_DONT_RESET=1 faketime -f "@$at" date '+%Z, UTC%:z'))"
 
-export TZ=$zone MIERUKA_TEST_TZ=$zone FAKETIME_DONT_RESET=1
+export TZ=$zone SITE_TZ_UNDER_TEST=$zone FAKETIME_DONT_RESET=1
 exec faketime -f "@$at" npx vitest run "${args[@]}"

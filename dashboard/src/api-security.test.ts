@@ -4,6 +4,7 @@
  * kiosk sessions, sessions ending when their user changes, Secure cookies behind a proxy.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { stoppedClock } from '../../test/helpers/test-clock.js';
 import type { DashboardOptions } from './app.js';
 import { ADMIN, loginSession, openLive, startHarness, VIEWER, waitFor, writeHeaders, type Harness, type TestSession } from './test-support/harness.js';
 
@@ -119,15 +120,18 @@ describe('login', () => {
     expect(h.users.calls).toBe(3);
   });
 
-  it('answers {user, csrfToken, kiosk, expiresAt}; /api/me answers the same session', async () => {
-    const h = await start();
+  it('answers {user, csrfToken, kiosk, expiresAt, timeZone, now}; /api/me answers the same session', async () => {
+    const clock = stoppedClock();
+    const h = await start({ now: clock });
     const res = await postJson(`${h.url}/api/login`, VIEWER);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { user: unknown; csrfToken: string; kiosk: boolean; expiresAt: number };
+    const body = (await res.json()) as { user: unknown; csrfToken: string; kiosk: boolean; expiresAt: number; now: number };
     expect(body.user).toEqual({ username: VIEWER.username, role: 'viewer' });
     expect(body.kiosk).toBe(false);
     expect(body.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(body.expiresAt).toBeGreaterThan(Date.now());
+    // Sessions run on the hub's clock, and the browser learns it (to count "today" as the hub does).
+    expect(body.now).toBe(clock.at);
+    expect(body.expiresAt).toBe(clock.at + 12 * 3_600_000);
     const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
     expect(cookie).not.toContain(body.csrfToken);
     const me = await fetch(`${h.url}/api/me`, { headers: { cookie } });

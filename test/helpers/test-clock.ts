@@ -13,5 +13,5 @@ export function stoppedClock(at = Date.now()): Now & { readonly at: number } {
 
 /** The time zone of the site under test: scripts/test-at.sh --tz sets it (default Asia/Tokyo). */
 export function testSiteZone(): string {
-  return process.env.MIERUKA_TEST_TZ || 'Asia/Tokyo';
+  return process.env.SITE_TZ_UNDER_TEST || 'Asia/Tokyo';
 }
