@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources of sibling packages, not their build.
     alias: {
+      // Before '@mieruka/protocol': a string alias also matches its subpaths.
+      '@mieruka/protocol/model': fileURLToPath(new URL('./protocol/src/model/index.ts', import.meta.url)),
       '@mieruka/protocol': src('protocol'),
       '@mieruka/firmware-bridge': src('firmware-bridge'),
       '@mieruka/edge': src('edge'),

@@ -20,7 +20,7 @@ import type {
   TimeRange,
   UsageGrouping,
   UsageReport,
-} from '@mieruka/dashboard';
+} from '@mieruka/protocol';
 import type { Alerts } from './alerts/alerts.js';
 import type { ClutterHistory } from './clutter-history/clutter-history.js';
 import type { Thumbnails } from './clutter-history/thumbnails.js';

@@ -6,8 +6,8 @@
  */
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createDashboardApp, type DashboardApp, type DashboardOptions, type HubStats } from '@mieruka/dashboard';
-import { decodeMessage, type Config } from '@mieruka/protocol';
+import { createDashboardApp, type DashboardApp, type DashboardOptions } from '@mieruka/dashboard';
+import { decodeMessage, type Config, type HubStats } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';

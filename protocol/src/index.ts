@@ -6,5 +6,6 @@ export * from './config-schema.js';
 export * from './config-parse.js';
 export * from './settings-schema.js';
 export * from './errors.js';
+export * from './model/index.js';
 export const PROTOCOL_VERSION = 'v1';
 export * from './version.js';

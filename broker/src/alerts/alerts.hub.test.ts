@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ParsedMail } from 'mailparser';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AlarmItem } from '@mieruka/dashboard';
+import type { AlarmItem } from '@mieruka/protocol';
 import { encodePayload, topicFor } from '@mieruka/protocol';
 import { Hub } from '../hub.js';
 import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../test-support/helpers.js';

@@ -6,7 +6,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AlarmItem, LiveUpdate } from '@mieruka/dashboard';
+import type { AlarmItem, LiveUpdate } from '@mieruka/protocol';
 import { parseConfig, type Config } from '@mieruka/protocol';
 import { LiveState } from '../ingest/live-state.js';
 import { openDatabase } from '../store/database.js';

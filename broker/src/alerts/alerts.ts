@@ -7,7 +7,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { AlarmAckResult, AlarmItem, AlarmLinkResult, AlarmQuery } from '@mieruka/dashboard';
+import type { AlarmAckResult, AlarmItem, AlarmLinkResult, AlarmQuery } from '@mieruka/protocol';
 import type { Config } from '@mieruka/protocol';
 import type { LiveState } from '../ingest/live-state.js';
 import { loadAckSecret } from './alarms/ack-secret.js';

@@ -7,7 +7,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
-import { LocalTime } from '@mieruka/dashboard';
+import { LocalTime } from '@mieruka/protocol';
 import type { PayloadOf } from '@mieruka/protocol';
 import { postJson, redactWebhookUrl } from '../alerts/webhook/index.js';
 

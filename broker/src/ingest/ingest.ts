@@ -6,7 +6,7 @@
  */
 import type { AedesPublishPacket, Client } from 'aedes';
 import type { Logger } from 'pino';
-import type { NodeSnapshot } from '@mieruka/dashboard';
+import type { NodeSnapshot } from '@mieruka/protocol';
 import { decodeMessage, isValidId, TOPIC_ROOT, type DecodedMessage } from '@mieruka/protocol';
 import type { MqttBroker } from '../mqtt/mqtt-broker.js';
 import type { Store } from '../store/store.js';

@@ -3,7 +3,7 @@
  * subscribes to. Snapshots are replaced, never mutated, so a listener may keep what it got.
  */
 import type { Logger } from 'pino';
-import type { LiveUpdate, NodeSnapshot } from '@mieruka/dashboard';
+import type { LiveUpdate, NodeSnapshot } from '@mieruka/protocol';
 
 export type LiveListener = (update: LiveUpdate) => void;
 

@@ -5,7 +5,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalTime } from '@mieruka/dashboard';
+import { LocalTime } from '@mieruka/protocol';
 import { encodePayload, topicFor, type PayloadOf } from '@mieruka/protocol';
 import { Hub } from '../hub.js';
 import { closeClient, hubConfig, makeTempDir, silentLogger, waitFor } from '../test-support/helpers.js';

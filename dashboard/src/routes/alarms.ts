@@ -6,13 +6,13 @@
  * Mount before the session guard: the session routes check the session themselves.
  */
 import express, { Router, type Request, type Response } from 'express';
-import { ID_PATTERN } from '@mieruka/protocol';
+import { ALARM_SEVERITIES, ID_PATTERN } from '@mieruka/protocol';
 import { requireSession, requireWrite, sessionOf } from '../auth.js';
 import type { DashboardContext } from '../context.js';
 import type { AlarmItem, AlarmLinkResult, AlarmQuery, AlarmSeverity } from '../data-source.js';
 import { sendError } from '../http-errors.js';
 
-const SEVERITIES: readonly AlarmSeverity[] = ['critical', 'major', 'minor', 'warning', 'info'];
+const SEVERITIES: readonly AlarmSeverity[] = ALARM_SEVERITIES;
 const ALARM_ID = /^[A-Za-z0-9-]{1,64}$/;
 /** Tokens the hub signs are `<id>.<expiry>.<signature>` in URL-safe characters. */
 const TOKEN = /^[A-Za-z0-9._-]{1,512}$/;

@@ -4,12 +4,11 @@
  * local day), JSON or CSV (`?format=csv`), and image thumbnails. See docs/api.md.
  */
 import { Router, type Request, type Response } from 'express';
-import { ID_PATTERN } from '@mieruka/protocol';
+import { addDays, DAY_MS, HOUR_MS, ID_PATTERN, LocalTime, localTimeFor } from '@mieruka/protocol';
 import type { DashboardContext } from '../context.js';
 import { attachmentHeader, CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.js';
 import type { BenchScore, TimeRange } from '../data-source.js';
 import { sendError } from '../http-errors.js';
-import { addDays, DAY_MS, HOUR_MS, LocalTime, localTimeFor } from '../local-time.js';
 import { MAX_RANGE_DAYS, parseTime } from './machines.js';
 import { IMAGE_ID } from './nodes.js';
 

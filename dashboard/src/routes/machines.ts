@@ -4,12 +4,11 @@
  * as JSON or as CSV (`?format=csv` or a `.csv` suffix) for spreadsheets. See docs/api.md.
  */
 import { Router, type Request, type Response } from 'express';
-import { ID_PATTERN, type MachineState } from '@mieruka/protocol';
+import { addDays, DAY_MS, HOUR_MS, ID_PATTERN, LocalTime, localTimeFor, parseDate, type MachineState } from '@mieruka/protocol';
 import type { DashboardContext } from '../context.js';
 import { attachmentHeader, CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.js';
 import type { MachineJob, StateInterval, TimeRange, UsageGrouping, UsageRow } from '../data-source.js';
 import { sendError } from '../http-errors.js';
-import { addDays, DAY_MS, HOUR_MS, LocalTime, parseDate, localTimeFor } from '../local-time.js';
 
 export const MAX_RANGE_DAYS = 400;
 /** Points of the current chart: default and most one answer may ask for. */

@@ -1,6 +1,6 @@
 /** The `alarms` and `alarm_events` tables (migration 3): rows in, AlarmRecords out. Synchronous (better-sqlite3). */
 import type { Database, Statement } from 'better-sqlite3';
-import type { AlarmItem, AlarmQuery, AlarmSeverity } from '@mieruka/dashboard';
+import type { AlarmItem, AlarmQuery, AlarmSeverity } from '@mieruka/protocol';
 
 /** An alarm with its notification schedule (what the manager works with). */
 export type AlarmRecord = AlarmItem & {

@@ -4,7 +4,7 @@
  * raise/resolve calls on the alarm sink. One failing rule is logged and counted; it never
  * stops ingest or the other rules.
  */
-import type { LiveUpdate, NodeSnapshot } from '@mieruka/dashboard';
+import type { LiveUpdate, NodeSnapshot } from '@mieruka/protocol';
 import type { Logger } from 'pino';
 import type { AlarmKey, RaiseInput } from '../alarms/alarm-manager.js';
 import { NODE_RULES } from './node-rules.js';
