@@ -14,10 +14,11 @@ export default defineConfig({
       '@mieruka/edge': src('edge'),
       '@mieruka/dashboard': src('dashboard'),
       '@mieruka/broker': src('broker'),
+      '@mieruka/cli': src('cli'),
     },
   },
   test: {
-    include: ['protocol/src/**/*.test.ts', 'firmware-bridge/src/**/*.test.ts', 'edge/src/**/*.test.ts', 'broker/src/**/*.test.ts', 'dashboard/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['protocol/src/**/*.test.ts', 'firmware-bridge/src/**/*.test.ts', 'edge/src/**/*.test.ts', 'broker/src/**/*.test.ts', 'dashboard/src/**/*.test.ts', 'cli/src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -6,7 +6,6 @@
  */
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createDashboardApp, type DashboardApp, type DashboardOptions } from '@mieruka/dashboard';
 import { decodeMessage, type Config, type HubStats } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
@@ -15,6 +14,7 @@ import { ClutterHistory } from './clutter-history/clutter-history.js';
 import { ClutterWebhook } from './clutter-history/clutter-webhook.js';
 import { ImagePruner } from './clutter-history/image-pruner.js';
 import { Thumbnails } from './clutter-history/thumbnails.js';
+import { NO_FRONT_END, type MountHttp } from './http/http-front-end.js';
 import { HttpServer } from './http/http-server.js';
 import { HubDataSource } from './hub-data-source.js';
 import { ImageStore } from './ingest/image-store.js';
@@ -32,8 +32,11 @@ import { Store } from './store/store.js';
 export type HubOptions = {
   config: Readonly<Config>;
   logger: Logger;
-  /** Extra dashboard options (tests, HTTPS front ends); data source, users and logger are the hub's. */
-  dashboard?: Partial<Omit<DashboardOptions, 'dataSource' | 'users' | 'logger'>>;
+  /**
+   * Builds what the HTTP port serves besides MQTT over WebSocket (the dashboard, wired by the
+   * composition root). Default: nothing, every request gets a 404.
+   */
+  mountHttp?: MountHttp;
 };
 
 type Service = { name: string; stop(): Promise<void> | void };
@@ -71,7 +74,6 @@ export class Hub {
   private mqttServer: MqttServer | null = null;
   private httpServer: HttpServer | null = null;
   private usersInstance: SqliteUserVerifier | null = null;
-  private dashboardApp: DashboardApp | null = null;
   /** Started services, stopped in reverse. */
   private started: Service[] = [];
   private starting: Promise<void> | null = null;
@@ -318,24 +320,14 @@ export class Hub {
     mqttWs.start();
     this.started.push({ name: 'mqtt-websocket', stop: () => mqttWs.stop() });
 
-    const dashboard = createDashboardApp({
-      ...this.options.dashboard,
-      dataSource: this.dataSource,
-      users,
-      logger: hubLogger,
-      sessionHours: this.options.dashboard?.sessionHours ?? config.dashboard.sessionHours,
-      language: this.options.dashboard?.language ?? config.dashboard.language,
-      kiosk: this.options.dashboard?.kiosk ?? config.dashboard.kiosk,
-      trustProxy: this.options.dashboard?.trustProxy ?? config.dashboard.trustProxy,
-    });
-    this.dashboardApp = dashboard;
-    this.started.push({ name: 'dashboard', stop: () => dashboard.close() });
+    const frontEnd = this.options.mountHttp?.({ dataSource: this.dataSource, users, logger: hubLogger, config }) ?? NO_FRONT_END;
+    this.started.push({ name: 'dashboard', stop: () => frontEnd.close() });
 
     const http = new HttpServer({
       host: config.hub.http.host,
       port: config.hub.http.port,
-      handler: dashboard.app,
-      upgradeHandlers: [(req, socket, head) => mqttWs.handleUpgrade(req, socket, head), (req, socket, head) => dashboard.handleUpgrade(req, socket, head)],
+      handler: frontEnd.app,
+      upgradeHandlers: [(req, socket, head) => mqttWs.handleUpgrade(req, socket, head), (req, socket, head) => frontEnd.handleUpgrade(req, socket, head)],
       logger: hubLogger,
     });
     await http.start();
@@ -374,7 +366,6 @@ export class Hub {
     this.mqttServer = null;
     this.ingest = null;
     this.brokerInstance = null;
-    this.dashboardApp = null;
     this.usersInstance = null;
     // The store object stays: stats() still reports what it wrote. Live subscribers stay too:
     // they belong to whoever subscribed.

@@ -5,10 +5,10 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { MierukaError } from '@mieruka/protocol';
-import { PnsClient, PNS_DEFAULT_TIMEOUT_MS } from '../alerts/patlite/pns-client.js';
-import { encodeClear, encodeStatusRequest, hexBytes, PNS_DEFAULT_PORT, PNS_MODELS, type PnsModel } from '../alerts/patlite/pns-frame.js';
-import { describePnsStatus } from '../alerts/patlite/pns-reply.js';
-import { describeSignal, parseSignalSpec, signalToPnsFrame, type La6Command, type TowerSignal } from '../alerts/patlite/tower-signal.js';
+import { PnsClient, PNS_DEFAULT_TIMEOUT_MS } from '@mieruka/broker';
+import { encodeClear, encodeStatusRequest, hexBytes, PNS_DEFAULT_PORT, PNS_MODELS, type PnsModel } from '@mieruka/broker';
+import { describePnsStatus } from '@mieruka/broker';
+import { describeSignal, parseSignalSpec, signalToPnsFrame, type La6Command, type TowerSignal } from '@mieruka/broker';
 import type { CliContext } from './context.js';
 import { portOption, positiveInt } from './options.js';
 

@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from 'commander';
-import { Hub } from '../hub.js';
-import { hubConfig, makeTempDir, silentLogger, waitFor } from '../test-support/helpers.js';
+import { Hub } from '@mieruka/broker';
+import { hubConfig, makeTempDir, silentLogger, waitFor } from '../../broker/src/test-support/helpers.js';
 import { parsePins } from './patlite-relay-command.js';
 
-const CLI = fileURLToPath(new URL('../../../bin/mieruka.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/mieruka.js', import.meta.url));
 
 describe('parsePins', () => {
   it('reads tier=line lists', () => {

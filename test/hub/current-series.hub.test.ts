@@ -5,8 +5,9 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePayload, topicFor } from '@mieruka/protocol';
-import { Hub } from '../hub.js';
-import { closeClient, hubConfig, makeTempDir, silentLogger } from '../test-support/helpers.js';
+import type { Hub } from '@mieruka/broker';
+import { createHub } from '@mieruka/cli';
+import { closeClient, hubConfig, makeTempDir, silentLogger } from '../../broker/src/test-support/helpers.js';
 
 const SITE = 'factory';
 const NODE = 'lathe-1';
@@ -20,7 +21,7 @@ describe('current readings on a running hub', () => {
 
   beforeAll(async () => {
     dir = await makeTempDir();
-    hub = new Hub({
+    hub = createHub({
       config: hubConfig(dir.path, { machines: { [NODE]: { name: 'Lathe', channel: 1 } }, dashboard: { adminUser: 'boss', adminPassword: 'boss-password-1' } }),
       logger: silentLogger,
     });

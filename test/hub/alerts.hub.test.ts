@@ -9,11 +9,12 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlarmItem } from '@mieruka/protocol';
 import { encodePayload, topicFor } from '@mieruka/protocol';
-import { Hub } from '../hub.js';
-import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../test-support/helpers.js';
-import { SMTP_PASSWORD, SMTP_USER, startSmtpPeer, type SmtpPeer } from '../test-support/smtp-peer.js';
-import { ACK_SECRET_FILE } from './alarms/ack-secret.js';
-import { signAckToken } from './alarms/ack-token.js';
+import type { Hub } from '@mieruka/broker';
+import { createHub } from '@mieruka/cli';
+import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../../broker/src/test-support/helpers.js';
+import { SMTP_PASSWORD, SMTP_USER, startSmtpPeer, type SmtpPeer } from '../../broker/src/test-support/smtp-peer.js';
+import { ACK_SECRET_FILE } from '../../broker/src/alerts/alarms/ack-secret.js';
+import { signAckToken } from '../../broker/src/alerts/alarms/ack-token.js';
 
 const PUBLIC_URL = 'http://mieruka.factory.lan:8080';
 const ADMIN = { username: 'admin', password: 'admin-password-1' };
@@ -54,7 +55,7 @@ describe('alerts in the hub', () => {
   }
 
   async function startHub(dataDir: string, smtpPort: number): Promise<Hub> {
-    const hub = new Hub({ config: hubConfig(dataDir, alertConfig(smtpPort)), logger: silentLogger });
+    const hub = createHub({ config: hubConfig(dataDir, alertConfig(smtpPort)), logger: silentLogger });
     cleanups.push(() => hub.stop());
     await hub.start();
     return hub;

@@ -4,8 +4,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePayload, topicFor } from '@mieruka/protocol';
-import { Hub } from './hub.js';
-import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, TS, waitFor } from './test-support/helpers.js';
+import type { Hub } from '@mieruka/broker';
+import { createHub } from './compose-hub.js';
+import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../../broker/src/test-support/helpers.js';
 
 const SITE = 'factory';
 
@@ -36,7 +37,7 @@ describe('Hub', () => {
   });
 
   async function startHub(dataDir: string, overrides: Record<string, unknown> = {}): Promise<Hub> {
-    const hub = new Hub({ config: hubConfig(dataDir, overrides), logger: silentLogger });
+    const hub = createHub({ config: hubConfig(dataDir, overrides), logger: silentLogger });
     cleanups.push(() => hub.stop());
     await hub.start();
     return hub;
@@ -172,7 +173,7 @@ describe('Hub', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
     cleanups.push(() => new Promise((resolve) => blocker.close(resolve)));
     const blockedPort = (blocker.address() as { port: number }).port;
-    const failing = new Hub({ config: hubConfig(dataDir, { hub: { http: { port: blockedPort } } }), logger: silentLogger });
+    const failing = createHub({ config: hubConfig(dataDir, { hub: { http: { port: blockedPort } } }), logger: silentLogger });
     await expect(failing.start()).rejects.toThrow(/EADDRINUSE/);
     // The data dir is usable again at once: the LevelDB lock and SQLite were released.
     const again = await startHub(dataDir);

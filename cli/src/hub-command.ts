@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { redactConfig } from '@mieruka/protocol';
-import { Hub } from '../hub.js';
+import { createHub } from './compose-hub.js';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
@@ -28,7 +28,7 @@ export function registerHubCommand(program: Command, ctx: CliContext): void {
       });
       const logger = createLogger(config.log.level);
       logger.info({ configFile: file ?? '(defaults)', config: redactConfig(config) }, 'starting hub');
-      const hub = new Hub({ config, logger });
+      const hub = createHub({ config, logger });
       await hub.start();
       ctx.keepRunning(hub, 'hub');
       ctx.print(`Mieruka hub: MQTT ${hub.mqttUrl}, dashboard ${hub.httpUrl}`);

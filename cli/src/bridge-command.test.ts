@@ -9,12 +9,12 @@ import { connectAsync } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Esp32Simulator, PtyPair } from '@mieruka/firmware-bridge';
 import { decodeMessage, parseSerialLine, type PayloadOf } from '@mieruka/protocol';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
-import { waitFor } from '../../../test/helpers/wait-for.js';
+import { makeTempDir } from '../../test/helpers/temp-dir.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
 import { collectCal, type CalArgs } from './bridge-command.js';
-import { startTestBroker } from '../../../test/helpers/aedes-broker.js';
+import { startTestBroker } from '../../test/helpers/aedes-broker.js';
 
-const CLI = fileURLToPath(new URL('../../../bin/mieruka.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/mieruka.js', import.meta.url));
 
 describe('bridge --cal', () => {
   const parse = (...values: string[]) => values.reduce<CalArgs>((acc, v) => collectCal(v, acc), { pairs: [], channel: null });

@@ -4,10 +4,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCommand } from '../../../test/helpers/run-command.js';
-import { PnsSimulator, type PnsSimulatorOptions } from '../alerts/patlite/pns-simulator.js';
+import { runCommand } from '../../test/helpers/run-command.js';
+import { PnsSimulator, type PnsSimulatorOptions } from '@mieruka/broker';
 
-const CLI = fileURLToPath(new URL('../../../bin/mieruka.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/mieruka.js', import.meta.url));
 const patlite = (...args: string[]) => runCommand('node', [CLI, 'patlite', ...args], 30_000);
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

@@ -5,11 +5,11 @@ import { connectAsync } from 'mqtt';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandTopic, decodeMessage, isMierukaError, type ClutterPayload } from '@mieruka/protocol';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
-import { waitFor } from '../../../test/helpers/wait-for.js';
+import { makeTempDir } from '../../test/helpers/temp-dir.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
 import type { Runnable } from './context.js';
 import { buildProgram } from './program.js';
-import { startTestBroker } from '../../../test/helpers/aedes-broker.js';
+import { startTestBroker } from '../../test/helpers/aedes-broker.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

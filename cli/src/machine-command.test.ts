@@ -9,13 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MachineStateTracker, parseTraceText, type CalibrationReport } from '@mieruka/edge';
 import { parseConfig } from '@mieruka/protocol';
-import { runCommand } from '../../../test/helpers/run-command.js';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
-import { Store } from '../store/store.js';
-import { silentLogger } from '../test-support/helpers.js';
+import { runCommand } from '../../test/helpers/run-command.js';
+import { makeTempDir } from '../../test/helpers/temp-dir.js';
+import { Store } from '@mieruka/broker';
+import { silentLogger } from '../../broker/src/test-support/helpers.js';
 
-const CLI = fileURLToPath(new URL('../../../bin/mieruka.js', import.meta.url));
-const TRACES = fileURLToPath(new URL('../../../test/fixtures/traces/', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/mieruka.js', import.meta.url));
+const TRACES = fileURLToPath(new URL('../../test/fixtures/traces/', import.meta.url));
 const calibrate = (...args: string[]) => runCommand('node', [CLI, 'machine', 'calibrate', ...args], 30_000);
 
 type JsonOut = { source: string; node: string | null; channel: number; report: CalibrationReport; written: { file: string; fields: Record<string, number> } | null };

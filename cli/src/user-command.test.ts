@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDashboardApp, MemoryDataSource } from '@mieruka/dashboard';
-import { SqliteUserVerifier } from '../auth/sqlite-user-verifier.js';
-import { openDatabase } from '../store/database.js';
-import { makeTempDir, silentLogger } from '../test-support/helpers.js';
+import { SqliteUserVerifier } from '@mieruka/broker';
+import { openDatabase } from '@mieruka/broker';
+import { makeTempDir, silentLogger } from '../../broker/src/test-support/helpers.js';
 import type { CliContext } from './context.js';
 import { buildProgram } from './program.js';
 

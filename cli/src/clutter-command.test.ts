@@ -8,8 +8,8 @@ import { CommanderError } from 'commander';
 import { decodeRgb, listSamplePhotos, rectifiedSize, selectBackend } from '@mieruka/edge';
 import { isMierukaError, parseConfig } from '@mieruka/protocol';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { clutterFixturePath, cv2Counts, loadClutterManifest, type ClutterFixtureManifest } from '../../../test/fixtures/clutter/fixtures.js';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
+import { clutterFixturePath, cv2Counts, loadClutterManifest, type ClutterFixtureManifest } from '../../test/fixtures/clutter/fixtures.js';
+import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { backendOption, denoiseOption, hsvOption, roiOption } from './clutter-command.js';
 import { buildProgram } from './program.js';
 

@@ -8,9 +8,10 @@ import type { MqttClient } from 'mqtt';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePayload, topicFor, type PayloadOf } from '@mieruka/protocol';
-import { parseCsv } from '../../../dashboard/src/test-support/csv-parse.js';
-import { Hub } from '../hub.js';
-import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, waitFor } from '../test-support/helpers.js';
+import { parseCsv } from '../../dashboard/src/test-support/csv-parse.js';
+import type { Hub } from '@mieruka/broker';
+import { createHub } from '@mieruka/cli';
+import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, waitFor } from '../../broker/src/test-support/helpers.js';
 
 const SITE = 'factory';
 const NODE = 'bench-1';
@@ -41,7 +42,7 @@ describe('clutter history on a running hub', () => {
 
   beforeAll(async () => {
     dir = await makeTempDir();
-    hub = new Hub({
+    hub = createHub({
       config: hubConfig(dir.path, {
         timezone: 'Asia/Tokyo',
         stations: { [NODE]: { name: '組立台' }, 'bench-2': {} },

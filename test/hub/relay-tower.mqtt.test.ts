@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeGpioPort, GpioRelayTower, MqttNodeLink, PatliteRelayAgent } from '@mieruka/edge';
 import { commandTopic, PatliteCommand } from '@mieruka/protocol';
-import type { AlarmNotice, AlarmSeverity } from '../channel.js';
-import { BrokerPersistence } from '../../mqtt/broker-persistence.js';
-import { MqttBroker } from '../../mqtt/mqtt-broker.js';
-import { MqttServer } from '../../mqtt/mqtt-server.js';
-import { makeTempDir, silentLogger, waitFor } from '../../test-support/helpers.js';
-import { createPatliteChannel } from './create-patlite-channel.js';
+import type { AlarmNotice, AlarmSeverity } from '@mieruka/broker';
+import { BrokerPersistence } from '@mieruka/broker';
+import { MqttBroker } from '@mieruka/broker';
+import { MqttServer } from '@mieruka/broker';
+import { makeTempDir, silentLogger, waitFor } from '../../broker/src/test-support/helpers.js';
+import { createPatliteChannel } from '@mieruka/broker';
 
 const PINS = { red: 17, amber: 27, green: 22, buzzer: 23 };
 

@@ -7,8 +7,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalTime } from '@mieruka/protocol';
 import { encodePayload, topicFor, type PayloadOf } from '@mieruka/protocol';
-import { Hub } from '../hub.js';
-import { closeClient, hubConfig, makeTempDir, silentLogger, waitFor } from '../test-support/helpers.js';
+import type { Hub } from '@mieruka/broker';
+import { createHub } from '@mieruka/cli';
+import { closeClient, hubConfig, makeTempDir, silentLogger, waitFor } from '../../broker/src/test-support/helpers.js';
 
 const SITE = 'factory';
 const NODE = 'mill-1';
@@ -39,7 +40,7 @@ describe('machine reports on a running hub', () => {
   beforeAll(async () => {
     dir = await makeTempDir();
     const all = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-    hub = new Hub({
+    hub = createHub({
       config: hubConfig(dir.path, {
         timezone: 'Asia/Tokyo',
         machines: { [NODE]: { name: NAME } },

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeTempDir, waitFor } from './test-support/helpers.js';
+import { makeTempDir, waitFor } from '../../broker/src/test-support/helpers.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -16,7 +16,8 @@ import {
 } from '@mieruka/firmware-bridge';
 import { CurrentAgent, DemoClutterStation, listSamplePhotos, MqttNodeLink } from '@mieruka/edge';
 import { MachineConfig, MIERUKA_VERSION, StationConfig, type Config } from '@mieruka/protocol';
-import { Hub } from '../hub.js';
+import type { Hub } from '@mieruka/broker';
+import { createHub } from '../compose-hub.js';
 
 export type DemoOptions = {
   config: Readonly<Config>;
@@ -48,7 +49,7 @@ export class Demo {
   constructor(options: DemoOptions) {
     this.options = options;
     this.logger = options.logger.child({ component: 'demo' });
-    this.hub = new Hub({ config: options.config, logger: options.logger });
+    this.hub = createHub({ config: options.config, logger: options.logger });
     const n = Math.max(1, Math.min(options.machines ?? 2, 32));
     this.machineIds = Array.from({ length: n }, (_, i) => MACHINE_NAMES[i] ?? `machine-${i + 1}`);
   }

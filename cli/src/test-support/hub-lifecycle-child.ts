@@ -8,13 +8,13 @@ import mqtt from 'mqtt';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import { encodePayload, parseConfig, topicFor } from '@mieruka/protocol';
-import { Hub } from '../hub.js';
+import { createHub } from '../compose-hub.js';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: hub-lifecycle-child <dataDir>');
 
 const TS = 1_764_000_000_000;
-const hub = new Hub({
+const hub = createHub({
   config: parseConfig({
     overrides: {
       hub: { dataDir, mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, ingest: { flushIntervalMs: 5000 } },
