@@ -2,6 +2,7 @@ export * from './topics.js';
 export * from './payloads.js';
 export * from './decode.js';
 export * from './serial-line.js';
+export type * from './serial-source.js';
 export * from './config-schema.js';
 export * from './config-parse.js';
 export * from './settings-schema.js';

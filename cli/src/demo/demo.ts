@@ -6,16 +6,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import {
-  Esp32Simulator,
-  InProcessSerialLink,
-  PtyPair,
-  SerialLineReader,
-  socatAvailable,
-  type SerialMessageSource,
-} from '@mieruka/firmware-bridge';
+import { Esp32Simulator, InProcessSerialLink, PtyPair, SerialLineReader, socatAvailable } from '@mieruka/firmware-bridge';
 import { CurrentAgent, DemoClutterStation, listSamplePhotos, MqttNodeLink } from '@mieruka/edge';
-import { MachineConfig, MIERUKA_VERSION, StationConfig, type Config } from '@mieruka/protocol';
+import { MachineConfig, MIERUKA_VERSION, StationConfig, type Config, type SerialMessageSource } from '@mieruka/protocol';
 import type { Hub } from '@mieruka/broker';
 import { createHub } from '../compose-hub.js';
 

@@ -1,12 +1,14 @@
 /**
- * What a current agent reads from: a stream of serial protocol messages, whatever carries
- * them. Implemented by SerialLineReader (a real port or pty) and InProcessSerialLink (a
+ * What a current agent (edge) reads from: a stream of serial protocol messages, whatever carries
+ * them: the contract between edge and firmware-bridge. Implemented by SerialLineReader (a real port or pty) and InProcessSerialLink (a
  * simulator in the same process, for the demo without socat); both decode with the same
  * SerialLineDecoder, so they behave identically.
  */
 import type { EventEmitter } from 'node:events';
-import type { HostCommand, SerialMessage, SkipReason } from '@mieruka/protocol';
-import type { SerialSkip } from './serial-line-decoder.js';
+import type { HostCommand, SerialMessage, SkipReason } from './serial-line.js';
+
+/** A line the decoder skipped, and why. */
+export type SerialSkip = { reason: SkipReason; detail: string };
 
 export type SerialStatus = { open: true; path: string } | { open: false; path: string | null; error: string };
 

@@ -8,11 +8,11 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Esp32Simulator, InProcessSerialLink, SerialLineReader, type SimulatorClock } from '@mieruka/firmware-bridge';
 import { decodeMessage, MachineConfig, type JsonKind, type PayloadOf } from '@mieruka/protocol';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
-import { waitFor } from '../../../test/helpers/wait-for.js';
-import { MqttNodeLink } from '../mqtt/mqtt-node-link.js';
-import { CurrentAgent } from './current-agent.js';
-import { startTestBroker as startBroker } from '../../../test/helpers/aedes-broker.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { MqttNodeLink } from '../../edge/src/mqtt/mqtt-node-link.js';
+import { CurrentAgent } from '../../edge/src/current/current-agent.js';
+import { startTestBroker as startBroker } from '../helpers/aedes-broker.js';
 
 const logger = pino({ level: 'silent' });
 const T0 = 1_764_000_000_000;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Prng, simulateTrace, type MachineProfile, type SimulatedPhase, type TracePoint } from '@mieruka/firmware-bridge';
 import { MachineConfig } from '@mieruka/protocol';
-import { MachineStateTracker } from './machine-state.js';
-import { calibrateThresholds, type CalibrationProposal } from './threshold-calibration.js';
+import { MachineStateTracker } from '../../edge/src/current/machine-state.js';
+import { calibrateThresholds, type CalibrationProposal } from '../../edge/src/current/threshold-calibration.js';
 
 const T0 = 1_764_000_000_000;
 const toSamples = (trace: readonly TracePoint[]) => trace.map((p) => ({ ts: T0 + p.tMs, amps: p.irms }));

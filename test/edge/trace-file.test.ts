@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ESP32_ROM_BANNER } from '@mieruka/firmware-bridge';
-import { parseTraceText } from './trace-file.js';
+import { parseTraceText } from '../../edge/src/current/trace-file.js';
 
 describe('parseTraceText', () => {
   it('reads CSV with ts and amps (extra columns, comments, CRLF and bad rows are fine)', () => {

@@ -10,11 +10,11 @@ import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Esp32Simulator, Prng, PtyPair, SerialLineReader } from '@mieruka/firmware-bridge';
 import { decodeMessage, MachineConfig, parseSerialLine, type JsonKind, type PayloadOf, type SkipReason } from '@mieruka/protocol';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
-import { waitFor } from '../../../test/helpers/wait-for.js';
-import { MqttNodeLink } from '../mqtt/mqtt-node-link.js';
-import { CurrentAgent, type ChannelCalibration } from './current-agent.js';
-import { startTestBroker as startBroker } from '../../../test/helpers/aedes-broker.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { MqttNodeLink } from '../../edge/src/mqtt/mqtt-node-link.js';
+import { CurrentAgent, type ChannelCalibration } from '../../edge/src/current/current-agent.js';
+import { startTestBroker as startBroker } from '../helpers/aedes-broker.js';
 
 const logger = pino({ level: 'silent' });
 
