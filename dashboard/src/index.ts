@@ -4,7 +4,6 @@ export { CLOSE_SESSION_ENDED, LIVE_PATH, type LiveMessage } from './live-message
 export { SESSION_COOKIE } from './cookies.js';
 export { CSRF_HEADER } from './csrf.js';
 export type { DashboardUsers, UserStamps } from './auth.js';
-export { MemoryDataSource, emptyNode, type NodePatch, type MemoryMachine } from './memory-data-source.js';
 export { toCsv, csvField, attachmentHeader, CSV_BOM, CSV_CONTENT_TYPE, type CsvValue } from './csv.js';
 export { MAX_RANGE_DAYS } from './routes/machines.js';
 export type { LoginRateLimitOptions } from './login-rate-limit.js';

@@ -26,7 +26,7 @@ import type {
   UsageGrouping,
   UsageReport,
   UsageRow,
-} from './data-source.js';
+} from '../data-source.js';
 import { applySettings, parseConfig, settingsFromConfig, type Config } from '@mieruka/protocol';
 
 export type NodePatch = Partial<Omit<NodeSnapshot, 'site' | 'node'>>;
