@@ -16,6 +16,7 @@ import { AlarmManager, type NoticeKind, type NotifyPolicy } from './alarms/alarm
 import { AlarmStore } from './alarms/alarm-store.js';
 import type { AlarmNotice, AlertChannel } from './channel.js';
 import { publicBaseUrl } from './channels.js';
+import { applyVerdict } from './rules/apply-verdict.js';
 import { CHANNEL_BROKEN, evaluateChannels, HUB_NODE, type ChannelHealth } from './rules/channel-broken.js';
 import { nodeNamer } from './rules/node-name.js';
 import { RulesEngine } from './rules/rules-engine.js';
@@ -255,21 +256,7 @@ export class Alerts {
       else if (!this.brokenSince.has(channel.name)) this.brokenSince.set(channel.name, now);
       return { name: channel.name, ok: status.ok, ...(status.detail ? { detail: status.detail } : {}), brokenSince: this.brokenSince.get(channel.name) ?? null };
     });
-    const key = { site: this.config.site, node: HUB_NODE, type: CHANNEL_BROKEN };
     const settings = this.config.alerts.rules.channelBroken;
-    const verdict = settings.enabled ? evaluateChannels(health, now, settings) : { action: 'resolve' as const };
-    if (verdict === null) return;
-    if (verdict.action === 'resolve') {
-      manager.resolve(key);
-      return;
-    }
-    manager.raise({
-      ...key,
-      severity: settings.severity,
-      clearAfterMs: settings.clearAfterS * 1000,
-      at: verdict.at,
-      message: verdict.message,
-      ...(verdict.details ? { details: verdict.details } : {}),
-    });
+    applyVerdict(manager, { site: this.config.site, node: HUB_NODE, type: CHANNEL_BROKEN }, settings, () => evaluateChannels(health, now, settings));
   }
 }

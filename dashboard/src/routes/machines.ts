@@ -3,37 +3,24 @@
  * GET /api/machines, and per machine `timeline`, `jobs` and `utilization` over a time range,
  * as JSON or as CSV (`?format=csv` or a `.csv` suffix) for spreadsheets. See docs/api.md.
  */
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import { addDays, DAY_MS, HOUR_MS, ID_PATTERN, LocalTime, localTimeFor, parseDate, type MachineState } from '@mieruka/protocol';
 import type { DashboardContext } from '../context.js';
-import { attachmentHeader, CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.js';
+import type { CsvValue } from '../csv.js';
 import type { MachineJob, StateInterval, TimeRange, UsageGrouping, UsageRow } from '../data-source.js';
 import { sendError } from '../http-errors.js';
+import { BadQuery, MAX_TIME, MIN_TIME, param, sendCsv, type Lang } from './query.js';
 
 export const MAX_RANGE_DAYS = 400;
 /** Points of the current chart: default and most one answer may ask for. */
 export const CURRENT_POINTS_DEFAULT = 600;
 export const CURRENT_POINTS_MAX = 5000;
-/** Same bounds as protocol timestamps: catches seconds-vs-ms mix-ups. */
-const MIN_TIME = 946_684_800_000;
-const MAX_TIME = 4_102_444_800_000;
 const REPORTS = ['timeline', 'jobs', 'utilization'] as const;
 type Report = (typeof REPORTS)[number];
-type Lang = 'ja' | 'en';
 
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
 
 
-/** A request problem, answered with 400 and this message. */
-class BadQuery extends Error {}
-
-/** One query parameter as a string (absent → undefined; repeated → 400). */
-function param(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new BadQuery(`${name}: give it once, as text`);
-  return value;
-}
 
 /**
  * `from`/`to`: epoch ms, a local date (`2025-11-24` = local midnight), or an ISO date-time,
@@ -108,13 +95,6 @@ const percent = (ratio: number | null) => (ratio === null ? null : Math.round(ra
 
 function durationS(start: number, end: number | null, now: number): number {
   return seconds(Math.max(0, (end ?? now) - start) / 1000);
-}
-
-function sendCsv(res: Response, filename: string, header: string[], rows: CsvValue[][]): void {
-  res.setHeader('Content-Type', CSV_CONTENT_TYPE);
-  res.setHeader('Content-Disposition', attachmentHeader(filename));
-  res.setHeader('Cache-Control', 'no-store');
-  res.send(toCsv(header, rows));
 }
 
 export function machineRoutes(ctx: DashboardContext): Router {

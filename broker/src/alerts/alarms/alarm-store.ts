@@ -142,15 +142,9 @@ const PATCH_COLUMNS: Record<keyof AlarmPatch, (v: never) => [string, unknown][]>
   escalateAt: (v: number | null) => [['escalate_at', v]],
 };
 
-export type NewAlarm = {
-  id: string;
-  site: string;
-  node: string;
-  type: string;
-  severity: AlarmSeverity;
-  message: { ja: string; en: string };
+/** What a new alarm starts with: the identity and text of an AlarmItem, plus what only the store keeps. */
+export type NewAlarm = Pick<AlarmItem, 'id' | 'site' | 'node' | 'type' | 'severity' | 'message' | 'activeSince'> & {
   details: Record<string, unknown>;
-  activeSince: number;
   clearAfterMs: number;
   now: number;
 };
