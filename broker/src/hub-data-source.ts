@@ -60,8 +60,14 @@ export class HubDataSource implements DashboardDataSource {
     return this.options.stats();
   }
 
+  /** The readings stream (node and event updates) and the alarm stream, merged for the live feed. */
   subscribe(listener: (update: LiveUpdate) => void): () => void {
-    return this.options.live.subscribe(listener);
+    const offReadings = this.options.live.subscribe(listener);
+    const offAlarms = this.options.alerts.subscribe(listener);
+    return () => {
+      offReadings();
+      offAlarms();
+    };
   }
 
   reportSettings(): ReportSettings {

@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { decodeMessage, type Config, type HubStats } from '@mieruka/protocol';
+import type { Config, HubStats } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
@@ -292,11 +292,9 @@ export class Hub {
     const webhook = this.clutterWebhook;
     if (webhook) {
       webhook.start();
-      // Every clutter message the broker routes, decoded like ingest does; invalid ones ingest counts.
-      const off = broker.onPublish((packet) => {
-        if (!packet.topic.endsWith('/clutter')) return;
-        const decoded = decodeMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
-        if (decoded.ok && decoded.message.kind === 'clutter') webhook.offer(decoded.message.site, decoded.message.node, decoded.message.payload);
+      // Every clutter score ingest accepted (decoded once, there); invalid ones ingest counts.
+      const off = ingest.onMessage((message) => {
+        if (message.kind === 'clutter') webhook.offer(message.site, message.node, message.payload);
       });
       this.started.push({
         name: 'clutter-webhook',
