@@ -11,7 +11,7 @@ import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
 import { ClutterHistory } from './clutter-history/clutter-history.js';
-import { ClutterWebhook } from './clutter-history/clutter-webhook.js';
+import { clutterWebhookFromConfig, type ClutterWebhook } from './clutter-history/clutter-webhook.js';
 import { ImagePruner } from './clutter-history/image-pruner.js';
 import { Thumbnails } from './clutter-history/thumbnails.js';
 import { NO_FRONT_END, type MountHttp } from './http/http-front-end.js';
@@ -111,7 +111,7 @@ export class Hub {
       }),
       logger: options.logger,
     });
-    const { images: imageLimits, clutterWebhook } = options.config.hub;
+    const { images: imageLimits } = options.config.hub;
     this.clutter = new ClutterHistory({ database: () => this.store.database, images: this.images, site: options.config.site, stations: options.config.stations });
     this.thumbnails = new Thumbnails({ images: this.images, logger: options.logger });
     this.imagePruner = new ImagePruner({
@@ -121,19 +121,7 @@ export class Hub {
       intervalMs: imageLimits.pruneIntervalMin * 60_000,
       logger: options.logger,
     });
-    this.clutterWebhook = clutterWebhook
-      ? new ClutterWebhook({
-          url: clutterWebhook.url,
-          timeoutMs: clutterWebhook.timeoutMs,
-          maxQueue: clutterWebhook.maxQueue,
-          lang: clutterWebhook.lang ?? options.config.dashboard.language,
-          timeZone: options.config.timezone,
-          site: options.config.site,
-          stations: options.config.stations,
-          logger: options.logger,
-          ...(options.config.alerts.publicUrl ? { publicUrl: options.config.alerts.publicUrl } : {}),
-        })
-      : null;
+    this.clutterWebhook = clutterWebhookFromConfig(options.config, options.logger);
     this.settings = new RuntimeSettingsService({
       fileConfig: options.config,
       database: () => this.store.database,
@@ -236,12 +224,42 @@ export class Hub {
   }
 
   private async doStart(): Promise<void> {
-    const { config } = this;
-    const hubLogger = this.options.logger;
     this.startedAt = Date.now();
     this.lastIngest = null;
 
-    const store = new Store({ dataDir: this.dataDir, batchSize: config.hub.ingest.batchSize, flushIntervalMs: config.hub.ingest.flushIntervalMs, logger: hubLogger });
+    const store = await this.startStore();
+
+    // Before ingest: it records this run, so the time the hub was down counts as unknown.
+    this.reports.start();
+    this.started.push({ name: 'reports', stop: () => this.reports.stop() });
+
+    const users = await this.startUsers(store);
+    const broker = await this.startBroker();
+
+    // Before ingest and alerts: they start with the settings an admin saved, and edge agents get theirs.
+    await this.settings.start();
+    this.started.push({ name: 'settings', stop: () => this.settings.stop() });
+
+    const ingest = await this.startIngest(broker, store);
+
+    this.imagePruner.start();
+    this.started.push({ name: 'image-pruner', stop: () => this.imagePruner.stop() });
+
+    this.startClutterWebhook(ingest);
+
+    // After ingest, before any client can connect: every message ingest applies is seen by the rules.
+    await this.alerts.start();
+    this.started.push({ name: 'alerts', stop: () => this.alerts.stop() });
+
+    await this.startListeners(broker, users);
+
+    this.logger.info({ mqtt: this.mqttUrl, http: this.httpUrl, ws: this.mqttWsUrl, dataDir: this.dataDir, nodes: this.live.size }, 'hub started');
+  }
+
+  /** The store, and the live snapshots loaded from it. */
+  private async startStore(): Promise<Store> {
+    const { batchSize, flushIntervalMs } = this.config.hub.ingest;
+    const store = new Store({ dataDir: this.dataDir, batchSize, flushIntervalMs, logger: this.options.logger });
     await store.start();
     this.storeInstance = store;
     this.started.push({ name: 'store', stop: () => store.stop() });
@@ -252,16 +270,21 @@ export class Hub {
         s.clutter?.imageId && !this.images.has(s.site, s.node, s.clutter.imageId) ? { ...s, clutter: { ...s.clutter, imageId: null } } : s,
       ),
     );
+    return store;
+  }
 
-    // Before ingest: it records this run, so the time the hub was down counts as unknown.
-    this.reports.start();
-    this.started.push({ name: 'reports', stop: () => this.reports.stop() });
-
-    const users = new SqliteUserVerifier({ db: store.database, logger: hubLogger });
+  private async startUsers(store: Store): Promise<SqliteUserVerifier> {
+    const { config } = this;
+    const users = new SqliteUserVerifier({ db: store.database, logger: this.options.logger });
     this.usersInstance = users;
     if (config.dashboard.adminPassword) await users.ensureAdmin(config.dashboard.adminUser, config.dashboard.adminPassword);
     else if (users.list().length === 0) this.logger.warn('no dashboard users: set dashboard.adminPassword to be able to log in');
+    return users;
+  }
 
+  /** MQTT persistence, then the broker (no listener yet). */
+  private async startBroker(): Promise<MqttBroker> {
+    const hubLogger = this.options.logger;
     const persistence = new BrokerPersistence({ dir: join(this.dataDir, 'mqtt'), logger: hubLogger });
     await persistence.start();
     this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
@@ -270,12 +293,11 @@ export class Hub {
     await broker.start();
     this.brokerInstance = broker;
     this.started.push({ name: 'mqtt-broker', stop: () => broker.stop() });
+    return broker;
+  }
 
-    // Before ingest and alerts: they start with the settings an admin saved, and edge agents get theirs.
-    await this.settings.start();
-    this.started.push({ name: 'settings', stop: () => this.settings.stop() });
-
-    const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: hubLogger });
+  private async startIngest(broker: MqttBroker, store: Store): Promise<Ingest> {
+    const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: this.options.logger });
     await ingest.start();
     this.ingest = ingest;
     this.started.push({
@@ -285,30 +307,30 @@ export class Hub {
         this.lastIngest = ingest.stats();
       },
     });
+    return ingest;
+  }
 
-    this.imagePruner.start();
-    this.started.push({ name: 'image-pruner', stop: () => this.imagePruner.stop() });
-
+  private startClutterWebhook(ingest: Ingest): void {
     const webhook = this.clutterWebhook;
-    if (webhook) {
-      webhook.start();
-      // Every clutter score ingest accepted (decoded once, there); invalid ones ingest counts.
-      const off = ingest.onMessage((message) => {
-        if (message.kind === 'clutter') webhook.offer(message.site, message.node, message.payload);
-      });
-      this.started.push({
-        name: 'clutter-webhook',
-        stop: async () => {
-          off();
-          await webhook.stop();
-        },
-      });
-    }
+    if (!webhook) return;
+    webhook.start();
+    // Every clutter score ingest accepted (decoded once, there); invalid ones ingest counts.
+    const off = ingest.onMessage((message) => {
+      if (message.kind === 'clutter') webhook.offer(message.site, message.node, message.payload);
+    });
+    this.started.push({
+      name: 'clutter-webhook',
+      stop: async () => {
+        off();
+        await webhook.stop();
+      },
+    });
+  }
 
-    // After ingest, before any client can connect: every message ingest applies is seen by the rules.
-    await this.alerts.start();
-    this.started.push({ name: 'alerts', stop: () => this.alerts.stop() });
-
+  /** MQTT over TCP and WebSocket, the HTTP front end (the dashboard, when mounted), the HTTP port. */
+  private async startListeners(broker: MqttBroker, users: SqliteUserVerifier): Promise<void> {
+    const { config } = this;
+    const hubLogger = this.options.logger;
     const mqttServer = new MqttServer({ broker, host: config.hub.mqtt.host, port: config.hub.mqtt.port, logger: hubLogger });
     await mqttServer.start();
     this.mqttServer = mqttServer;
@@ -331,8 +353,6 @@ export class Hub {
     await http.start();
     this.httpServer = http;
     this.started.push({ name: 'http', stop: () => http.stop() });
-
-    this.logger.info({ mqtt: this.mqttUrl, http: this.httpUrl, ws: this.mqttWsUrl, dataDir: this.dataDir, nodes: this.live.size }, 'hub started');
   }
 
   /** Stops every service in reverse start order. Idempotent; safe after a failed start. */

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { findSerialPort, SerialLineReader } from '@mieruka/firmware-bridge';
 import { CurrentAgent, MqttNodeLink } from '@mieruka/edge';
-import { MachineConfig, MIERUKA_VERSION, MierukaError, redactConfig, type SerialMessage } from '@mieruka/protocol';
+import { MachineConfig, MIERUKA_VERSION, MierukaError, redactConfig, type Config, type SerialMessage } from '@mieruka/protocol';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
@@ -36,6 +36,23 @@ function calibration(channel: number, ampsPerVolt: number): Calibration {
   return { channel, ampsPerVolt };
 }
 
+type BridgeOptions = {
+  config?: string;
+  port?: string;
+  mqtt?: string;
+  site?: string;
+  node?: string;
+  offBelow?: number;
+  runningAbove?: number;
+  minDwell?: number;
+  hysteresis?: number;
+  offlineAfter?: number;
+  cal: CalArgs;
+  dataDir: string;
+  print?: boolean;
+  logLevel?: string;
+};
+
 export function registerBridgeCommand(program: Command, ctx: CliContext): void {
   program
     .command('bridge')
@@ -54,89 +71,83 @@ export function registerBridgeCommand(program: Command, ctx: CliContext): void {
     .option('--data-dir <dir>', 'where the sequence counter is kept', './data')
     .option('--print', 'also print every reading on the terminal (installation check)')
     .option('--log-level <level>', 'log level')
-    .action(
-      async (opts: {
-        config?: string;
-        port?: string;
-        mqtt?: string;
-        site?: string;
-        node?: string;
-        offBelow?: number;
-        runningAbove?: number;
-        minDwell?: number;
-        hysteresis?: number;
-        offlineAfter?: number;
-        cal: CalArgs;
-        dataDir: string;
-        print?: boolean;
-        logLevel?: string;
-      }) => {
-        if (opts.cal.channel !== null) throw new MierukaError('CONFIG_INVALID', `--cal: channel ${opts.cal.channel} needs a factor (${CAL_USAGE})`);
-        const { config } = loadConfig({
-          file: opts.config,
-          env: ctx.env,
-          cwd: ctx.cwd,
-          overrides: prune({ site: opts.site, log: { level: opts.logLevel }, bridge: { serialPort: opts.port, mqttUrl: opts.mqtt, node: opts.node } }),
-        });
-        const node = config.bridge.node;
-        if (!node) throw new MierukaError('CONFIG_INVALID', 'which machine is this? give --node <id> (or bridge.node in the config file)');
-        const machineResult = MachineConfig.safeParse(
-          prune({
-            ...(config.machines[node] ?? {}),
-            offBelowA: opts.offBelow,
-            runningAboveA: opts.runningAbove,
-            minDwellS: opts.minDwell,
-            hysteresisA: opts.hysteresis,
-            offlineAfterS: opts.offlineAfter,
-          }),
-        );
-        if (!machineResult.success) {
-          throw new MierukaError('CONFIG_INVALID', `machine thresholds: ${machineResult.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        }
-        const logger = createLogger(config.log.level);
-        logger.info({ config: redactConfig(config), machine: machineResult.data }, 'starting bridge');
+    .action((opts: BridgeOptions) => runBridge(opts, ctx));
+}
 
-        const explicitPort = config.bridge.serialPort;
-        const source = new SerialLineReader({
-          path: explicitPort ?? (() => findSerialPort()),
-          baudRate: config.bridge.baudRate,
-          logger: logger.child({ component: 'serial' }),
-          reconnect: { maxMs: config.bridge.reconnectMaxMs },
-        });
-        const link = new MqttNodeLink({
-          url: config.bridge.mqttUrl,
-          site: config.site,
-          node,
-          agent: 'bridge',
-          version: MIERUKA_VERSION,
-          dataDir: resolve(ctx.cwd, opts.dataDir),
-          logger: logger.child({ component: 'mqtt' }),
-        });
-        const calibration = [
-          ...config.bridge.calibration,
-          ...opts.cal.pairs.map((c) => ({ channel: c.channel, ampsPerVolt: c.ampsPerVolt })),
-        ];
-        const agent = new CurrentAgent({ link, source, machine: machineResult.data, logger: logger.child({ component: 'current-agent' }), calibration });
-        if (opts.print) {
-          source.on('message', (m: SerialMessage) => {
-            if (m.type === 'rms') ctx.print(`${new Date().toISOString()}  seq ${m.seq}  ${m.irms.map((a, i) => `ch${i} ${a.toFixed(3)} A`).join('  ')}`);
-            else ctx.print(`${new Date().toISOString()}  ${JSON.stringify(m)}`);
-          });
-          source.on('skip', (s: { reason: string; detail: string }) => ctx.print(`${new Date().toISOString()}  skipped (${s.reason}): ${s.detail}`));
-        }
-        const service = {
-          async start() {
-            await link.start();
-            await agent.start();
-          },
-          async stop() {
-            await agent.stop();
-            await link.stop();
-          },
-        };
-        await service.start();
-        ctx.keepRunning(service, 'bridge');
-        ctx.print(`Mieruka bridge: ${explicitPort ?? 'auto-detected serial port'} → ${config.bridge.mqttUrl} as ${config.site}/${node}`);
-      },
-    );
+/** The machine's thresholds: its config section with the command line's overrides. */
+function bridgeMachine(config: Config, node: string, opts: BridgeOptions): MachineConfig {
+  const machineResult = MachineConfig.safeParse(
+    prune({
+      ...(config.machines[node] ?? {}),
+      offBelowA: opts.offBelow,
+      runningAboveA: opts.runningAbove,
+      minDwellS: opts.minDwell,
+      hysteresisA: opts.hysteresis,
+      offlineAfterS: opts.offlineAfter,
+    }),
+  );
+  if (!machineResult.success) {
+    throw new MierukaError('CONFIG_INVALID', `machine thresholds: ${machineResult.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return machineResult.data;
+}
+
+/** --print: every reading, message and skipped line on the terminal. */
+function printSerial(source: SerialLineReader, ctx: CliContext): void {
+  source.on('message', (m: SerialMessage) => {
+    if (m.type === 'rms') ctx.print(`${new Date().toISOString()}  seq ${m.seq}  ${m.irms.map((a, i) => `ch${i} ${a.toFixed(3)} A`).join('  ')}`);
+    else ctx.print(`${new Date().toISOString()}  ${JSON.stringify(m)}`);
+  });
+  source.on('skip', (s: { reason: string; detail: string }) => ctx.print(`${new Date().toISOString()}  skipped (${s.reason}): ${s.detail}`));
+}
+
+async function runBridge(opts: BridgeOptions, ctx: CliContext): Promise<void> {
+  if (opts.cal.channel !== null) throw new MierukaError('CONFIG_INVALID', `--cal: channel ${opts.cal.channel} needs a factor (${CAL_USAGE})`);
+  const { config } = loadConfig({
+    file: opts.config,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    overrides: prune({ site: opts.site, log: { level: opts.logLevel }, bridge: { serialPort: opts.port, mqttUrl: opts.mqtt, node: opts.node } }),
+  });
+  const node = config.bridge.node;
+  if (!node) throw new MierukaError('CONFIG_INVALID', 'which machine is this? give --node <id> (or bridge.node in the config file)');
+  const machine = bridgeMachine(config, node, opts);
+  const logger = createLogger(config.log.level);
+  logger.info({ config: redactConfig(config), machine }, 'starting bridge');
+
+  const explicitPort = config.bridge.serialPort;
+  const source = new SerialLineReader({
+    path: explicitPort ?? (() => findSerialPort()),
+    baudRate: config.bridge.baudRate,
+    logger: logger.child({ component: 'serial' }),
+    reconnect: { maxMs: config.bridge.reconnectMaxMs },
+  });
+  const link = new MqttNodeLink({
+    url: config.bridge.mqttUrl,
+    site: config.site,
+    node,
+    agent: 'bridge',
+    version: MIERUKA_VERSION,
+    dataDir: resolve(ctx.cwd, opts.dataDir),
+    logger: logger.child({ component: 'mqtt' }),
+  });
+  const calibration = [
+    ...config.bridge.calibration,
+    ...opts.cal.pairs.map((c) => ({ channel: c.channel, ampsPerVolt: c.ampsPerVolt })),
+  ];
+  const agent = new CurrentAgent({ link, source, machine, logger: logger.child({ component: 'current-agent' }), calibration });
+  if (opts.print) printSerial(source, ctx);
+  const service = {
+    async start() {
+      await link.start();
+      await agent.start();
+    },
+    async stop() {
+      await agent.stop();
+      await link.stop();
+    },
+  };
+  await service.start();
+  ctx.keepRunning(service, 'bridge');
+  ctx.print(`Mieruka bridge: ${explicitPort ?? 'auto-detected serial port'} → ${config.bridge.mqttUrl} as ${config.site}/${node}`);
 }
