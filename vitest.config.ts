@@ -7,15 +7,18 @@ export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources of sibling packages, not their build.
     alias: {
+      // Before '@mieruka/protocol': a string alias also matches its subpaths.
+      '@mieruka/protocol/model': fileURLToPath(new URL('./protocol/src/model/index.ts', import.meta.url)),
       '@mieruka/protocol': src('protocol'),
       '@mieruka/firmware-bridge': src('firmware-bridge'),
       '@mieruka/edge': src('edge'),
       '@mieruka/dashboard': src('dashboard'),
       '@mieruka/broker': src('broker'),
+      '@mieruka/cli': src('cli'),
     },
   },
   test: {
-    include: ['protocol/src/**/*.test.ts', 'firmware-bridge/src/**/*.test.ts', 'edge/src/**/*.test.ts', 'broker/src/**/*.test.ts', 'dashboard/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['protocol/src/**/*.test.ts', 'firmware-bridge/src/**/*.test.ts', 'edge/src/**/*.test.ts', 'broker/src/**/*.test.ts', 'dashboard/src/**/*.test.ts', 'cli/src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

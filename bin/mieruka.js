@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Entry point of the `mieruka` command (npx mieruka …). The program lives in broker/src/cli.
+// Entry point of the `mieruka` command (npx mieruka …). The program lives in cli/src (the composition root).
 import { existsSync } from 'node:fs';
 
-const entry = new URL('../broker/dist/cli/main.js', import.meta.url);
+const entry = new URL('../cli/dist/main.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write('mieruka: not built yet. Run `npm install` (it builds) or `npm run build` in the repository root.\n');
   process.exit(1);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: build, type-check the tests, run every vitest test and the firmware host tests,
+# `npm test`: build, type-check the tests, check the package arrows (dependency-cruiser,
+# .dependency-cruiser.cjs), run every vitest test and the firmware host tests,
 # then print one closing line that counts them all ("total: N passed, M failed").
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -7,6 +8,7 @@ mkdir -p test-results
 
 npm run build || exit 1
 npm run typecheck || exit 1
+npm run depcheck || exit 1
 
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
 vitest_status=$?

@@ -20,7 +20,7 @@ import type {
   TimeRange,
   UsageGrouping,
   UsageReport,
-} from '@mieruka/dashboard';
+} from '@mieruka/protocol';
 import type { Alerts } from './alerts/alerts.js';
 import type { ClutterHistory } from './clutter-history/clutter-history.js';
 import type { Thumbnails } from './clutter-history/thumbnails.js';
@@ -60,8 +60,14 @@ export class HubDataSource implements DashboardDataSource {
     return this.options.stats();
   }
 
+  /** The readings stream (node and event updates) and the alarm stream, merged for the live feed. */
   subscribe(listener: (update: LiveUpdate) => void): () => void {
-    return this.options.live.subscribe(listener);
+    const offReadings = this.options.live.subscribe(listener);
+    const offAlarms = this.options.alerts.subscribe(listener);
+    return () => {
+      offReadings();
+      offAlarms();
+    };
   }
 
   reportSettings(): ReportSettings {

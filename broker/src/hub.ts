@@ -6,15 +6,15 @@
  */
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createDashboardApp, type DashboardApp, type DashboardOptions, type HubStats } from '@mieruka/dashboard';
-import { decodeMessage, systemNow, type Config, type Now } from '@mieruka/protocol';
+import { systemNow, type Config, type HubStats, type Now } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
 import { ClutterHistory } from './clutter-history/clutter-history.js';
-import { ClutterWebhook } from './clutter-history/clutter-webhook.js';
+import { clutterWebhookFromConfig, type ClutterWebhook } from './clutter-history/clutter-webhook.js';
 import { ImagePruner } from './clutter-history/image-pruner.js';
 import { Thumbnails } from './clutter-history/thumbnails.js';
+import { NO_FRONT_END, type MountHttp } from './http/http-front-end.js';
 import { HttpServer } from './http/http-server.js';
 import { HubDataSource } from './hub-data-source.js';
 import { ImageStore } from './ingest/image-store.js';
@@ -32,9 +32,12 @@ import { Store } from './store/store.js';
 export type HubOptions = {
   config: Readonly<Config>;
   logger: Logger;
-  /** Extra dashboard options (tests, HTTPS front ends); data source, users and logger are the hub's. */
-  dashboard?: Partial<Omit<DashboardOptions, 'dataSource' | 'users' | 'logger' | 'now'>>;
-  /** The one clock of every hub service and the dashboard (tests pass their own). Default: the system clock. */
+  /**
+   * Builds what the HTTP port serves besides MQTT over WebSocket (the dashboard, wired by the
+   * composition root). Default: nothing, every request gets a 404.
+   */
+  mountHttp?: MountHttp;
+  /** The one clock of every hub service and the front end (tests pass their own). Default: the system clock. */
   now?: Now;
 };
 
@@ -75,7 +78,6 @@ export class Hub {
   private mqttServer: MqttServer | null = null;
   private httpServer: HttpServer | null = null;
   private usersInstance: SqliteUserVerifier | null = null;
-  private dashboardApp: DashboardApp | null = null;
   /** Started services, stopped in reverse. */
   private started: Service[] = [];
   private starting: Promise<void> | null = null;
@@ -118,7 +120,7 @@ export class Hub {
       }),
       logger: options.logger,
     });
-    const { images: imageLimits, clutterWebhook } = options.config.hub;
+    const { images: imageLimits } = options.config.hub;
     this.clutter = new ClutterHistory({ database: () => this.store.database, images: this.images, site: options.config.site, stations: options.config.stations });
     this.thumbnails = new Thumbnails({ images: this.images, logger: options.logger });
     this.imagePruner = new ImagePruner({
@@ -129,19 +131,7 @@ export class Hub {
       logger: options.logger,
       now,
     });
-    this.clutterWebhook = clutterWebhook
-      ? new ClutterWebhook({
-          url: clutterWebhook.url,
-          timeoutMs: clutterWebhook.timeoutMs,
-          maxQueue: clutterWebhook.maxQueue,
-          lang: clutterWebhook.lang ?? options.config.dashboard.language,
-          timeZone: options.config.timezone,
-          site: options.config.site,
-          stations: options.config.stations,
-          logger: options.logger,
-          ...(options.config.alerts.publicUrl ? { publicUrl: options.config.alerts.publicUrl } : {}),
-        })
-      : null;
+    this.clutterWebhook = clutterWebhookFromConfig(options.config, options.logger);
     this.settings = new RuntimeSettingsService({
       fileConfig: options.config,
       database: () => this.store.database,
@@ -245,12 +235,42 @@ export class Hub {
   }
 
   private async doStart(): Promise<void> {
-    const { config } = this;
-    const hubLogger = this.options.logger;
     this.startedAt = this.now();
     this.lastIngest = null;
 
-    const store = new Store({ dataDir: this.dataDir, batchSize: config.hub.ingest.batchSize, flushIntervalMs: config.hub.ingest.flushIntervalMs, logger: hubLogger });
+    const store = await this.startStore();
+
+    // Before ingest: it records this run, so the time the hub was down counts as unknown.
+    this.reports.start();
+    this.started.push({ name: 'reports', stop: () => this.reports.stop() });
+
+    const users = await this.startUsers(store);
+    const broker = await this.startBroker();
+
+    // Before ingest and alerts: they start with the settings an admin saved, and edge agents get theirs.
+    await this.settings.start();
+    this.started.push({ name: 'settings', stop: () => this.settings.stop() });
+
+    const ingest = await this.startIngest(broker, store);
+
+    this.imagePruner.start();
+    this.started.push({ name: 'image-pruner', stop: () => this.imagePruner.stop() });
+
+    this.startClutterWebhook(ingest);
+
+    // After ingest, before any client can connect: every message ingest applies is seen by the rules.
+    await this.alerts.start();
+    this.started.push({ name: 'alerts', stop: () => this.alerts.stop() });
+
+    await this.startListeners(broker, users);
+
+    this.logger.info({ mqtt: this.mqttUrl, http: this.httpUrl, ws: this.mqttWsUrl, dataDir: this.dataDir, nodes: this.live.size }, 'hub started');
+  }
+
+  /** The store, and the live snapshots loaded from it. */
+  private async startStore(): Promise<Store> {
+    const { batchSize, flushIntervalMs } = this.config.hub.ingest;
+    const store = new Store({ dataDir: this.dataDir, batchSize, flushIntervalMs, logger: this.options.logger });
     await store.start();
     this.storeInstance = store;
     this.started.push({ name: 'store', stop: () => store.stop() });
@@ -261,16 +281,21 @@ export class Hub {
         s.clutter?.imageId && !this.images.has(s.site, s.node, s.clutter.imageId) ? { ...s, clutter: { ...s.clutter, imageId: null } } : s,
       ),
     );
+    return store;
+  }
 
-    // Before ingest: it records this run, so the time the hub was down counts as unknown.
-    this.reports.start();
-    this.started.push({ name: 'reports', stop: () => this.reports.stop() });
-
-    const users = new SqliteUserVerifier({ db: store.database, logger: hubLogger, now: this.now });
+  private async startUsers(store: Store): Promise<SqliteUserVerifier> {
+    const { config } = this;
+    const users = new SqliteUserVerifier({ db: store.database, logger: this.options.logger, now: this.now });
     this.usersInstance = users;
     if (config.dashboard.adminPassword) await users.ensureAdmin(config.dashboard.adminUser, config.dashboard.adminPassword);
     else if (users.list().length === 0) this.logger.warn('no dashboard users: set dashboard.adminPassword to be able to log in');
+    return users;
+  }
 
+  /** MQTT persistence, then the broker (no listener yet). */
+  private async startBroker(): Promise<MqttBroker> {
+    const hubLogger = this.options.logger;
     const persistence = new BrokerPersistence({ dir: join(this.dataDir, 'mqtt'), logger: hubLogger });
     await persistence.start();
     this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
@@ -279,12 +304,11 @@ export class Hub {
     await broker.start();
     this.brokerInstance = broker;
     this.started.push({ name: 'mqtt-broker', stop: () => broker.stop() });
+    return broker;
+  }
 
-    // Before ingest and alerts: they start with the settings an admin saved, and edge agents get theirs.
-    await this.settings.start();
-    this.started.push({ name: 'settings', stop: () => this.settings.stop() });
-
-    const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: hubLogger, now: this.now });
+  private async startIngest(broker: MqttBroker, store: Store): Promise<Ingest> {
+    const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: this.options.logger, now: this.now });
     await ingest.start();
     this.ingest = ingest;
     this.started.push({
@@ -294,32 +318,30 @@ export class Hub {
         this.lastIngest = ingest.stats();
       },
     });
+    return ingest;
+  }
 
-    this.imagePruner.start();
-    this.started.push({ name: 'image-pruner', stop: () => this.imagePruner.stop() });
-
+  private startClutterWebhook(ingest: Ingest): void {
     const webhook = this.clutterWebhook;
-    if (webhook) {
-      webhook.start();
-      // Every clutter message the broker routes, decoded like ingest does; invalid ones ingest counts.
-      const off = broker.onPublish((packet) => {
-        if (!packet.topic.endsWith('/clutter')) return;
-        const decoded = decodeMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
-        if (decoded.ok && decoded.message.kind === 'clutter') webhook.offer(decoded.message.site, decoded.message.node, decoded.message.payload);
-      });
-      this.started.push({
-        name: 'clutter-webhook',
-        stop: async () => {
-          off();
-          await webhook.stop();
-        },
-      });
-    }
+    if (!webhook) return;
+    webhook.start();
+    // Every clutter score ingest accepted (decoded once, there); invalid ones ingest counts.
+    const off = ingest.onMessage((message) => {
+      if (message.kind === 'clutter') webhook.offer(message.site, message.node, message.payload);
+    });
+    this.started.push({
+      name: 'clutter-webhook',
+      stop: async () => {
+        off();
+        await webhook.stop();
+      },
+    });
+  }
 
-    // After ingest, before any client can connect: every message ingest applies is seen by the rules.
-    await this.alerts.start();
-    this.started.push({ name: 'alerts', stop: () => this.alerts.stop() });
-
+  /** MQTT over TCP and WebSocket, the HTTP front end (the dashboard, when mounted), the HTTP port. */
+  private async startListeners(broker: MqttBroker, users: SqliteUserVerifier): Promise<void> {
+    const { config } = this;
+    const hubLogger = this.options.logger;
     const mqttServer = new MqttServer({ broker, host: config.hub.mqtt.host, port: config.hub.mqtt.port, logger: hubLogger });
     await mqttServer.start();
     this.mqttServer = mqttServer;
@@ -329,32 +351,19 @@ export class Hub {
     mqttWs.start();
     this.started.push({ name: 'mqtt-websocket', stop: () => mqttWs.stop() });
 
-    const dashboard = createDashboardApp({
-      ...this.options.dashboard,
-      dataSource: this.dataSource,
-      users,
-      logger: hubLogger,
-      sessionHours: this.options.dashboard?.sessionHours ?? config.dashboard.sessionHours,
-      language: this.options.dashboard?.language ?? config.dashboard.language,
-      kiosk: this.options.dashboard?.kiosk ?? config.dashboard.kiosk,
-      trustProxy: this.options.dashboard?.trustProxy ?? config.dashboard.trustProxy,
-      now: this.now,
-    });
-    this.dashboardApp = dashboard;
-    this.started.push({ name: 'dashboard', stop: () => dashboard.close() });
+    const frontEnd = this.options.mountHttp?.({ dataSource: this.dataSource, users, logger: hubLogger, config, now: this.now }) ?? NO_FRONT_END;
+    this.started.push({ name: 'dashboard', stop: () => frontEnd.close() });
 
     const http = new HttpServer({
       host: config.hub.http.host,
       port: config.hub.http.port,
-      handler: dashboard.app,
-      upgradeHandlers: [(req, socket, head) => mqttWs.handleUpgrade(req, socket, head), (req, socket, head) => dashboard.handleUpgrade(req, socket, head)],
+      handler: frontEnd.app,
+      upgradeHandlers: [(req, socket, head) => mqttWs.handleUpgrade(req, socket, head), (req, socket, head) => frontEnd.handleUpgrade(req, socket, head)],
       logger: hubLogger,
     });
     await http.start();
     this.httpServer = http;
     this.started.push({ name: 'http', stop: () => http.stop() });
-
-    this.logger.info({ mqtt: this.mqttUrl, http: this.httpUrl, ws: this.mqttWsUrl, dataDir: this.dataDir, nodes: this.live.size }, 'hub started');
   }
 
   /** Stops every service in reverse start order. Idempotent; safe after a failed start. */
@@ -386,7 +395,6 @@ export class Hub {
     this.mqttServer = null;
     this.ingest = null;
     this.brokerInstance = null;
-    this.dashboardApp = null;
     this.usersInstance = null;
     // The store object stays: stats() still reports what it wrote. Live subscribers stay too:
     // they belong to whoever subscribed.

@@ -5,6 +5,7 @@ export { MqttBroker, type MqttBrokerOptions, type HubPublish, type PublishListen
 export { MqttServer, type MqttServerOptions } from './mqtt/mqtt-server.js';
 export { MqttWebSocketGateway, type MqttWebSocketOptions } from './mqtt/mqtt-websocket.js';
 export { HttpServer, type HttpServerOptions, type UpgradeHandler } from './http/http-server.js';
+export { NO_FRONT_END, type HttpFrontEnd, type HttpFrontEndDeps, type MountHttp } from './http/http-front-end.js';
 export { Store, DATA_TABLES, type DataTable, type StoreOptions } from './store/store.js';
 export { BatchWriter, type BatchWriterOptions, type BatchWriterStats } from './store/batch-writer.js';
 export { openDatabase, type OpenDatabaseOptions } from './store/database.js';
@@ -17,7 +18,7 @@ export { ImageStore, IMAGE_ID_PATTERN, isValidImageId } from './ingest/image-sto
 export { ImagePairer, type ImagePair, type ImagePairerOptions } from './ingest/image-pairer.js';
 export { InvalidMessageCounter, type InvalidReason, type InvalidStats } from './ingest/invalid-counter.js';
 export { hashPassword, verifyPassword, needsRehash, parsePasswordHash, DEFAULT_SCRYPT_PARAMS, MAX_PASSWORD_LENGTH, type ScryptParams } from './auth/password.js';
-export { SqliteUserVerifier, type SqliteUserVerifierOptions, type Role } from './auth/sqlite-user-verifier.js';
+export { SqliteUserVerifier, UserChangeRefused, type SqliteUserVerifierOptions, type Role } from './auth/sqlite-user-verifier.js';
 export { ReportsService } from './reports/reports-service.js';
 export * from './alerts/channel.js';
 export * from './alerts/patlite/index.js';

@@ -8,20 +8,20 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { readSessionId } from './cookies.js';
 import { csrfTokenMatches, isStateChanging } from './csrf.js';
-import type { AuthenticatedUser, UserVerifier } from './data-source.js';
+import type { AuthenticatedUser, UserStamps, UserVerifier } from './data-source.js';
 import { sendError } from './http-errors.js';
 import type { Session, SessionStore } from './session-store.js';
 
 type Locals = { session?: Session };
 
 /**
- * Optional side of a UserVerifier: a short value that changes whenever a user's password or
- * role changes, null once the user is gone. Sessions remember it at login and end when it
- * no longer matches, so `mieruka user remove|passwd` takes effect in a running hub.
+ * Users and, optionally, their credential stamps (UserStamps: a short value that changes
+ * whenever a user's password or role changes, null once the user is gone). Sessions remember
+ * it at login and end when it no longer matches, so `mieruka user remove|passwd` takes effect
+ * in a running hub.
  */
-export type UserStamps = { credentialStamp(username: string): string | null };
-
 export type DashboardUsers = UserVerifier & Partial<UserStamps>;
+export type { UserStamps };
 
 export function sessionFromRequest(sessions: SessionStore, req: Request): Session | null {
   return sessions.get(readSessionId(req.headers.cookie));

@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveFeed } from './live-feed.js';
-import { MemoryDataSource, emptyNode } from './memory-data-source.js';
+import { MemoryDataSource, emptyNode } from './test-support/memory-data-source.js';
 import { SessionStore } from './session-store.js';
 import { waitFor } from './test-support/harness.js';
 

@@ -11,7 +11,7 @@ import { applySettings, parseConfig, type RuntimeSettings } from '@mieruka/proto
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmItem, AlarmSeverity, UsageRow } from './data-source.js';
-import { localTimeFor } from './local-time.js';
+import { localTimeFor } from '@mieruka/protocol';
 import { BENCH_JPEG } from './test-support/fixtures.js';
 import { launchChromium } from '../../test/helpers/chromium.js';
 import { stoppedClock, testSiteZone } from '../../test/helpers/test-clock.js';

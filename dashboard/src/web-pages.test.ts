@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchScore, MachineJob, StateInterval, UsageRow } from './data-source.js';
-import { addDays, LocalTime } from './local-time.js';
+import { addDays, LocalTime } from '@mieruka/protocol';
 import { BENCH_JPEG } from './test-support/fixtures.js';
 import { launchChromium } from '../../test/helpers/chromium.js';
 import { stoppedClock, testSiteZone } from '../../test/helpers/test-clock.js';

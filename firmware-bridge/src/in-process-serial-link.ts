@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { encodeHostCommand, MierukaError, type HostCommand } from '@mieruka/protocol';
 import type { Esp32Simulator } from './esp32-simulator.js';
 import { SerialCounters, SerialLineDecoder } from './serial-line-decoder.js';
-import type { SerialMessageSource, SerialSourceEvents, SerialSourceStats } from './serial-message-source.js';
+import type { SerialMessageSource, SerialSourceEvents, SerialSourceStats } from '@mieruka/protocol';
 
 export const IN_PROCESS_PATH = 'in-process';
 

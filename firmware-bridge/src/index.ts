@@ -1,5 +1,4 @@
 export { SerialLineReader, type SerialLineReaderOptions } from './serial-line-reader.js';
-export type { SerialMessageSource, SerialSourceEvents, SerialSourceStats, SerialStatus } from './serial-message-source.js';
 export { InProcessSerialLink, IN_PROCESS_PATH } from './in-process-serial-link.js';
 export { SerialLineDecoder, SerialCounters, MAX_BUFFERED_LINE_BYTES, SKIP_REASONS, type SerialSkip, type SerialLineDecoderHandlers } from './serial-line-decoder.js';
 export { findSerialPort, listSerialCandidates, DEFAULT_BY_ID_DIR, type SerialCandidate } from './port-discovery.js';

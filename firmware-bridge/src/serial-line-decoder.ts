@@ -5,9 +5,9 @@
  * would otherwise buffer forever).
  */
 import { ReadlineParser } from '@serialport/parser-readline';
-import { MAX_SERIAL_LINE_LENGTH, parseSerialLine, type SerialMessage, type SkipReason } from '@mieruka/protocol';
+import { MAX_SERIAL_LINE_LENGTH, parseSerialLine, type SerialMessage, type SerialSkip, type SkipReason } from '@mieruka/protocol';
 
-export type SerialSkip = { reason: SkipReason; detail: string };
+export type { SerialSkip };
 
 /** Bytes buffered without a newline before the partial line is dropped as too long. */
 export const MAX_BUFFERED_LINE_BYTES = MAX_SERIAL_LINE_LENGTH * 4;

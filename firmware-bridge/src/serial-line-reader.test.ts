@@ -14,7 +14,7 @@ import { Esp32Simulator } from './esp32-simulator.js';
 import { simulateTrace } from './machine-model.js';
 import { PtyPair } from './pty-pair.js';
 import { SerialLineReader } from './serial-line-reader.js';
-import type { SerialStatus } from './serial-message-source.js';
+import type { SerialStatus } from '@mieruka/protocol';
 
 const logger = pino({ level: 'silent' });
 

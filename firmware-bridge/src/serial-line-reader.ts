@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
 import { encodeHostCommand, MierukaError, SERIAL_BAUD_RATE, type HostCommand } from '@mieruka/protocol';
 import { SerialCounters, SerialLineDecoder } from './serial-line-decoder.js';
-import type { SerialMessageSource, SerialSourceEvents, SerialSourceStats, SerialStatus } from './serial-message-source.js';
+import type { SerialMessageSource, SerialSourceEvents, SerialSourceStats, SerialStatus } from '@mieruka/protocol';
 
 export interface SerialLineReaderOptions {
   /** A device path, or a function that finds one (null: none present right now). */

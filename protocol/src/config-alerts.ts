@@ -1,8 +1,8 @@
 /** The `alerts` section: rules, recipients, SMTP, signal towers and webhooks (docs/alerts.md). */
 import { z } from 'zod';
 import { Host, Id, Port, Slot } from './config-fields.js';
+import { ALARM_SEVERITIES, type AlarmSeverity } from './model/alarm.js';
 
-export const ALARM_SEVERITIES = ['critical', 'major', 'minor', 'warning', 'info'] as const;
 const Severity = z.enum(ALARM_SEVERITIES);
 
 const TowerLamp = z.enum(['off', 'on', 'blink']);
@@ -91,7 +91,7 @@ const RuleOverrides = z.strictObject({
   sensorOffline: SensorOfflineRule.partial().optional(),
   clutterHigh: ClutterHighRule.partial().optional(),
 });
-const sev = (s: (typeof ALARM_SEVERITIES)[number]) => s;
+const sev = (s: AlarmSeverity) => s;
 
 export const AlertsConfig = z
   .strictObject({
@@ -185,4 +185,3 @@ export const AlertsConfig = z
 export type TowerConfig = z.infer<typeof TowerConfig>;
 export type WebhookConfig = z.infer<typeof WebhookConfig>;
 export type AlertsConfig = z.infer<typeof AlertsConfig>;
-export type AlarmSeverityName = (typeof ALARM_SEVERITIES)[number];

@@ -6,7 +6,8 @@
  * names unique, …) is written once, in the config schema. Secrets are never part of it.
  */
 import { z } from 'zod';
-import { ALARM_SEVERITIES, Recipient } from './config-alerts.js';
+import { Recipient } from './config-alerts.js';
+import { ALARM_SEVERITIES } from './model/alarm.js';
 import { Id, Slot } from './config-fields.js';
 import { deepFreeze } from './config-parse.js';
 import { ConfigSchema, Weekday, type Config } from './config-schema.js';

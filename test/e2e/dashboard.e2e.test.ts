@@ -13,7 +13,8 @@ import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Hub } from '@mieruka/broker';
+import type { Hub } from '@mieruka/broker';
+import { createHub } from '@mieruka/cli';
 import { encodePayload, parseConfig, topicFor } from '@mieruka/protocol';
 import { launchChromium } from '../helpers/chromium.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -44,7 +45,7 @@ describe('dashboard on the real hub', () => {
         machines: { 'mill-1': { name: 'ProtoMat S63' } },
       }),
     });
-    hub = new Hub({ config, logger: pino({ level: 'silent' }) });
+    hub = createHub({ config, logger: pino({ level: 'silent' }) });
     await hub.start();
     await hub.users.upsert(VIEWER.username, VIEWER.password, 'viewer');
     edge = mqtt.connect(hub.mqttUrl, { clientId: 'edge-mill-1', reconnectPeriod: 0 });

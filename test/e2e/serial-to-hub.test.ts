@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Hub } from '@mieruka/broker';
+import type { Hub } from '@mieruka/broker';
+import { createHub } from '@mieruka/cli';
 import { CurrentAgent, MqttNodeLink } from '@mieruka/edge';
 import { Esp32Simulator, PtyPair, SerialLineReader } from '@mieruka/firmware-bridge';
 import { MachineConfig, parseConfig } from '@mieruka/protocol';
@@ -39,7 +40,7 @@ describe('ESP32 on a pty → bridge → hub → SQLite and dashboard', () => {
         dashboard: { adminPassword: PASSWORD },
       },
     });
-    hub = new Hub({ config, logger });
+    hub = createHub({ config, logger });
     await hub.start();
 
     pty = await PtyPair.open({ dir: dir.path });

@@ -6,7 +6,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AlarmItem, LiveUpdate } from '@mieruka/dashboard';
+import type { AlarmItem, LiveUpdate } from '@mieruka/protocol';
 import { parseConfig, type Config } from '@mieruka/protocol';
 import { LiveState } from '../ingest/live-state.js';
 import { openDatabase } from '../store/database.js';
@@ -69,6 +69,7 @@ describe('Alerts', () => {
       text: `site: factory\nmachines:\n  mill-1: { name: ProtoMat S63 }\nalerts:\n  publicUrl: http://192.168.1.20:8080/\n${yaml}`,
     });
     alerts = new Alerts({ config, database: () => db, live, dataDir: dir.path, channels, logger: silentLogger, now: () => now, tickMs: 3_600_000 });
+    alerts.subscribe((u) => frames.push(u));
     await alerts.start();
     return alerts;
   }

@@ -1,14 +1,17 @@
 /**
  * The Alerts service: rules over the hub's live stream and a periodic tick raise and resolve
  * alarms; the alarm manager keeps their lifecycle in SQLite; notices go to every alert
- * channel (mail, towers, webhooks); alarm changes go to the dashboard's live feed. A channel
+ * channel (mail, towers, webhooks); alarm changes are this service's own stream (subscribe),
+ * which the hub merges into the dashboard's live feed — never written back into the readings
+ * stream the rules read. A channel
  * that reports not-ok for long enough raises the hub-level `channel_broken` alarm, told
  * through the other channels.
  */
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { AlarmAckResult, AlarmItem, AlarmLinkResult, AlarmQuery } from '@mieruka/dashboard';
+import type { AlarmAckResult, AlarmItem, AlarmLinkResult, AlarmQuery, AlarmUpdate } from '@mieruka/protocol';
 import type { Config } from '@mieruka/protocol';
+import { Fanout } from '../events/fanout.js';
 import type { LiveState } from '../ingest/live-state.js';
 import { loadAckSecret } from './alarms/ack-secret.js';
 import { signAckToken, verifyAckToken } from './alarms/ack-token.js';
@@ -16,6 +19,7 @@ import { AlarmManager, type NoticeKind, type NotifyPolicy } from './alarms/alarm
 import { AlarmStore } from './alarms/alarm-store.js';
 import type { AlarmNotice, AlertChannel } from './channel.js';
 import { publicBaseUrl } from './channels.js';
+import { applyVerdict } from './rules/apply-verdict.js';
 import { CHANNEL_BROKEN, evaluateChannels, HUB_NODE, type ChannelHealth } from './rules/channel-broken.js';
 import { nodeNamer } from './rules/node-name.js';
 import { RulesEngine } from './rules/rules-engine.js';
@@ -25,6 +29,7 @@ export type AlertsOptions = {
   config: Readonly<Config>;
   /** The hub's open database; called at start. */
   database: () => Database;
+  /** The readings stream the rules watch (read only). */
   live: LiveState;
   /** Where a generated ack secret is kept. */
   dataDir: string;
@@ -59,11 +64,13 @@ export class Alerts {
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly brokenSince = new Map<string, number>();
+  private readonly alarmStream: Fanout<AlarmUpdate>;
 
   constructor(options: AlertsOptions) {
     this.options = options;
     this.channels = options.channels;
     this.logger = options.logger.child({ component: 'alerts' });
+    this.alarmStream = new Fanout({ logger: this.logger, what: 'alarm' });
     this.now = options.now ?? Date.now;
     const { config } = options;
     this.config = config;
@@ -75,17 +82,21 @@ export class Alerts {
     return this.manager !== null;
   }
 
+  /** Every alarm change (raised, updated, acknowledged, cleared); returns the unsubscribe function. */
+  subscribe(listener: (update: AlarmUpdate) => void): () => void {
+    return this.alarmStream.subscribe(listener);
+  }
+
   async start(): Promise<void> {
     if (this.manager) return;
     const { config } = this;
-    const { live } = this.options;
     this.secret = await loadAckSecret({ configured: config.alerts.ackSecret, dataDir: this.options.dataDir, logger: this.logger });
     const manager = new AlarmManager({
       store: new AlarmStore(this.options.database()),
       policy: this.policyOf(config),
       logger: this.logger,
       now: this.now,
-      onChange: (change, alarm) => live.emit({ type: 'alarm', change, alarm }),
+      onChange: (change, alarm) => this.alarmStream.emit({ type: 'alarm', change, alarm }),
       onNotice: (kind, alarm, level) => this.dispatch(kind, alarm, level),
     });
     manager.load();
@@ -255,21 +266,7 @@ export class Alerts {
       else if (!this.brokenSince.has(channel.name)) this.brokenSince.set(channel.name, now);
       return { name: channel.name, ok: status.ok, ...(status.detail ? { detail: status.detail } : {}), brokenSince: this.brokenSince.get(channel.name) ?? null };
     });
-    const key = { site: this.config.site, node: HUB_NODE, type: CHANNEL_BROKEN };
     const settings = this.config.alerts.rules.channelBroken;
-    const verdict = settings.enabled ? evaluateChannels(health, now, settings) : { action: 'resolve' as const };
-    if (verdict === null) return;
-    if (verdict.action === 'resolve') {
-      manager.resolve(key);
-      return;
-    }
-    manager.raise({
-      ...key,
-      severity: settings.severity,
-      clearAfterMs: settings.clearAfterS * 1000,
-      at: verdict.at,
-      message: verdict.message,
-      ...(verdict.details ? { details: verdict.details } : {}),
-    });
+    applyVerdict(manager, { site: this.config.site, node: HUB_NODE, type: CHANNEL_BROKEN }, settings, () => evaluateChannels(health, now, settings));
   }
 }

@@ -3,7 +3,7 @@
  * The alarm engine (alerts/alarms) calls `deliver` and never waits on a slow channel for
  * another: each channel queues, retries with back-off and reports its health via `status()`.
  */
-import type { AlarmItem, AlarmSeverity } from '@mieruka/dashboard';
+import type { AlarmItem, AlarmSeverity } from '@mieruka/protocol';
 import type { Config } from '@mieruka/protocol';
 
 export type { AlarmSeverity };

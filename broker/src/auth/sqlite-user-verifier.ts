@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { AuthenticatedUser, UserStamps, UserVerifier } from '@mieruka/dashboard';
+import type { AuthenticatedUser, UserStamps, UserVerifier } from '@mieruka/protocol';
 import { DEFAULT_SCRYPT_PARAMS, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword, type ScryptParams } from './password.js';
 
 export type Role = AuthenticatedUser['role'];

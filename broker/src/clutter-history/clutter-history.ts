@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { BenchScore, BenchSummary, NodeSnapshot, TimeRange } from '@mieruka/dashboard';
+import type { BenchScore, BenchSummary, NodeSnapshot, TimeRange } from '@mieruka/protocol';
 import type { StationConfig } from '@mieruka/protocol';
 import type { ImageStore } from '../ingest/image-store.js';
 

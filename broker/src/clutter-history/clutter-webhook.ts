@@ -7,8 +7,8 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
-import { LocalTime } from '@mieruka/dashboard';
-import type { PayloadOf } from '@mieruka/protocol';
+import { LocalTime } from '@mieruka/protocol';
+import type { Config, PayloadOf } from '@mieruka/protocol';
 import { postJson, redactWebhookUrl } from '../alerts/webhook/index.js';
 
 export type ClutterWebhookOptions = {
@@ -164,4 +164,21 @@ export class ClutterWebhook {
       this.pump();
     }, delay);
   }
+}
+
+/** The clutter webhook as hub.clutterWebhook configures it; null when it is not configured. */
+export function clutterWebhookFromConfig(config: Readonly<Config>, logger: Logger): ClutterWebhook | null {
+  const webhook = config.hub.clutterWebhook;
+  if (!webhook) return null;
+  return new ClutterWebhook({
+    url: webhook.url,
+    timeoutMs: webhook.timeoutMs,
+    maxQueue: webhook.maxQueue,
+    lang: webhook.lang ?? config.dashboard.language,
+    timeZone: config.timezone,
+    site: config.site,
+    stations: config.stations,
+    logger,
+    ...(config.alerts.publicUrl ? { publicUrl: config.alerts.publicUrl } : {}),
+  });
 }

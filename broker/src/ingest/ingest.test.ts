@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LiveUpdate, NodeSnapshot } from '@mieruka/dashboard';
+import type { LiveUpdate, NodeSnapshot } from '@mieruka/protocol';
 import { encodePayload, MAX_JSON_PAYLOAD_BYTES, topicFor } from '@mieruka/protocol';
 import { Hub } from '../hub.js';
 import { closeClient, connectClient, fakeJpeg, hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../test-support/helpers.js';

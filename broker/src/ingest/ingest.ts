@@ -1,13 +1,15 @@
 /**
- * Ingest: every message clients publish under `mieruka/v1/` is decoded against the contract.
- * Invalid ones are counted and dropped; valid ones are queued to the store, applied to the
- * live snapshots and pushed to live subscribers at once. Images are paired with their
+ * Ingest: every message clients publish under `mieruka/v1/` is decoded against the contract,
+ * once. Invalid ones are counted and dropped; valid ones are queued to the store, applied to
+ * the live snapshots (the readings stream the rules and the dashboard follow), then handed to
+ * `onMessage` listeners (the clutter webhook). Images are paired with their
  * clutter result and saved to disk. Nothing here may throw into the broker.
  */
 import type { AedesPublishPacket, Client } from 'aedes';
 import type { Logger } from 'pino';
-import type { NodeSnapshot } from '@mieruka/dashboard';
+import type { NodeSnapshot } from '@mieruka/protocol';
 import { decodeMessage, isValidId, TOPIC_ROOT, type DecodedMessage } from '@mieruka/protocol';
+import { Fanout } from '../events/fanout.js';
 import type { MqttBroker } from '../mqtt/mqtt-broker.js';
 import type { Store } from '../store/store.js';
 import { ImagePairer } from './image-pairer.js';
@@ -54,6 +56,7 @@ export class Ingest {
   /** Per node: the image id the latest clutter snapshot waits for, so it can show it once saved. */
   private readonly awaitingImage = new Map<string, { imageId: string; ts: number }>();
   private readonly writes = new Set<Promise<void>>();
+  private readonly messages: Fanout<DecodedMessage>;
   private unsubscribe: (() => void) | null = null;
   private received = 0;
   private imagesSaved = 0;
@@ -65,6 +68,12 @@ export class Ingest {
     this.now = options.now ?? Date.now;
     this.invalid = new InvalidMessageCounter({ logger: this.logger, now: this.now });
     this.pairer = new ImagePairer({ windowMs: options.pairWindowMs ?? 60_000, now: this.now });
+    this.messages = new Fanout({ logger: this.logger, what: 'ingest message' });
+  }
+
+  /** Every valid message, decoded, after the store and the live snapshots took it. Returns the unsubscribe function. */
+  onMessage(listener: (message: DecodedMessage) => void): () => void {
+    return this.messages.subscribe(listener);
   }
 
   async start(): Promise<void> {
@@ -114,6 +123,7 @@ export class Ingest {
         return;
       }
       this.apply(result.message, this.now());
+      this.messages.emit(result.message);
     } catch (err) {
       if (!counted) this.received += 1;
       this.logger.error({ err, topic: topic.slice(0, 200) }, 'ingest failed on a message');

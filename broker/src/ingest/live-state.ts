@@ -1,11 +1,15 @@
 /**
- * The latest snapshot of every node, in memory, plus the live stream the dashboard
- * subscribes to. Snapshots are replaced, never mutated, so a listener may keep what it got.
+ * The latest snapshot of every node, in memory, plus the readings stream (node and event
+ * updates) that the rules and the dashboard subscribe to. Only ingest writes here; alarms are
+ * the alert engine's own stream. Snapshots are replaced, never mutated, so a listener may
+ * keep what it got.
  */
 import type { Logger } from 'pino';
-import type { LiveUpdate, NodeSnapshot } from '@mieruka/dashboard';
+import type { EventUpdate, NodeSnapshot, NodeUpdate } from '@mieruka/protocol';
+import { Fanout } from '../events/fanout.js';
 
-export type LiveListener = (update: LiveUpdate) => void;
+export type ReadingUpdate = NodeUpdate | EventUpdate;
+export type LiveListener = (update: ReadingUpdate) => void;
 
 export function emptySnapshot(site: string, node: string): NodeSnapshot {
   return { site, node, online: null, agent: null, version: null, lastSeen: null, state: null, current: null, clutter: null, motion: null };
@@ -13,11 +17,10 @@ export function emptySnapshot(site: string, node: string): NodeSnapshot {
 
 export class LiveState {
   private readonly nodes = new Map<string, NodeSnapshot>();
-  private readonly listeners = new Set<LiveListener>();
-  private readonly logger: Logger;
+  private readonly stream: Fanout<ReadingUpdate>;
 
   constructor(options: { logger: Logger }) {
-    this.logger = options.logger.child({ component: 'live-state' });
+    this.stream = new Fanout({ logger: options.logger.child({ component: 'live-state' }), what: 'live' });
   }
 
   private static key(site: string, node: string): string {
@@ -56,29 +59,20 @@ export class LiveState {
     return next;
   }
 
-  emit(update: LiveUpdate): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(update);
-      } catch (err) {
-        // One broken subscriber must not stop ingest or the others.
-        this.logger.warn({ err }, 'live listener threw');
-      }
-    }
+  /** One broken subscriber does not stop ingest or the others. */
+  emit(update: ReadingUpdate): void {
+    this.stream.emit(update);
   }
 
   subscribe(listener: LiveListener): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.stream.subscribe(listener);
   }
 
   get subscribers(): number {
-    return this.listeners.size;
+    return this.stream.size;
   }
 
   clearListeners(): void {
-    this.listeners.clear();
+    this.stream.clear();
   }
 }

@@ -1,6 +1,6 @@
 /** Current series over a real SQLite store in a temp dir, checked against a plain-JS computation. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CurrentSeries, TimeRange } from '@mieruka/dashboard';
+import type { CurrentSeries, TimeRange } from '@mieruka/protocol';
 import { Store } from '../store/store.js';
 import { makeTempDir, silentLogger } from '../test-support/helpers.js';
 import { bucketWidth, CurrentSeriesQuery } from './current-series.js';

@@ -5,7 +5,7 @@
  * readings_ts index (site, node, ts).
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { CurrentSeries, TimeRange } from '@mieruka/dashboard';
+import type { CurrentSeries, TimeRange } from '@mieruka/protocol';
 
 /** Buckets are whole seconds: nicer axis ticks, and the width never rounds down to 0. */
 const BUCKET_STEP_MS = 1000;

@@ -3,7 +3,7 @@
  * covers a running stretch of the state timeline (an agent without events, lost events) —
  * from the timeline itself.
  */
-import type { MachineJob, TimeRange } from '@mieruka/dashboard';
+import type { MachineJob, TimeRange } from '@mieruka/protocol';
 import type { Segment } from './timeline.js';
 
 export type RunEvent = { ts: number; seq: number; type: string; data: Record<string, unknown> };

@@ -1,6 +1,6 @@
 /** ReportsService over a real SQLite store in a temp dir, with a controlled clock. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalTime } from '@mieruka/dashboard';
+import { LocalTime } from '@mieruka/protocol';
 import type { MachineState, ShiftConfig } from '@mieruka/protocol';
 import { Store } from '../store/store.js';
 import { makeTempDir, silentLogger } from '../test-support/helpers.js';

@@ -6,7 +6,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { LocalTime, type CurrentSeries, type MachineJob, type MachineSummary, type MachineTimeline, type NodeSnapshot, type ReportSettings, type TimeRange, type UsageGrouping, type UsageReport, type UsageRow } from '@mieruka/dashboard';
+import { LocalTime, type CurrentSeries, type MachineJob, type MachineSummary, type MachineTimeline, type NodeSnapshot, type ReportSettings, type TimeRange, type UsageGrouping, type UsageReport, type UsageRow } from '@mieruka/protocol';
 import type { MachineConfig, ShiftConfig } from '@mieruka/protocol';
 import { CurrentSeriesQuery } from './current-series.js';
 import { HubRuns } from './hub-runs.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocalTime } from '@mieruka/dashboard';
+import { LocalTime } from '@mieruka/protocol';
 import { shiftWindows } from './shifts.js';
 
 describe('shiftWindows', () => {

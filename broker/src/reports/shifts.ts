@@ -3,7 +3,7 @@
  * starts on; `end` at or before `start` means it runs past midnight into the next day.
  * Wall times skipped or repeated by DST resolve like LocalTime.instant.
  */
-import { addDays, type LocalTime, weekdayOf } from '@mieruka/dashboard';
+import { addDays, type LocalTime, weekdayOf } from '@mieruka/protocol';
 
 export type ShiftWindow = { shift: string; date: string; start: number; end: number };
 

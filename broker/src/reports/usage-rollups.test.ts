@@ -5,7 +5,7 @@
  * reported hour/day and the timeline must equal a minute-by-minute evaluation of the rules.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalTime } from '@mieruka/dashboard';
+import { LocalTime } from '@mieruka/protocol';
 import { MACHINE_STATES, type MachineState } from '@mieruka/protocol';
 import { Store } from '../store/store.js';
 import { makeTempDir, silentLogger } from '../test-support/helpers.js';

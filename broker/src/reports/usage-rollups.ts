@@ -7,7 +7,7 @@
  * computed from the observations at query time, so a lagging update never gives wrong numbers.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { DAY_MS, type LocalTime } from '@mieruka/dashboard';
+import { DAY_MS, type LocalTime } from '@mieruka/protocol';
 import type { ObservationReader } from './observations.js';
 import { deriveSegments, type Segment } from './timeline.js';
 import { accumulate, bucketsFrom, type Bucket, type Durations } from './usage.js';

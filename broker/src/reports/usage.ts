@@ -1,5 +1,5 @@
 /** Time per state in buckets, and the utilization figures derived from it. */
-import type { StateSeconds, UsageRow } from '@mieruka/dashboard';
+import type { StateSeconds, UsageRow } from '@mieruka/protocol';
 import type { MachineState } from '@mieruka/protocol';
 import type { Segment } from './timeline.js';
 

@@ -8,7 +8,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { SettingsUpdateResult, SettingsView } from '@mieruka/dashboard';
+import type { SettingsUpdateResult, SettingsView } from '@mieruka/protocol';
 import { applySettings, settingsFromConfig, type Config, type RuntimeSettings } from '@mieruka/protocol';
 import { SettingsStore } from './settings-store.js';
 

@@ -3,7 +3,7 @@
  * the last known state before any new message arrives. One indexed lookup per node and kind.
  */
 import type { Database } from 'better-sqlite3';
-import type { NodeSnapshot } from '@mieruka/dashboard';
+import type { NodeSnapshot } from '@mieruka/protocol';
 import { MACHINE_STATES, type MachineState } from '@mieruka/protocol';
 
 type NodeRow = { site: string; node: string; online: number | null; agent: string | null; version: string | null; last_seen: number | null };

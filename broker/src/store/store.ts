@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { NodeSnapshot } from '@mieruka/dashboard';
+import type { NodeSnapshot } from '@mieruka/protocol';
 import { BatchWriter, type BatchWriterStats } from './batch-writer.js';
 import { openDatabase } from './database.js';
 import { RowWriter, type StoreRow } from './rows.js';

@@ -6,31 +6,19 @@
  * Mount before the session guard: the session routes check the session themselves.
  */
 import express, { Router, type Request, type Response } from 'express';
-import { ID_PATTERN } from '@mieruka/protocol';
+import { ALARM_SEVERITIES, ID_PATTERN } from '@mieruka/protocol';
 import { requireSession, requireWrite, sessionOf } from '../auth.js';
 import type { DashboardContext } from '../context.js';
 import type { AlarmItem, AlarmLinkResult, AlarmQuery, AlarmSeverity } from '../data-source.js';
 import { sendError } from '../http-errors.js';
+import { BadQuery, MAX_TIME, MIN_TIME, param, type Lang } from './query.js';
 
-const SEVERITIES: readonly AlarmSeverity[] = ['critical', 'major', 'minor', 'warning', 'info'];
+const SEVERITIES: readonly AlarmSeverity[] = ALARM_SEVERITIES;
 const ALARM_ID = /^[A-Za-z0-9-]{1,64}$/;
 /** Tokens the hub signs are `<id>.<expiry>.<signature>` in URL-safe characters. */
 const TOKEN = /^[A-Za-z0-9._-]{1,512}$/;
-const MIN_TIME = 946_684_800_000;
-const MAX_TIME = 4_102_444_800_000;
 const DEFAULT_LIMIT = 200;
 const MAX_LIMIT = 1000;
-
-type Lang = 'ja' | 'en';
-
-class BadQuery extends Error {}
-
-function param(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new BadQuery(`${name}: give it once, as text`);
-  return value;
-}
 
 /** Epoch milliseconds or an ISO 8601 date-time with an offset. */
 function parseInstant(value: string, name: string): number {

@@ -3,35 +3,23 @@
  * GET /api/benches, per station `latest`, `trend` (scores over a range) and `calendar` (per
  * local day), JSON or CSV (`?format=csv`), and image thumbnails. See docs/api.md.
  */
-import { Router, type Request, type Response } from 'express';
-import { ID_PATTERN } from '@mieruka/protocol';
+import { Router, type Request } from 'express';
+import { addDays, DAY_MS, HOUR_MS, ID_PATTERN, LocalTime, localTimeFor } from '@mieruka/protocol';
 import type { DashboardContext } from '../context.js';
-import { attachmentHeader, CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.js';
 import type { BenchScore, TimeRange } from '../data-source.js';
 import { sendError } from '../http-errors.js';
-import { addDays, DAY_MS, HOUR_MS, LocalTime, localTimeFor } from '../local-time.js';
 import { MAX_RANGE_DAYS, parseTime } from './machines.js';
-import { IMAGE_ID } from './nodes.js';
+import { jpegHandler } from './images.js';
+import { BadQuery, param, sendCsv, type Lang } from './query.js';
 
 /** Most scores one trend answer carries (3 a day for 400 days is 1 200); past it `truncated` is true. */
 export const MAX_TREND_SCORES = 20_000;
 /** A year of scores taken every minute still fits. */
 const MAX_CALENDAR_SCORES = 600_000;
 const DEFAULT_TREND_DAYS = 30;
-type Lang = 'ja' | 'en';
 
 /** One local day of a station's calendar (days without a score are left out). */
 export type BenchDay = { date: string; count: number; last: number; lastTs: number; max: number; min: number; mean: number };
-
-class BadQuery extends Error {}
-
-
-function param(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new BadQuery(`${name}: give it once, as text`);
-  return value;
-}
 
 /** parseTime's own errors are request problems too. */
 function time(value: string, clock: LocalTime, name: string): number {
@@ -104,13 +92,6 @@ const HEADERS: Record<'trend' | 'calendar', Record<Lang, string[]>> = {
   },
 };
 const YES_NO: Record<Lang, [string, string]> = { ja: ['はい', 'いいえ'], en: ['yes', 'no'] };
-
-function sendCsv(res: Response, filename: string, header: string[], rows: CsvValue[][]): void {
-  res.setHeader('Content-Type', CSV_CONTENT_TYPE);
-  res.setHeader('Content-Disposition', attachmentHeader(filename));
-  res.setHeader('Cache-Control', 'no-store');
-  res.send(toCsv(header, rows));
-}
 
 const imagePath = (site: string, node: string, imageId: string) => `/api/nodes/${site}/${node}/images/${encodeURIComponent(imageId)}`;
 
@@ -195,21 +176,7 @@ export function benchRoutes(ctx: DashboardContext): Router {
     return sendCsv(res, `mieruka_${site}_${node}_clutter-calendar_${period}.csv`, HEADERS.calendar[lang], rows);
   });
 
-  router.get('/api/nodes/:site/:node/images/:imageId/thumbnail', async (req, res) => {
-    const { site, node, imageId } = req.params;
-    if (!ID_PATTERN.test(site) || !ID_PATTERN.test(node) || !IMAGE_ID.test(imageId)) {
-      sendError(res, 'BAD_REQUEST', 'invalid site, node or image id');
-      return;
-    }
-    const jpeg = await data.readThumbnail(site, node, imageId);
-    if (!jpeg) {
-      sendError(res, 'NOT_FOUND', 'image not found');
-      return;
-    }
-    res.setHeader('Content-Type', 'image/jpeg');
-    res.setHeader('Cache-Control', 'private, max-age=86400');
-    res.send(jpeg);
-  });
+  router.get('/api/nodes/:site/:node/images/:imageId/thumbnail', jpegHandler((site, node, imageId) => data.readThumbnail(site, node, imageId)));
 
   return router;
 }

@@ -1,7 +1,7 @@
 /** Machine report routes on the real express app over real HTTP, fed by the in-memory data source. */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UsageRow } from '../data-source.js';
-import { LocalTime } from '../local-time.js';
+import { LocalTime } from '@mieruka/protocol';
 import { parseCsv } from '../test-support/csv-parse.js';
 import { loginCookie, startHarness, type Harness } from '../test-support/harness.js';
 

@@ -4,37 +4,23 @@
  * as JSON or as CSV (`?format=csv` or a `.csv` suffix) for spreadsheets. See docs/api.md.
  */
 import { Router, type Request, type Response } from 'express';
-import { ID_PATTERN, type MachineState } from '@mieruka/protocol';
+import { addDays, DAY_MS, HOUR_MS, ID_PATTERN, LocalTime, localTimeFor, parseDate, type MachineState } from '@mieruka/protocol';
 import type { DashboardContext } from '../context.js';
-import { attachmentHeader, CSV_CONTENT_TYPE, toCsv, type CsvValue } from '../csv.js';
-import type { MachineJob, StateInterval, TimeRange, UsageGrouping, UsageRow } from '../data-source.js';
+import type { CsvValue } from '../csv.js';
+import type { DashboardDataSource, MachineJob, StateInterval, TimeRange, UsageGrouping, UsageRow } from '../data-source.js';
 import { sendError } from '../http-errors.js';
-import { addDays, DAY_MS, HOUR_MS, LocalTime, parseDate, localTimeFor } from '../local-time.js';
+import { BadQuery, MAX_TIME, MIN_TIME, param, sendCsv, type Lang } from './query.js';
 
 export const MAX_RANGE_DAYS = 400;
 /** Points of the current chart: default and most one answer may ask for. */
 export const CURRENT_POINTS_DEFAULT = 600;
 export const CURRENT_POINTS_MAX = 5000;
-/** Same bounds as protocol timestamps: catches seconds-vs-ms mix-ups. */
-const MIN_TIME = 946_684_800_000;
-const MAX_TIME = 4_102_444_800_000;
 const REPORTS = ['timeline', 'jobs', 'utilization'] as const;
 type Report = (typeof REPORTS)[number];
-type Lang = 'ja' | 'en';
 
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
 
 
-/** A request problem, answered with 400 and this message. */
-class BadQuery extends Error {}
-
-/** One query parameter as a string (absent → undefined; repeated → 400). */
-function param(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new BadQuery(`${name}: give it once, as text`);
-  return value;
-}
 
 /**
  * `from`/`to`: epoch ms, a local date (`2025-11-24` = local midnight), or an ISO date-time,
@@ -111,11 +97,74 @@ function durationS(start: number, end: number | null, now: number): number {
   return seconds(Math.max(0, (end ?? now) - start) / 1000);
 }
 
-function sendCsv(res: Response, filename: string, header: string[], rows: CsvValue[][]): void {
-  res.setHeader('Content-Type', CSV_CONTENT_TYPE);
-  res.setHeader('Content-Disposition', attachmentHeader(filename));
+type ReportQuery = { range: TimeRange; csv: boolean; lang: Lang; by: UsageGrouping };
+
+/** format, lang, by and the range of a report request; throws BadQuery. */
+function parseReportQuery(req: Request, report: Report, csvSuffix: boolean, clock: LocalTime, now: number): ReportQuery {
+  const format = param(req, 'format');
+  if (format !== undefined && format !== 'json' && format !== 'csv') throw new BadQuery('format: use json or csv');
+  if (csvSuffix && format === 'json') throw new BadQuery('format=json contradicts the .csv suffix');
+  const csv = csvSuffix || format === 'csv';
+  const lang = param(req, 'lang') ?? 'ja';
+  if (lang !== 'ja' && lang !== 'en') throw new BadQuery('lang: use ja or en');
+  let by: UsageGrouping = 'day';
+  const byText = param(req, 'by');
+  if (byText !== undefined) {
+    if (report !== 'utilization') throw new BadQuery('by applies to utilization only');
+    if (byText !== 'hour' && byText !== 'day' && byText !== 'shift') throw new BadQuery('by: use hour, day or shift');
+    by = byText;
+  }
+  const range = parseRange(req, clock, now);
+  return { range, csv, lang, by };
+}
+
+type ReportTarget = { data: DashboardDataSource; site: string; node: string; report: Report; query: ReportQuery; clock: LocalTime };
+
+/** A timeline, jobs or utilization report as JSON or CSV. */
+async function sendReport(res: Response, target: ReportTarget): Promise<void> {
+  const { data, site, node, report, clock } = target;
+  const { range, csv, lang, by } = target.query;
+  const base = { site, node, timeZone: clock.timeZone, from: range.from, to: range.to };
+  const lastDay = clock.dateOf(range.to - 1);
+  const firstDay = clock.dateOf(range.from);
+  const filename = `mieruka_${site}_${node}_${report}${report === 'utilization' ? `-${by}` : ''}_${firstDay}${lastDay === firstDay ? '' : `_${lastDay}`}.csv`;
+  const nameOf = async () => (await data.listMachines()).find((m) => m.site === site && m.node === node)?.name ?? null;
+  const iso = (t: number | null) => (t === null ? null : clock.iso(t));
   res.setHeader('Cache-Control', 'no-store');
-  res.send(toCsv(header, rows));
+
+  if (report === 'timeline') {
+    const timeline = await data.machineTimeline(site, node, range);
+    if (!timeline) return sendError(res, 'NOT_FOUND', 'unknown machine');
+    const intervals = timeline.intervals.map((i: StateInterval) => ({ ...i, durationS: durationS(i.start, i.end, timeline.now) }));
+    if (!csv) return void res.json({ ...base, now: timeline.now, intervals });
+    const name = await nameOf();
+    const rows = intervals.map((i) => [site, node, name, STATE_LABEL[lang][i.state], iso(i.start), iso(i.end), i.durationS]);
+    return sendCsv(res, filename, HEADERS.timeline[lang], rows);
+  }
+
+  if (report === 'jobs') {
+    const result = await data.machineJobs(site, node, range);
+    if (!result) return sendError(res, 'NOT_FOUND', 'unknown machine');
+    if (!csv) return void res.json({ ...base, now: result.now, jobs: result.jobs });
+    const name = await nameOf();
+    const [yes, no] = YES_NO[lang];
+    const rows = result.jobs.map((j) => [site, node, name, iso(j.start), iso(j.end), seconds(j.durationS), j.partial ? yes : no, j.interrupted ? yes : no, SOURCE_LABEL[lang][j.source]]);
+    return sendCsv(res, filename, HEADERS.jobs[lang], rows);
+  }
+
+  const usage = await data.machineUsage(site, node, range, by);
+  if (!usage) return sendError(res, 'NOT_FOUND', 'unknown machine');
+  if (!csv) return void res.json({ ...base, now: usage.now, by, rows: usage.rows, total: usage.total });
+  const name = await nameOf();
+  const header = HEADERS.utilization[lang].filter((_h, i) => by === 'shift' || i !== 4);
+  const rows = usage.rows.map((r: UsageRow) => {
+    const cells: CsvValue[] = [site, node, name, r.label, r.shift, iso(r.start), iso(r.end)];
+    cells.push(seconds(r.seconds.off), seconds(r.seconds.idle), seconds(r.seconds.running), seconds(r.seconds.unknown), seconds(r.totalS));
+    cells.push(percent(r.utilization), percent(r.utilizationOfTotal));
+    if (by !== 'shift') cells.splice(4, 1);
+    return cells;
+  });
+  return sendCsv(res, filename, header, rows);
 }
 
 export function machineRoutes(ctx: DashboardContext): Router {
@@ -171,25 +220,9 @@ export function machineRoutes(ctx: DashboardContext): Router {
     }
     const report = match[1] as Report;
     const clock = localTimeFor(data.reportSettings().timeZone);
-    let range: TimeRange;
-    let csv: boolean;
-    let lang: Lang;
-    let by: UsageGrouping = 'day';
+    let query: ReportQuery;
     try {
-      const format = param(req, 'format');
-      if (format !== undefined && format !== 'json' && format !== 'csv') throw new BadQuery('format: use json or csv');
-      if (match[2] && format === 'json') throw new BadQuery('format=json contradicts the .csv suffix');
-      csv = match[2] !== undefined || format === 'csv';
-      const langText = param(req, 'lang') ?? 'ja';
-      if (langText !== 'ja' && langText !== 'en') throw new BadQuery('lang: use ja or en');
-      lang = langText;
-      const byText = param(req, 'by');
-      if (byText !== undefined) {
-        if (report !== 'utilization') throw new BadQuery('by applies to utilization only');
-        if (byText !== 'hour' && byText !== 'day' && byText !== 'shift') throw new BadQuery('by: use hour, day or shift');
-        by = byText;
-      }
-      range = parseRange(req, clock, ctx.now());
+      query = parseReportQuery(req, report, match[2] !== undefined, clock, ctx.now());
     } catch (err) {
       if (err instanceof BadQuery) {
         sendError(res, 'BAD_REQUEST', err.message);
@@ -197,48 +230,7 @@ export function machineRoutes(ctx: DashboardContext): Router {
       }
       throw err;
     }
-
-    const base = { site, node, timeZone: clock.timeZone, from: range.from, to: range.to };
-    const lastDay = clock.dateOf(range.to - 1);
-    const firstDay = clock.dateOf(range.from);
-    const filename = `mieruka_${site}_${node}_${report}${report === 'utilization' ? `-${by}` : ''}_${firstDay}${lastDay === firstDay ? '' : `_${lastDay}`}.csv`;
-    const nameOf = async () => (await data.listMachines()).find((m) => m.site === site && m.node === node)?.name ?? null;
-    const iso = (t: number | null) => (t === null ? null : clock.iso(t));
-    res.setHeader('Cache-Control', 'no-store');
-
-    if (report === 'timeline') {
-      const timeline = await data.machineTimeline(site, node, range);
-      if (!timeline) return sendError(res, 'NOT_FOUND', 'unknown machine');
-      const intervals = timeline.intervals.map((i: StateInterval) => ({ ...i, durationS: durationS(i.start, i.end, timeline.now) }));
-      if (!csv) return void res.json({ ...base, now: timeline.now, intervals });
-      const name = await nameOf();
-      const rows = intervals.map((i) => [site, node, name, STATE_LABEL[lang][i.state], iso(i.start), iso(i.end), i.durationS]);
-      return sendCsv(res, filename, HEADERS.timeline[lang], rows);
-    }
-
-    if (report === 'jobs') {
-      const result = await data.machineJobs(site, node, range);
-      if (!result) return sendError(res, 'NOT_FOUND', 'unknown machine');
-      if (!csv) return void res.json({ ...base, now: result.now, jobs: result.jobs });
-      const name = await nameOf();
-      const [yes, no] = YES_NO[lang];
-      const rows = result.jobs.map((j) => [site, node, name, iso(j.start), iso(j.end), seconds(j.durationS), j.partial ? yes : no, j.interrupted ? yes : no, SOURCE_LABEL[lang][j.source]]);
-      return sendCsv(res, filename, HEADERS.jobs[lang], rows);
-    }
-
-    const usage = await data.machineUsage(site, node, range, by);
-    if (!usage) return sendError(res, 'NOT_FOUND', 'unknown machine');
-    if (!csv) return void res.json({ ...base, now: usage.now, by, rows: usage.rows, total: usage.total });
-    const name = await nameOf();
-    const header = HEADERS.utilization[lang].filter((_h, i) => by === 'shift' || i !== 4);
-    const rows = usage.rows.map((r: UsageRow) => {
-      const cells: CsvValue[] = [site, node, name, r.label, r.shift, iso(r.start), iso(r.end)];
-      cells.push(seconds(r.seconds.off), seconds(r.seconds.idle), seconds(r.seconds.running), seconds(r.seconds.unknown), seconds(r.totalS));
-      cells.push(percent(r.utilization), percent(r.utilizationOfTotal));
-      if (by !== 'shift') cells.splice(4, 1);
-      return cells;
-    });
-    return sendCsv(res, filename, header, rows);
+    await sendReport(res, { data, site, node, report, query, clock });
   });
 
   return router;

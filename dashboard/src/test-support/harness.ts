@@ -10,7 +10,7 @@ import { WebSocket } from 'ws';
 import { createDashboardApp, type DashboardApp, type DashboardOptions } from '../app.js';
 import type { UserStamps } from '../auth.js';
 import type { AuthenticatedUser, NodeSnapshot, UserVerifier } from '../data-source.js';
-import { MemoryDataSource } from '../memory-data-source.js';
+import { MemoryDataSource } from './memory-data-source.js';
 
 export const ADMIN = { username: 'admin', password: 'correct horse battery' };
 export const VIEWER = { username: 'viewer', password: 'viewer password 1' };

@@ -4,12 +4,13 @@
  * the feed's `alarm` messages. Anything missed while disconnected is healed by the reload.
  */
 import { computed, signal } from '@preact/signals';
+import { ALARM_SEVERITIES } from '@mieruka/protocol/model';
 import { apiGet } from './api.js';
 import { nodeKey } from './store.js';
 import type { AlarmChangeKind, AlarmItem, AlarmSeverity } from './types.js';
 
 /** Most severe first; the index is the rank. */
-export const SEVERITIES: readonly AlarmSeverity[] = ['critical', 'major', 'minor', 'warning', 'info'];
+export const SEVERITIES: readonly AlarmSeverity[] = ALARM_SEVERITIES;
 
 export const activeAlarms = signal<ReadonlyMap<string, AlarmItem>>(new Map());
 export const alarmsLoadError = signal<string | null>(null);

@@ -2,25 +2,19 @@
  * Names clutter shots: a local time stamp for the caption and a unique image id
  * ("20261124-090000-<node>", then "-2", "-3"… for further shots within the same second).
  */
+import { LocalTime } from '@mieruka/protocol';
+
 const MAX_IMAGE_ID = 80;
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 export class ShotNamer {
-  private readonly dateParts: Intl.DateTimeFormat;
+  private readonly clock: LocalTime;
   private lastStamp = '';
   private sameStampCount = 0;
 
-  /** Throws RangeError for an unknown time zone: a configuration error, caught at construction. */
+  /** Throws RangeError for an unknown time zone: a configuration error, caught at construction. Default: the system's zone. */
   constructor(timeZone?: string) {
-    this.dateParts = new Intl.DateTimeFormat('en-GB', {
-      ...(timeZone === undefined ? {} : { timeZone }),
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
+    this.clock = new LocalTime(timeZone ?? new Intl.DateTimeFormat().resolvedOptions().timeZone);
   }
 
   /** "2026-11-24 09:00:00" in the namer's zone. */
@@ -38,9 +32,8 @@ export class ShotNamer {
     return `${stamp}-${node.slice(0, MAX_IMAGE_ID - stamp.length - 1 - suffix.length)}${suffix}`;
   }
 
-  private parts(ts: number): Record<string, string> {
-    const p: Record<string, string> = {};
-    for (const part of this.dateParts.formatToParts(ts)) p[part.type] = part.value;
-    return p;
+  private parts(ts: number): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string> {
+    const p = this.clock.parts(ts);
+    return { year: pad(p.year, 4), month: pad(p.month), day: pad(p.day), hour: pad(p.hour), minute: pad(p.minute), second: pad(p.second) };
   }
 }

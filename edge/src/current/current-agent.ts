@@ -14,7 +14,7 @@
  * The agent owns its source's lifecycle: start() starts it, stop() stops it.
  */
 import type { Logger } from 'pino';
-import type { SerialMessageSource, SerialStatus } from '@mieruka/firmware-bridge';
+import type { SerialMessageSource, SerialStatus } from '@mieruka/protocol';
 import {
   MAX_CHANNELS,
   type CommandPayload,

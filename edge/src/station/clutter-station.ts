@@ -5,67 +5,16 @@
  * publishes `motion`. Hardware that is absent (GPIO on a PC) or failing is reported in the
  * `status` detail and never stops the station; the next slot simply tries again.
  */
-import sharp from 'sharp';
-import { MAX_IMAGE_BYTES, ScheduleCommand, type ClutterPayload, type CommandPayload, type StationConfig } from '@mieruka/protocol';
+import { ScheduleCommand, type ClutterPayload, type CommandPayload } from '@mieruka/protocol';
 import type { Logger } from 'pino';
 import { createClutterScorer, type ClutterScorer } from '../clutter/clutter-scorer.js';
-import type { BackendPreference } from '../clutter/backend.js';
-import type { NodeLink } from '../node-link.js';
-import type { GpioInput, GpioOutput, GpioPort } from '../patlite/gpio-port.js';
-import type { Camera } from './camera/camera.js';
+import type { GpioInput, GpioOutput } from '../patlite/gpio-port.js';
+import { fitImage } from './fit-image.js';
 import { CronSlotScheduler, type SlotScheduler } from './slot-scheduler.js';
-import type { Voice } from './voice/voice.js';
+import type { ClutterStationOptions, ClutterStationStats, ShotResult } from './station-options.js';
 import { ShotNamer } from '../clutter/shot-namer.js';
 
-/** A NodeLink that can also carry a status detail (MqttNodeLink can). */
-export type StationLink = NodeLink & { setStatusDetail?(detail: string | undefined): void };
-
-export interface ClutterStationOptions {
-  link: StationLink;
-  station: StationConfig;
-  camera: Camera;
-  /** GPIO for the light and the PIR; absent = both disabled. */
-  gpio?: GpioPort;
-  /** Absent = no voice. */
-  voice?: Voice;
-  logger: Logger;
-  /** IANA time zone of the slots and image ids; default Asia/Tokyo. */
-  timeZone?: string;
-  scheduler?: SlotScheduler;
-  /** Epoch ms; injectable for tests. */
-  clock?: () => number;
-  /** Waits `ms` (light settle); injectable for tests. */
-  sleep?: (ms: number) => Promise<void>;
-  backend?: BackendPreference;
-  /** A ready scorer (tests, `--once`); otherwise built at start() from the station config. */
-  scorer?: ClutterScorer;
-}
-
-export interface ClutterStationStats {
-  running: boolean;
-  shots: number;
-  published: number;
-  cameraFailures: number;
-  failures: number;
-  motionEvents: number;
-  voiceMessages: number;
-  voiceFailures: number;
-  commands: number;
-  /** cmd/schedule payloads that were not valid. */
-  commandsRefused: number;
-  /** The photo times in effect (config, or the newest cmd/schedule from the hub). */
-  slots: string[];
-  lightOn: boolean;
-  light: 'enabled' | 'disabled' | 'off-by-config';
-  motion: 'enabled' | 'disabled' | 'off-by-config';
-  lastScore: number | null;
-  lastImageId: string | null;
-  lastError: string | null;
-  backend: string | null;
-}
-
-export type ShotResult = { ok: true; payload: ClutterPayload } | { ok: false; error: string };
-
+export type { ClutterStationOptions, ClutterStationStats, ShotResult, StationLink } from './station-options.js';
 
 export class ClutterStation {
   private readonly opts: ClutterStationOptions;
@@ -404,16 +353,6 @@ export class ClutterStation {
     this.opts.link.setStatusDetail?.(text === '' ? undefined : text.slice(0, 500));
   }
 
-}
-
-/** The annotated JPEG within the image limit (512 KiB): re-encoded smaller when needed. */
-async function fitImage(jpeg: Buffer): Promise<Buffer> {
-  let out = jpeg;
-  for (const [width, quality] of [[640, 70], [480, 60], [320, 50]] as const) {
-    if (out.length <= MAX_IMAGE_BYTES) return out;
-    out = await sharp(jpeg).resize({ width, withoutEnlargement: true }).jpeg({ quality }).toBuffer();
-  }
-  return out;
 }
 
 function errorText(err: unknown): string {

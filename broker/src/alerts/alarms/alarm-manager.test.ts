@@ -1,7 +1,7 @@
 /** The alarm lifecycle on a real SQLite file with a simulated clock. */
 import type { Database } from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AlarmChangeKind } from '@mieruka/dashboard';
+import type { AlarmChangeKind } from '@mieruka/protocol';
 import { openDatabase } from '../../store/database.js';
 import { makeTempDir, silentLogger, TS } from '../../test-support/helpers.js';
 import { AlarmManager, type NoticeKind, type NotifyPolicy, type RaiseInput } from './alarm-manager.js';

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AlarmAckResult, AlarmChangeKind, AlarmItem, AlarmQuery, AlarmSeverity } from '@mieruka/dashboard';
+import type { AlarmAckResult, AlarmChangeKind, AlarmItem, AlarmQuery, AlarmSeverity } from '@mieruka/protocol';
 import type { AlarmNotice } from '../channel.js';
 import { toItem, type AlarmPatch, type AlarmRecord, type AlarmStore } from './alarm-store.js';
 

@@ -1,6 +1,6 @@
 /** The `alarms` and `alarm_events` tables (migration 3): rows in, AlarmRecords out. Synchronous (better-sqlite3). */
 import type { Database, Statement } from 'better-sqlite3';
-import type { AlarmItem, AlarmQuery, AlarmSeverity } from '@mieruka/dashboard';
+import type { AlarmItem, AlarmQuery, AlarmSeverity } from '@mieruka/protocol';
 
 /** An alarm with its notification schedule (what the manager works with). */
 export type AlarmRecord = AlarmItem & {
@@ -142,15 +142,9 @@ const PATCH_COLUMNS: Record<keyof AlarmPatch, (v: never) => [string, unknown][]>
   escalateAt: (v: number | null) => [['escalate_at', v]],
 };
 
-export type NewAlarm = {
-  id: string;
-  site: string;
-  node: string;
-  type: string;
-  severity: AlarmSeverity;
-  message: { ja: string; en: string };
+/** What a new alarm starts with: the identity and text of an AlarmItem, plus what only the store keeps. */
+export type NewAlarm = Pick<AlarmItem, 'id' | 'site' | 'node' | 'type' | 'severity' | 'message' | 'activeSince'> & {
   details: Record<string, unknown>;
-  activeSince: number;
   clearAfterMs: number;
   now: number;
 };

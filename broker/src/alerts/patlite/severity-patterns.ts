@@ -2,10 +2,11 @@
  * Which pattern a tower shows for each alarm severity, and for how long at most.
  * A severity mapped to `null` does not light the tower.
  */
+import { ALARM_SEVERITIES } from '@mieruka/protocol';
 import type { AlarmSeverity } from '../channel.js';
 import type { TowerSignal } from './tower-signal.js';
 
-export const SEVERITIES_HIGH_TO_LOW: readonly AlarmSeverity[] = ['critical', 'major', 'minor', 'warning', 'info'];
+export const SEVERITIES_HIGH_TO_LOW: readonly AlarmSeverity[] = ALARM_SEVERITIES;
 
 export type SeverityPattern = TowerSignal & {
   /** Overrides the tower's hold time for this severity (seconds). */

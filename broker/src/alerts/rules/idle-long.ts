@@ -2,7 +2,7 @@
  * A machine has been idle (on, not cutting) for longer than afterMin within a work shift. Idle
  * time before the shift began does not count, so the morning does not start with alarms.
  */
-import type { NodeSnapshot } from '@mieruka/dashboard';
+import type { NodeSnapshot } from '@mieruka/protocol';
 import { formatDuration } from './format.js';
 import { RESOLVE, type RuleContext, type Verdict, type RuleDefinition } from './rule.js';
 

@@ -3,7 +3,7 @@
  * event, the time) to a verdict — raise the rule's alarm, resolve it, or nothing. No I/O, no
  * clock of their own: the engine passes `now`, so every rule is testable with a table.
  */
-import type { NodeSnapshot } from '@mieruka/dashboard';
+import type { NodeSnapshot } from '@mieruka/protocol';
 import type { Config } from '@mieruka/protocol';
 import type { WorkCalendar } from './work-calendar.js';
 

@@ -4,15 +4,15 @@
  * raise/resolve calls on the alarm sink. One failing rule is logged and counted; it never
  * stops ingest or the other rules.
  */
-import type { LiveUpdate, NodeSnapshot } from '@mieruka/dashboard';
+import type { LiveUpdate, NodeSnapshot } from '@mieruka/protocol';
 import type { Logger } from 'pino';
-import type { AlarmKey, RaiseInput } from '../alarms/alarm-manager.js';
+import { applyVerdict, type AlarmSink } from './apply-verdict.js';
 import { NODE_RULES } from './node-rules.js';
 import type { NodeRuleKey, RuleContext, RuleDefinition, RulesConfig, Verdict } from './rule.js';
 import { RuleSettingsResolver } from './rule-settings.js';
 import type { WorkCalendar } from './work-calendar.js';
 
-export type AlarmSink = { raise(input: RaiseInput): unknown; resolve(key: AlarmKey): void };
+export type { AlarmSink };
 
 export type RulesEngineOptions = {
   rules: RulesConfig;
@@ -85,32 +85,15 @@ export class RulesEngine {
   private run(rule: RuleDefinition<NodeRuleKey>, site: string, node: string, evaluate: (ctx: RuleContext<NodeRuleKey>) => Verdict): void {
     try {
       const settings = this.settings.get(rule.key, node);
-      const key = { site, node, type: rule.type };
-      if (!settings.enabled) {
-        // Disabled (perhaps since the last run): an alarm left from before must not hang forever.
-        this.options.sink.resolve(key);
-        return;
-      }
-      const ctx: RuleContext<NodeRuleKey> = {
-        now: this.now(),
-        settings,
-        name: this.options.nameOf?.(site, node) ?? node,
-        watchSince: this.watchSince,
-        calendar: this.options.calendar,
-      };
-      const verdict = evaluate(ctx);
-      if (verdict === null) return;
-      if (verdict.action === 'resolve') {
-        this.options.sink.resolve(key);
-        return;
-      }
-      this.options.sink.raise({
-        ...key,
-        severity: settings.severity,
-        clearAfterMs: settings.clearAfterS * 1000,
-        at: verdict.at,
-        message: verdict.message,
-        ...(verdict.details ? { details: verdict.details } : {}),
+      applyVerdict(this.options.sink, { site, node, type: rule.type }, settings, () => {
+        const ctx: RuleContext<NodeRuleKey> = {
+          now: this.now(),
+          settings,
+          name: this.options.nameOf?.(site, node) ?? node,
+          watchSince: this.watchSince,
+          calendar: this.options.calendar,
+        };
+        return evaluate(ctx);
       });
     } catch (err) {
       this.errors += 1;

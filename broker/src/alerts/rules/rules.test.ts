@@ -1,6 +1,6 @@
 /** Table tests of the pure rule functions: snapshot(s) + time in, verdict out. */
 import { describe, expect, it } from 'vitest';
-import type { NodeSnapshot } from '@mieruka/dashboard';
+import type { NodeSnapshot } from '@mieruka/protocol';
 import { parseConfig } from '@mieruka/protocol';
 import { emptySnapshot } from '../../ingest/live-state.js';
 import { evaluateChannels } from './channel-broken.js';

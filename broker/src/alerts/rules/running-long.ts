@@ -1,5 +1,5 @@
 /** A machine has been running for longer than afterMin (a job that should have ended, a stuck spindle). */
-import type { NodeSnapshot } from '@mieruka/dashboard';
+import type { NodeSnapshot } from '@mieruka/protocol';
 import { formatDuration } from './format.js';
 import { RESOLVE, type RuleContext, type Verdict, type RuleDefinition } from './rule.js';
 

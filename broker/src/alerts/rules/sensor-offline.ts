@@ -3,7 +3,7 @@
  * silent (state `unknown`), or a node that streams readings sent nothing for silentAfterS.
  * Stations that only report at their slots are judged by their LWT alone.
  */
-import type { NodeSnapshot } from '@mieruka/dashboard';
+import type { NodeSnapshot } from '@mieruka/protocol';
 import { formatDuration } from './format.js';
 import { RESOLVE, type RuleContext, type Verdict, type RuleDefinition } from './rule.js';
 

@@ -3,7 +3,7 @@
  * configured time zone. A shift whose end is at or before its start runs past midnight and
  * belongs to the day it starts on.
  */
-import { addDays, LocalTime, weekdayOf } from '@mieruka/dashboard';
+import { addDays, LocalTime, weekdayOf } from '@mieruka/protocol';
 
 export type ShiftSpec = { name: string; start: string; end: string; days: readonly string[] };
 export type QuietHours = { start: string; end: string };

@@ -1,4 +1,5 @@
 /** Small inputs of the settings editor; each shows the problems of its own path. */
+import { ALARM_SEVERITIES } from '@mieruka/protocol/model';
 import type { ComponentChildren } from 'preact';
 import { useReducer, useRef } from 'preact/hooks';
 import { t } from '../../i18n/index.js';
@@ -86,7 +87,7 @@ export function Section(props: { title: string; help?: string; children: Compone
   );
 }
 
-export const SEVERITY_OPTIONS = ['critical', 'major', 'minor', 'warning', 'info'] as const;
+export const SEVERITY_OPTIONS = ALARM_SEVERITIES;
 
 export function SeveritySelect(props: { value: string; onChange: (v: string) => void; label: string; testid?: string }) {
   return (

@@ -1,0 +1,40 @@
+/**
+ * What the hub serves on its HTTP port besides MQTT over WebSocket. The hub never imports the
+ * dashboard: the composition root (cli) passes a `mountHttp` that builds the dashboard app
+ * from what the hub hands it. Without one the port serves MQTT over WebSocket and 404s.
+ */
+import type { RequestListener } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config, DashboardDataSource, Now, UserStamps, UserVerifier } from '@mieruka/protocol';
+import type { UpgradeHandler } from './http-server.js';
+
+export type HttpFrontEnd = {
+  /** Handles every HTTP request. */
+  app: RequestListener;
+  /** Tried after MQTT over WebSocket; true when it took the socket. */
+  handleUpgrade: UpgradeHandler;
+  close(): Promise<void> | void;
+};
+
+/** What the hub gives the front end: its data, its users, a logger and the frozen config. */
+export type HttpFrontEndDeps = {
+  dataSource: DashboardDataSource;
+  users: UserVerifier & UserStamps;
+  logger: Logger;
+  config: Readonly<Config>;
+  /** The hub's clock: the front end's "now" and "today". */
+  now: Now;
+};
+
+export type MountHttp = (deps: HttpFrontEndDeps) => HttpFrontEnd;
+
+/** The front end of a hub started without one: every request gets a 404. */
+export const NO_FRONT_END: HttpFrontEnd = {
+  app: (_req, res) => {
+    res.statusCode = 404;
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.end('Not found\n');
+  },
+  handleUpgrade: () => false,
+  close: () => undefined,
+};

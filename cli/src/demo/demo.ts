@@ -1,0 +1,139 @@
+/**
+ * `mieruka demo`: the hub plus simulated sensors on one machine. Simulated ESP32s talk over
+ * real pty pairs (socat) when it is installed, so the demo exercises the same serial code as
+ * a factory; otherwise over an in-process link that goes through the same line parser.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { Esp32Simulator, InProcessSerialLink, PtyPair, SerialLineReader, socatAvailable } from '@mieruka/firmware-bridge';
+import { CurrentAgent, DemoClutterStation, listSamplePhotos, MqttNodeLink } from '@mieruka/edge';
+import { MachineConfig, MIERUKA_VERSION, StationConfig, type Config, type SerialMessageSource } from '@mieruka/protocol';
+import type { Hub } from '@mieruka/broker';
+import { createHub } from '../compose-hub.js';
+
+export type DemoOptions = {
+  config: Readonly<Config>;
+  logger: Logger;
+  /** Number of simulated machines (default 2). */
+  machines?: number;
+  /** 'auto': pty pairs when socat is installed, else in-process. */
+  serial?: 'auto' | 'pty' | 'in-process';
+  /** Seconds between clutter shots (default 15). */
+  clutterIntervalS?: number;
+  /** Simulated machine time runs this many times faster than real time (default 20). */
+  timeScale?: number;
+};
+
+type Stoppable = { stop(): Promise<void> | void };
+
+const MACHINE_NAMES = ['mill-1', 'lathe-1', 'press-1', 'drill-1', 'saw-1', 'mill-2', 'lathe-2', 'press-2'];
+
+export class Demo {
+  readonly hub: Hub;
+  readonly machineIds: string[];
+  readonly stationId = 'bench-1';
+  serialMode: 'pty' | 'in-process' = 'in-process';
+  private readonly options: DemoOptions;
+  private readonly logger: Logger;
+  /** Started parts, stopped in reverse order. */
+  private started: Stoppable[] = [];
+
+  constructor(options: DemoOptions) {
+    this.options = options;
+    this.logger = options.logger.child({ component: 'demo' });
+    this.hub = createHub({ config: options.config, logger: options.logger });
+    const n = Math.max(1, Math.min(options.machines ?? 2, 32));
+    this.machineIds = Array.from({ length: n }, (_, i) => MACHINE_NAMES[i] ?? `machine-${i + 1}`);
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.hub.start();
+      this.started.push(this.hub);
+      const wanted = this.options.serial ?? 'auto';
+      this.serialMode = wanted === 'in-process' ? 'in-process' : (await socatAvailable()) ? 'pty' : 'in-process';
+      if (wanted === 'pty' && this.serialMode !== 'pty') throw new Error('socat is not installed: cannot create pty pairs');
+      for (const [i, node] of this.machineIds.entries()) await this.startMachine(node, i);
+      await this.startStation();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  private link(node: string, agent: string): MqttNodeLink {
+    const config = this.options.config;
+    return new MqttNodeLink({
+      url: this.hub.mqttUrl,
+      site: config.site,
+      node,
+      agent,
+      version: MIERUKA_VERSION,
+      dataDir: resolve(config.hub.dataDir, 'agents'),
+      logger: this.options.logger.child({ component: 'mqtt', node }),
+    });
+  }
+
+  private async startMachine(node: string, index: number): Promise<void> {
+    const logger = this.options.logger.child({ component: 'simulated-machine', node });
+    const simulator = new Esp32Simulator({
+      seed: 1000 + index * 7919,
+      intervalMs: 1000,
+      timeScale: this.options.timeScale ?? 20,
+      id: `demo${index.toString(16).padStart(8, '0')}`,
+    });
+    let source: SerialMessageSource;
+    if (this.serialMode === 'pty') {
+      const dir = join(resolve(this.options.config.hub.dataDir), 'pty', node);
+      await mkdir(dir, { recursive: true });
+      const pty = await PtyPair.open({ dir });
+      this.started.push(pty);
+      await simulator.connectToPath(pty.devicePath);
+      this.started.push(simulator);
+      source = new SerialLineReader({ path: pty.hostPath, logger });
+    } else {
+      source = new InProcessSerialLink({ simulator, logger });
+    }
+    const link = this.link(node, 'bridge');
+    await link.start();
+    this.started.push(link);
+    const machine = MachineConfig.parse(this.options.config.machines[node] ?? { offBelowA: 0.3, runningAboveA: 1.8, minDwellS: 2 });
+    const agent = new CurrentAgent({ link, source, machine, logger });
+    await agent.start();
+    this.started.push(agent);
+    if (this.serialMode === 'in-process') {
+      await simulator.start?.();
+      this.started.push(simulator);
+    }
+    this.logger.info({ node, serial: this.serialMode }, 'simulated machine started');
+  }
+
+  private async startStation(): Promise<void> {
+    const photos = await listSamplePhotos();
+    const link = this.link(this.stationId, 'clutter-station');
+    await link.start();
+    this.started.push(link);
+    const station = new DemoClutterStation({
+      link,
+      photos,
+      intervalMs: (this.options.clutterIntervalS ?? 15) * 1000,
+      station: StationConfig.parse(this.options.config.stations[this.stationId] ?? {}),
+      logger: this.options.logger.child({ component: 'clutter-station', node: this.stationId }),
+    });
+    await station.start();
+    this.started.push(station);
+  }
+
+  async stop(): Promise<void> {
+    const parts = this.started.reverse();
+    this.started = [];
+    for (const part of parts) {
+      try {
+        await part.stop();
+      } catch (err) {
+        this.logger.warn({ err }, 'error while stopping a demo part');
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * What the dashboard reads from the hub. The dashboard never imports the broker and the hub
+ * never imports the dashboard: the hub implements this (broker/src/hub-data-source.ts), the
+ * composition root (cli) hands it to the dashboard.
+ */
+import type { AlarmAckResult, AlarmItem, AlarmLinkResult, AlarmQuery } from './alarm.js';
+import type { BenchScore, BenchSummary } from './bench.js';
+import type { HubStats } from './hub-stats.js';
+import type { LiveUpdate } from './live-update.js';
+import type { NodeSnapshot } from './node-snapshot.js';
+import type { CurrentSeries, MachineJob, MachineSummary, MachineTimeline, ReportSettings, TimeRange, UsageGrouping, UsageReport } from './reports.js';
+import type { SettingsUpdateResult, SettingsView } from './settings-view.js';
+
+export interface DashboardDataSource {
+  listNodes(): NodeSnapshot[];
+  /** Latest annotated JPEG of a clutter result, or null. */
+  readImage(site: string, node: string, imageId: string): Promise<Buffer | null>;
+  stats(): HubStats;
+  /** Calls `listener` for every live change; returns the unsubscribe function. */
+  subscribe(listener: (update: LiveUpdate) => void): () => void;
+  reportSettings(): ReportSettings;
+  listMachines(): Promise<MachineSummary[]>;
+  /** Intervals clipped to the range (and to now); null when the machine is unknown. */
+  machineTimeline(site: string, node: string, range: TimeRange): Promise<MachineTimeline | null>;
+  /** Runs overlapping the range, with their real start and end; null when the machine is unknown. */
+  machineJobs(site: string, node: string, range: TimeRange): Promise<{ jobs: MachineJob[]; now: number } | null>;
+  /** Seconds per state per bucket; null when the machine is unknown. */
+  machineUsage(site: string, node: string, range: TimeRange, by: UsageGrouping): Promise<UsageReport | null>;
+  listAlarms(query: AlarmQuery): Promise<AlarmItem[]>;
+  /** Acknowledges from the dashboard; `by` is the user name recorded in the history. */
+  acknowledgeAlarm(id: string, by: string): Promise<AlarmAckResult>;
+  /** A signed mail link: checks it (`acknowledge` false) or acknowledges with it (true). Never throws for a bad token. */
+  alarmLink(token: string, acknowledge: boolean): Promise<AlarmLinkResult>;
+  listBenches(): Promise<BenchSummary[]>;
+  /** Scores with ts in [from, to), oldest first, at most `limit`; null when the station is unknown. */
+  benchScores(site: string, node: string, range: TimeRange, limit: number): Promise<BenchScore[] | null>;
+  /** A small JPEG of a clutter image (about 240 px wide), or null. */
+  readThumbnail(site: string, node: string, imageId: string): Promise<Buffer | null>;
+  /** Stored current readings in the range; null when the machine is unknown. */
+  machineCurrent(site: string, node: string, range: TimeRange, maxPoints: number): Promise<CurrentSeries | null>;
+  getSettings(): Promise<SettingsView>;
+  /** Validates, stores and applies at once (no restart). `version` is the one the editor started from. */
+  updateSettings(settings: unknown, version: number, by: string): Promise<SettingsUpdateResult>;
+}
