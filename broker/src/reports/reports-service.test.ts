@@ -1,6 +1,6 @@
 /** ReportsService over a real SQLite store in a temp dir, with a controlled clock. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalTime } from '@mieruka/protocol';
+import { addDays, LocalTime } from '@mieruka/protocol';
 import type { MachineState, ShiftConfig } from '@mieruka/protocol';
 import { Store } from '../store/store.js';
 import { makeTempDir, silentLogger } from '../test-support/helpers.js';
@@ -184,6 +184,40 @@ describe('ReportsService', () => {
     // A window inside the second run still shows its real start and end.
     const inside = s.reports.jobs(SITE, 'mill-1', { from: t0 + 4 * H, to: t0 + 4.5 * H })!;
     expect(inside.jobs.map((j) => [(j.start - t0) / H, (j.end! - t0) / H])).toEqual([[3, 5]]);
+  });
+
+  it('splits a job that crosses midnight at a month and a year end between the two days, and lists it on both', async () => {
+    const tz = new LocalTime('Asia/Tokyo');
+    const s = await setup('Asia/Tokyo', tz.startOfDay('2028-01-03'));
+    let seq = 0;
+    for (const [day, next] of [
+      ['2027-02-28', '2027-03-01'],
+      ['2027-12-31', '2028-01-01'],
+    ] as const) {
+      const start = tz.instant(day, 22);
+      const end = tz.instant(next, 2, 30);
+      s.state('mill-1', tz.instant(day, 21), 'idle');
+      s.state('mill-1', start, 'running');
+      s.event('mill-1', start, ++seq, 'run_started');
+      s.state('mill-1', end, 'off');
+      s.event('mill-1', end, ++seq, 'run_finished', { durationS: (end - start) / 1000, startedAt: start });
+    }
+    s.store.flush();
+    for (const [day, next] of [
+      ['2027-02-28', '2027-03-01'],
+      ['2027-12-31', '2028-01-01'],
+    ] as const) {
+      const range = { from: tz.startOfDay(day), to: tz.startOfDay(addDays(next, 1)) };
+      const rows = s.reports.usage(SITE, 'mill-1', range, 'day')!.rows;
+      expect(rows.map((r) => [r.label, r.seconds.running]), day).toEqual([
+        [day, 2 * 3600],
+        [next, 2.5 * 3600],
+      ]);
+      for (const date of [day, next]) {
+        const jobs = s.reports.jobs(SITE, 'mill-1', { from: tz.startOfDay(date), to: tz.startOfDay(addDays(date, 1)) })!.jobs;
+        expect(jobs.map((j) => [tz.iso(j.start), j.end === null ? null : tz.iso(j.end), j.durationS]), date).toEqual([[`${day}T22:00:00+09:00`, `${next}T02:30:00+09:00`, 4.5 * 3600]]);
+      }
+    }
   });
 
   it('rebuilds the roll-ups when the time zone changes', async () => {

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BenchScore } from '../data-source.js';
 import { LocalTime } from '@mieruka/protocol';
+import { stoppedClock } from '../../../test/helpers/test-clock.js';
 import { parseCsv } from '../test-support/csv-parse.js';
 import { loginCookie, startHarness, type Harness } from '../test-support/harness.js';
 import { calendarDays, MAX_TREND_SCORES } from './benches.js';
@@ -17,10 +18,10 @@ afterEach(async () => {
 
 const score = (ts: number, value: number, imageId: string | null = null): BenchScore => ({ ts, seq: ts, score: value, coveredRatio: value / 100, slot: 'manual', imageId, imageAvailable: imageId !== null });
 
-async function start() {
-  const h = await startHarness();
+async function start(options: { now?: () => number; timeZone?: string } = {}) {
+  const h = await startHarness(options.now ? { now: options.now } : {});
   harness = h;
-  h.data.setReportSettings({ timeZone: 'Europe/Berlin', shifts: [] });
+  h.data.setReportSettings({ timeZone: options.timeZone ?? 'Europe/Berlin', shifts: [] });
   const cookie = await loginCookie(h.url);
   return { h, get: (path: string) => fetch(`${h.url}${path}`, { headers: { cookie } }) };
 }
@@ -46,6 +47,37 @@ describe('bench routes', () => {
     expect(rows).toHaveLength(4);
     expect(rows[1]?.[2]).toBe("'=Werkbank"); // a name is never run as a formula
     expect(rows[2]?.slice(3)).toEqual(['2025-10-26T23:30:00+01:00', 'manual', '20', '0.2', 'late', 'yes']);
+  });
+
+  it('a month calendar holds exactly its 28, 29 or 31 days; by default the month of the hub clock', async () => {
+    const tokyo = new LocalTime('Asia/Tokyo');
+    // The hub's clock says it is leap day 2028, noon in Tokyo, whatever day the test runs.
+    const { h, get } = await start({ now: stoppedClock(tokyo.instant('2028-02-29', 12)), timeZone: 'Asia/Tokyo' });
+    const months: Array<[string, string, string]> = [
+      ['2027-02', '2027-02-28', '2027-03-01'],
+      ['2028-02', '2028-02-29', '2028-03-01'],
+      ['2027-12', '2027-12-31', '2028-01-01'],
+    ];
+    for (const [month, last, next] of months) {
+      const first = `${month}-01`;
+      h.data.addBenchScore('factory', 'bench-1', score(tokyo.startOfDay(first) - 1000, 1)); // the month before
+      h.data.addBenchScore('factory', 'bench-1', score(tokyo.startOfDay(first), 2));
+      h.data.addBenchScore('factory', 'bench-1', score(tokyo.startOfDay(next) - 1000, 3));
+      h.data.addBenchScore('factory', 'bench-1', score(tokyo.startOfDay(next), 4)); // the month after
+    }
+    for (const [month, last] of months) {
+      const body = (await (await get(`/api/benches/factory/bench-1/calendar?month=${month}`)).json()) as { days: { date: string; last: number }[] };
+      expect(body.days.map((d) => [d.date, d.last]), month).toEqual([
+        [`${month}-01`, 2],
+        [last, 3],
+      ]);
+    }
+    const current = (await (await get('/api/benches/factory/bench-1/calendar')).json()) as { period: string; days: { date: string }[] };
+    expect(current.period).toBe('2028-02');
+    expect(current.days.map((d) => d.date)).toEqual(['2028-02-01', '2028-02-29']);
+    // The year view across the year end keeps 12-31 and 01-01 apart.
+    const year = (await (await get('/api/benches/factory/bench-1/calendar?year=2027')).json()) as { days: { date: string }[] };
+    expect(year.days.map((d) => d.date)).toEqual(['2027-01-31', '2027-02-01', '2027-02-28', '2027-03-01', '2027-11-30', '2027-12-01', '2027-12-31']);
   });
 
   it('marks a trend truncated past the limit and keeps the oldest', async () => {
