@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { systemNow, type Config, type HubStats, type Now } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
+import { DeviceAccounts } from './auth/device-accounts.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
 import { ClutterHistory } from './clutter-history/clutter-history.js';
 import { clutterWebhookFromConfig, type ClutterWebhook } from './clutter-history/clutter-webhook.js';
@@ -21,6 +22,8 @@ import { ImageStore } from './ingest/image-store.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { LiveState } from './ingest/live-state.js';
 import { BrokerPersistence } from './mqtt/broker-persistence.js';
+import { loadAclFile } from './mqtt/acl-file.js';
+import { MqttAccessControl } from './mqtt/mqtt-auth.js';
 import { MqttBroker } from './mqtt/mqtt-broker.js';
 import { MqttServer } from './mqtt/mqtt-server.js';
 import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
@@ -78,6 +81,7 @@ export class Hub {
   private mqttServer: MqttServer | null = null;
   private httpServer: HttpServer | null = null;
   private usersInstance: SqliteUserVerifier | null = null;
+  private mqttAccess: MqttAccessControl | null = null;
   /** Started services, stopped in reverse. */
   private started: Service[] = [];
   private starting: Promise<void> | null = null;
@@ -210,6 +214,7 @@ export class Hub {
       messagesInvalid: ingest?.invalid.total ?? 0,
       rowsWritten: this.storeInstance?.rowsWritten ?? 0,
       clientsConnected: this.brokerInstance?.clientsConnected ?? 0,
+      mqttRefused: this.mqttAccess?.stats() ?? { connect: {}, publish: {}, subscribe: {} },
     };
   }
 
@@ -245,7 +250,7 @@ export class Hub {
     this.started.push({ name: 'reports', stop: () => this.reports.stop() });
 
     const users = await this.startUsers(store);
-    const broker = await this.startBroker();
+    const broker = await this.startBroker(store);
 
     // Before ingest and alerts: they start with the settings an admin saved, and edge agents get theirs.
     await this.settings.start();
@@ -293,14 +298,27 @@ export class Hub {
     return users;
   }
 
-  /** MQTT persistence, then the broker (no listener yet). */
-  private async startBroker(): Promise<MqttBroker> {
+  /** MQTT persistence, then the broker (no listener yet) with its accounts and ACL. */
+  private async startBroker(store: Store): Promise<MqttBroker> {
     const hubLogger = this.options.logger;
+    const { anonymous, aclFile } = this.config.hub.mqtt;
+    const acl = aclFile ? await loadAclFile(resolve(aclFile)) : null;
+    if (anonymous === 'on') {
+      this.logger.warn('hub.mqtt.anonymous is "on": ANY host that reaches the MQTT port may connect without an account, read everything and publish readings. Use "loopback" or "off" with `mieruka device add`.');
+    }
+    this.mqttAccess = new MqttAccessControl({
+      accounts: new DeviceAccounts({ db: store.database, logger: hubLogger, now: this.now }),
+      anonymous,
+      acl,
+      logger: hubLogger,
+      now: this.now,
+    });
+    const access = this.mqttAccess;
     const persistence = new BrokerPersistence({ dir: join(this.dataDir, 'mqtt'), logger: hubLogger });
     await persistence.start();
     this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
 
-    const broker = new MqttBroker({ persistence, logger: hubLogger });
+    const broker = new MqttBroker({ persistence, logger: hubLogger, access });
     await broker.start();
     this.brokerInstance = broker;
     this.started.push({ name: 'mqtt-broker', stop: () => broker.stop() });
@@ -347,12 +365,13 @@ export class Hub {
     this.mqttServer = mqttServer;
     this.started.push({ name: 'mqtt-tcp', stop: () => mqttServer.stop() });
 
-    const mqttWs = new MqttWebSocketGateway({ broker, path: config.hub.mqtt.wsPath, logger: hubLogger });
-    mqttWs.start();
-    this.started.push({ name: 'mqtt-websocket', stop: () => mqttWs.stop() });
-
     const frontEnd = this.options.mountHttp?.({ dataSource: this.dataSource, users, logger: hubLogger, config, now: this.now }) ?? NO_FRONT_END;
     this.started.push({ name: 'dashboard', stop: () => frontEnd.close() });
+
+    const authorizeUpgrade = frontEnd.authorizeUpgrade?.bind(frontEnd);
+    const mqttWs = new MqttWebSocketGateway({ broker, path: config.hub.mqtt.wsPath, logger: hubLogger, ...(authorizeUpgrade ? { authorize: authorizeUpgrade } : {}) });
+    mqttWs.start();
+    this.started.push({ name: 'mqtt-websocket', stop: () => mqttWs.stop() });
 
     const http = new HttpServer({
       host: config.hub.http.host,
