@@ -110,15 +110,19 @@ export class DeviceAccounts {
     return this.row(name) !== undefined;
   }
 
-  async add(name: string, password: string, kind: DeviceKind): Promise<DeviceAccount> {
+  /** The account a name stands for; a UserChangeRefused saying why when it is not valid for its kind. */
+  static checkName(name: string, kind: DeviceKind): DeviceAccount {
     const account = parseDeviceName(name, kind);
-    if (!account) {
-      throw new UserChangeRefused(
-        kind === 'node'
-          ? `"${name}" is not <site>/<node> (ids: a-z, 0-9 and "-"); for a read-only account add --observer`
-          : `"${name}" is not a valid observer name: 1–64 letters, digits, . _ @ - (no "/")`,
-      );
-    }
+    if (account) return account;
+    throw new UserChangeRefused(
+      kind === 'node'
+        ? `"${name}" is not <site>/<node> (ids: a-z, 0-9 and "-"); for a read-only account add --observer`
+        : `"${name}" is not a valid observer name: 1–64 letters, digits, . _ @ - (no "/")`,
+    );
+  }
+
+  async add(name: string, password: string, kind: DeviceKind): Promise<DeviceAccount> {
+    const account = DeviceAccounts.checkName(name, kind);
     const hash = await hashPassword(password, this.params);
     const now = this.now();
     const inserted = this.db

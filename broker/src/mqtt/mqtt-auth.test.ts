@@ -191,6 +191,22 @@ describe('MQTT accounts and ACL', () => {
     await waitFor(() => hub.live.get('factory', 'mill-9')?.state, 'ingested');
   });
 
+  it('without a front end, MQTT over WebSocket follows the anonymous rule and accepts accounts', async () => {
+    const off = await startHub({ anonymous: 'off' });
+    await off.accounts.add('grafana', 'grafana secret', 'observer');
+    const refused = mqtt.connect(off.hub.mqttWsUrl, { reconnectPeriod: 0, connectTimeout: 5000 });
+    cleanups.push(() => closeClient(refused));
+    expect(await new Promise((resolve) => refused.once('error', (err) => resolve((err as Error & { code?: number }).code)))).toBe(5);
+    const observer = await connectClient(off.hub.mqttWsUrl, { username: 'grafana', password: 'grafana secret', clientId: 'g-ws' });
+    cleanups.push(() => closeClient(observer));
+    expect(off.hub.stats().mqttRefused.connect).toEqual({ anonymous: 1 });
+
+    const loopback = await startHub();
+    const anon = await connectClient(loopback.hub.mqttWsUrl, { clientId: 'ws-anon' });
+    cleanups.push(() => closeClient(anon));
+    expect(anon.connected).toBe(true);
+  });
+
   it('zero-length client id with clean session 0 gets CONNACK 0x02 [MQTT-3.1.3-8]', async () => {
     const { hub } = await startHub();
     const socket = tcpConnect(hub.mqttPort, '127.0.0.1');
