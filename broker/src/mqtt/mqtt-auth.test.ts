@@ -119,12 +119,15 @@ describe('MQTT accounts and ACL', () => {
   it('a node reads only its own commands (SUBACK 0x80 for others) and gets what the hub sends', async () => {
     const { hub, accounts } = await startHub({ anonymous: 'off' });
     await accounts.add('factory/mill-1', 'mill-1 secret', 'node');
+    // Retained messages of other nodes are not delivered through a broad filter either.
+    await hub.broker.publish({ topic: topicFor('factory', 'mill-2', 'state'), payload: state(), retain: true });
+    await hub.broker.publish({ topic: 'mieruka/v1/factory/mill-2/cmd/thresholds', payload: '{}', retain: true });
     const node = await client(hub, { username: 'factory/mill-1', password: 'mill-1 secret', clientId: 'mieruka-bridge-factory-mill-1' });
+    const got: string[] = [];
+    node.on('message', (topic) => got.push(topic));
     expect(await granted(node, ['mieruka/v1/factory/mill-2/cmd/+', 'mieruka/v1/factory/+/state', 'mieruka/v1/factory/mill-1/cmd/+', '#'])).toEqual([128, 128, 1, 1]);
     expect(hub.stats().mqttRefused.subscribe).toEqual({ acl: 2 });
 
-    const got: string[] = [];
-    node.on('message', (topic) => got.push(topic));
     await hub.broker.publish({ topic: 'mieruka/v1/factory/mill-2/cmd/patlite', payload: '{}' });
     await hub.broker.publish({ topic: 'plant/other-flow', payload: 'x' });
     await hub.broker.publish({ topic: 'mieruka/v1/factory/mill-1/cmd/info', payload: '{}' });
@@ -153,6 +156,8 @@ describe('MQTT accounts and ACL', () => {
 
   it('client ids are bound: a node uses its own, nobody takes over a node\'s or another account\'s session', async () => {
     const { hub, accounts } = await startHub({ anonymous: 'loopback' });
+    // The agent ran anonymously before its account existed (a one-Pi setup being locked down).
+    const anonymousAgent = await client(hub, { clientId: 'mieruka-bridge-factory-mill-1', clean: false });
     await accounts.add('factory/mill-1', 'mill-1 secret', 'node');
     await accounts.add('grafana', 'grafana secret', 'observer');
     await accounts.add('node-red', 'node-red secret', 'observer');
@@ -161,6 +166,7 @@ describe('MQTT accounts and ACL', () => {
     expect(await refusedWith(hub, { ...mill, clientId: 'mieruka-bridge-factory-mill-2' })).toBe(2);
     expect(await refusedWith(hub, { ...mill, clientId: 'my-own-id' })).toBe(2);
     const agent = await client(hub, { ...mill, clientId: 'mieruka-bridge-factory-mill-1' });
+    await waitFor(() => !anonymousAgent.connected, 'the anonymous agent replaced by the account');
     // An anonymous loopback client or another account cannot use (and so kick off) the agent's id.
     expect(await refusedWith(hub, { clientId: 'mieruka-bridge-factory-mill-1' })).toBe(5);
     expect(await refusedWith(hub, { username: 'grafana', password: 'grafana secret', clientId: 'mieruka-bridge-factory-mill-1' })).toBe(5);
@@ -225,7 +231,10 @@ describe('MQTT accounts and ACL', () => {
     await accounts.add('factory/mill-1', 'mill-1 secret', 'node');
     await accounts.add('grafana', 'grafana secret', 'observer');
     const mill = { username: 'factory/mill-1', clientId: 'mieruka-bridge-factory-mill-1' };
-    const node = await client(hub, { ...mill, password: 'mill-1 secret' });
+    const offline = encodePayload('status', { online: false, ts: TS, agent: 'bridge', version: 'test' });
+    const node = await client(hub, { ...mill, password: 'mill-1 secret', will: { topic: topicFor('factory', 'mill-1', 'status'), payload: offline, qos: 1, retain: true } });
+    await node.publishAsync(topicFor('factory', 'mill-1', 'status'), encodePayload('status', { online: true, ts: TS, agent: 'bridge', version: 'test' }), { qos: 1, retain: true });
+    await waitFor(() => hub.live.get('factory', 'mill-1')?.online === true, 'online');
     await accounts.changePassword('factory/mill-1', 'new secret');
     expect(await refusedWith(hub, { ...mill, password: 'mill-1 secret' })).toBe(4);
     // The connection made with the old password ends at its next packet.
@@ -233,6 +242,8 @@ describe('MQTT accounts and ACL', () => {
     node.publish(topicFor('factory', 'mill-1', 'state'), state(), { qos: 0 });
     await closed;
     expect(hub.stats().mqttRefused.publish).toEqual({ 'account-changed': 1 });
+    // Its will still goes out: the hub sees the node go offline.
+    await waitFor(() => hub.live.get('factory', 'mill-1')?.online === false, 'offline by the will');
     await client(hub, { ...mill, password: 'new secret' });
 
     expect(accounts.remove('grafana')).toBe(true);

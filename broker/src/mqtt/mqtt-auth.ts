@@ -177,21 +177,20 @@ export class MqttAccessControl {
 
   /** Client ids are bound to accounts: a node's agents use theirs, nobody takes over another's session. */
   private clientIdRefusal(clientId: string, principal: MqttPrincipal): string | null {
-    if (principal.kind === 'node') {
-      if (!isAgentClientIdOf(clientId, principal.site, principal.node)) return 'client-id-not-own';
-    } else {
-      const nodes = this.options.accounts?.nodeNames() ?? [];
-      for (const node of nodes) {
-        const [site, id] = node.split('/');
-        if (site !== undefined && id !== undefined && isAgentClientIdOf(clientId, site, id)) return 'client-id-reserved';
-      }
+    // A node's agent ids are its own, even if anonymous agents used them before the account existed.
+    if (principal.kind === 'node') return isAgentClientIdOf(clientId, principal.site, principal.node) ? null : 'client-id-not-own';
+    for (const node of this.options.accounts?.nodeNames() ?? []) {
+      const [site, id] = node.split('/');
+      if (site !== undefined && id !== undefined && isAgentClientIdOf(clientId, site, id)) return 'client-id-reserved';
     }
+    // An id an account holds (now, or for its persistent session) is nobody else's; one that
+    // anonymous clients used may be taken by an account.
     const name = principalName(principal);
-    const owner = this.owners.get(clientId);
-    if (owner !== undefined && owner !== name) return 'client-id-taken';
     const live = (this.aedes as unknown as { clients?: Record<string, Client> } | null)?.clients?.[clientId];
     const liveSession = live ? this.sessions.get(live) : undefined;
-    if (liveSession && principalName(liveSession.principal) !== name) return 'client-id-taken';
+    for (const owner of [this.owners.get(clientId), liveSession ? principalName(liveSession.principal) : undefined]) {
+      if (owner !== undefined && owner !== null && owner !== name) return 'client-id-taken';
+    }
     return null;
   }
 
@@ -221,8 +220,9 @@ export class MqttAccessControl {
   }
 
   private checkPublish(client: Client | null, packet: PublishPacket): boolean {
-    // An old will stored by persistence, published without its client: it was checked at CONNECT.
-    if (!client) return true;
+    // A will (an old one stored by persistence comes without its client) was checked at
+    // CONNECT; it goes out even when the account changed since, so the hub sees the node go.
+    if (!client || (client as { will?: unknown }).will === packet) return true;
     const session = this.current(client);
     if (!session) return this.refusePublish(client, packet, 'account-changed');
     if (this.allowedPublish(session.principal, client.id, packet.topic, packet.retain)) return true;
