@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePayload, isMierukaError, topicFor } from '@mieruka/protocol';
 import { DeviceAccounts } from '../auth/device-accounts.js';
@@ -211,6 +212,18 @@ describe('MQTT accounts and ACL', () => {
     const anon = await connectClient(loopback.hub.mqttWsUrl, { clientId: 'ws-anon' });
     cleanups.push(() => closeClient(anon));
     expect(anon.connected).toBe(true);
+  });
+
+  it('anonymous: on admits anonymous clients and says so loudly at start', async () => {
+    const dir = await makeTempDir();
+    cleanups.push(() => dir.remove());
+    const lines: Array<{ level: number; msg: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const hub = new Hub({ config: hubConfig(dir.path, { hub: { mqtt: { anonymous: 'on' } } }), logger });
+    cleanups.push(() => hub.stop());
+    await hub.start();
+    expect(lines.filter((l) => l.level === 40 && l.msg.includes('hub.mqtt.anonymous is "on"'))).toHaveLength(1);
+    await client(hub, { clientId: 'anyone' });
   });
 
   it('zero-length client id with clean session 0 gets CONNACK 0x02 [MQTT-3.1.3-8]', async () => {
