@@ -137,6 +137,8 @@ export class MqttAccessControl {
     // [MQTT-3.1.3-8]: a zero-length client id with CleanSession 0 gets CONNACK 0x02.
     if (clientId.length === 0 && !pending.clean) throw this.refuse('', 'connect', 'empty-client-id', refusal(2, 'identifier rejected'));
 
+    // Read before the password is checked: a change made meanwhile ends the session at its first message.
+    const stamp = username !== undefined && !info.webUser ? (this.options.accounts?.stamp(username) ?? null) : null;
     const principal = await this.principalFor(username, password, info);
     if (principal === 'bad-credentials') throw this.refuse(clientId, 'connect', 'bad-credentials', refusal(4, 'bad user name or password'));
     if (principal === 'anonymous') throw this.refuse(clientId, 'connect', 'anonymous', refusal(5, 'not authorized'));
@@ -144,7 +146,7 @@ export class MqttAccessControl {
     const name = principalName(principal);
     if (clientId.length > 0) {
       const reason = this.clientIdRefusal(clientId, principal);
-      if (reason) throw this.refuse(clientId, 'connect', reason, refusal(reason === 'client-id-not-own' ? 2 : 5, 'not authorized'));
+      if (reason) throw this.refuse(clientId, 'connect', reason, reason === 'client-id-not-own' ? refusal(2, 'identifier rejected') : refusal(5, 'not authorized'));
     }
     if (pending.will && !this.allowedPublish(principal, clientId, pending.will.topic, pending.will.retain)) {
       throw this.refuse(clientId, 'connect', 'will-topic', refusal(5, 'not authorized'));
@@ -153,7 +155,6 @@ export class MqttAccessControl {
       if (this.owners.size >= OWNERS_LIMIT && !this.owners.has(clientId)) this.owners.delete(this.owners.keys().next().value as string);
       this.owners.set(clientId, name);
     }
-    const stamp = principal.kind === 'node' || principal.kind === 'observer' ? this.options.accounts?.stamp(principal.username) ?? null : null;
     this.sessions.set(client, { principal, stamp, ...(info.webUser ? { webUser: info.webUser } : {}) });
   }
 
