@@ -7,6 +7,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
+import type { Config } from '@mieruka/protocol';
 import { DeviceAccounts, openDatabase, UserChangeRefused } from '@mieruka/broker';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
@@ -15,11 +16,11 @@ import { readNewPassword } from './password-input.js';
 
 type StoreOptions = { config?: string; dataDir?: string };
 
-async function withAccounts<T>(ctx: CliContext, opts: StoreOptions, work: (accounts: DeviceAccounts) => Promise<T> | T): Promise<T> {
+async function withAccounts<T>(ctx: CliContext, opts: StoreOptions, work: (accounts: DeviceAccounts, config: Readonly<Config>) => Promise<T> | T): Promise<T> {
   const { config } = loadConfig({ file: opts.config, env: ctx.env, cwd: ctx.cwd, overrides: prune({ hub: { dataDir: opts.dataDir } }) });
   const db = openDatabase(join(resolve(ctx.cwd, config.hub.dataDir), 'mieruka.db'));
   try {
-    return await work(new DeviceAccounts({ db, logger: pino({ level: 'silent' }) }));
+    return await work(new DeviceAccounts({ db, logger: pino({ level: 'silent' }) }), config);
   } finally {
     db.close();
   }
@@ -53,10 +54,12 @@ export function registerDeviceCommand(program: Command, ctx: CliContext): void {
       // Refuse a bad name before asking for a password nobody can use.
       DeviceAccounts.checkName(name, kind);
       const password = await readNewPassword({ input: ctx.stdin, output: ctx.stderr, fromStdin: opts.passwordStdin === true, who: name });
-      await withAccounts(ctx, opts, async (accounts) => {
+      await withAccounts(ctx, opts, async (accounts, config) => {
         const account = await accounts.add(name, password, kind);
         if (account.kind === 'node') {
           ctx.print(`added node ${name}: MQTT user name "${name}", client ids mieruka-<agent>-${account.site}-${account.node}`);
+          // The "/" of the name must be escaped in a URL; the password is never printed.
+          ctx.print(`agents on that node: --mqtt 'mqtt://${encodeURIComponent(name)}:<password>@<hub>:${config.hub.mqtt.port}'`);
         } else ctx.print(`added observer ${name}: MQTT user name "${name}", reads mieruka/v1/#`);
       });
     });
