@@ -9,7 +9,6 @@ import type { Logger } from 'pino';
 import { systemNow, type Config, type HubStats, type Now } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
-import { DeviceAccounts } from './auth/device-accounts.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
 import { ClutterHistory } from './clutter-history/clutter-history.js';
 import { clutterWebhookFromConfig, type ClutterWebhook } from './clutter-history/clutter-webhook.js';
@@ -22,8 +21,8 @@ import { ImageStore } from './ingest/image-store.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { LiveState } from './ingest/live-state.js';
 import { BrokerPersistence } from './mqtt/broker-persistence.js';
-import { loadAclFile } from './mqtt/acl-file.js';
-import { MqttAccessControl } from './mqtt/mqtt-auth.js';
+import { mqttAccessFromConfig } from './mqtt/mqtt-access-config.js';
+import type { MqttAccessControl } from './mqtt/mqtt-auth.js';
 import { MqttBroker } from './mqtt/mqtt-broker.js';
 import { MqttServer } from './mqtt/mqtt-server.js';
 import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
@@ -301,19 +300,8 @@ export class Hub {
   /** MQTT persistence, then the broker (no listener yet) with its accounts and ACL. */
   private async startBroker(store: Store): Promise<MqttBroker> {
     const hubLogger = this.options.logger;
-    const { anonymous, aclFile } = this.config.hub.mqtt;
-    const acl = aclFile ? await loadAclFile(resolve(aclFile)) : null;
-    if (anonymous === 'on') {
-      this.logger.warn('hub.mqtt.anonymous is "on": ANY host that reaches the MQTT port may connect without an account, read everything and publish readings. Use "loopback" or "off" with `mieruka device add`.');
-    }
-    this.mqttAccess = new MqttAccessControl({
-      accounts: new DeviceAccounts({ db: store.database, logger: hubLogger, now: this.now }),
-      anonymous,
-      acl,
-      logger: hubLogger,
-      now: this.now,
-    });
-    const access = this.mqttAccess;
+    const access = await mqttAccessFromConfig(this.config, store.database, hubLogger, this.now);
+    this.mqttAccess = access;
     const persistence = new BrokerPersistence({ dir: join(this.dataDir, 'mqtt'), logger: hubLogger });
     await persistence.start();
     this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
