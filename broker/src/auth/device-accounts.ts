@@ -11,7 +11,7 @@
  * does not cost a full scrypt each time; a new hash (new password, new salt) misses the cache.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { isValidId } from '@mieruka/protocol';
 import { DEFAULT_SCRYPT_PARAMS, hashPassword, MAX_PASSWORD_LENGTH, verifyPassword, type ScryptParams } from './password.js';
@@ -60,8 +60,12 @@ export class DeviceAccounts {
     this.now = options.now ?? Date.now;
   }
 
+  /** Prepared once: the hub asks at every message of a connected account (see `stamp`). */
+  private rowQuery: Statement<[string], Row> | null = null;
+
   private row(name: string): Row | undefined {
-    return this.db.prepare('SELECT name, kind, password_hash FROM mqtt_accounts WHERE name = ?').get(name) as Row | undefined;
+    this.rowQuery ??= this.db.prepare('SELECT name, kind, password_hash FROM mqtt_accounts WHERE name = ?');
+    return this.rowQuery.get(name);
   }
 
   private static account(row: Row): DeviceAccount | null {
