@@ -21,6 +21,8 @@ import { ImageStore } from './ingest/image-store.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { LiveState } from './ingest/live-state.js';
 import { BrokerPersistence } from './mqtt/broker-persistence.js';
+import { mqttAccessFromConfig } from './mqtt/mqtt-access-config.js';
+import type { MqttAccessControl } from './mqtt/mqtt-auth.js';
 import { MqttBroker } from './mqtt/mqtt-broker.js';
 import { MqttServer } from './mqtt/mqtt-server.js';
 import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
@@ -78,6 +80,7 @@ export class Hub {
   private mqttServer: MqttServer | null = null;
   private httpServer: HttpServer | null = null;
   private usersInstance: SqliteUserVerifier | null = null;
+  private mqttAccess: MqttAccessControl | null = null;
   /** Started services, stopped in reverse. */
   private started: Service[] = [];
   private starting: Promise<void> | null = null;
@@ -210,6 +213,7 @@ export class Hub {
       messagesInvalid: ingest?.invalid.total ?? 0,
       rowsWritten: this.storeInstance?.rowsWritten ?? 0,
       clientsConnected: this.brokerInstance?.clientsConnected ?? 0,
+      mqttRefused: this.mqttAccess?.stats() ?? { connect: {}, publish: {}, subscribe: {} },
     };
   }
 
@@ -245,7 +249,7 @@ export class Hub {
     this.started.push({ name: 'reports', stop: () => this.reports.stop() });
 
     const users = await this.startUsers(store);
-    const broker = await this.startBroker();
+    const broker = await this.startBroker(store);
 
     // Before ingest and alerts: they start with the settings an admin saved, and edge agents get theirs.
     await this.settings.start();
@@ -293,14 +297,16 @@ export class Hub {
     return users;
   }
 
-  /** MQTT persistence, then the broker (no listener yet). */
-  private async startBroker(): Promise<MqttBroker> {
+  /** MQTT persistence, then the broker (no listener yet) with its accounts and ACL. */
+  private async startBroker(store: Store): Promise<MqttBroker> {
     const hubLogger = this.options.logger;
+    const access = await mqttAccessFromConfig(this.config, store.database, hubLogger, this.now);
+    this.mqttAccess = access;
     const persistence = new BrokerPersistence({ dir: join(this.dataDir, 'mqtt'), logger: hubLogger });
     await persistence.start();
     this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
 
-    const broker = new MqttBroker({ persistence, logger: hubLogger });
+    const broker = new MqttBroker({ persistence, logger: hubLogger, access });
     await broker.start();
     this.brokerInstance = broker;
     this.started.push({ name: 'mqtt-broker', stop: () => broker.stop() });
@@ -347,12 +353,13 @@ export class Hub {
     this.mqttServer = mqttServer;
     this.started.push({ name: 'mqtt-tcp', stop: () => mqttServer.stop() });
 
-    const mqttWs = new MqttWebSocketGateway({ broker, path: config.hub.mqtt.wsPath, logger: hubLogger });
-    mqttWs.start();
-    this.started.push({ name: 'mqtt-websocket', stop: () => mqttWs.stop() });
-
     const frontEnd = this.options.mountHttp?.({ dataSource: this.dataSource, users, logger: hubLogger, config, now: this.now }) ?? NO_FRONT_END;
     this.started.push({ name: 'dashboard', stop: () => frontEnd.close() });
+
+    const authorizeUpgrade = frontEnd.authorizeUpgrade?.bind(frontEnd);
+    const mqttWs = new MqttWebSocketGateway({ broker, path: config.hub.mqtt.wsPath, logger: hubLogger, ...(authorizeUpgrade ? { authorize: authorizeUpgrade } : {}) });
+    mqttWs.start();
+    this.started.push({ name: 'mqtt-websocket', stop: () => mqttWs.stop() });
 
     const http = new HttpServer({
       host: config.hub.http.host,

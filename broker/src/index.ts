@@ -4,6 +4,9 @@ export { BrokerPersistence, type BrokerPersistenceOptions, type AedesPersistence
 export { MqttBroker, type MqttBrokerOptions, type HubPublish, type PublishListener } from './mqtt/mqtt-broker.js';
 export { MqttServer, type MqttServerOptions } from './mqtt/mqtt-server.js';
 export { MqttWebSocketGateway, type MqttWebSocketOptions } from './mqtt/mqtt-websocket.js';
+export { MqttAccessControl, isLoopbackAddress, type AnonymousMode, type MqttAccessOptions, type MqttWebUser } from './mqtt/mqtt-auth.js';
+export { mayPublish, mayRead, maySubscribe, isAgentClientIdOf, type MqttPrincipal } from './mqtt/acl.js';
+export { AclFile, loadAclFile } from './mqtt/acl-file.js';
 export { HttpServer, type HttpServerOptions, type UpgradeHandler } from './http/http-server.js';
 export { NO_FRONT_END, type HttpFrontEnd, type HttpFrontEndDeps, type MountHttp } from './http/http-front-end.js';
 export { Store, DATA_TABLES, type DataTable, type StoreOptions } from './store/store.js';
@@ -18,6 +21,7 @@ export { ImageStore, IMAGE_ID_PATTERN, isValidImageId } from './ingest/image-sto
 export { ImagePairer, type ImagePair, type ImagePairerOptions } from './ingest/image-pairer.js';
 export { InvalidMessageCounter, type InvalidReason, type InvalidStats } from './ingest/invalid-counter.js';
 export { hashPassword, verifyPassword, needsRehash, parsePasswordHash, DEFAULT_SCRYPT_PARAMS, MAX_PASSWORD_LENGTH, type ScryptParams } from './auth/password.js';
+export { DeviceAccounts, parseDeviceName, type DeviceAccount, type DeviceKind, type DeviceListEntry } from './auth/device-accounts.js';
 export { SqliteUserVerifier, UserChangeRefused, type SqliteUserVerifierOptions, type Role } from './auth/sqlite-user-verifier.js';
 export { ReportsService } from './reports/reports-service.js';
 export * from './alerts/channel.js';

@@ -96,25 +96,31 @@ describe('Hub', () => {
     expect((await queued).payload.toString()).toBe(event.toString());
   });
 
-  it('serves MQTT over WebSocket on the HTTP port', async () => {
-    const hub = await startHub(await tempDir());
+  it('serves MQTT over WebSocket on the HTTP port to a logged-in dashboard user', async () => {
+    const hub = await startHub(await tempDir(), { dashboard: { adminUser: 'boss', adminPassword: 'boss-password-1' } });
     expect(hub.mqttWsUrl).toBe(`ws://127.0.0.1:${hub.httpPort}/mqtt`);
-    const wsClient = await client(hub.mqttWsUrl, { clientId: 'ws-client' });
+    const login = await fetch(`${hub.httpUrl}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'boss', password: 'boss-password-1' }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const wsClient = await client(hub.mqttWsUrl, { clientId: 'ws-client', wsOptions: { headers: { cookie, origin: hub.httpUrl } } });
     const tcpClient = await client(hub.mqttUrl, { clientId: 'tcp-client' });
     const topic = topicFor(SITE, 'bench-1', 'motion');
     const payload = encodePayload('motion', { ts: TS, active: true });
 
-    const atTcp = nextMessage(tcpClient, topic);
-    await tcpClient.subscribeAsync(topic, { qos: 1 });
-    await wsClient.publishAsync(topic, payload, { qos: 1 });
-    expect((await atTcp).payload.toString()).toBe(payload.toString());
+    const atWs = nextMessage(wsClient, topic);
+    await wsClient.subscribeAsync(topic, { qos: 1 });
+    await tcpClient.publishAsync(topic, payload, { qos: 1 });
+    expect((await atWs).payload.toString()).toBe(payload.toString());
 
-    const atWs = nextMessage(wsClient, 'other/app');
-    await wsClient.subscribeAsync('other/app', { qos: 1 });
-    await tcpClient.publishAsync('other/app', 'hi over ws', { qos: 1 });
-    expect((await atWs).payload.toString()).toBe('hi over ws');
+    const atTcp = nextMessage(tcpClient, 'other/app');
+    await tcpClient.subscribeAsync('other/app', { qos: 1 });
+    await wsClient.publishAsync('other/app', 'hi over ws', { qos: 1 });
+    expect((await atTcp).payload.toString()).toBe('hi over ws');
 
-    // What came in over WebSocket was ingested like anything else.
+    // What came in over TCP was ingested like anything else.
     expect(hub.dataSource.listNodes().find((n) => n.node === 'bench-1')?.motion).toEqual({ active: true, ts: TS });
     expect(hub.stats().clientsConnected).toBe(2);
   });

@@ -4,6 +4,7 @@ import { registerBridgeCommand } from './bridge-command.js';
 import { registerClutterCommand } from './clutter-command.js';
 import type { CliContext } from './context.js';
 import { registerDemoCommand } from './demo-command.js';
+import { registerDeviceCommand } from './device-command.js';
 import { registerHubCommand } from './hub-command.js';
 import { registerMachineCommand } from './machine-command.js';
 import { registerPatliteCommand } from './patlite-command.js';
@@ -27,5 +28,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerClutterCommand(program, ctx);
   registerStationCommand(program, ctx);
   registerUserCommand(program, ctx);
+  registerDeviceCommand(program, ctx);
   return program;
 }

@@ -20,6 +20,7 @@ import { benchRoutes } from './routes/benches.js';
 import { healthRoutes } from './routes/health.js';
 import { kioskRoutes } from './routes/kiosk.js';
 import { machineRoutes } from './routes/machines.js';
+import { authorizeMqttUpgrade, type MqttUpgradeUser } from './mqtt-upgrade.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { settingsRoutes } from './routes/settings.js';
 import { securityHeaders } from './security-headers.js';
@@ -69,6 +70,8 @@ export type DashboardApp = {
   app: express.Express;
   /** True when the path was the live feed (/api/live) and it took the socket. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** For the hub's MQTT over WebSocket: the session's user from a same-origin page, or null. */
+  authorizeUpgrade(req: IncomingMessage): MqttUpgradeUser | null;
   close(): Promise<void>;
 };
 
@@ -162,6 +165,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   return {
     app,
     handleUpgrade: (req, socket, head) => live.handleUpgrade(req, socket, head),
+    authorizeUpgrade: (req) => authorizeMqttUpgrade(sessions, req),
     close: () => {
       closing ??= (async () => {
         loginLimit.close();

@@ -146,6 +146,13 @@ export const ConfigSchema = z.strictObject({
           port: Port.default(1883),
           /** MQTT over WebSocket is served on the HTTP port at this path. */
           wsPath: z.string().regex(/^\/[a-z0-9/_-]*$/).default('/mqtt'),
+          /**
+           * Clients without an account: only over loopback (default; the demo and a one-Pi
+           * setup), never, or from anywhere (only when written explicitly; logged loudly).
+           */
+          anonymous: z.enum(['loopback', 'off', 'on']).default('loopback'),
+          /** Extra rules in Mosquitto acl_file syntax; they narrow, never widen, the built-in ones. */
+          aclFile: z.string().min(1).optional(),
         })
         .prefault({}),
       http: z.strictObject({ host: Host.default('0.0.0.0'), port: Port.default(8080) }).prefault({}),

@@ -3,7 +3,7 @@
  * dashboard: the composition root (cli) passes a `mountHttp` that builds the dashboard app
  * from what the hub hands it. Without one the port serves MQTT over WebSocket and 404s.
  */
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config, DashboardDataSource, Now, UserStamps, UserVerifier } from '@mieruka/protocol';
 import type { UpgradeHandler } from './http-server.js';
@@ -13,6 +13,13 @@ export type HttpFrontEnd = {
   app: RequestListener;
   /** Tried after MQTT over WebSocket; true when it took the socket. */
   handleUpgrade: UpgradeHandler;
+  /**
+   * Decides who may open MQTT over WebSocket (`hub.mqtt.wsPath`): the logged-in user of a
+   * same-origin request (its role sets the MQTT rules, see mqtt/acl.ts), or null to refuse.
+   * `isCurrent` is asked again at each publish and subscribe (logout, new password, removal).
+   * A front end without it leaves the path to the anonymous rule and MQTT accounts.
+   */
+  authorizeUpgrade?: (req: IncomingMessage) => { username: string; role: 'admin' | 'viewer'; isCurrent?: () => boolean } | null;
   close(): Promise<void> | void;
 };
 

@@ -8,12 +8,15 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { BrokerPersistence } from './broker-persistence.js';
+import { remoteAddressOf, type MqttAccessControl, type MqttWebUser } from './mqtt-auth.js';
 
 export type MqttBrokerOptions = {
   persistence: BrokerPersistence;
   logger: Logger;
   /** Disconnect a subscriber whose socket stays full this long (aedes default 60 s). */
   drainTimeoutMs?: number;
+  /** Accounts, anonymous rule and ACL (mqtt-auth.ts); without it every client may do anything. */
+  access?: MqttAccessControl;
 };
 
 export type PublishListener = (packet: AedesPublishPacket, client: Client | null) => void;
@@ -50,7 +53,9 @@ export class MqttBroker {
     const aedes = await Aedes.createBroker({
       persistence: this.options.persistence.instance,
       drainTimeout: this.options.drainTimeoutMs ?? 30_000,
+      ...this.options.access?.hooks(),
     });
+    this.options.access?.attach(aedes);
     // Without an 'error' listener an EventEmitter error would crash the process.
     // aedes emits 'error' (e.g. persistence failures) but its types omit it.
     (aedes as EventEmitter).on('error', (err: Error) => this.logger.error({ err }, 'broker error'));
@@ -61,12 +66,13 @@ export class MqttBroker {
     this.aedes = aedes;
   }
 
-  /** Serves one MQTT connection (a TCP socket or a WebSocket stream). */
-  handle(conn: Duplex, req?: IncomingMessage): void {
+  /** Serves one MQTT connection (a TCP socket or a WebSocket stream, with the dashboard user the front end admitted). */
+  handle(conn: Duplex, req?: IncomingMessage, webUser?: MqttWebUser): void {
     if (!this.aedes || this.aedes.closed) {
       conn.destroy();
       return;
     }
+    this.options.access?.register(conn, { remoteAddress: remoteAddressOf(req, conn), ...(webUser ? { webUser } : {}) });
     this.aedes.handle(conn, req);
   }
 

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
+import type { MqttWebUser } from './mqtt-auth.js';
 import type { MqttBroker } from './mqtt-broker.js';
 
 export type MqttWebSocketOptions = {
@@ -15,6 +16,12 @@ export type MqttWebSocketOptions = {
   logger: Logger;
   /** Largest WebSocket message; an image (≤ 512 KiB) plus MQTT framing must fit. */
   maxPayloadBytes?: number;
+  /**
+   * Who may open the MQTT WebSocket: with a front end, only a logged-in dashboard user from a
+   * same-origin page (null: refused with 403); the connection then has that user's role.
+   * Without one, every upgrade is handed to the broker and the anonymous rule applies.
+   */
+  authorize?: (req: IncomingMessage) => MqttWebUser | null;
 };
 
 export class MqttWebSocketGateway {
@@ -50,12 +57,23 @@ export class MqttWebSocketGateway {
       return true;
     }
     socket.on('error', () => socket.destroy());
+    let webUser: MqttWebUser | undefined;
+    if (this.options.authorize) {
+      const user = this.options.authorize(req);
+      if (!user) {
+        this.logger.debug({ origin: req.headers.origin?.slice(0, 200) }, 'MQTT WebSocket refused: no dashboard session or another origin');
+        if (socket.writable) socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        else socket.destroy();
+        return true;
+      }
+      webUser = user;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       this.sockets.add(ws);
       ws.once('close', () => this.sockets.delete(ws));
       const stream = createWebSocketStream(ws);
       stream.on('error', (err) => this.logger.debug({ err: err.message }, 'MQTT WebSocket stream error'));
-      this.options.broker.handle(stream, req);
+      this.options.broker.handle(stream, req, webUser);
     });
     return true;
   }

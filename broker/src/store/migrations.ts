@@ -242,6 +242,20 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: 'MQTT device accounts (edge nodes and observers)',
+    sql: `
+      -- name is the MQTT username: "<site>/<node>" for a node, any other name for an observer.
+      CREATE TABLE mqtt_accounts (
+        name TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('node', 'observer')),
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -27,10 +27,19 @@ await hub.start();
 const { mqttPort, httpPort } = hub;
 
 // One client per transport; they publish, then the hub stops while they are still connected.
+// MQTT over WebSocket needs a dashboard session and a same-origin Origin.
+const login = await fetch(`${hub.httpUrl}/api/login`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ username: 'admin', password: 'child-password-1' }),
+});
+const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 const tcp = await mqtt.connectAsync(hub.mqttUrl, { reconnectPeriod: 0 });
-const ws = await mqtt.connectAsync(hub.mqttWsUrl, { reconnectPeriod: 0 });
+const ws = await mqtt.connectAsync(hub.mqttWsUrl, { reconnectPeriod: 0, wsOptions: { headers: { cookie, origin: hub.httpUrl } } });
 await tcp.publishAsync(topicFor('factory', 'mill-1', 'current'), encodePayload('current', { ts: TS, seq: 1, irms: [1] }), { qos: 1 });
-await ws.publishAsync(topicFor('factory', 'mill-1', 'state'), encodePayload('state', { ts: TS, state: 'idle', since: TS, irms: [1] }), { qos: 1, retain: true });
+await tcp.publishAsync(topicFor('factory', 'mill-1', 'state'), encodePayload('state', { ts: TS, state: 'idle', since: TS, irms: [1] }), { qos: 1, retain: true });
+await ws.subscribeAsync(topicFor('factory', 'mill-1', 'state'), { qos: 1 });
+await ws.publishAsync('other/app', 'hello', { qos: 1 });
 const health = await fetch(`${hub.httpUrl}/api/health`);
 await health.text();
 // A dashboard live-feed upgrade without a session: refused, but it exercises the upgrade path.

@@ -5,4 +5,13 @@ export type HubStats = {
   messagesInvalid: number;
   rowsWritten: number;
   clientsConnected: number;
+  /** MQTT CONNECTs, publishes and subscribes refused by the hub's accounts and ACL, per reason. */
+  mqttRefused: MqttRefusals;
+};
+
+/** Refusal counters; a reason is a short stable word (e.g. `bad-credentials`, `acl`). */
+export type MqttRefusals = {
+  connect: Record<string, number>;
+  publish: Record<string, number>;
+  subscribe: Record<string, number>;
 };
