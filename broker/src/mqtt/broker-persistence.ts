@@ -8,6 +8,7 @@ import aedesPersistenceLevel from 'aedes-persistence-level';
 import { ClassicLevel } from 'classic-level';
 import type { Logger } from 'pino';
 import { MierukaError } from '@mieruka/protocol';
+import { markRedeliveries } from './redelivery-dup.js';
 
 export type BrokerPersistenceOptions = { dir: string; logger: Logger };
 
@@ -44,7 +45,7 @@ export class BrokerPersistence {
       });
     }
     this.db = db;
-    this.persistence = aedesPersistenceLevel(db);
+    this.persistence = markRedeliveries(aedesPersistenceLevel(db));
     this.logger.debug({ dir: this.options.dir }, 'MQTT persistence opened');
   }
 

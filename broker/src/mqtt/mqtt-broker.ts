@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { BrokerPersistence } from './broker-persistence.js';
+import { connectRules } from './connect-rules.js';
 
 export type MqttBrokerOptions = {
   persistence: BrokerPersistence;
@@ -50,6 +51,7 @@ export class MqttBroker {
     const aedes = await Aedes.createBroker({
       persistence: this.options.persistence.instance,
       drainTimeout: this.options.drainTimeoutMs ?? 30_000,
+      ...connectRules(),
     });
     // Without an 'error' listener an EventEmitter error would crash the process.
     // aedes emits 'error' (e.g. persistence failures) but its types omit it.
