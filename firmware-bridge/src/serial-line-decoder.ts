@@ -74,6 +74,11 @@ export class SerialLineDecoder {
         this.discarding = nl === -1;
         this.counters.lines++;
         this.skip({ reason: 'too-long', detail: `no newline within ${this.maxBufferedBytes} bytes` });
+      } else if (nl !== -1 && contentLength === 0 && this.pending === 0) {
+        // An empty line: ReadlineParser emits nothing for it, but it is a line to count (as
+        // skipped, 'empty'). The parser holds nothing now and delivers synchronously, so the
+        // order of lines is kept.
+        this.onLine('');
       } else {
         this.parser.write(buf.subarray(start, end));
         this.pending = nl === -1 ? this.pending + contentLength : 0;

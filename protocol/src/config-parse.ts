@@ -2,7 +2,7 @@
  * Turns YAML text + MIERUKA_* environment + CLI overrides into one frozen, validated Config.
  * Every problem is reported at once, each with its path. No I/O here: callers read the file.
  */
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseDocument, YAMLError } from 'yaml';
 import { ConfigSchema, SECRET_PATHS, type Config } from './config-schema.js';
 import { MierukaError } from './errors.js';
 
@@ -59,8 +59,11 @@ export function envToTree(env: Record<string, string | undefined>): Tree {
 
 function parseScalar(raw: string): unknown {
   // YAML scalars give numbers and booleans their natural types; anything else stays text.
+  // Text YAML has doubts about (an unknown `!tag`, a bad directive) stays text, unprinted.
   try {
-    const v: unknown = parseYaml(raw);
+    const doc = parseDocument(raw, { logLevel: 'silent' });
+    if (doc.errors.length > 0 || doc.warnings.length > 0) return raw;
+    const v: unknown = doc.toJS();
     return v === null || typeof v === 'object' ? raw : v;
   } catch {
     return raw;
@@ -80,14 +83,22 @@ export function parseConfig(sources: ConfigSources = {}): Readonly<Config> {
   const issues: ConfigIssue[] = [];
   let fromFile: Tree = {};
   if (sources.text !== undefined && sources.text.trim() !== '') {
+    // Warnings (an unknown `!tag`, …) count as problems too: yaml's parse() would only print
+    // them to stderr and go on with a guess.
+    const yamlIssue = (err: unknown) => {
+      const message = err instanceof YAMLError ? (err.message.split('\n')[0] ?? err.message) : String(err);
+      issues.push({ path: '(yaml)', message, source: sources.source });
+    };
     try {
-      const doc: unknown = parseYaml(sources.text, { prettyErrors: true });
+      const parsed = parseDocument(sources.text, { prettyErrors: true, logLevel: 'silent' });
+      const problems = [...parsed.errors, ...parsed.warnings];
+      problems.forEach(yamlIssue);
+      const doc: unknown = problems.length > 0 ? null : parsed.toJS();
       if (doc === null || doc === undefined) fromFile = {};
       else if (isTree(doc)) fromFile = doc;
       else issues.push({ path: '(root)', message: 'the file must hold a mapping (key: value lines)', source: sources.source });
     } catch (err) {
-      const message = err instanceof YAMLParseError ? err.message.split('\n')[0] ?? err.message : String(err);
-      issues.push({ path: '(yaml)', message, source: sources.source });
+      yamlIssue(err);
     }
   }
   const merged = mergeInto(mergeInto(mergeInto({}, fromFile), envToTree(sources.env ?? {})), sources.overrides ?? {});

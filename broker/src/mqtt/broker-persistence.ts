@@ -8,6 +8,8 @@ import aedesPersistenceLevel from 'aedes-persistence-level';
 import { ClassicLevel } from 'classic-level';
 import type { Logger } from 'pino';
 import { MierukaError } from '@mieruka/protocol';
+import { markRedeliveries } from './redelivery-dup.js';
+import { guardRetainedStreams } from './retained-stream-guard.js';
 
 export type BrokerPersistenceOptions = { dir: string; logger: Logger };
 
@@ -44,7 +46,7 @@ export class BrokerPersistence {
       });
     }
     this.db = db;
-    this.persistence = aedesPersistenceLevel(db);
+    this.persistence = guardRetainedStreams(markRedeliveries(aedesPersistenceLevel(db)), this.logger);
     this.logger.debug({ dir: this.options.dir }, 'MQTT persistence opened');
   }
 

@@ -134,8 +134,7 @@ export class MqttAccessControl {
     this.pending.delete(client);
     if (!pending) throw this.refuse(client.id, 'connect', 'internal', refusal(5, 'not authorized'));
     const { clientId, info } = pending;
-    // [MQTT-3.1.3-8]: a zero-length client id with CleanSession 0 gets CONNACK 0x02.
-    if (clientId.length === 0 && !pending.clean) throw this.refuse('', 'connect', 'empty-client-id', refusal(2, 'identifier rejected'));
+    // [MQTT-3.1.3-8] (zero-length client id with CleanSession 0) is refused before this, in connect-rules.ts.
 
     // Read before the password is checked: a change made meanwhile ends the session at its first message.
     const stamp = username !== undefined && !info.webUser ? (this.options.accounts?.stamp(username) ?? null) : null;
@@ -255,6 +254,11 @@ export class MqttAccessControl {
     if (!session) return false;
     const acl = this.options.acl;
     return mayRead(session.principal, packet.topic) && (!acl || acl.allows(principalName(session.principal), client.id, packet.topic, 'read'));
+  }
+
+  /** Counts (and logs once per client and minute) a connection refused by the broker's own rules. */
+  countConnectRefusal(clientId: string, reason: string): void {
+    this.refuse(clientId, 'connect', reason, null);
   }
 
   private refuse<E>(clientId: string, what: keyof MqttRefusals, reason: string, err: E, topic?: string): E {

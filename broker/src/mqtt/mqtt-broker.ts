@@ -9,6 +9,7 @@ import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 
 import type { Logger } from 'pino';
 import type { BrokerPersistence } from './broker-persistence.js';
 import { remoteAddressOf, type MqttAccessControl, type MqttWebUser } from './mqtt-auth.js';
+import { connectRules } from './connect-rules.js';
 
 export type MqttBrokerOptions = {
   persistence: BrokerPersistence;
@@ -50,12 +51,15 @@ export class MqttBroker {
 
   async start(): Promise<void> {
     if (this.aedes) return;
+    const access = this.options.access;
+    const accessHooks = access?.hooks();
     const aedes = await Aedes.createBroker({
       persistence: this.options.persistence.instance,
       drainTimeout: this.options.drainTimeoutMs ?? 30_000,
-      ...this.options.access?.hooks(),
+      ...accessHooks,
+      ...connectRules({ ...accessHooks, onRefused: (clientId, reason) => access?.countConnectRefusal(clientId, reason) }),
     });
-    this.options.access?.attach(aedes);
+    access?.attach(aedes);
     // Without an 'error' listener an EventEmitter error would crash the process.
     // aedes emits 'error' (e.g. persistence failures) but its types omit it.
     (aedes as EventEmitter).on('error', (err: Error) => this.logger.error({ err }, 'broker error'));
