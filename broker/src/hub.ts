@@ -208,6 +208,7 @@ export class Hub {
       startedAt: this.startedAt,
       messagesReceived: ingest?.received ?? 0,
       messagesInvalid: ingest?.invalid.total ?? 0,
+      invalidByReason: { ...ingest?.invalid.byReason },
       rowsWritten: this.storeInstance?.rowsWritten ?? 0,
       clientsConnected: this.brokerInstance?.clientsConnected ?? 0,
     };
@@ -308,7 +309,8 @@ export class Hub {
   }
 
   private async startIngest(broker: MqttBroker, store: Store): Promise<Ingest> {
-    const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: this.options.logger, now: this.now });
+    const maxFutureSkewMs = this.config.hub.ingest.maxFutureSkewS * 1000;
+    const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: this.options.logger, now: this.now, maxFutureSkewMs });
     await ingest.start();
     this.ingest = ingest;
     this.started.push({

@@ -153,6 +153,11 @@ export const ConfigSchema = z.strictObject({
         .strictObject({
           batchSize: z.int().min(1).max(10_000).default(500),
           flushIntervalMs: z.int().min(10).max(60_000).default(250),
+          /**
+           * A reading whose `ts` is further ahead of the hub's clock than this is refused and
+           * counted (reason future-ts): one from 2099 would otherwise freeze its node's state.
+           */
+          maxFutureSkewS: z.int().min(1).max(31_536_000).default(300),
         })
         .prefault({}),
       /** Clutter images on disk: the oldest are pruned past either limit (the newest of each node is kept). */

@@ -12,6 +12,7 @@ import { decodeMessage, isValidId, TOPIC_ROOT, type DecodedMessage } from '@mier
 import { Fanout } from '../events/fanout.js';
 import type { MqttBroker } from '../mqtt/mqtt-broker.js';
 import type { Store } from '../store/store.js';
+import { DEFAULT_MAX_FUTURE_SKEW_MS, futureTimestamp } from './future-ts.js';
 import { ImagePairer } from './image-pairer.js';
 import { isValidImageId, type ImageStore } from './image-store.js';
 import { InvalidMessageCounter, type InvalidMessage, type InvalidStats } from './invalid-counter.js';
@@ -26,6 +27,8 @@ export type IngestOptions = {
   logger: Logger;
   /** How long an image and its clutter result wait for each other. Default 60 s. */
   pairWindowMs?: number;
+  /** Readings further ahead of `now` than this are refused (reason future-ts). Default 5 min. */
+  maxFutureSkewMs?: number;
   now?: () => number;
 };
 
@@ -122,7 +125,14 @@ export class Ingest {
         this.reject({ reason: result.reason, message: result.message, topic, kind: result.kind, ...(result.site ? { site: result.site, node: result.node } : attribute(topic)) });
         return;
       }
-      this.apply(result.message, this.now());
+      const now = this.now();
+      const { site, node, kind } = result.message;
+      const future = futureTimestamp(result.message, now, this.options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS);
+      if (future !== null) {
+        this.reject({ reason: 'future-ts', message: future, topic, kind, site, node });
+        return;
+      }
+      this.apply(result.message, now);
       this.messages.emit(result.message);
     } catch (err) {
       if (!counted) this.received += 1;

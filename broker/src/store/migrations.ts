@@ -242,6 +242,25 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: 'time sanity: readings stored from the future are deleted',
+    // Before hub.ingest.maxFutureSkewS, a reading with ts in 2099 was stored, became its node's
+    // newest value at every start and froze its state and alarms. Such rows are DELETED, not
+    // clamped: their ts is a lie, and a clamped copy would invent a reading at a time nothing was
+    // measured. "Future" is relative to the clock when the migration runs, with the default
+    // skew (5 min). status_log is ordered by arrival time (received_at), so its ts cannot freeze
+    // anything and it is left as is; the usage roll-ups never count past "now", so they stay valid.
+    sql: `
+      CREATE TEMP TABLE migration_now AS SELECT CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 300000 AS limit_ts;
+      DELETE FROM readings WHERE ts > (SELECT limit_ts FROM migration_now);
+      DELETE FROM states WHERE ts > (SELECT limit_ts FROM migration_now) OR since > (SELECT limit_ts FROM migration_now);
+      DELETE FROM events WHERE ts > (SELECT limit_ts FROM migration_now);
+      DELETE FROM clutter WHERE ts > (SELECT limit_ts FROM migration_now);
+      DELETE FROM motion WHERE ts > (SELECT limit_ts FROM migration_now);
+      DROP TABLE migration_now;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -3,6 +3,8 @@ export type HubStats = {
   startedAt: number;
   messagesReceived: number;
   messagesInvalid: number;
+  /** Refused messages per reason (schema, too-large, future-ts, …). */
+  invalidByReason?: Record<string, number>;
   rowsWritten: number;
   clientsConnected: number;
 };
