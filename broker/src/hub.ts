@@ -22,6 +22,7 @@ import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { LiveState } from './ingest/live-state.js';
 import { BrokerPersistence } from './mqtt/broker-persistence.js';
 import { MqttBroker } from './mqtt/mqtt-broker.js';
+import { MqttLimits } from './mqtt/mqtt-limits.js';
 import { MqttServer } from './mqtt/mqtt-server.js';
 import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
 import { ReportsService } from './reports/reports-service.js';
@@ -72,6 +73,8 @@ export class Hub {
   readonly settings: RuntimeSettingsService;
   /** Posts each clutter score (null when hub.clutterWebhook is not configured). */
   readonly clutterWebhook: ClutterWebhook | null;
+  /** What one MQTT client may cost, and the count of refusals (kept across restarts of the hub object). */
+  readonly mqttLimits: MqttLimits;
   private storeInstance: Store | null = null;
   private brokerInstance: MqttBroker | null = null;
   private ingest: Ingest | null = null;
@@ -132,6 +135,7 @@ export class Hub {
       now,
     });
     this.clutterWebhook = clutterWebhookFromConfig(options.config, options.logger);
+    this.mqttLimits = new MqttLimits({ limits: options.config.hub.mqtt.limits, logger: options.logger, now });
     this.settings = new RuntimeSettingsService({
       fileConfig: options.config,
       database: () => this.store.database,
@@ -209,6 +213,7 @@ export class Hub {
       messagesReceived: ingest?.received ?? 0,
       messagesInvalid: ingest?.invalid.total ?? 0,
       invalidByReason: { ...ingest?.invalid.byReason },
+      mqttRefused: this.mqttLimits.stats(),
       rowsWritten: this.storeInstance?.rowsWritten ?? 0,
       clientsConnected: this.brokerInstance?.clientsConnected ?? 0,
     };
@@ -301,7 +306,7 @@ export class Hub {
     await persistence.start();
     this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
 
-    const broker = new MqttBroker({ persistence, logger: hubLogger });
+    const broker = new MqttBroker({ persistence, logger: hubLogger, limits: this.mqttLimits });
     await broker.start();
     this.brokerInstance = broker;
     this.started.push({ name: 'mqtt-broker', stop: () => broker.stop() });
@@ -349,7 +354,9 @@ export class Hub {
     this.mqttServer = mqttServer;
     this.started.push({ name: 'mqtt-tcp', stop: () => mqttServer.stop() });
 
-    const mqttWs = new MqttWebSocketGateway({ broker, path: config.hub.mqtt.wsPath, logger: hubLogger });
+    // A little above the packet limit, so the packet guard (which counts) decides, not ws.
+    const maxPayloadBytes = config.hub.mqtt.limits.maxPayloadBytes + 5;
+    const mqttWs = new MqttWebSocketGateway({ broker, path: config.hub.mqtt.wsPath, logger: hubLogger, maxPayloadBytes });
     mqttWs.start();
     this.started.push({ name: 'mqtt-websocket', stop: () => mqttWs.stop() });
 

@@ -8,12 +8,15 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { BrokerPersistence } from './broker-persistence.js';
+import type { MqttLimits } from './mqtt-limits.js';
 
 export type MqttBrokerOptions = {
   persistence: BrokerPersistence;
   logger: Logger;
   /** Disconnect a subscriber whose socket stays full this long (aedes default 60 s). */
   drainTimeoutMs?: number;
+  /** Per-client limits and the counting of refusals and malformed packets. */
+  limits?: MqttLimits;
 };
 
 export type PublishListener = (packet: AedesPublishPacket, client: Client | null) => void;
@@ -50,12 +53,14 @@ export class MqttBroker {
     const aedes = await Aedes.createBroker({
       persistence: this.options.persistence.instance,
       drainTimeout: this.options.drainTimeoutMs ?? 30_000,
+      ...this.options.limits?.aedesOptions(),
     });
     // Without an 'error' listener an EventEmitter error would crash the process.
     // aedes emits 'error' (e.g. persistence failures) but its types omit it.
     (aedes as EventEmitter).on('error', (err: Error) => this.logger.error({ err }, 'broker error'));
-    aedes.on('clientError', (client, err) => this.logger.debug({ clientId: client?.id, err: err.message }, 'client error'));
-    aedes.on('connectionError', (client, err) => this.logger.debug({ clientId: client?.id, err: err.message }, 'connection error'));
+    const limits = this.options.limits;
+    aedes.on('clientError', (client, err) => limits?.onClientError(client, err) ?? this.logger.debug({ clientId: client?.id, err: err.message }, 'client error'));
+    aedes.on('connectionError', (client, err) => limits?.onClientError(client, err) ?? this.logger.debug({ clientId: client?.id, err: err.message }, 'connection error'));
     aedes.on('client', (client) => this.logger.debug({ clientId: client.id }, 'client connected'));
     aedes.on('clientDisconnect', (client) => this.logger.debug({ clientId: client.id }, 'client disconnected'));
     this.aedes = aedes;
@@ -67,6 +72,7 @@ export class MqttBroker {
       conn.destroy();
       return;
     }
+    if (this.options.limits && !this.options.limits.admit(conn, req)) return;
     this.aedes.handle(conn, req);
   }
 
