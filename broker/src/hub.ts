@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { systemNow, type Config, type HubStats, type Now } from '@mieruka/protocol';
+import { systemNow, type Config, type HubStats, type JoinRequest, type Now } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
@@ -28,6 +28,7 @@ import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
 import { ReportsService } from './reports/reports-service.js';
 import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
 import { RuntimeSettingsService } from './settings/runtime-settings.js';
+import { countJoinRequests, listJoinRequests } from './store/join-requests.js';
 import { Store } from './store/store.js';
 
 export type HubOptions = {
@@ -161,6 +162,7 @@ export class Hub {
       clutter: this.clutter,
       thumbnails: this.thumbnails,
       settings: this.settings,
+      joinRequests: () => this.joinRequests(),
     });
   }
 
@@ -214,9 +216,15 @@ export class Hub {
       messagesInvalid: ingest?.invalid.total ?? 0,
       invalidByReason: { ...ingest?.invalid.byReason },
       mqttRefused: this.mqttLimits.stats(),
+      nodesAskingToJoin: this.storeInstance?.started ? countJoinRequests(this.storeInstance.database) : 0,
       rowsWritten: this.storeInstance?.rowsWritten ?? 0,
       clientsConnected: this.brokerInstance?.clientsConnected ?? 0,
     };
+  }
+
+  /** New nodes refused past the caps, for admins to see (empty before the first start). */
+  joinRequests(): JoinRequest[] {
+    return this.storeInstance?.started ? listJoinRequests(this.storeInstance.database) : [];
   }
 
   ingestStats(): IngestStats {
@@ -314,8 +322,9 @@ export class Hub {
   }
 
   private async startIngest(broker: MqttBroker, store: Store): Promise<Ingest> {
-    const maxFutureSkewMs = this.config.hub.ingest.maxFutureSkewS * 1000;
-    const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: this.options.logger, now: this.now, maxFutureSkewMs });
+    const { maxFutureSkewS, maxNodesPerSite, maxSites } = this.config.hub.ingest;
+    const limits = { maxFutureSkewMs: maxFutureSkewS * 1000, maxNodesPerSite, maxSites };
+    const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: this.options.logger, now: this.now, ...limits });
     await ingest.start();
     this.ingest = ingest;
     this.started.push({

@@ -261,6 +261,20 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE migration_now;
     `,
   },
+  {
+    version: 6,
+    description: 'nodes asking to join (refused past hub.ingest.maxNodesPerSite / maxSites)',
+    sql: `
+      CREATE TABLE join_requests (
+        site TEXT NOT NULL,
+        node TEXT NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (site, node)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

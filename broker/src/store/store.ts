@@ -38,6 +38,10 @@ export class Store {
     return join(this.options.dataDir, 'mieruka.db');
   }
 
+  get started(): boolean {
+    return this.db !== null;
+  }
+
   /** The open database (for repositories such as the user verifier). */
   get database(): Database {
     if (!this.db) throw new Error('Store is not started');
