@@ -9,6 +9,7 @@ import type {
   CurrentSeries,
   DashboardDataSource,
   HubStats,
+  JoinRequest,
   LiveUpdate,
   MachineJob,
   MachineSummary,
@@ -38,6 +39,8 @@ export type HubDataSourceOptions = {
   clutter: ClutterHistory;
   thumbnails: Thumbnails;
   settings: RuntimeSettingsService;
+  /** New nodes refused past the caps (hub.ingest.maxNodesPerSite / maxSites). */
+  joinRequests: () => JoinRequest[];
 };
 
 export class HubDataSource implements DashboardDataSource {
@@ -54,6 +57,11 @@ export class HubDataSource implements DashboardDataSource {
   async readImage(site: string, node: string, imageId: string): Promise<Buffer | null> {
     // ImageStore validates every part and keeps the path under the images directory.
     return this.options.images.read(site, node, imageId);
+  }
+
+  /** Nodes asking to join (for an admin page or API; not yet part of DashboardDataSource). */
+  listJoinRequests(): JoinRequest[] {
+    return this.options.joinRequests();
   }
 
   stats(): HubStats {

@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { systemNow, type Config, type HubStats, type Now } from '@mieruka/protocol';
+import { systemNow, type Config, type HubStats, type JoinRequest, type Now } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
@@ -24,11 +24,13 @@ import { BrokerPersistence } from './mqtt/broker-persistence.js';
 import { mqttAccessFromConfig } from './mqtt/mqtt-access-config.js';
 import type { MqttAccessControl } from './mqtt/mqtt-auth.js';
 import { MqttBroker } from './mqtt/mqtt-broker.js';
+import { MqttLimits } from './mqtt/mqtt-limits.js';
 import { MqttServer } from './mqtt/mqtt-server.js';
 import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
 import { ReportsService } from './reports/reports-service.js';
 import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
 import { RuntimeSettingsService } from './settings/runtime-settings.js';
+import { countJoinRequests, listJoinRequests } from './store/join-requests.js';
 import { Store } from './store/store.js';
 
 export type HubOptions = {
@@ -74,6 +76,8 @@ export class Hub {
   readonly settings: RuntimeSettingsService;
   /** Posts each clutter score (null when hub.clutterWebhook is not configured). */
   readonly clutterWebhook: ClutterWebhook | null;
+  /** What one MQTT client may cost, and the count of refusals (kept across restarts of the hub object). */
+  readonly mqttLimits: MqttLimits;
   private storeInstance: Store | null = null;
   private brokerInstance: MqttBroker | null = null;
   private ingest: Ingest | null = null;
@@ -135,6 +139,7 @@ export class Hub {
       now,
     });
     this.clutterWebhook = clutterWebhookFromConfig(options.config, options.logger);
+    this.mqttLimits = new MqttLimits({ limits: options.config.hub.mqtt.limits, logger: options.logger, now });
     this.settings = new RuntimeSettingsService({
       fileConfig: options.config,
       database: () => this.store.database,
@@ -160,6 +165,7 @@ export class Hub {
       clutter: this.clutter,
       thumbnails: this.thumbnails,
       settings: this.settings,
+      joinRequests: () => this.joinRequests(),
     });
   }
 
@@ -211,10 +217,17 @@ export class Hub {
       startedAt: this.startedAt,
       messagesReceived: ingest?.received ?? 0,
       messagesInvalid: ingest?.invalid.total ?? 0,
+      invalidByReason: { ...ingest?.invalid.byReason },
+      nodesAskingToJoin: this.storeInstance?.started ? countJoinRequests(this.storeInstance.database) : 0,
       rowsWritten: this.storeInstance?.rowsWritten ?? 0,
       clientsConnected: this.brokerInstance?.clientsConnected ?? 0,
-      mqttRefused: this.mqttAccess?.stats() ?? { connect: {}, publish: {}, subscribe: {} },
+      mqttRefused: { ...(this.mqttAccess?.stats() ?? { connect: {}, publish: {}, subscribe: {} }), limits: this.mqttLimits.stats() },
     };
+  }
+
+  /** New nodes refused past the caps, for admins to see (empty before the first start). */
+  joinRequests(): JoinRequest[] {
+    return this.storeInstance?.started ? listJoinRequests(this.storeInstance.database) : [];
   }
 
   ingestStats(): IngestStats {
@@ -274,7 +287,7 @@ export class Hub {
   /** The store, and the live snapshots loaded from it. */
   private async startStore(): Promise<Store> {
     const { batchSize, flushIntervalMs } = this.config.hub.ingest;
-    const store = new Store({ dataDir: this.dataDir, batchSize, flushIntervalMs, logger: this.options.logger });
+    const store = new Store({ dataDir: this.dataDir, batchSize, flushIntervalMs, logger: this.options.logger, now: this.now });
     await store.start();
     this.storeInstance = store;
     this.started.push({ name: 'store', stop: () => store.stop() });
@@ -306,7 +319,7 @@ export class Hub {
     await persistence.start();
     this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
 
-    const broker = new MqttBroker({ persistence, logger: hubLogger, access });
+    const broker = new MqttBroker({ persistence, logger: hubLogger, access, limits: this.mqttLimits });
     await broker.start();
     this.brokerInstance = broker;
     this.started.push({ name: 'mqtt-broker', stop: () => broker.stop() });
@@ -314,7 +327,9 @@ export class Hub {
   }
 
   private async startIngest(broker: MqttBroker, store: Store): Promise<Ingest> {
-    const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: this.options.logger, now: this.now });
+    const { maxFutureSkewS, maxNodesPerSite, maxSites } = this.config.hub.ingest;
+    const limits = { maxFutureSkewMs: maxFutureSkewS * 1000, maxNodesPerSite, maxSites };
+    const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: this.options.logger, now: this.now, ...limits });
     await ingest.start();
     this.ingest = ingest;
     this.started.push({
@@ -357,7 +372,15 @@ export class Hub {
     this.started.push({ name: 'dashboard', stop: () => frontEnd.close() });
 
     const authorizeUpgrade = frontEnd.authorizeUpgrade?.bind(frontEnd);
-    const mqttWs = new MqttWebSocketGateway({ broker, path: config.hub.mqtt.wsPath, logger: hubLogger, ...(authorizeUpgrade ? { authorize: authorizeUpgrade } : {}) });
+    // A little above the packet limit, so the packet guard (which counts) decides, not ws.
+    const maxPayloadBytes = config.hub.mqtt.limits.maxPayloadBytes + 5;
+    const mqttWs = new MqttWebSocketGateway({
+      broker,
+      path: config.hub.mqtt.wsPath,
+      logger: hubLogger,
+      maxPayloadBytes,
+      ...(authorizeUpgrade ? { authorize: authorizeUpgrade } : {}),
+    });
     mqttWs.start();
     this.started.push({ name: 'mqtt-websocket', stop: () => mqttWs.stop() });
 

@@ -45,6 +45,6 @@ describe('an edge agent with a node account', () => {
       await hub.broker.publish({ topic: 'mieruka/v1/factory/mill-1/cmd/info', payload: JSON.stringify({ ts: TS }) });
       return commands.includes('info');
     }, 'the command at the agent');
-    expect(hub.stats().mqttRefused).toEqual({ connect: {}, publish: {}, subscribe: {} });
+    expect(hub.stats().mqttRefused).toEqual({ connect: {}, publish: {}, subscribe: {}, limits: {} });
   });
 });

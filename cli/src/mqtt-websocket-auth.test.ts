@@ -87,7 +87,7 @@ describe('MQTT over WebSocket with the dashboard', () => {
     expect(hub.live.get('factory', 'mill-1')?.state?.state).toBe('idle');
     expect(hub.stats().mqttRefused.publish).toEqual({ acl: 2 });
     const health = (await (await fetch(`${hub.httpUrl}/api/health`)).json()) as { stats: { mqttRefused: unknown } };
-    expect(health.stats.mqttRefused).toEqual({ connect: {}, publish: { acl: 2 }, subscribe: {} });
+    expect(health.stats.mqttRefused).toEqual({ connect: {}, publish: { acl: 2 }, subscribe: {}, limits: {} });
 
     // Logged out: the session ends and so does the MQTT connection, at its next message.
     const res = await fetch(`${hub.httpUrl}/api/logout`, { method: 'POST', headers: { cookie, origin: hub.httpUrl, 'x-csrf-token': await csrf(hub, cookie) } });

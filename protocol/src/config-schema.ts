@@ -153,6 +153,20 @@ export const ConfigSchema = z.strictObject({
           anonymous: z.enum(['loopback', 'off', 'on']).default('loopback'),
           /** Extra rules in Mosquitto acl_file syntax; they narrow, never widen, the built-in ones. */
           aclFile: z.string().min(1).optional(),
+          /** What one client may cost the hub (TCP, TLS and WebSocket alike); see docs/security.md. */
+          limits: z
+            .strictObject({
+              /** Largest MQTT packet after its fixed header; images are at most 512 KiB. */
+              maxPayloadBytes: z.int().min(600 * 1024).max(256 * 1024 * 1024).default(1024 * 1024),
+              maxTopicLevels: z.int().min(8).max(100).default(32),
+              /** New connections per remote address per second (loopback is not limited). */
+              connectionsPerIpPerSecond: z.int().min(1).max(10_000).default(20),
+              /** Inbound QoS 2 messages awaiting PUBREL per client. */
+              maxInflight: z.int().min(1).max(65_535).default(100),
+              /** Packets a client may send before its CONNECT is processed. */
+              queueLimit: z.int().min(1).max(10_000).default(42),
+            })
+            .prefault({}),
         })
         .prefault({}),
       http: z.strictObject({ host: Host.default('0.0.0.0'), port: Port.default(8080) }).prefault({}),
@@ -160,6 +174,14 @@ export const ConfigSchema = z.strictObject({
         .strictObject({
           batchSize: z.int().min(1).max(10_000).default(500),
           flushIntervalMs: z.int().min(10).max(60_000).default(250),
+          /**
+           * A reading whose `ts` is further ahead of the hub's clock than this is refused and
+           * counted (reason future-ts): one from 2099 would otherwise freeze its node's state.
+           */
+          maxFutureSkewS: z.int().min(1).max(31_536_000).default(300),
+          /** New nodes join by themselves up to these caps; beyond, they are refused and listed as asking to join. */
+          maxNodesPerSite: z.int().min(1).max(100_000).default(200),
+          maxSites: z.int().min(1).max(10_000).default(50),
         })
         .prefault({}),
       /** Clutter images on disk: the oldest are pruned past either limit (the newest of each node is kept). */

@@ -12,7 +12,9 @@ import { decodeMessage, isValidId, TOPIC_ROOT, type DecodedMessage } from '@mier
 import { Fanout } from '../events/fanout.js';
 import type { MqttBroker } from '../mqtt/mqtt-broker.js';
 import type { Store } from '../store/store.js';
+import { DEFAULT_MAX_FUTURE_SKEW_MS, futureTimestamp } from './future-ts.js';
 import { ImagePairer } from './image-pairer.js';
+import { NodeAdmission } from './node-admission.js';
 import { isValidImageId, type ImageStore } from './image-store.js';
 import { InvalidMessageCounter, type InvalidMessage, type InvalidStats } from './invalid-counter.js';
 import type { LiveState } from './live-state.js';
@@ -26,6 +28,11 @@ export type IngestOptions = {
   logger: Logger;
   /** How long an image and its clutter result wait for each other. Default 60 s. */
   pairWindowMs?: number;
+  /** Readings further ahead of `now` than this are refused (reason future-ts). Default 5 min. */
+  maxFutureSkewMs?: number;
+  /** Caps on new nodes (default: no cap). */
+  maxNodesPerSite?: number;
+  maxSites?: number;
   now?: () => number;
 };
 
@@ -52,6 +59,7 @@ export class Ingest {
   private readonly now: () => number;
   private readonly invalid: InvalidMessageCounter;
   private readonly pairer: ImagePairer;
+  private readonly admission: NodeAdmission;
   private readonly recentEvents = new RecentSeqs();
   /** Per node: the image id the latest clutter snapshot waits for, so it can show it once saved. */
   private readonly awaitingImage = new Map<string, { imageId: string; ts: number }>();
@@ -69,6 +77,7 @@ export class Ingest {
     this.invalid = new InvalidMessageCounter({ logger: this.logger, now: this.now });
     this.pairer = new ImagePairer({ windowMs: options.pairWindowMs ?? 60_000, now: this.now });
     this.messages = new Fanout({ logger: this.logger, what: 'ingest message' });
+    this.admission = new NodeAdmission({ live: options.live, maxNodesPerSite: options.maxNodesPerSite ?? Infinity, maxSites: options.maxSites ?? Infinity });
   }
 
   /** Every valid message, decoded, after the store and the live snapshots took it. Returns the unsubscribe function. */
@@ -122,7 +131,21 @@ export class Ingest {
         this.reject({ reason: result.reason, message: result.message, topic, kind: result.kind, ...(result.site ? { site: result.site, node: result.node } : attribute(topic)) });
         return;
       }
-      this.apply(result.message, this.now());
+      const now = this.now();
+      const { site, node, kind } = result.message;
+      const future = futureTimestamp(result.message, now, this.options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS);
+      if (future !== null) {
+        this.reject({ reason: 'future-ts', message: future, topic, kind, site, node });
+        return;
+      }
+      const refusal = this.admission.admit(site, node);
+      if (refusal !== null) {
+        // Counted, and listed for admins as asking to join; no ingest_errors row per made-up id.
+        this.invalid.record({ reason: refusal, message: `new node refused: ${refusal.replace(/-/g, ' ')}`, topic, kind, site, node });
+        this.options.store.enqueue({ kind: 'join-request', site, node, receivedAt: now });
+        return;
+      }
+      this.apply(result.message, now);
       this.messages.emit(result.message);
     } catch (err) {
       if (!counted) this.received += 1;

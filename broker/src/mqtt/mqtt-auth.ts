@@ -14,6 +14,9 @@ import type { MqttRefusals, Now } from '@mieruka/protocol';
 import type { DeviceAccount } from '../auth/device-accounts.js';
 import { isAgentClientIdOf, mayPublish, mayRead, maySubscribe, principalName, type MqttPrincipal } from './acl.js';
 
+/** What the accounts and ACL refuse (the limits count theirs in mqtt-limits.ts). */
+export type AccessRefusals = Omit<MqttRefusals, 'limits'>;
+
 export type AnonymousMode = 'loopback' | 'off' | 'on';
 
 /** What the hooks need of the account store (DeviceAccounts). */
@@ -71,7 +74,7 @@ export class MqttAccessControl {
   /** Publishes refused by authorizePublish: acknowledged, then not routed (see `attach`). */
   private readonly dropped = new WeakSet<object>();
   private readonly lastLog = new Map<string, number>();
-  private readonly refused: MqttRefusals = { connect: {}, publish: {}, subscribe: {} };
+  private readonly refused: AccessRefusals = { connect: {}, publish: {}, subscribe: {} };
   private aedes: Aedes | null = null;
 
   constructor(options: MqttAccessOptions) {
@@ -84,7 +87,7 @@ export class MqttAccessControl {
     this.connections.set(conn, info);
   }
 
-  stats(): MqttRefusals {
+  stats(): AccessRefusals {
     return { connect: { ...this.refused.connect }, publish: { ...this.refused.publish }, subscribe: { ...this.refused.subscribe } };
   }
 
@@ -261,7 +264,7 @@ export class MqttAccessControl {
     this.refuse(clientId, 'connect', reason, null);
   }
 
-  private refuse<E>(clientId: string, what: keyof MqttRefusals, reason: string, err: E, topic?: string): E {
+  private refuse<E>(clientId: string, what: keyof AccessRefusals, reason: string, err: E, topic?: string): E {
     const counts = this.refused[what];
     counts[reason] = (counts[reason] ?? 0) + 1;
     const now = this.options.now();

@@ -8,8 +8,9 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { BrokerPersistence } from './broker-persistence.js';
-import { remoteAddressOf, type MqttAccessControl, type MqttWebUser } from './mqtt-auth.js';
 import { connectRules } from './connect-rules.js';
+import { remoteAddressOf, type MqttAccessControl, type MqttWebUser } from './mqtt-auth.js';
+import type { MqttLimits } from './mqtt-limits.js';
 
 export type MqttBrokerOptions = {
   persistence: BrokerPersistence;
@@ -18,6 +19,8 @@ export type MqttBrokerOptions = {
   drainTimeoutMs?: number;
   /** Accounts, anonymous rule and ACL (mqtt-auth.ts); without it every client may do anything. */
   access?: MqttAccessControl;
+  /** Per-client limits and the counting of refusals and malformed packets. */
+  limits?: MqttLimits;
 };
 
 export type PublishListener = (packet: AedesPublishPacket, client: Client | null) => void;
@@ -56,6 +59,7 @@ export class MqttBroker {
     const aedes = await Aedes.createBroker({
       persistence: this.options.persistence.instance,
       drainTimeout: this.options.drainTimeoutMs ?? 30_000,
+      ...this.options.limits?.aedesOptions(),
       ...accessHooks,
       ...connectRules({ ...accessHooks, onRefused: (clientId, reason) => access?.countConnectRefusal(clientId, reason) }),
     });
@@ -63,8 +67,9 @@ export class MqttBroker {
     // Without an 'error' listener an EventEmitter error would crash the process.
     // aedes emits 'error' (e.g. persistence failures) but its types omit it.
     (aedes as EventEmitter).on('error', (err: Error) => this.logger.error({ err }, 'broker error'));
-    aedes.on('clientError', (client, err) => this.logger.debug({ clientId: client?.id, err: err.message }, 'client error'));
-    aedes.on('connectionError', (client, err) => this.logger.debug({ clientId: client?.id, err: err.message }, 'connection error'));
+    const limits = this.options.limits;
+    aedes.on('clientError', (client, err) => limits?.onClientError(client, err) ?? this.logger.debug({ clientId: client?.id, err: err.message }, 'client error'));
+    aedes.on('connectionError', (client, err) => limits?.onClientError(client, err) ?? this.logger.debug({ clientId: client?.id, err: err.message }, 'connection error'));
     aedes.on('client', (client) => this.logger.debug({ clientId: client.id }, 'client connected'));
     aedes.on('clientDisconnect', (client) => this.logger.debug({ clientId: client.id }, 'client disconnected'));
     this.aedes = aedes;
@@ -76,6 +81,7 @@ export class MqttBroker {
       conn.destroy();
       return;
     }
+    if (this.options.limits && !this.options.limits.admit(conn, req)) return;
     this.options.access?.register(conn, { remoteAddress: remoteAddressOf(req, conn), ...(webUser ? { webUser } : {}) });
     this.aedes.handle(conn, req);
   }

@@ -2,12 +2,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { MierukaError } from '@mieruka/protocol';
-import { migrate } from './migrations.js';
+import { MierukaError, type Now } from '@mieruka/protocol';
+import { MIGRATIONS, migrate } from './migrations.js';
 
 export type OpenDatabaseOptions = {
   /** Wait this long for a lock held by another connection (e.g. a backup) before failing. */
   busyTimeoutMs?: number;
+  /** The hub's clock, for migrations that judge data by the time. */
+  now?: Now;
 };
 
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database.Database {
@@ -21,7 +23,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     db.pragma('foreign_keys = ON');
-    migrate(db);
+    migrate(db, MIGRATIONS, options.now);
     return db;
   } catch (err) {
     db?.close();

@@ -3,9 +3,10 @@
  * `schema_version` holds one row per applied migration.
  */
 import type { Database } from 'better-sqlite3';
-import { MierukaError } from '@mieruka/protocol';
+import { MierukaError, systemNow, type Now } from '@mieruka/protocol';
 
-export type Migration = { version: number; description: string; sql: string };
+/** `sql` as a function gets the hub's clock (ms), for migrations that judge data by the time. */
+export type Migration = { version: number; description: string; sql: string | ((now: number) => string) };
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -256,6 +257,40 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description: 'time sanity: readings stored from the future are deleted',
+    // Before hub.ingest.maxFutureSkewS, a reading with ts in 2099 was stored, became its node's
+    // newest value at every start and froze its state and alarms. Such rows are DELETED, not
+    // clamped: their ts is a lie, and a clamped copy would invent a reading at a time nothing was
+    // measured. "Future" is relative to the clock when the migration runs, with the default
+    // skew (5 min). status_log is ordered by arrival time (received_at), so its ts cannot freeze
+    // anything and it is left as is; the usage roll-ups never count past "now", so they stay valid.
+    sql: (now) => {
+      const limit = Math.floor(now) + 300_000;
+      return `
+        DELETE FROM readings WHERE ts > ${limit};
+        DELETE FROM states WHERE ts > ${limit} OR since > ${limit};
+        DELETE FROM events WHERE ts > ${limit};
+        DELETE FROM clutter WHERE ts > ${limit};
+        DELETE FROM motion WHERE ts > ${limit};
+      `;
+    },
+  },
+  {
+    version: 7,
+    description: 'nodes asking to join (refused past hub.ingest.maxNodesPerSite / maxSites)',
+    sql: `
+      CREATE TABLE join_requests (
+        site TEXT NOT NULL,
+        node TEXT NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (site, node)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
@@ -266,7 +301,7 @@ export function currentVersion(db: Database): number {
 }
 
 /** Applies every migration newer than the database, each in its own transaction. */
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, now: Now = systemNow): { from: number; to: number } {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)');
   const from = currentVersion(db);
   const latest = migrations[migrations.length - 1]?.version ?? 0;
@@ -277,8 +312,9 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
   for (const m of migrations) {
     if (m.version <= from) continue;
     db.transaction(() => {
-      db.exec(m.sql);
-      record.run(m.version, m.description, Date.now());
+      const at = now();
+      db.exec(typeof m.sql === 'string' ? m.sql : m.sql(at));
+      record.run(m.version, m.description, at);
     })();
   }
   return { from, to: Math.max(from, latest) };

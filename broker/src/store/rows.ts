@@ -16,10 +16,15 @@ export type StoreRow =
   | (Where & { kind: 'motion'; ts: number; active: boolean })
   /** A message was dropped; `site`/`node` are '' when the topic did not name them. */
   | (Where & { kind: 'ingest-error'; reason: string; message: string })
+  /** A new node past the caps (hub.ingest.maxNodesPerSite, maxSites) was refused. */
+  | (Where & { kind: 'join-request' })
   /** The node was heard from (image messages, which have no row of their own). */
   | (Where & { kind: 'seen' });
 
 export type RowKind = StoreRow['kind'];
+
+/** Rows kept in join_requests at most. */
+export const MAX_JOIN_REQUESTS = 1000;
 
 /** Prepared once per database; `writeRows` runs inside one transaction. */
 export class RowWriter {
@@ -33,6 +38,7 @@ export class RowWriter {
     clutter: Statement;
     motion: Statement;
     ingestError: Statement;
+    joinRequest: Statement;
     statusLog: Statement;
     stateDirty: Statement;
     offlineDirty: Statement;
@@ -62,6 +68,13 @@ export class RowWriter {
         `INSERT INTO ingest_errors (site, node, reason, count, last_at, last_message) VALUES (?, ?, ?, 1, ?, ?)
          ON CONFLICT (site, node, reason) DO UPDATE SET count = count + 1, last_at = excluded.last_at, last_message = excluded.last_message`,
       ),
+      // At most MAX_JOIN_REQUESTS rows: a flood of made-up ids only bumps the counts of the first ones.
+      joinRequest: db.prepare(
+        `INSERT INTO join_requests (site, node, first_at, last_at, count)
+         SELECT @site, @node, @at, @at, 1
+         WHERE (SELECT count(*) FROM join_requests) < ${MAX_JOIN_REQUESTS} OR EXISTS (SELECT 1 FROM join_requests WHERE site = @site AND node = @node)
+         ON CONFLICT (site, node) DO UPDATE SET count = count + 1, last_at = excluded.last_at`,
+      ),
       statusLog: db.prepare('INSERT INTO status_log (site, node, online, ts, received_at) VALUES (?, ?, ?, ?, ?)'),
       // Machine reports: remember the earliest new observation, so roll-ups are recomputed from there.
       stateDirty: db.prepare(
@@ -84,7 +97,7 @@ export class RowWriter {
     /** One nodes upsert per node per batch, not per message. */
     const lastSeen = new Map<string, { site: string; node: string; at: number }>();
     for (const r of rows) {
-      if (r.kind !== 'ingest-error') {
+      if (r.kind !== 'ingest-error' && r.kind !== 'join-request') {
         const key = `${r.site}/${r.node}`;
         const seen = lastSeen.get(key);
         if (!seen || seen.at < r.receivedAt) lastSeen.set(key, { site: r.site, node: r.node, at: r.receivedAt });
@@ -115,6 +128,9 @@ export class RowWriter {
           break;
         case 'ingest-error':
           s.ingestError.run(r.site, r.node, r.reason, r.receivedAt, r.message.slice(0, 500));
+          break;
+        case 'join-request':
+          s.joinRequest.run({ site: r.site, node: r.node, at: r.receivedAt });
           break;
         case 'seen':
           break;

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { NodeSnapshot } from '@mieruka/protocol';
+import type { NodeSnapshot, Now } from '@mieruka/protocol';
 import { BatchWriter, type BatchWriterStats } from './batch-writer.js';
 import { openDatabase } from './database.js';
 import { RowWriter, type StoreRow } from './rows.js';
@@ -16,6 +16,8 @@ export type StoreOptions = {
   batchSize: number;
   flushIntervalMs: number;
   logger: Logger;
+  /** The hub's clock, for migrations that judge data by the time. */
+  now?: Now;
 };
 
 export const DATA_TABLES = ['nodes', 'readings', 'states', 'events', 'clutter', 'motion', 'users', 'ingest_errors'] as const;
@@ -38,6 +40,10 @@ export class Store {
     return join(this.options.dataDir, 'mieruka.db');
   }
 
+  get started(): boolean {
+    return this.db !== null;
+  }
+
   /** The open database (for repositories such as the user verifier). */
   get database(): Database {
     if (!this.db) throw new Error('Store is not started');
@@ -46,7 +52,7 @@ export class Store {
 
   async start(): Promise<void> {
     if (this.db) return;
-    const db = openDatabase(this.file);
+    const db = openDatabase(this.file, this.options.now ? { now: this.options.now } : {});
     const rows = new RowWriter(db);
     this.db = db;
     this.writer = new BatchWriter<StoreRow>({

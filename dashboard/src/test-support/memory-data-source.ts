@@ -67,7 +67,7 @@ export class MemoryDataSource implements DashboardDataSource {
 
   constructor(nodes: NodeSnapshot[] = [], startedAt = Date.now()) {
     for (const node of nodes) this.nodes.set(key(node.site, node.node), structuredClone(node));
-    this.counters = { startedAt, messagesReceived: 0, messagesInvalid: 0, rowsWritten: 0, clientsConnected: 0, mqttRefused: { connect: {}, publish: {}, subscribe: {} } };
+    this.counters = { startedAt, messagesReceived: 0, messagesInvalid: 0, rowsWritten: 0, clientsConnected: 0, mqttRefused: { connect: {}, publish: {}, subscribe: {}, limits: {} } };
   }
 
   listNodes(): NodeSnapshot[] {

@@ -3,9 +3,13 @@ export type HubStats = {
   startedAt: number;
   messagesReceived: number;
   messagesInvalid: number;
+  /** Refused messages per reason (schema, too-large, future-ts, …). */
+  invalidByReason?: Record<string, number>;
+  /** New nodes refused past the caps (hub.ingest.maxNodesPerSite / maxSites), waiting for an admin. */
+  nodesAskingToJoin?: number;
   rowsWritten: number;
   clientsConnected: number;
-  /** MQTT CONNECTs, publishes and subscribes refused by the hub's accounts and ACL, per reason. */
+  /** MQTT clients refused per reason: by the accounts and ACL (connect, publish, subscribe) and by the limits. */
   mqttRefused: MqttRefusals;
 };
 
@@ -14,4 +18,9 @@ export type MqttRefusals = {
   connect: Record<string, number>;
   publish: Record<string, number>;
   subscribe: Record<string, number>;
+  /** Clients cut or refused by hub.mqtt.limits (too-large, connection-rate, topic-levels, malformed, …). */
+  limits: Record<string, number>;
 };
+
+/** A new node the hub refused past its caps: shown to admins as "asking to join". */
+export type JoinRequest = { site: string; node: string; firstAt: number; lastAt: number; count: number };
