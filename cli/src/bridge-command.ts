@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { findSerialPort, SerialLineReader } from '@mieruka/firmware-bridge';
 import { CurrentAgent, MqttNodeLink } from '@mieruka/edge';
-import { MachineConfig, MIERUKA_VERSION, MierukaError, redactConfig, type Config, type SerialMessage } from '@mieruka/protocol';
+import { MachineConfig, MIERUKA_VERSION, MierukaError, redactConfig, redactUrl, type Config, type SerialMessage } from '@mieruka/protocol';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
@@ -149,5 +149,5 @@ async function runBridge(opts: BridgeOptions, ctx: CliContext): Promise<void> {
   };
   await service.start();
   ctx.keepRunning(service, 'bridge');
-  ctx.print(`Mieruka bridge: ${explicitPort ?? 'auto-detected serial port'} → ${config.bridge.mqttUrl} as ${config.site}/${node}`);
+  ctx.print(`Mieruka bridge: ${explicitPort ?? 'auto-detected serial port'} → ${redactUrl(config.bridge.mqttUrl)} as ${config.site}/${node}`);
 }

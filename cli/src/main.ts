@@ -2,7 +2,7 @@
  * The only place that touches `process`: arguments, environment, signals and exit codes.
  */
 import { CommanderError } from 'commander';
-import { isMierukaError } from '@mieruka/protocol';
+import { isMierukaError, redactText } from '@mieruka/protocol';
 import type { CliContext, Runnable } from './context.js';
 import { buildProgram } from './program.js';
 
@@ -12,8 +12,9 @@ function describeStartError(err: unknown): string {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
   if (e?.code === 'EADDRINUSE') return `port ${e.port ?? ''} is already in use (another hub, Mosquitto or a previous demo?). Choose another with --mqtt-port / --http-port.`;
   if (e?.code === 'EACCES' && e.port !== undefined) return `no permission to listen on port ${e.port}; use a port above 1023.`;
-  if (isMierukaError(err)) return `${err.code}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
+  // Errors may quote a URL or a value given on the command line: credentials in them are masked.
+  if (isMierukaError(err)) return redactText(`${err.code}: ${err.message}`);
+  return redactText(err instanceof Error ? err.message : String(err));
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { GpioRelayTower, MqttNodeLink, OnoffGpioPort, PatliteRelayAgent, type RelayPins } from '@mieruka/edge';
-import { MIERUKA_VERSION, MierukaError } from '@mieruka/protocol';
+import { MIERUKA_VERSION, MierukaError, redactUrl } from '@mieruka/protocol';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
@@ -89,7 +89,7 @@ export function registerPatliteRelayCommand(program: Command, ctx: CliContext): 
         await link.start();
         await agent.start();
         ctx.keepRunning(service, 'patlite-relay');
-        ctx.print(`Mieruka PATLITE relay agent ${config.site}/${node} → ${config.bridge.mqttUrl}${tower.disabled ? ' (GPIO not available here: tower disabled, reported in status)' : ''}`);
+        ctx.print(`Mieruka PATLITE relay agent ${config.site}/${node} → ${redactUrl(config.bridge.mqttUrl)}${tower.disabled ? ' (GPIO not available here: tower disabled, reported in status)' : ''}`);
       },
     );
 }

@@ -17,7 +17,7 @@ import {
   Voice,
   type NodeLink,
 } from '@mieruka/edge';
-import { ID_PATTERN, MIERUKA_VERSION, MierukaError, redactConfig, StationConfig, type ClutterPayload } from '@mieruka/protocol';
+import { ID_PATTERN, MIERUKA_VERSION, MierukaError, redactConfig, redactUrl, StationConfig, type ClutterPayload } from '@mieruka/protocol';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
@@ -131,6 +131,6 @@ export function registerStationCommand(program: Command, ctx: CliContext): void 
         throw err;
       }
       ctx.keepRunning(service, 'station');
-      ctx.print(`Mieruka station ${opts.station}: ${camera.description}, slots ${station.slots.join(' ')} (${config.timezone}) → ${config.bridge.mqttUrl}`);
+      ctx.print(`Mieruka station ${opts.station}: ${camera.description}, slots ${station.slots.join(' ')} (${config.timezone}) → ${redactUrl(config.bridge.mqttUrl)}`);
     });
 }

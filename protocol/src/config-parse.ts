@@ -5,6 +5,7 @@
 import { parseDocument, YAMLError } from 'yaml';
 import { ConfigSchema, SECRET_PATHS, type Config } from './config-schema.js';
 import { MierukaError } from './errors.js';
+import { redactDeep } from './redact.js';
 
 export const ENV_PREFIX = 'MIERUKA_';
 /** Env vars with this prefix that are not config fields. */
@@ -117,7 +118,11 @@ export function parseConfig(sources: ConfigSources = {}): Readonly<Config> {
   return deepFreeze(result.data);
 }
 
-/** A copy safe to log or print: secrets replaced by "***". */
+/**
+ * A copy safe to log or print: the fields of SECRET_PATHS (webhook URLs whole: their token is
+ * in the path) and every password-like field replaced by "***", credentials in URLs
+ * (bridge.mqttUrl, stations.*.camera.url) masked.
+ */
 export function redactConfig(config: Config): unknown {
   const copy = structuredClone(config) as unknown as Tree;
   const redact = (node: unknown, path: readonly string[]): void => {
@@ -133,5 +138,5 @@ export function redactConfig(config: Config): unknown {
     }
   };
   for (const path of SECRET_PATHS) redact(copy, path);
-  return copy;
+  return redactDeep(copy);
 }

@@ -7,6 +7,7 @@ export * from './config-schema.js';
 export * from './config-parse.js';
 export * from './settings-schema.js';
 export * from './errors.js';
+export * from './redact.js';
 export * from './clock.js';
 export * from './model/index.js';
 export const PROTOCOL_VERSION = 'v1';

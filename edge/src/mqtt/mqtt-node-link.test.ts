@@ -203,7 +203,7 @@ describe('MqttNodeLink', () => {
     expect(err?.message).not.toMatch(/secret/);
     expect(link.connected).toBe(false);
     await link.stop();
-    expect(redactUrl('mqtt://user:secret@host:1883')).toBe('mqtt://host:1883');
+    expect(redactUrl('mqtt://user:secret@host:1883')).toBe('mqtt://***@host:1883');
   });
 
   it('rejects invalid ids before any I/O', () => {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import {
+  redactUrl,
   CommandPayload,
   encodePayload,
   formatZodError,
@@ -351,19 +352,8 @@ export class MqttNodeLink implements NodeLink {
   }
 }
 
-/** The URL without user and password, for logs and error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = '';
-      u.password = '';
-    }
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return '(invalid URL)';
-  }
-}
+/** The URL without user and password, for logs and error messages (protocol's one implementation). */
+export { redactUrl } from '@mieruka/protocol';
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {

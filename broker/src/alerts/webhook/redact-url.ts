@@ -1,12 +1,6 @@
 /**
  * Webhook URLs are secrets (Slack, Teams and most chat services put the token in the path or
- * the query). Logs, errors and status details show only the scheme and host.
+ * the query). Logs, errors and status details show only the scheme and host. The one
+ * implementation lives in protocol (redact.ts).
  */
-export function redactWebhookUrl(url: string | URL): string {
-  try {
-    const u = typeof url === 'string' ? new URL(url) : url;
-    return `${u.protocol}//${u.host}/…`;
-  } catch {
-    return '(invalid URL)';
-  }
-}
+export { redactHostOnly as redactWebhookUrl } from '@mieruka/protocol';

@@ -6,7 +6,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { MierukaError } from '@mieruka/protocol';
+import { MierukaError, redactText } from '@mieruka/protocol';
 import { lastLine, runProcess, type RunResult } from '../run-process.js';
 import type { Camera } from './camera.js';
 
@@ -127,7 +127,7 @@ export async function pickPhoto(path: string): Promise<string> {
   return best.file;
 }
 
-/** Credentials in a camera URL never reach a log. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^/@\s]*@/g, '//***@');
+/** Credentials in a camera URL (or in ffmpeg's words about it) never reach a log. */
+export function redactUrl(text: string): string {
+  return redactText(text);
 }
