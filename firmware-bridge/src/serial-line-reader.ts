@@ -14,8 +14,9 @@ import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
-import { encodeHostCommand, MierukaError, SERIAL_BAUD_RATE, type HostCommand } from '@mieruka/protocol';
+import { encodeHostCommand, MierukaError, SERIAL_BAUD_RATE, type HostCommand, type Now } from '@mieruka/protocol';
 import { SerialCounters, SerialLineDecoder } from './serial-line-decoder.js';
+import { SkipReporter } from './skip-reporter.js';
 import type { SerialMessageSource, SerialSourceEvents, SerialSourceStats, SerialStatus } from '@mieruka/protocol';
 
 export interface SerialLineReaderOptions {
@@ -26,6 +27,7 @@ export interface SerialLineReaderOptions {
   reconnect?: { initialMs?: number; maxMs?: number };
   /** How often the open port's path is checked for its device (default 1000 ms; 0: never). */
   deviceCheckMs?: number;
+  now?: Now;
 }
 
 type DeviceId = { ino: number; rdev: number };
@@ -48,6 +50,7 @@ export class SerialLineReader extends EventEmitter<SerialSourceEvents> implement
   private lastError: string | null = null;
   private lastStatusKey = '';
   private deviceTimer: NodeJS.Timeout | null = null;
+  private readonly skipReporter: SkipReporter;
 
   constructor(options: SerialLineReaderOptions) {
     super();
@@ -56,6 +59,7 @@ export class SerialLineReader extends EventEmitter<SerialSourceEvents> implement
     this.baudRate = options.baudRate ?? SERIAL_BAUD_RATE;
     this.initialMs = Math.max(1, options.reconnect?.initialMs ?? 500);
     this.maxMs = Math.max(this.initialMs, options.reconnect?.maxMs ?? 10_000);
+    this.skipReporter = new SkipReporter({ logger: options.logger, ...(options.now ? { now: options.now } : {}) });
   }
 
   /** Resolves after the first attempt to open, whether or not the port was there. */
@@ -138,10 +142,15 @@ export class SerialLineReader extends EventEmitter<SerialSourceEvents> implement
     }
     this.port = port;
     this.portPath = path;
+    const skips = this.skipReporter;
+    skips.opened();
     this.decoder = new SerialLineDecoder(this.counters, {
-      message: (m) => this.emit('message', m),
+      message: (m) => {
+        skips.delivered();
+        this.emit('message', m);
+      },
       skip: (s) => {
-        this.logger.debug({ reason: s.reason, detail: s.detail }, 'serial line skipped');
+        skips.skipped(s.reason, s.detail);
         this.emit('skip', s);
       },
     });
