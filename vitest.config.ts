@@ -9,6 +9,7 @@ export default defineConfig({
     alias: {
       // Before '@mieruka/protocol': a string alias also matches its subpaths.
       '@mieruka/protocol/model': fileURLToPath(new URL('./protocol/src/model/index.ts', import.meta.url)),
+      '@mieruka/protocol/node': fileURLToPath(new URL('./protocol/src/node/index.ts', import.meta.url)),
       '@mieruka/protocol': src('protocol'),
       '@mieruka/firmware-bridge': src('firmware-bridge'),
       '@mieruka/edge': src('edge'),

@@ -17,7 +17,10 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const workspaceSources: Plugin = {
   name: 'workspace-sources',
   setup(b) {
-    b.onResolve({ filter: /^@mieruka\/[a-z-]+$/ }, (args) => ({ path: join(REPO, args.path.slice('@mieruka/'.length), 'src', 'index.ts') }));
+    b.onResolve({ filter: /^@mieruka\/[a-z-]+(\/[a-z-]+)?$/ }, (args) => {
+      const [pkg = '', sub] = args.path.slice('@mieruka/'.length).split('/');
+      return { path: join(REPO, pkg, 'src', ...(sub ? [sub] : []), 'index.ts') };
+    });
     b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@mieruka/') ? undefined : { path: args.path, external: true }));
   },
 };

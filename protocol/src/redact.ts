@@ -62,11 +62,12 @@ export function redactDeep(value: unknown): unknown {
     if (Buffer.isBuffer(v) || v instanceof Date || ArrayBuffer.isView(v)) return v;
     seen.add(v);
     if (Array.isArray(v)) return v.map((item) => walk(item, depth + 1));
-    const out: Record<string, unknown> = {};
+    // An error keeps its prototype, so loggers still see its class (pino's `type`).
+    const out: Record<string, unknown> = v instanceof Error ? (Object.create(Object.getPrototypeOf(v) as object) as Record<string, unknown>) : {};
     if (v instanceof Error) {
-      out.type = v.name;
       out.message = redactText(v.message);
       if (v.stack) out.stack = redactText(v.stack);
+      if (v.cause !== undefined) out.cause = walk(v.cause, depth + 1);
     }
     for (const [key, item] of Object.entries(v)) {
       out[key] = isSecretKey(key) && item !== null && item !== undefined && typeof item !== 'boolean' ? MASK : walk(item, depth + 1);

@@ -4,11 +4,12 @@
  * clashes with an image). A broken image gives null, never an exception.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import sharp from 'sharp';
 import type { ImageStore } from '../ingest/image-store.js';
+import { makeDirs } from '@mieruka/protocol/node';
 
 export const THUMBNAIL_WIDTH = 240;
 export const THUMBS_DIR = 'thumbs';
@@ -66,7 +67,7 @@ export class Thumbnails {
     // Cached atomically; a failed write only costs making it again next time.
     const tmp = `${thumb}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      await mkdir(dirname(thumb), { recursive: true });
+      await makeDirs(dirname(thumb));
       await writeFile(tmp, out);
       await rename(tmp, thumb);
     } catch (err) {

@@ -4,9 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { isValidId } from '@mieruka/protocol';
+import { makeDirs } from '@mieruka/protocol/node';
 
 /** The clutter payload's imageId pattern, minus names made only of dots ("." and ".."). */
 export const IMAGE_ID_PATTERN = /^(?!\.+$)[A-Za-z0-9_.-]{1,80}$/;
@@ -38,7 +39,7 @@ export class ImageStore {
   async save(site: string, node: string, imageId: string, jpeg: Buffer): Promise<string> {
     const file = this.pathFor(site, node, imageId);
     if (!file) throw new RangeError('invalid site, node or image id');
-    await mkdir(join(this.root, site, node), { recursive: true });
+    await makeDirs(join(this.root, site, node));
     const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       await writeFile(tmp, jpeg);

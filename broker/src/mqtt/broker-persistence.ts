@@ -3,13 +3,13 @@
  * `<dataDir>/mqtt/`, so retained messages (each node's `status` and `state`), QoS 1 sessions
  * and wills survive a hub restart.
  */
-import { mkdir } from 'node:fs/promises';
 import aedesPersistenceLevel from 'aedes-persistence-level';
 import { ClassicLevel } from 'classic-level';
 import type { Logger } from 'pino';
 import { MierukaError } from '@mieruka/protocol';
 import { markRedeliveries } from './redelivery-dup.js';
 import { guardRetainedStreams } from './retained-stream-guard.js';
+import { makeDirs } from '@mieruka/protocol/node';
 
 export type BrokerPersistenceOptions = { dir: string; logger: Logger };
 
@@ -35,7 +35,7 @@ export class BrokerPersistence {
 
   async start(): Promise<void> {
     if (this.persistence) return;
-    await mkdir(this.options.dir, { recursive: true });
+    await makeDirs(this.options.dir);
     const db = new ClassicLevel<string, Buffer>(this.options.dir, { valueEncoding: 'buffer' });
     try {
       await db.open();

@@ -1,9 +1,9 @@
 /** Opens the SQLite file with the pragmas the hub relies on, then migrates it. */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MierukaError, type Now } from '@mieruka/protocol';
 import { MIGRATIONS, migrate } from './migrations.js';
+import { makeDirsSync } from '@mieruka/protocol/node';
 
 export type OpenDatabaseOptions = {
   /** Wait this long for a lock held by another connection (e.g. a backup) before failing. */
@@ -15,7 +15,7 @@ export type OpenDatabaseOptions = {
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database.Database {
   let db: Database.Database | undefined;
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirsSync(dirname(file));
     db = new Database(file);
     // WAL: readers (dashboard, sqlite3 CLI, backups) never block the ingest writer.
     db.pragma('journal_mode = WAL');

@@ -3,7 +3,6 @@
  * real pty pairs (socat) when it is installed, so the demo exercises the same serial code as
  * a factory; otherwise over an in-process link that goes through the same line parser.
  */
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Esp32Simulator, InProcessSerialLink, PtyPair, SerialLineReader, socatAvailable } from '@mieruka/firmware-bridge';
@@ -11,6 +10,7 @@ import { CurrentAgent, DemoClutterStation, listSamplePhotos, MqttNodeLink } from
 import { MachineConfig, MIERUKA_VERSION, StationConfig, type Config, type SerialMessageSource } from '@mieruka/protocol';
 import type { Hub } from '@mieruka/broker';
 import { createHub } from '../compose-hub.js';
+import { makeDirs } from '@mieruka/protocol/node';
 
 export type DemoOptions = {
   config: Readonly<Config>;
@@ -86,7 +86,7 @@ export class Demo {
     let source: SerialMessageSource;
     if (this.serialMode === 'pty') {
       const dir = join(resolve(this.options.config.hub.dataDir), 'pty', node);
-      await mkdir(dir, { recursive: true });
+      await makeDirs(dir);
       const pty = await PtyPair.open({ dir });
       this.started.push(pty);
       await simulator.connectToPath(pty.devicePath);

@@ -5,9 +5,10 @@
  * only leaves a gap. A graceful close() records the exact next value, so a normal restart
  * leaves none.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { makeDirsSync } from '@mieruka/protocol/node';
 
 export const SEQ_BLOCK_SIZE = 1000;
 
@@ -80,7 +81,7 @@ export class SeqCounter {
 
   private write(next: number): void {
     const file = this.file as string;
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirsSync(dirname(file));
     const tmp = `${file}.tmp`;
     const fd = openSync(tmp, 'w', 0o644);
     try {
