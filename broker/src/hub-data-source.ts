@@ -10,6 +10,7 @@ import type {
   DashboardDataSource,
   HubStats,
   JoinRequest,
+  JoinRequestOutcome,
   LiveUpdate,
   MachineJob,
   MachineSummary,
@@ -18,6 +19,7 @@ import type {
   ReportSettings,
   SettingsUpdateResult,
   SettingsView,
+  SystemInfo,
   TimeRange,
   UsageGrouping,
   UsageReport,
@@ -39,8 +41,13 @@ export type HubDataSourceOptions = {
   clutter: ClutterHistory;
   thumbnails: Thumbnails;
   settings: RuntimeSettingsService;
-  /** New nodes refused past the caps (hub.ingest.maxNodesPerSite / maxSites). */
-  joinRequests: () => JoinRequest[];
+  /** Counters, listeners and nodes asking to join (the hub). */
+  system: {
+    systemInfo(): SystemInfo;
+    joinRequests(): JoinRequest[];
+    admitJoinRequest(site: string, node: string, by: string): JoinRequestOutcome;
+    dismissJoinRequest(site: string, node: string, by: string): JoinRequestOutcome;
+  };
 };
 
 export class HubDataSource implements DashboardDataSource {
@@ -59,9 +66,9 @@ export class HubDataSource implements DashboardDataSource {
     return this.options.images.read(site, node, imageId);
   }
 
-  /** Nodes asking to join (for an admin page or API; not yet part of DashboardDataSource). */
+  /** Nodes asking to join (also part of systemInfo). */
   listJoinRequests(): JoinRequest[] {
-    return this.options.joinRequests();
+    return this.options.system.joinRequests();
   }
 
   stats(): HubStats {
@@ -133,5 +140,17 @@ export class HubDataSource implements DashboardDataSource {
 
   updateSettings(settings: unknown, version: number, by: string): Promise<SettingsUpdateResult> {
     return this.options.settings.update(settings, version, by);
+  }
+
+  async systemInfo(): Promise<SystemInfo> {
+    return this.options.system.systemInfo();
+  }
+
+  async admitJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome> {
+    return this.options.system.admitJoinRequest(site, node, by);
+  }
+
+  async dismissJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome> {
+    return this.options.system.dismissJoinRequest(site, node, by);
   }
 }

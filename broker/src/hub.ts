@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { systemNow, type Config, type HubStats, type JoinRequest, type Now } from '@mieruka/protocol';
+import { systemNow, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
@@ -30,7 +30,7 @@ import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
 import { ReportsService } from './reports/reports-service.js';
 import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
 import { RuntimeSettingsService } from './settings/runtime-settings.js';
-import { countJoinRequests, listJoinRequests } from './store/join-requests.js';
+import { admitJoinRequest, countJoinRequests, dismissJoinRequest, listAdmitted, listJoinRequests } from './store/join-requests.js';
 import { Store } from './store/store.js';
 
 export type HubOptions = {
@@ -165,7 +165,7 @@ export class Hub {
       clutter: this.clutter,
       thumbnails: this.thumbnails,
       settings: this.settings,
-      joinRequests: () => this.joinRequests(),
+      system: this,
     });
   }
 
@@ -228,6 +228,39 @@ export class Hub {
   /** New nodes refused past the caps, for admins to see (empty before the first start). */
   joinRequests(): JoinRequest[] {
     return this.storeInstance?.started ? listJoinRequests(this.storeInstance.database) : [];
+  }
+
+  /** Counters, listeners and nodes asking to join, for the dashboard's System page. */
+  systemInfo(): SystemInfo {
+    const { mqtt, http } = this.config.hub;
+    const { maxNodesPerSite, maxSites, autoJoin } = this.settings.config.hub.ingest;
+    return {
+      stats: this.stats(),
+      listeners: {
+        mqtt: { host: mqtt.host, port: this.mqttServer?.port ?? mqtt.port, anonymous: mqtt.anonymous },
+        mqttWs: { path: mqtt.wsPath },
+        http: { host: http.host, port: this.httpServer?.port ?? http.port },
+      },
+      admission: { autoJoin, maxNodesPerSite, maxSites },
+      joinRequests: this.joinRequests(),
+    };
+  }
+
+  /** An admin lets a node asking to join in: its next message is accepted (also after a restart). */
+  admitJoinRequest(site: string, node: string, by: string): JoinRequestOutcome {
+    const store = this.storeInstance;
+    if (!store?.started || !admitJoinRequest(store.database, site, node, by, this.now())) return { outcome: 'not-found' };
+    this.ingest?.admitNode(site, node);
+    this.logger.info({ site, node, by }, 'node admitted');
+    return { outcome: 'admitted' };
+  }
+
+  /** An admin forgets a node's request; it is listed again if it reports again. */
+  dismissJoinRequest(site: string, node: string, by: string): JoinRequestOutcome {
+    const store = this.storeInstance;
+    if (!store?.started || !dismissJoinRequest(store.database, site, node)) return { outcome: 'not-found' };
+    this.logger.info({ site, node, by }, 'join request dismissed');
+    return { outcome: 'dismissed' };
   }
 
   ingestStats(): IngestStats {
@@ -328,7 +361,14 @@ export class Hub {
 
   private async startIngest(broker: MqttBroker, store: Store): Promise<Ingest> {
     const { maxFutureSkewS, maxNodesPerSite, maxSites } = this.config.hub.ingest;
-    const limits = { maxFutureSkewMs: maxFutureSkewS * 1000, maxNodesPerSite, maxSites };
+    const limits = {
+      maxFutureSkewMs: maxFutureSkewS * 1000,
+      maxNodesPerSite,
+      maxSites,
+      // The runtime settings' value: an admin switches it on the settings page, no restart.
+      autoJoin: () => this.settings.config.hub.ingest.autoJoin,
+      admitted: () => listAdmitted(store.database),
+    };
     const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: this.options.logger, now: this.now, ...limits });
     await ingest.start();
     this.ingest = ingest;

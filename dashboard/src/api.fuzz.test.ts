@@ -165,6 +165,21 @@ describe('fuzz: dashboard API inputs', () => {
     await stillAnswers();
   });
 
+  it('join requests: any site, node and action → 2xx or a coded 4xx', async () => {
+    const action = fc.constantFrom('admit', 'dismiss', 'other');
+    await fc.assert(
+      fc.asyncProperty(target('factory', 'asking'), action, async ([site, node], a) => {
+        // Asking (again) before every try, so admit and dismiss can succeed too.
+        harness.data.addJoinRequest('factory', 'asking');
+        const res = await fetch(`${harness.url}/api/system/join-requests/${site}/${node}/${a}`, { method: 'POST', headers: writeHeaders(session) });
+        await expectClientAnswer(res);
+      }),
+      params(200),
+    );
+    await expectClientAnswer(await get('/api/system'));
+    await stillAnswers();
+  });
+
   const body = (near: fc.Arbitrary<unknown>) =>
     fc.oneof(
       near.map((v) => JSON.stringify(v)),

@@ -23,6 +23,7 @@ import { machineRoutes } from './routes/machines.js';
 import { authorizeMqttUpgrade, type MqttUpgradeUser } from './mqtt-upgrade.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { settingsRoutes } from './routes/settings.js';
+import { systemRoutes } from './routes/system.js';
 import { securityHeaders } from './security-headers.js';
 import { SessionStore, type Session } from './session-store.js';
 import { staticFiles } from './static-files.js';
@@ -155,6 +156,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   app.use(machineRoutes(ctx));
   app.use(benchRoutes(ctx));
   app.use(settingsRoutes(ctx));
+  app.use(systemRoutes(ctx));
   app.use('/api', (_req, res) => sendError(res, 'NOT_FOUND', 'no such API route'));
 
   app.use(staticFiles({ dir: options.staticDir ?? DEFAULT_STATIC_DIR, language: options.language ?? 'ja', logger }));

@@ -182,6 +182,11 @@ export const ConfigSchema = z.strictObject({
           /** New nodes join by themselves up to these caps; beyond, they are refused and listed as asking to join. */
           maxNodesPerSite: z.int().min(1).max(100_000).default(200),
           maxSites: z.int().min(1).max(10_000).default(50),
+          /**
+           * Off: every new node is refused and listed as asking to join until an admin admits
+           * it (known nodes keep reporting). An admin may switch it on the settings page.
+           */
+          autoJoin: z.boolean().default(true),
         })
         .prefault({}),
       /** Clutter images on disk: the oldest are pruned past either limit (the newest of each node is kept). */

@@ -64,6 +64,24 @@ describe('runtime settings', () => {
     expect(settingsFromConfig(c, { machines: ['mill-2'] })).toEqual(s);
   });
 
+  it('switches auto-join of new nodes; a document saved before the switch existed keeps the file value', () => {
+    const s = structuredClone(settingsFromConfig(config));
+    expect(s.ingest).toEqual({ autoJoin: true });
+    s.ingest = { autoJoin: false };
+    const off = applySettings(config, s);
+    if (!off.ok) throw new Error(JSON.stringify(off.issues));
+    expect(off.config.hub.ingest.autoJoin).toBe(false);
+    expect(off.config.hub.ingest.maxNodesPerSite).toBe(200);
+    const fileOff = parseConfig({ text: `${FILE}\nhub: {ingest: {autoJoin: false}}\n` });
+    const { ingest: _absent, ...old } = settingsFromConfig(fileOff);
+    const kept = applySettings(fileOff, old);
+    if (!kept.ok) throw new Error(JSON.stringify(kept.issues));
+    expect(kept.config.hub.ingest.autoJoin).toBe(false);
+    const bad = applySettings(config, { ...s, ingest: { autoJoin: 'yes' } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.issues[0]?.path).toEqual(['ingest', 'autoJoin']);
+  });
+
   it('reports every problem with its path inside the settings, using the config schema rules', () => {
     const s = structuredClone(settingsFromConfig(config));
     s.machines['lathe-1']!.runningAboveA = 0.2;

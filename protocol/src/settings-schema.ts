@@ -1,6 +1,6 @@
 /**
  * Runtime settings: the part of the configuration an admin may change from the dashboard
- * while the hub runs (thresholds, schedules, recipients, alarm rules). The document always
+ * while the hub runs (thresholds, schedules, recipients, alarm rules, whether new nodes join by themselves). The document always
  * holds effective values. Saving lays it over the running config and validates the whole
  * config again with ConfigSchema, so every constraint (offBelowA < runningAboveA, shift
  * names unique, …) is written once, in the config schema. Secrets are never part of it.
@@ -43,6 +43,11 @@ export const RuntimeSettingsSchema = z.strictObject({
   ),
   /** Photo times per clutter station; the hub sends them to the station. */
   stations: z.record(Id, z.strictObject({ name: Name, slots: z.array(Slot).max(24) })),
+  /**
+   * New nodes: join by themselves (within the caps) or wait for an admin. Optional so a
+   * document saved before it existed still applies (the config file's value then stays).
+   */
+  ingest: z.strictObject({ autoJoin: z.boolean() }).optional(),
 });
 
 export type RuntimeSettings = z.infer<typeof RuntimeSettingsSchema>;
@@ -98,6 +103,7 @@ export function settingsFromConfig(config: Readonly<Config>, extraNodes: { machi
     },
     machines,
     stations,
+    ingest: { autoJoin: config.hub.ingest.autoJoin },
   };
 }
 
@@ -108,6 +114,7 @@ function settingsPathOf(configPath: ReadonlyArray<PropertyKey>): Array<string | 
   if (p[0] === 'machines' || p[0] === 'stations') return p;
   if (p[0] === 'alerts' && p[1] === 'quietHours') return ['quietHours', ...p.slice(2)];
   if (p[0] === 'alerts' && (p[1] === 'recipients' || p[1] === 'rules')) return p.slice(1);
+  if (p[0] === 'hub' && p[1] === 'ingest' && p[2] === 'autoJoin') return ['ingest', 'autoJoin'];
   return null;
 }
 
@@ -142,6 +149,7 @@ export function applySettings(base: Readonly<Config>, input: unknown): SettingsC
   alerts.recipients = { ...(alerts.recipients as object), ...s.recipients };
   const rules = alerts.rules as Record<string, object>;
   for (const key of Object.keys(RULE_FIELDS) as Array<keyof typeof RULE_FIELDS>) rules[key] = { ...rules[key], ...s.rules[key] };
+  if (s.ingest) tree.hub = { ...tree.hub, ingest: { ...tree.hub.ingest, autoJoin: s.ingest.autoJoin } };
 
   const parsed = ConfigSchema.safeParse(tree);
   if (!parsed.success) {

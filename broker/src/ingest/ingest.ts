@@ -33,6 +33,10 @@ export type IngestOptions = {
   /** Caps on new nodes (default: no cap). */
   maxNodesPerSite?: number;
   maxSites?: number;
+  /** Whether new nodes join by themselves (asked at each new node). Default: on. */
+  autoJoin?: () => boolean;
+  /** Nodes an admin admitted that may not have reported yet. */
+  admitted?: () => Iterable<{ site: string; node: string }>;
   now?: () => number;
 };
 
@@ -77,7 +81,13 @@ export class Ingest {
     this.invalid = new InvalidMessageCounter({ logger: this.logger, now: this.now });
     this.pairer = new ImagePairer({ windowMs: options.pairWindowMs ?? 60_000, now: this.now });
     this.messages = new Fanout({ logger: this.logger, what: 'ingest message' });
-    this.admission = new NodeAdmission({ live: options.live, maxNodesPerSite: options.maxNodesPerSite ?? Infinity, maxSites: options.maxSites ?? Infinity });
+    this.admission = new NodeAdmission({
+      live: options.live,
+      maxNodesPerSite: options.maxNodesPerSite ?? Infinity,
+      maxSites: options.maxSites ?? Infinity,
+      ...(options.autoJoin ? { autoJoin: options.autoJoin } : {}),
+      ...(options.admitted ? { admitted: options.admitted } : {}),
+    });
   }
 
   /** Every valid message, decoded, after the store and the live snapshots took it. Returns the unsubscribe function. */
@@ -92,6 +102,11 @@ export class Ingest {
 
   stats(): IngestStats {
     return { received: this.received, invalid: this.invalid.stats(), imagesSaved: this.imagesSaved, imageErrors: this.imageErrors };
+  }
+
+  /** An admin admitted the node: its next message is accepted whatever the caps and auto-join say. */
+  admitNode(site: string, node: string): void {
+    this.admission.allow(site, node);
   }
 
   get invalidCount(): number {
@@ -141,7 +156,8 @@ export class Ingest {
       const refusal = this.admission.admit(site, node);
       if (refusal !== null) {
         // Counted, and listed for admins as asking to join; no ingest_errors row per made-up id.
-        this.invalid.record({ reason: refusal, message: `new node refused: ${refusal.replace(/-/g, ' ')}`, topic, kind, site, node });
+        const why = refusal === 'not-admitted' ? 'auto-join is off, waiting for an admin' : refusal.replace(/-/g, ' ');
+        this.invalid.record({ reason: refusal, message: `new node refused: ${why}`, topic, kind, site, node });
         this.options.store.enqueue({ kind: 'join-request', site, node, receivedAt: now });
         return;
       }

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 
-export type InvalidReason = 'topic' | 'too-large' | 'not-json' | 'schema' | 'not-jpeg' | 'future-ts' | 'too-many-nodes' | 'too-many-sites' | 'internal';
+export type InvalidReason = 'topic' | 'too-large' | 'not-json' | 'schema' | 'not-jpeg' | 'future-ts' | 'too-many-nodes' | 'too-many-sites' | 'not-admitted' | 'internal';
 
 export type InvalidMessage = { reason: InvalidReason; message: string; topic: string; site?: string; node?: string; kind?: string };
 

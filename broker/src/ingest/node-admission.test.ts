@@ -64,5 +64,19 @@ describe('nodes per site and sites', () => {
     expect(h.ingestStats().invalid.byReason).toEqual({ 'too-many-nodes': 1 });
     await h.flush();
     expect(h.joinRequests().map((r) => r.node).sort()).toEqual(['c', 'd', 'y']);
+
+    // An admin admits one past the cap: its next message is accepted, the others still wait.
+    expect(await h.dataSource.admitJoinRequest('factory', 'd', 'admin')).toEqual({ outcome: 'admitted' });
+    expect(await h.dataSource.admitJoinRequest('factory', 'nobody', 'admin')).toEqual({ outcome: 'not-found' });
+    expect(await h.dataSource.dismissJoinRequest('third', 'y', 'admin')).toEqual({ outcome: 'dismissed' });
+    expect(await h.dataSource.dismissJoinRequest('third', 'y', 'admin')).toEqual({ outcome: 'not-found' });
+    await status('factory', 'd');
+    await status('factory', 'e');
+    await waitFor(() => h.ingestStats().received === 4, 'four messages');
+    await h.flush();
+    expect(h.live.list().map((n) => `${n.site}/${n.node}`).sort()).toEqual(['factory/a', 'factory/b', 'factory/d', 'other/x']);
+    expect(h.ingestStats().invalid.byReason).toEqual({ 'too-many-nodes': 2 });
+    expect(h.joinRequests().map((r) => r.node).sort()).toEqual(['c', 'e']);
+    expect(h.stats().nodesAskingToJoin).toBe(2);
   });
 });

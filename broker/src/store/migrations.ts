@@ -279,7 +279,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 7,
-    description: 'nodes asking to join (refused past hub.ingest.maxNodesPerSite / maxSites)',
+    description: 'nodes asking to join (refused past hub.ingest.maxNodesPerSite / maxSites or with autoJoin off), and those an admin admitted',
     sql: `
       CREATE TABLE join_requests (
         site TEXT NOT NULL,
@@ -287,6 +287,9 @@ export const MIGRATIONS: readonly Migration[] = [
         first_at INTEGER NOT NULL,
         last_at INTEGER NOT NULL,
         count INTEGER NOT NULL,
+        -- Set when an admin admits the node: it may then join whatever the caps and autoJoin say.
+        admitted_at INTEGER,
+        admitted_by TEXT,
         PRIMARY KEY (site, node)
       ) WITHOUT ROWID;
     `,

@@ -13,6 +13,8 @@ import type {
   CurrentSeries,
   DashboardDataSource,
   HubStats,
+  JoinRequest,
+  JoinRequestOutcome,
   LiveUpdate,
   MachineJob,
   MachineSummary,
@@ -22,6 +24,7 @@ import type {
   SettingsUpdateResult,
   SettingsView,
   StateInterval,
+  SystemInfo,
   TimeRange,
   UsageGrouping,
   UsageReport,
@@ -62,6 +65,9 @@ export class MemoryDataSource implements DashboardDataSource {
   /** Runtime settings: the config they are laid over, and the saved view (null until first asked). */
   private settingsBase: Readonly<Config> = parseConfig({});
   private settingsView: SettingsView | null = null;
+  /** Nodes asking to join (tests add them), and those admitted. */
+  private readonly joinRequests = new Map<string, JoinRequest>();
+  readonly admitted = new Set<string>();
   /** The clock reports are cut at (tests set it). */
   now: () => number = Date.now;
 
@@ -336,6 +342,42 @@ export class MemoryDataSource implements DashboardDataSource {
     this.settingsBase = check.config;
     this.settingsView = { version: current.version + 1, updatedAt: this.now(), updatedBy: by, settings: structuredClone(check.settings) };
     return { outcome: 'saved', view: structuredClone(this.settingsView) };
+  }
+
+  /** Records a refusal like the hub's ingest does: a new request, or one more from the same node. */
+  addJoinRequest(site: string, node: string, at = this.now()): void {
+    const r = this.joinRequests.get(key(site, node));
+    this.joinRequests.set(key(site, node), r ? { ...r, lastAt: at, count: r.count + 1 } : { site, node, firstAt: at, lastAt: at, count: 1 });
+  }
+
+  /** Counters as the hub shows them (tests set refusals). */
+  setStats(patch: Partial<HubStats>): void {
+    Object.assign(this.counters, structuredClone(patch));
+  }
+
+  async systemInfo(): Promise<SystemInfo> {
+    const ingest = this.settingsBase.hub.ingest;
+    const joinRequests = [...this.joinRequests.values()].sort((a, b) => b.lastAt - a.lastAt).map((r) => ({ ...r }));
+    return {
+      stats: { ...this.stats(), nodesAskingToJoin: joinRequests.length },
+      listeners: {
+        mqtt: { host: '127.0.0.1', port: 1883, anonymous: this.settingsBase.hub.mqtt.anonymous },
+        mqttWs: { path: this.settingsBase.hub.mqtt.wsPath },
+        http: { host: '127.0.0.1', port: 8080 },
+      },
+      admission: { autoJoin: ingest.autoJoin, maxNodesPerSite: ingest.maxNodesPerSite, maxSites: ingest.maxSites },
+      joinRequests,
+    };
+  }
+
+  async admitJoinRequest(site: string, node: string, _by: string): Promise<JoinRequestOutcome> {
+    if (!this.joinRequests.delete(key(site, node))) return { outcome: 'not-found' };
+    this.admitted.add(key(site, node));
+    return { outcome: 'admitted' };
+  }
+
+  async dismissJoinRequest(site: string, node: string, _by: string): Promise<JoinRequestOutcome> {
+    return { outcome: this.joinRequests.delete(key(site, node)) ? 'dismissed' : 'not-found' };
   }
 
   private publish(update: LiveUpdate): void {

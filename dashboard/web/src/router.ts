@@ -10,6 +10,7 @@ export type Route =
   | { page: 'bench'; site: string; node: string }
   | { page: 'alarms' }
   | { page: 'settings' }
+  | { page: 'system' }
   | { page: 'kiosk'; token: string }
   | { page: 'not-found' };
 
@@ -22,6 +23,7 @@ export function parseRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { page: 'overview' };
   if (pathname === '/alarms' || pathname === '/alarms/') return { page: 'alarms' };
   if (pathname === '/settings' || pathname === '/settings/') return { page: 'settings' };
+  if (pathname === '/system' || pathname === '/system/') return { page: 'system' };
   let m = MACHINE.exec(pathname);
   if (m) return { page: 'machine', site: m[1]!, node: m[2]! };
   m = BENCH.exec(pathname);
@@ -41,6 +43,7 @@ export const paths = {
   bench: (site: string, node: string) => `/benches/${encodeURIComponent(site)}/${encodeURIComponent(node)}`,
   alarms: () => '/alarms',
   settings: () => '/settings',
+  system: () => '/system',
 };
 
 /** Goes to an app path without reloading; `replace` keeps the history entry (filter changes). */

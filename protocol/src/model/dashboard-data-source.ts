@@ -10,6 +10,7 @@ import type { LiveUpdate } from './live-update.js';
 import type { NodeSnapshot } from './node-snapshot.js';
 import type { CurrentSeries, MachineJob, MachineSummary, MachineTimeline, ReportSettings, TimeRange, UsageGrouping, UsageReport } from './reports.js';
 import type { SettingsUpdateResult, SettingsView } from './settings-view.js';
+import type { JoinRequestOutcome, SystemInfo } from './system-info.js';
 
 export interface DashboardDataSource {
   listNodes(): NodeSnapshot[];
@@ -41,4 +42,10 @@ export interface DashboardDataSource {
   getSettings(): Promise<SettingsView>;
   /** Validates, stores and applies at once (no restart). `version` is the one the editor started from. */
   updateSettings(settings: unknown, version: number, by: string): Promise<SettingsUpdateResult>;
+  /** Counters, listeners and nodes asking to join (admins' System page). */
+  systemInfo(): Promise<SystemInfo>;
+  /** Lets a node asking to join in: it joins even past the caps or with auto-join off; kept across restarts. */
+  admitJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome>;
+  /** Forgets a node's request; it is listed again when it next reports. */
+  dismissJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome>;
 }

@@ -10,5 +10,6 @@ export type * from './reports.js';
 export type * from './bench.js';
 export type * from './settings-view.js';
 export type * from './hub-stats.js';
+export type * from './system-info.js';
 export type * from './dashboard-data-source.js';
 export { LocalTime, localTimeFor, isValidTimeZone, parseDate, addDays, weekdayOf, HOUR_MS, DAY_MS, type LocalParts } from './local-time.js';

@@ -14,6 +14,7 @@ const MachinePage = lazyPage(() => import('../pages/machine/machine-page.js').th
 const BenchPage = lazyPage(() => import('../pages/bench/bench-page.js').then((m) => m.BenchPage));
 const AlarmsPage = lazyPage(() => import('../pages/alarms/alarms-page.js').then((m) => m.AlarmsPage));
 const SettingsPage = lazyPage(() => import('../pages/settings/settings-page.js').then((m) => m.SettingsPage));
+const SystemPage = lazyPage(() => import('../pages/system/system-page.js').then((m) => m.SystemPage));
 
 function CurrentPage() {
   const r = route.value;
@@ -29,6 +30,8 @@ function CurrentPage() {
       return <AlarmsPage />;
     case 'settings':
       return user.value?.role === 'admin' && !kiosk.value ? <SettingsPage /> : <p class="error" role="alert">{t('adminOnly')}</p>;
+    case 'system':
+      return user.value?.role === 'admin' && !kiosk.value ? <SystemPage /> : <p class="error" role="alert">{t('adminOnly')}</p>;
     default:
       return (
         <p class="error" role="alert" data-testid="not-found">
@@ -67,6 +70,11 @@ export function Shell() {
             {user.value?.role === 'admin' ? (
               <Link href={paths.settings()} data-testid="nav-settings" {...(page === 'settings' ? { 'aria-current': 'page' as const } : {})}>
                 {t('navSettings')}
+              </Link>
+            ) : null}
+            {user.value?.role === 'admin' ? (
+              <Link href={paths.system()} data-testid="nav-system" {...(page === 'system' ? { 'aria-current': 'page' as const } : {})}>
+                {t('navSystem')}
               </Link>
             ) : null}
           </nav>

@@ -1,6 +1,6 @@
 /**
  * Every string the UI shows, in Japanese (default) and English. Each area keeps its own
- * message file (common, machine, bench, alarms, settings) with keys prefixed by the area;
+ * message file (common, machine, bench, alarms, settings, system) with keys prefixed by the area;
  * this module merges them and owns the language choice.
  */
 import { computed, signal } from '@preact/signals';
@@ -9,12 +9,13 @@ import * as bench from './bench.js';
 import * as common from './common.js';
 import * as machine from './machine.js';
 import * as settings from './settings.js';
+import * as system from './system.js';
 
 export type Lang = 'ja' | 'en';
 
-const ja = { ...common.ja, ...machine.ja, ...bench.ja, ...alarms.ja, ...settings.ja };
+const ja = { ...common.ja, ...machine.ja, ...bench.ja, ...alarms.ja, ...settings.ja, ...system.ja };
 export type MessageKey = keyof typeof ja;
-const en: Record<MessageKey, string> = { ...common.en, ...machine.en, ...bench.en, ...alarms.en, ...settings.en };
+const en: Record<MessageKey, string> = { ...common.en, ...machine.en, ...bench.en, ...alarms.en, ...settings.en, ...system.en };
 
 const TABLE: Record<Lang, Record<MessageKey, string>> = { ja, en };
 const STORAGE_KEY = 'mieruka.lang';
@@ -46,4 +47,9 @@ export function setLang(next: Lang): void {
 export function t(key: MessageKey, params?: Record<string, string | number>): string {
   const text = TABLE[lang.value][key];
   return params ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : text;
+}
+
+/** Whether a key exists (for keys built from data, e.g. a reason word). */
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.hasOwn(TABLE.ja, key);
 }

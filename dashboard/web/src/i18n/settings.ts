@@ -82,6 +82,12 @@ export const ja = {
   settings_day_fri: '金',
   settings_day_sat: '土',
   settings_day_sun: '日',
+  settings_ingest: '新しい機器',
+  settings_ingestHelp: '新しい機器(エッジノード)がハブに接続したときの扱いです。既に登録済みの機器には影響しません。',
+  settings_autoJoin: '自動で参加させる',
+  settings_autoJoinOn: '新しい機器は上限(拠点あたりの機器数・拠点数)まで自動で参加します。',
+  settings_autoJoinOff: '新しい機器はすべて拒否され、「システム」ページで管理者が参加を許可するまで待ちます。',
+  settings_systemLink: '参加を待っている機器を見る',
 };
 
 export const en: Record<keyof typeof ja, string> = {
@@ -167,4 +173,10 @@ export const en: Record<keyof typeof ja, string> = {
   settings_day_fri: 'Fri',
   settings_day_sat: 'Sat',
   settings_day_sun: 'Sun',
+  settings_ingest: 'New nodes',
+  settings_ingestHelp: 'What happens when a node the hub has never heard from reports. Known nodes are not affected.',
+  settings_autoJoin: 'Join by themselves',
+  settings_autoJoinOn: 'New nodes join by themselves up to the caps (nodes per site, sites).',
+  settings_autoJoinOff: 'Every new node is refused and waits on the System page until an admin admits it.',
+  settings_systemLink: 'See the nodes asking to join',
 };

@@ -81,6 +81,7 @@ const SECTION: Record<string, MessageKey> = {
   quietHours: 'settings_quiet',
   recipients: 'settings_recipients',
   rules: 'settings_rules',
+  ingest: 'settings_ingest',
 };
 const FIELD: Record<string, MessageKey> = {
   name: 'settings_name',
@@ -103,6 +104,7 @@ const FIELD: Record<string, MessageKey> = {
   clutterHigh: 'settings_rule_clutterHigh',
   enabled: 'settings_enabled',
   severity: 'settings_severity',
+  autoJoin: 'settings_autoJoin',
 };
 
 /** `['machines','lathe-1','runningAboveA']` → "機械のしきい値 › lathe-1 › 稼働判定 (超)". */

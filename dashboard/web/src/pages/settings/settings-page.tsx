@@ -9,6 +9,7 @@ import { t } from '../../i18n/index.js';
 import type { SettingsView } from '../../types.js';
 import { AlarmRules } from './alarm-rules.js';
 import { MachineThresholds } from './machine-thresholds.js';
+import { NewNodes } from './new-nodes.js';
 import { RecipientsEditor } from './recipients-editor.js';
 import { useSettingsEditor } from './settings-editor.js';
 import { pathLabel, type Issue } from './settings-form.js';
@@ -136,6 +137,7 @@ export function SettingsPage() {
       <QuietHours {...props} />
       <RecipientsEditor {...props} />
       <AlarmRules {...props} />
+      <NewNodes {...props} />
 
       <SaveBar saved={savedAt.value !== null} dirty={dirty.value} saving={saving.value} onDiscard={discard} onSave={() => void save()} />
     </main>

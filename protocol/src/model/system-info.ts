@@ -1,0 +1,19 @@
+/** What the dashboard's System page shows admins: the hub's counters, its listeners, nodes asking to join. */
+import type { HubStats, JoinRequest } from './hub-stats.js';
+
+export type SystemInfo = {
+  stats: HubStats;
+  /** Where the hub listens (the bound ports, so port 0 in tests shows the real one). */
+  listeners: {
+    mqtt: { host: string; port: number; anonymous: 'loopback' | 'off' | 'on' };
+    /** MQTT over WebSocket, on the HTTP port. */
+    mqttWs: { path: string };
+    http: { host: string; port: number };
+  };
+  /** Whether new nodes join by themselves (within the caps) or wait for an admin. */
+  admission: { autoJoin: boolean; maxNodesPerSite: number; maxSites: number };
+  joinRequests: JoinRequest[];
+};
+
+/** What admitting or dismissing a join request gave: `not-found` when no such node is asking. */
+export type JoinRequestOutcome = { outcome: 'admitted' | 'dismissed' | 'not-found' };
