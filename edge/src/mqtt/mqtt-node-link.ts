@@ -82,7 +82,9 @@ const AUTH_FAILURE_CODES = new Set([4, 5, 134, 135]);
  * CA, wrong host name, expired), or the broker refused ours (it requires a client certificate).
  */
 function isTlsTrustFailure(err: Error & { code?: number | string }): boolean {
-  return typeof err.code === 'string' && (/CERT|ALTNAME|HOSTNAME_MISMATCH/.test(err.code) || err.message === 'TLS not authorized');
+  // OpenSSL's verify codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN, CERT_HAS_EXPIRED, …),
+  // node's host name check and TLS alerts about certificates.
+  return typeof err.code === 'string' && (/CERT|ALTNAME|HOSTNAME_MISMATCH|LEAF_SIGNATURE|ISSUER|UNTRUSTED|CHAIN/.test(err.code) || err.message === 'TLS not authorized');
 }
 
 export class MqttNodeLink implements NodeLink {
