@@ -119,3 +119,46 @@ describe('edge agents to a hub with TLS and accounts only', () => {
     expect(stationErr.message).toMatch(/bridge\.mqttCaFile \(.*nope\.crt\): no such file/);
   });
 });
+
+describe('edge agents to a hub with mutual TLS (hub.mqtt.tls.ca)', () => {
+  let mtlsHub: Hub;
+  beforeAll(async () => {
+    mtlsHub = new Hub({
+      config: hubConfig(join(dir.path, 'mtls-hub'), {
+        hub: { mqtt: { anonymous: 'off', tls: { port: 0, cert: certs.serverCert, key: certs.serverKey, ca: certs.caCert } } },
+      }),
+      logger: silentLogger,
+    });
+    await mtlsHub.start();
+    const db = openDatabase(join(dir.path, 'mtls-hub', 'mieruka.db'));
+    await new DeviceAccounts({ db, logger: silentLogger, scryptParams: { N: 2 ** 10, r: 8, p: 1 } }).add('factory/tower-2', PASSWORD, 'node');
+    db.close();
+  });
+  afterAll(() => mtlsHub?.stop());
+
+  const mtlsUrl = () => `mqtts://${encodeURIComponent('factory/tower-2')}@127.0.0.1:${mtlsHub.mqttTlsPort}`;
+
+  it('patlite-relay with --mqtt-cert and --mqtt-key comes online', async () => {
+    await run([
+      'patlite-relay', '--pins', 'red=17,amber=27,green=22', '--node', 'tower-2', '--site', 'factory',
+      '--mqtt', mtlsUrl(), '--mqtt-password-file', passwordFile, '--mqtt-ca', certs.caCert,
+      '--mqtt-cert', certs.clientCert, '--mqtt-key', certs.clientKey,
+      '--data-dir', join(dir.path, 'relay-2'), '--log-level', 'silent',
+    ]);
+    await waitFor(() => mtlsHub.live.get('factory', 'tower-2')?.online, 'the relay agent online at the mutual-TLS hub');
+  });
+
+  it('without a client certificate the link fails at once (TLS_UNTRUSTED), not after the connect timeout', async () => {
+    const connection = await mqttLinkConnection({ mqttUrl: mtlsUrl(), mqttPasswordFile: passwordFile, mqttCaFile: certs.caCert }, dir.path);
+    const link = new MqttNodeLink({ ...connection, site: 'factory', node: 'tower-2', agent: 'patlite-relay', version: 'test', logger: silentLogger });
+    cleanups.push(() => link.stop());
+    const err = await link.start({ connectTimeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(isMierukaError(err, 'TLS_UNTRUSTED')).toBe(true);
+    await waitFor(() => mtlsHub.stats().mqttRefused.limits['tls-handshake'], 'the refused handshake counted at the hub');
+  });
+
+  it('--mqtt-cert without --mqtt-key is refused at start', async () => {
+    const err = await configError(['patlite-relay', '--pins', 'red=17,amber=27,green=22', '--node', 'tower-2', '--mqtt', mtlsUrl(), '--mqtt-cert', certs.clientCert, '--log-level', 'silent']);
+    expect(err.message).toMatch(/give both or neither/);
+  });
+});

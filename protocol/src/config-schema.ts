@@ -273,6 +273,9 @@ export const ConfigSchema = z.strictObject({
       mqttPasswordFile: z.string().min(1).optional(),
       /** PEM CA certificate(s) that signed the broker's certificate (mqtts:// and wss:// with a private CA). */
       mqttCaFile: z.string().min(1).optional(),
+      /** PEM client certificate and its key, for a broker that requires one (mutual TLS); both or neither. */
+      mqttCertFile: z.string().min(1).optional(),
+      mqttKeyFile: z.string().min(1).optional(),
       node: Id.optional(),
       calibration: z.array(Calibration).max(16).default([]),
       reconnectMaxMs: z.int().min(100).max(600_000).default(10_000),

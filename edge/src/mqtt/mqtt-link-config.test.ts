@@ -15,6 +15,7 @@ beforeAll(async () => {
   await writeFile(join(dir.path, 'empty'), '\nsecret on line two\n');
   await writeFile(join(dir.path, 'ca.crt'), PEM);
   await writeFile(join(dir.path, 'not-a-cert'), 'SECRET-ish text\n');
+  await writeFile(join(dir.path, 'client.key'), '-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n');
 });
 afterAll(() => dir?.remove());
 
@@ -76,5 +77,16 @@ describe('mqttLinkConnection', () => {
     expect(notCert.message).toMatch(/no PEM certificate/);
     expect(notCert.message).not.toContain('SECRET');
     expect((await failure(mqttLinkConnection({ mqttUrl: 'mqtt://hub:1883', mqttCaFile: 'ca.crt' }, dir.path))).message).toMatch(/not mqtts:\/\/ or wss:\/\//);
+  });
+
+  it('reads a client certificate and key (both or neither, TLS only, PEM, the key never printed)', async () => {
+    const c = await mqttLinkConnection({ mqttUrl: 'mqtts://hub:8883', mqttCertFile: 'ca.crt', mqttKeyFile: 'client.key' }, dir.path);
+    expect(c.cert?.toString()).toBe(PEM);
+    expect(c.key?.toString()).toContain('BEGIN PRIVATE KEY');
+    expect((await failure(mqttLinkConnection({ mqttUrl: 'mqtts://hub:8883', mqttCertFile: 'ca.crt' }, dir.path))).message).toMatch(/both or neither/);
+    expect((await failure(mqttLinkConnection({ mqttUrl: 'mqtt://hub:1883', mqttCertFile: 'ca.crt', mqttKeyFile: 'client.key' }, dir.path))).message).toMatch(/not mqtts/);
+    const badKey = await failure(mqttLinkConnection({ mqttUrl: 'mqtts://hub:8883', mqttCertFile: 'ca.crt', mqttKeyFile: 'not-a-cert' }, dir.path));
+    expect(badKey.message).toMatch(/bridge\.mqttKeyFile .*no PEM private key/);
+    expect(badKey.message).not.toContain('SECRET');
   });
 });

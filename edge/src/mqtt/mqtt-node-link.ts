@@ -46,6 +46,9 @@ export interface MqttNodeLinkOptions {
   password?: string;
   /** PEM CA certificate(s) the broker's certificate must be signed by (mqtts://, wss://); default: the system's CAs. */
   ca?: string | Buffer;
+  /** PEM client certificate and key, for a broker that requires one (mutual TLS). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
   /** Stable by default (mieruka-<agent>-<site>-<node>) so the broker keeps the session. */
   clientId?: string;
   /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5. */
@@ -149,6 +152,7 @@ export class MqttNodeLink implements NodeLink {
       ...(username !== undefined ? { username } : {}),
       ...(password !== undefined ? { password } : {}),
       ...(o.ca !== undefined ? { ca: o.ca } : {}),
+      ...(o.cert !== undefined && o.key !== undefined ? { cert: o.cert, key: o.key } : {}),
       // MQTT 5 ends a session at disconnect unless told otherwise; keep it a week.
       ...(o.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
     };
