@@ -183,6 +183,7 @@ export const ConfigSchema = z.strictObject({
             })
             .prefault({}),
         })
+        .refine((m) => !m.tls || m.tls.port === 0 || m.tls.port !== m.port, { message: 'the TLS port must differ from hub.mqtt.port', path: ['tls', 'port'] })
         .prefault({}),
       http: z.strictObject({ host: Host.default('0.0.0.0'), port: Port.default(8080) }).prefault({}),
       ingest: z

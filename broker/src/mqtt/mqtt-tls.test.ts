@@ -80,6 +80,10 @@ describe('hub.mqtt.tls config', () => {
     expect(parseConfig({}).hub.mqtt.tls).toBeUndefined();
   });
 
+  it('refuses a TLS port equal to the TCP port', () => {
+    expect(() => parseConfig({ overrides: { hub: { mqtt: { port: 1883, tls: { port: 1883, cert: 'c', key: 'k' } } } } })).toThrow(/hub\.mqtt\.tls\.port: the TLS port must differ/);
+  });
+
   it('needs cert and key with a port', () => {
     expect(() => parseConfig({ env: { MIERUKA_HUB__MQTT__TLS__PORT: '8883' } })).toThrow(/hub\.mqtt\.tls\.cert[\s\S]*hub\.mqtt\.tls\.key/);
   });
