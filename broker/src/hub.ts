@@ -26,6 +26,8 @@ import type { MqttAccessControl } from './mqtt/mqtt-auth.js';
 import { MqttBroker } from './mqtt/mqtt-broker.js';
 import { MqttLimits } from './mqtt/mqtt-limits.js';
 import { MqttServer } from './mqtt/mqtt-server.js';
+import { loadMqttTlsFiles, type MqttTlsFiles } from './mqtt/mqtt-tls-files.js';
+import { MqttTlsServer } from './mqtt/mqtt-tls-server.js';
 import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
 import { ReportsService } from './reports/reports-service.js';
 import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
@@ -82,6 +84,7 @@ export class Hub {
   private brokerInstance: MqttBroker | null = null;
   private ingest: Ingest | null = null;
   private mqttServer: MqttServer | null = null;
+  private mqttTlsServer: MqttTlsServer | null = null;
   private httpServer: HttpServer | null = null;
   private usersInstance: SqliteUserVerifier | null = null;
   private mqttAccess: MqttAccessControl | null = null;
@@ -178,6 +181,12 @@ export class Hub {
     return this.mqttServer.port;
   }
 
+  /** The bound MQTT over TLS port; null when hub.mqtt.tls is not configured. */
+  get mqttTlsPort(): number | null {
+    if (!this.mqttServer) throw new Error('hub is not started');
+    return this.mqttTlsServer?.port ?? null;
+  }
+
   get httpPort(): number {
     if (!this.httpServer) throw new Error('hub is not started');
     return this.httpServer.port;
@@ -185,6 +194,14 @@ export class Hub {
 
   get mqttUrl(): string {
     return `mqtt://${connectHost(this.config.hub.mqtt.host)}:${this.mqttPort}`;
+  }
+
+  /** mqtts:// URL of the TLS listener; null without hub.mqtt.tls. */
+  get mqttsUrl(): string | null {
+    const port = this.mqttTlsPort;
+    const tls = this.config.hub.mqtt.tls;
+    if (port === null || !tls) return null;
+    return `mqtts://${connectHost(tls.host ?? this.config.hub.mqtt.host)}:${port}`;
   }
 
   get httpUrl(): string {
@@ -287,6 +304,9 @@ export class Hub {
   private async doStart(): Promise<void> {
     this.startedAt = this.now();
     this.lastIngest = null;
+    // First: a bad certificate path stops the start before anything opens.
+    const tlsConfig = this.config.hub.mqtt.tls;
+    const tlsFiles = tlsConfig ? await loadMqttTlsFiles(tlsConfig) : null;
 
     const store = await this.startStore();
 
@@ -312,9 +332,10 @@ export class Hub {
     await this.alerts.start();
     this.started.push({ name: 'alerts', stop: () => this.alerts.stop() });
 
-    await this.startListeners(broker, users);
+    await this.startListeners(broker, users, tlsFiles);
 
-    this.logger.info({ mqtt: this.mqttUrl, http: this.httpUrl, ws: this.mqttWsUrl, dataDir: this.dataDir, nodes: this.live.size }, 'hub started');
+    const mqtts = this.mqttsUrl;
+    this.logger.info({ mqtt: this.mqttUrl, ...(mqtts ? { mqtts } : {}), http: this.httpUrl, ws: this.mqttWsUrl, dataDir: this.dataDir, nodes: this.live.size }, 'hub started');
   }
 
   /** The store, and the live snapshots loaded from it. */
@@ -399,14 +420,23 @@ export class Hub {
     });
   }
 
-  /** MQTT over TCP and WebSocket, the HTTP front end (the dashboard, when mounted), the HTTP port. */
-  private async startListeners(broker: MqttBroker, users: SqliteUserVerifier): Promise<void> {
+  /** MQTT over TCP, TLS (when configured) and WebSocket, the HTTP front end (the dashboard, when mounted), the HTTP port. */
+  private async startListeners(broker: MqttBroker, users: SqliteUserVerifier, tlsFiles: MqttTlsFiles | null): Promise<void> {
     const { config } = this;
     const hubLogger = this.options.logger;
     const mqttServer = new MqttServer({ broker, host: config.hub.mqtt.host, port: config.hub.mqtt.port, logger: hubLogger });
     await mqttServer.start();
     this.mqttServer = mqttServer;
     this.started.push({ name: 'mqtt-tcp', stop: () => mqttServer.stop() });
+
+    const tls = config.hub.mqtt.tls;
+    if (tls && tlsFiles) {
+      const host = tls.host ?? config.hub.mqtt.host;
+      const tlsServer = new MqttTlsServer({ broker, files: tlsFiles, host, port: tls.port, logger: hubLogger, limits: this.mqttLimits });
+      await tlsServer.start();
+      this.mqttTlsServer = tlsServer;
+      this.started.push({ name: 'mqtt-tls', stop: () => tlsServer.stop() });
+    }
 
     const frontEnd = this.options.mountHttp?.({ dataSource: this.dataSource, users, logger: hubLogger, config, now: this.now }) ?? NO_FRONT_END;
     this.started.push({ name: 'dashboard', stop: () => frontEnd.close() });
@@ -463,6 +493,7 @@ export class Hub {
     if (services.length > 0) this.logger.info('hub stopped');
     this.httpServer = null;
     this.mqttServer = null;
+    this.mqttTlsServer = null;
     this.ingest = null;
     this.brokerInstance = null;
     this.usersInstance = null;

@@ -3,6 +3,8 @@ export { HubDataSource, type HubDataSourceOptions } from './hub-data-source.js';
 export { BrokerPersistence, type BrokerPersistenceOptions, type AedesPersistence } from './mqtt/broker-persistence.js';
 export { MqttBroker, type MqttBrokerOptions, type HubPublish, type PublishListener } from './mqtt/mqtt-broker.js';
 export { MqttServer, type MqttServerOptions } from './mqtt/mqtt-server.js';
+export { MqttTlsServer, type MqttTlsServerOptions } from './mqtt/mqtt-tls-server.js';
+export { loadMqttTlsFiles, type MqttTlsConfig, type MqttTlsFiles } from './mqtt/mqtt-tls-files.js';
 export { MqttWebSocketGateway, type MqttWebSocketOptions } from './mqtt/mqtt-websocket.js';
 export { MqttAccessControl, isLoopbackAddress, type AnonymousMode, type MqttAccessOptions, type MqttWebUser } from './mqtt/mqtt-auth.js';
 export { mayPublish, mayRead, maySubscribe, isAgentClientIdOf, type MqttPrincipal } from './mqtt/acl.js';

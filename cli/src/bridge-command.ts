@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { findSerialPort, SerialLineReader } from '@mieruka/firmware-bridge';
-import { CurrentAgent, MqttNodeLink } from '@mieruka/edge';
+import { CurrentAgent, MqttNodeLink, mqttLinkConnection } from '@mieruka/edge';
 import { MachineConfig, MIERUKA_VERSION, MierukaError, redactConfig, redactUrl, type Config, type SerialMessage } from '@mieruka/protocol';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
+import { addMqttLinkFlags, mqttLinkOverrides, type MqttLinkFlags } from './mqtt-link-flags.js';
 import { nonNegativeNumber, prune } from './options.js';
 
 type Calibration = { channel: number; ampsPerVolt: number };
@@ -36,10 +37,9 @@ function calibration(channel: number, ampsPerVolt: number): Calibration {
   return { channel, ampsPerVolt };
 }
 
-type BridgeOptions = {
+type BridgeOptions = MqttLinkFlags & {
   config?: string;
   port?: string;
-  mqtt?: string;
   site?: string;
   node?: string;
   offBelow?: number;
@@ -54,12 +54,12 @@ type BridgeOptions = {
 };
 
 export function registerBridgeCommand(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command('bridge')
     .description('read one ESP32 current sensor over USB serial and publish current, state and events over MQTT')
     .option('-c, --config <file>', 'config file (bridge and machines sections)')
-    .option('--port <tty>', 'serial device (default: config bridge.serialPort, else the first ESP32 in /dev/serial/by-id)')
-    .option('--mqtt <url>', 'broker URL (default mqtt://127.0.0.1:1883)')
+    .option('--port <tty>', 'serial device (default: config bridge.serialPort, else the first ESP32 in /dev/serial/by-id)');
+  addMqttLinkFlags(command)
     .option('--site <site>', 'site id (default: config site)')
     .option('--node <node>', 'machine id, e.g. mill-1 (default: config bridge.node)')
     .option('--off-below <amps>', 'off below this current', nonNegativeNumber)
@@ -107,11 +107,13 @@ async function runBridge(opts: BridgeOptions, ctx: CliContext): Promise<void> {
     file: opts.config,
     env: ctx.env,
     cwd: ctx.cwd,
-    overrides: prune({ site: opts.site, log: { level: opts.logLevel }, bridge: { serialPort: opts.port, mqttUrl: opts.mqtt, node: opts.node } }),
+    overrides: prune({ site: opts.site, log: { level: opts.logLevel }, bridge: { serialPort: opts.port, node: opts.node, ...mqttLinkOverrides(opts) } }),
   });
   const node = config.bridge.node;
   if (!node) throw new MierukaError('CONFIG_INVALID', 'which machine is this? give --node <id> (or bridge.node in the config file)');
   const machine = bridgeMachine(config, node, opts);
+  // Password and CA files are read now: a wrong path fails the start, before the serial port opens.
+  const connection = await mqttLinkConnection(config.bridge, ctx.cwd);
   const logger = createLogger(config.log.level);
   logger.info({ config: redactConfig(config), machine }, 'starting bridge');
 
@@ -123,7 +125,7 @@ async function runBridge(opts: BridgeOptions, ctx: CliContext): Promise<void> {
     reconnect: { maxMs: config.bridge.reconnectMaxMs },
   });
   const link = new MqttNodeLink({
-    url: config.bridge.mqttUrl,
+    ...connection,
     site: config.site,
     node,
     agent: 'bridge',

@@ -9,7 +9,7 @@ import { portOption, prune } from './options.js';
 export function registerHubCommand(program: Command, ctx: CliContext): void {
   program
     .command('hub')
-    .description('run the hub: MQTT broker (TCP + WebSocket), storage and the dashboard')
+    .description('run the hub: MQTT broker (TCP, TLS when hub.mqtt.tls is set, WebSocket), storage and the dashboard')
     .option('-c, --config <file>', 'config file (default: ./mieruka.yaml or /etc/mieruka/mieruka.yaml; env MIERUKA_CONFIG)')
     .option('--mqtt-port <port>', 'MQTT TCP port (default 1883)', portOption)
     .option('--http-port <port>', 'dashboard HTTP port, also MQTT over WebSocket at /mqtt (default 8080)', portOption)
@@ -31,6 +31,7 @@ export function registerHubCommand(program: Command, ctx: CliContext): void {
       const hub = createHub({ config, logger });
       await hub.start();
       ctx.keepRunning(hub, 'hub');
-      ctx.print(`Mieruka hub: MQTT ${hub.mqttUrl}, dashboard ${hub.httpUrl}`);
+      const mqtts = hub.mqttsUrl;
+      ctx.print(`Mieruka hub: MQTT ${hub.mqttUrl}${mqtts ? `, MQTT over TLS ${mqtts}` : ''}, dashboard ${hub.httpUrl}`);
     });
 }

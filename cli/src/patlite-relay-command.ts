@@ -5,11 +5,12 @@
  */
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { GpioRelayTower, MqttNodeLink, OnoffGpioPort, PatliteRelayAgent, type RelayPins } from '@mieruka/edge';
+import { GpioRelayTower, MqttNodeLink, mqttLinkConnection, OnoffGpioPort, PatliteRelayAgent, type RelayPins } from '@mieruka/edge';
 import { MIERUKA_VERSION, MierukaError, redactUrl } from '@mieruka/protocol';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
+import { addMqttLinkFlags, mqttLinkOverrides, type MqttLinkFlags } from './mqtt-link-flags.js';
 import { prune } from './options.js';
 
 const PIN_NAMES = ['red', 'amber', 'green', 'blue', 'white', 'buzzer'] as const;
@@ -41,28 +42,29 @@ function gpioBase(value: string): number | 'auto' {
 }
 
 export function registerPatliteRelayCommand(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command('patlite-relay')
     .description('drive a signal tower through GPIO relays on this Pi, as commanded by the hub (cmd/patlite)')
     .requiredOption('--pins <tiers>', 'BCM lines per tier, e.g. red=17,amber=27,green=22,buzzer=23', parsePins)
     .option('--node <node>', 'this agent\'s node id (the hub config names it in alerts.towers[].node)')
-    .option('--site <site>', 'site id (default: config site)')
-    .option('--mqtt <url>', 'broker URL (default mqtt://127.0.0.1:1883)')
+    .option('--site <site>', 'site id (default: config site)');
+  addMqttLinkFlags(command)
     .option('--active-low', 'the relay board switches on a low input (most opto-isolated boards)')
     .option('--gpio-base <n>', 'sysfs number of BCM line 0: auto, or e.g. 512 (Pi kernel 6.6)', gpioBase, 'auto' as const)
     .option('-c, --config <file>', 'config file (site, bridge.mqttUrl)')
     .option('--data-dir <dir>', 'where the sequence counter is kept', './data')
     .option('--log-level <level>', 'log level')
     .action(
-      async (opts: { pins: RelayPins; node?: string; site?: string; mqtt?: string; activeLow?: boolean; gpioBase: number | 'auto'; config?: string; dataDir: string; logLevel?: string }) => {
+      async (opts: MqttLinkFlags & { pins: RelayPins; node?: string; site?: string; activeLow?: boolean; gpioBase: number | 'auto'; config?: string; dataDir: string; logLevel?: string }) => {
         const { config } = loadConfig({
           file: opts.config,
           env: ctx.env,
           cwd: ctx.cwd,
-          overrides: prune({ site: opts.site, log: { level: opts.logLevel }, bridge: { mqttUrl: opts.mqtt, node: opts.node } }),
+          overrides: prune({ site: opts.site, log: { level: opts.logLevel }, bridge: { node: opts.node, ...mqttLinkOverrides(opts) } }),
         });
         const node = config.bridge.node;
         if (!node) throw new MierukaError('CONFIG_INVALID', 'which node is this? give --node <id> (the relay tower\'s node in the hub config)');
+        const connection = await mqttLinkConnection(config.bridge, ctx.cwd);
         const logger = createLogger(config.log.level);
         const tower = new GpioRelayTower({
           gpio: new OnoffGpioPort({ base: opts.gpioBase }),
@@ -71,7 +73,7 @@ export function registerPatliteRelayCommand(program: Command, ctx: CliContext): 
           logger: logger.child({ component: 'relay-tower' }),
         });
         const link = new MqttNodeLink({
-          url: config.bridge.mqttUrl,
+          ...connection,
           site: config.site,
           node,
           agent: 'patlite-relay',

@@ -13,6 +13,7 @@ import {
   createTts,
   ManualSlotScheduler,
   MqttNodeLink,
+  mqttLinkConnection,
   OnoffGpioPort,
   Voice,
   type NodeLink,
@@ -21,8 +22,9 @@ import { ID_PATTERN, MIERUKA_VERSION, MierukaError, redactConfig, redactUrl, Sta
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
+import { addMqttLinkFlags, mqttLinkOverrides, type MqttLinkFlags } from './mqtt-link-flags.js';
 
-type StationOptions = { station: string; config?: string; mqtt?: string; once?: boolean; out?: string; dataDir: string; logLevel?: string };
+type StationOptions = MqttLinkFlags & { station: string; config?: string; once?: boolean; out?: string; dataDir: string; logLevel?: string };
 
 /** A NodeLink that keeps what would be published (for --once). */
 class LocalLink implements NodeLink {
@@ -54,12 +56,12 @@ class LocalLink implements NodeLink {
 }
 
 export function registerStationCommand(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command('station')
     .description('run a clutter-score station: camera shots at the configured slots, light, PIR motion and voice, published to the hub')
     .requiredOption('--station <id>', 'station id (a key of `stations` in the config file)')
-    .option('--config <file>', 'config file (default: mieruka.yaml, /etc/mieruka/mieruka.yaml)')
-    .option('--mqtt <url>', 'hub MQTT URL (default: bridge.mqttUrl of the config)')
+    .option('--config <file>', 'config file (default: mieruka.yaml, /etc/mieruka/mieruka.yaml)');
+  addMqttLinkFlags(command, 'hub MQTT URL, e.g. mqtts://factory%2Fbench-1@hub:8883 (default: bridge.mqttUrl of the config)')
     .option('--once', 'take one shot now, print the score and exit (no MQTT)')
     .option('--out <file>', 'with --once: write the annotated JPEG here')
     .option('--data-dir <dir>', 'where the message sequence counter is kept', './data/station')
@@ -73,7 +75,7 @@ export function registerStationCommand(program: Command, ctx: CliContext): void 
         ...(opts.config === undefined ? {} : { file: opts.config }),
         overrides: {
           ...(opts.logLevel === undefined ? {} : { log: { level: opts.logLevel } }),
-          ...(opts.mqtt === undefined ? {} : { bridge: { mqttUrl: opts.mqtt } }),
+          bridge: mqttLinkOverrides(opts),
         },
       });
       const configured = config.stations[opts.station];
@@ -107,8 +109,9 @@ export function registerStationCommand(program: Command, ctx: CliContext): void 
       }
 
       logger.info({ config: redactConfig(config), station: opts.station }, 'starting station');
+      const connection = await mqttLinkConnection(config.bridge, ctx.cwd);
       const link = new MqttNodeLink({
-        url: config.bridge.mqttUrl,
+        ...connection,
         site: config.site,
         node: opts.station,
         agent: 'clutter-station',

@@ -34,6 +34,7 @@ export const HTTP_STATUS: Readonly<Record<HttpErrorCode, number>> = {
   SETTINGS_INVALID: 400,
   CONFLICT: 409,
   CSRF_FAILED: 403,
+  TLS_UNTRUSTED: 502,
   INTERNAL: 500,
 };
 

@@ -153,6 +153,21 @@ export const ConfigSchema = z.strictObject({
           anonymous: z.enum(['loopback', 'off', 'on']).default('loopback'),
           /** Extra rules in Mosquitto acl_file syntax; they narrow, never widen, the built-in ones. */
           aclFile: z.string().min(1).optional(),
+          /**
+           * MQTT over TLS on its own port (mqtts://), beside plain TCP; absent = no TLS listener.
+           * PEM files, read at hub start. With `ca`, clients must also show a certificate signed
+           * by it (mutual TLS); accounts and the ACL apply as on TCP.
+           */
+          tls: z
+            .strictObject({
+              port: Port,
+              cert: z.string().min(1),
+              key: z.string().min(1),
+              ca: z.string().min(1).optional(),
+              /** Default: hub.mqtt.host. */
+              host: Host.optional(),
+            })
+            .optional(),
           /** What one client may cost the hub (TCP, TLS and WebSocket alike); see docs/security.md. */
           limits: z
             .strictObject({
@@ -168,6 +183,7 @@ export const ConfigSchema = z.strictObject({
             })
             .prefault({}),
         })
+        .refine((m) => !m.tls || m.tls.port === 0 || m.tls.port !== m.port, { message: 'the TLS port must differ from hub.mqtt.port', path: ['tls', 'port'] })
         .prefault({}),
       http: z.strictObject({ host: Host.default('0.0.0.0'), port: Port.default(8080) }).prefault({}),
       ingest: z
@@ -259,6 +275,13 @@ export const ConfigSchema = z.strictObject({
       serialPort: z.string().min(1).optional(),
       baudRate: z.int().positive().default(115200),
       mqttUrl: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'use mqtt://, mqtts://, ws:// or wss://').default('mqtt://127.0.0.1:1883'),
+      /** File whose first line is the MQTT password (for the user name in mqttUrl; overrides a password there). */
+      mqttPasswordFile: z.string().min(1).optional(),
+      /** PEM CA certificate(s) that signed the broker's certificate (mqtts:// and wss:// with a private CA). */
+      mqttCaFile: z.string().min(1).optional(),
+      /** PEM client certificate and its key, for a broker that requires one (mutual TLS); both or neither. */
+      mqttCertFile: z.string().min(1).optional(),
+      mqttKeyFile: z.string().min(1).optional(),
       node: Id.optional(),
       calibration: z.array(Calibration).max(16).default([]),
       reconnectMaxMs: z.int().min(100).max(600_000).default(10_000),

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   SETTINGS_INVALID: 'the settings are not valid',
   CONFLICT: 'someone else changed this meanwhile',
   CSRF_FAILED: 'the request lacks the session\'s CSRF token (reload the page)',
+  TLS_UNTRUSTED: 'the TLS peer\'s certificate is not trusted (wrong CA, wrong host name or expired)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -24,7 +24,7 @@ export type MqttLimitsConfig = {
   queueLimit: number;
 };
 
-export type MqttRefusalReason = 'too-large' | 'malformed' | 'connection-rate' | 'topic-levels' | 'inflight' | 'queue-limit' | 'protocol' | 'socket';
+export type MqttRefusalReason = 'too-large' | 'malformed' | 'connection-rate' | 'topic-levels' | 'inflight' | 'queue-limit' | 'protocol' | 'socket' | 'tls-handshake';
 
 export type MqttLimitsOptions = {
   limits: MqttLimitsConfig;
@@ -97,6 +97,12 @@ export class MqttLimits {
     const c = client as unknown as { id?: string | null; conn?: Duplex; req?: IncomingMessage } | null | undefined;
     const who = c?.id || (c?.conn ? remoteAddress(c.conn, c.req) : 'unknown');
     this.refuse(reason, who, err.message, reason === 'socket' ? 'debug' : 'warn');
+  }
+
+  /** A TLS handshake that failed (plain MQTT on the TLS port, an untrusted client certificate, a timeout). */
+  onTlsError(address: string, err: Error): void {
+    const code = (err as NodeJS.ErrnoException).code;
+    this.refuse('tls-handshake', address, code ? `${code}: ${err.message}` : err.message);
   }
 
   /** Refusals and client errors per reason since start. */

@@ -27,6 +27,7 @@ import {
   type StatusPayload,
 } from '@mieruka/protocol';
 import type { NodeLink } from '../node-link.js';
+import { splitMqttUrl } from './mqtt-url.js';
 import { SeqCounter } from './seq-counter.js';
 
 export interface MqttNodeLinkOptions {
@@ -40,8 +41,14 @@ export interface MqttNodeLinkOptions {
   /** Where the seq counter is kept; without it seq starts from the clock. */
   dataDir?: string;
   logger: Logger;
+  /** Override the user name and password of the URL (e.g. a password read from a file). */
   username?: string;
   password?: string;
+  /** PEM CA certificate(s) the broker's certificate must be signed by (mqtts://, wss://); default: the system's CAs. */
+  ca?: string | Buffer;
+  /** PEM client certificate and key, for a broker that requires one (mutual TLS). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
   /** Stable by default (mieruka-<agent>-<site>-<node>) so the broker keeps the session. */
   clientId?: string;
   /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5. */
@@ -72,6 +79,16 @@ export interface MqttNodeLinkStats {
 
 /** MQTT 3.1.1 CONNACK 4/5 and MQTT 5 reason codes 134/135: retrying will not help. */
 const AUTH_FAILURE_CODES = new Set([4, 5, 134, 135]);
+
+/**
+ * TLS failures retrying will not help either: the broker's certificate is not trusted (wrong
+ * CA, wrong host name, expired), or the broker refused ours (it requires a client certificate).
+ */
+function isTlsTrustFailure(err: Error & { code?: number | string }): boolean {
+  // OpenSSL's verify codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN, CERT_HAS_EXPIRED, …),
+  // node's host name check and TLS alerts about certificates.
+  return typeof err.code === 'string' && (/CERT|ALTNAME|HOSTNAME_MISMATCH|LEAF_SIGNATURE|ISSUER|UNTRUSTED|CHAIN/.test(err.code) || err.message === 'TLS not authorized');
+}
 
 export class MqttNodeLink implements NodeLink {
   readonly site: string;
@@ -119,6 +136,10 @@ export class MqttNodeLink implements NodeLink {
     if (this.client) return;
     this.stopping = false;
     const o = this.options;
+    // Credentials given as options win over the URL's (MQTT.js would let the URL win).
+    const fromUrl = splitMqttUrl(o.url);
+    const username = o.username ?? fromUrl.username;
+    const password = o.password ?? fromUrl.password;
     const clientOptions: IClientOptions = {
       clientId: o.clientId ?? `mieruka-${o.agent}-${o.site}-${o.node}`.slice(0, 128),
       clean: false,
@@ -128,14 +149,16 @@ export class MqttNodeLink implements NodeLink {
       keepalive: o.keepaliveS ?? 30,
       resubscribe: false, // we subscribe ourselves on every connect
       will: this.will(),
-      ...(o.username !== undefined ? { username: o.username } : {}),
-      ...(o.password !== undefined ? { password: o.password } : {}),
+      ...(username !== undefined ? { username } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(o.ca !== undefined ? { ca: o.ca } : {}),
+      ...(o.cert !== undefined && o.key !== undefined ? { cert: o.cert, key: o.key } : {}),
       // MQTT 5 ends a session at disconnect unless told otherwise; keep it a week.
       ...(o.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
     };
     let client: MqttClient;
     try {
-      client = connect(o.url, clientOptions);
+      client = connect(fromUrl.url, clientOptions);
     } catch (err) {
       throw new MierukaError('CONFIG_INVALID', `MQTT URL ${redactUrl(o.url)}: ${(err as Error).message}`, { cause: err });
     }
@@ -175,6 +198,10 @@ export class MqttNodeLink implements NodeLink {
           if (typeof err.code === 'number' && AUTH_FAILURE_CODES.has(err.code)) {
             cleanup();
             reject(new MierukaError('UNAUTHORIZED', `MQTT broker ${redactUrl(o.url)} refused the credentials: ${err.message}`, { cause: err }));
+          } else if (isTlsTrustFailure(err)) {
+            cleanup();
+            const hint = o.ca === undefined ? ' (a private CA? give it with --mqtt-ca / bridge.mqttCaFile)' : '';
+            reject(new MierukaError('TLS_UNTRUSTED', `TLS to MQTT broker ${redactUrl(o.url)} failed: ${err.message} [${String(err.code)}]${hint}`, { cause: err }));
           }
         };
         const timer = setTimeout(() => {

@@ -18,7 +18,7 @@ export type MqttRefusals = {
   connect: Record<string, number>;
   publish: Record<string, number>;
   subscribe: Record<string, number>;
-  /** Clients cut or refused by hub.mqtt.limits (too-large, connection-rate, topic-levels, malformed, …). */
+  /** Clients cut or refused by hub.mqtt.limits (too-large, connection-rate, topic-levels, malformed, tls-handshake, …). */
   limits: Record<string, number>;
 };
 
