@@ -14,7 +14,7 @@ import { DeviceAccounts } from '../auth/device-accounts.js';
 import { openDatabase } from '../store/database.js';
 import { Hub } from '../hub.js';
 import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../test-support/helpers.js';
-import { isLoopbackAddress } from './mqtt-auth.js';
+import { isLoopbackAddress } from './remote-address.js';
 
 const FAST = { N: 2 ** 10, r: 8, p: 1 };
 const cleanups: Array<() => Promise<unknown> | unknown> = [];

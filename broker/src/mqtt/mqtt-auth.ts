@@ -12,6 +12,7 @@ import type { Aedes, AedesOptions, AedesPublishPacket, Client, PublishPacket, Su
 import type { Logger } from 'pino';
 import type { MqttRefusals, Now } from '@mieruka/protocol';
 import type { DeviceAccount } from '../auth/device-accounts.js';
+import { isLoopbackAddress } from './remote-address.js';
 import { isAgentClientIdOf, mayPublish, mayRead, maySubscribe, principalName, type MqttPrincipal } from './acl.js';
 
 /** What the accounts and ACL refuse (the limits count theirs in mqtt-limits.ts). */
@@ -44,14 +45,6 @@ export type MqttAccessOptions = {
   logger: Logger;
   now: Now;
 };
-
-/** True for addresses of this machine: 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (typeof address !== 'string') return false;
-  const a = address.toLowerCase().replace(/^::ffff:/, '');
-  if (a === '::1' || a === '0:0:0:0:0:0:0:1') return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
-}
 
 type Session = { principal: MqttPrincipal; stamp: string | null; webUser?: MqttWebUser };
 type Pending = { clientId: string; clean: boolean; will: { topic: string; retain: boolean } | null; info: MqttConnectionInfo };
@@ -277,9 +270,4 @@ export class MqttAccessControl {
     }
     return err;
   }
-}
-
-/** For transports: the remote address of a request or socket. */
-export function remoteAddressOf(req: IncomingMessage | undefined, conn: Duplex): string | undefined {
-  return req?.socket.remoteAddress ?? (conn as { remoteAddress?: string }).remoteAddress;
 }

@@ -9,7 +9,8 @@ import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 
 import type { Logger } from 'pino';
 import type { BrokerPersistence } from './broker-persistence.js';
 import { connectRules } from './connect-rules.js';
-import { remoteAddressOf, type MqttAccessControl, type MqttWebUser } from './mqtt-auth.js';
+import type { MqttAccessControl, MqttWebUser } from './mqtt-auth.js';
+import { remoteAddressOf } from './remote-address.js';
 import type { MqttLimits } from './mqtt-limits.js';
 
 export type MqttBrokerOptions = {

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Now } from '@mieruka/protocol';
 import { ConnectionRate } from './connection-rate.js';
 import { guardPacketSize } from './packet-size-guard.js';
+import { isLoopbackAddress, remoteAddressOf } from './remote-address.js';
 
 export type MqttLimitsConfig = {
   /** Largest MQTT packet after its fixed header (topic + payload + a few bytes). */
@@ -35,12 +36,6 @@ export type MqttLimitsOptions = {
   logIntervalMs?: number;
 };
 
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
-
-function remoteAddress(conn: Duplex, req?: IncomingMessage): string {
-  const socketAddress = (conn as { remoteAddress?: string }).remoteAddress ?? req?.socket.remoteAddress;
-  return socketAddress ?? 'unknown';
-}
 
 /** aedes reports every client problem as an Error; its message says which limit or rule it was. */
 function classify(err: Error): MqttRefusalReason {
@@ -79,8 +74,8 @@ export class MqttLimits {
 
   /** Called for every new connection before aedes sees it: false when it was refused (and destroyed). */
   admit(conn: Duplex, req?: IncomingMessage): boolean {
-    const ip = remoteAddress(conn, req);
-    if ((this.options.rateLimitLoopback || !LOOPBACK.test(ip)) && !this.rate.allow(ip, this.now())) {
+    const ip = remoteAddressOf(req, conn) ?? 'unknown';
+    if ((this.options.rateLimitLoopback || !isLoopbackAddress(ip)) && !this.rate.allow(ip, this.now())) {
       this.refuse('connection-rate', ip, `more than ${this.options.limits.connectionsPerIpPerSecond} connections per second`);
       conn.destroy();
       return false;
@@ -95,7 +90,7 @@ export class MqttLimits {
   onClientError(client: Client | null | undefined, err: Error): void {
     const reason = classify(err);
     const c = client as unknown as { id?: string | null; conn?: Duplex; req?: IncomingMessage } | null | undefined;
-    const who = c?.id || (c?.conn ? remoteAddress(c.conn, c.req) : 'unknown');
+    const who = c?.id || (c?.conn ? (remoteAddressOf(c.req, c.conn) ?? 'unknown') : 'unknown');
     this.refuse(reason, who, err.message, reason === 'socket' ? 'debug' : 'warn');
   }
 
