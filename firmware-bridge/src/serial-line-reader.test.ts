@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SerialMessage } from '@mieruka/protocol';
+import { parseSerialLine, type SerialMessage } from '@mieruka/protocol';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { waitFor } from '../../test/helpers/wait-for.js';
 import { Esp32Simulator } from './esp32-simulator.js';
@@ -110,6 +110,48 @@ describe('SerialLineReader on a socat pty pair', () => {
     await waitFor(() => messages.slice(before).some((m) => m.type === 'hello'), 'a hello after info');
     expect(opens).toEqual([pty.hostPath, pty.hostPath]);
     expect(statuses.at(-1)).toEqual({ open: true, path: pty.hostPath });
+  });
+
+  // Issue 15: after a replug the bridge reads again within a second of the port reappearing,
+  // whatever the back-off had grown to while the device was away. The device is gone for 4 s
+  // (back-off retries at 0, 0.5, 1.5 and 3.5 s, the next at 7.5 s); readings come every 100 ms.
+  it.each([
+    { watch: true, appearCheckMs: undefined },
+    { watch: false, appearCheckMs: 0 },
+  ])('after a replug, readings are lost for under a second only with the device watch ($watch)', async ({ watch, appearCheckMs }) => {
+    const tmp = await makeTempDir();
+    cleanups.push(() => tmp.remove());
+    const pty = await PtyPair.open({ dir: tmp.path });
+    cleanups.push(() => pty.close());
+    const reader = new SerialLineReader({ path: pty.hostPath, logger, ...(appearCheckMs === undefined ? {} : { appearCheckMs }) });
+    cleanups.push(() => reader.stop());
+    let opens = 0;
+    reader.on('open', () => opens++);
+    const messages: SerialMessage[] = [];
+    reader.on('message', (m) => messages.push(m));
+    await reader.start();
+    const sim = new Esp32Simulator({ seed: 9, intervalMs: 100 });
+    cleanups.push(() => sim.stop());
+    await sim.connectToPath(pty.devicePath);
+    await waitFor(() => messages.some((m) => m.type === 'rms'), 'readings before the unplug');
+
+    await sim.detach();
+    await pty.close();
+    await waitFor(() => !reader.stats().open, 'the reader to notice the unplug');
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+
+    const pty2 = await PtyPair.open({ dir: tmp.path });
+    cleanups.push(() => pty2.close());
+    // Readings the rebooted device sends before the reader has the port open again are lost.
+    let lostReadings = 0;
+    sim.on('data', (bytes: Buffer) => {
+      const line = parseSerialLine(bytes.toString('latin1').replace(/\n$/, ''));
+      if (opens < 2 && line.ok && line.message.type === 'rms') lostReadings++;
+    });
+    await sim.connectToPath(pty2.devicePath);
+    await waitFor(() => opens >= 2, 'the reader to reopen the port', 15_000);
+    if (watch) expect(lostReadings * 100).toBeLessThan(1000);
+    else expect(lostReadings * 100).toBeGreaterThanOrEqual(1000);
   });
 
   it('notices a path that vanished or now leads to another device, even if the port never reports it, and follows it', async () => {

@@ -5,7 +5,12 @@
  * re-resolved before every attempt, so a re-plugged device found anew under
  * /dev/serial/by-id is picked up.
  *
- * A device watchdog checks the path about once a second while the port is open: a hung-up
+ * While the port is closed the reader also watches for the device to (re)appear, a stat of
+ * the path every `appearCheckMs` (or the discovery function twice a second), and opens it at
+ * once: the back-off alone could wait up to `reconnect.maxMs` after a replug while the
+ * freshly reset ESP32 streams readings nobody reads (issue 15: back within a second).
+ *
+ * A device watchdog checks the path every `deviceCheckMs` while the port is open: a hung-up
  * tty (USB unplugged, pty master gone) may read end-of-file forever inside serialport
  * without ever closing the port, so a path that vanished or now names another device
  * counts as a lost port.
@@ -25,8 +30,10 @@ export interface SerialLineReaderOptions {
   baudRate?: number;
   logger: Logger;
   reconnect?: { initialMs?: number; maxMs?: number };
-  /** How often the open port's path is checked for its device (default 1000 ms; 0: never). */
+  /** How often the open port's path is checked for its device (default 250 ms; 0: never). */
   deviceCheckMs?: number;
+  /** While closed, how often the path is checked for the device to appear (default 200 ms; 0: never). */
+  appearCheckMs?: number;
   now?: Now;
 }
 
@@ -50,6 +57,7 @@ export class SerialLineReader extends EventEmitter<SerialSourceEvents> implement
   private lastError: string | null = null;
   private lastStatusKey = '';
   private deviceTimer: NodeJS.Timeout | null = null;
+  private appearTimer: NodeJS.Timeout | null = null;
   private readonly skipReporter: SkipReporter;
 
   constructor(options: SerialLineReaderOptions) {
@@ -73,6 +81,7 @@ export class SerialLineReader extends EventEmitter<SerialSourceEvents> implement
     this.running = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.stopAppearWatch();
     await this.opening?.catch(() => undefined);
     const port = this.port;
     this.detachPort();
@@ -99,7 +108,9 @@ export class SerialLineReader extends EventEmitter<SerialSourceEvents> implement
   }
 
   private attemptOpen(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.stopAppearWatch();
     const p = this.open().finally(() => {
       if (this.opening === p) this.opening = null;
     });
@@ -173,12 +184,63 @@ export class SerialLineReader extends EventEmitter<SerialSourceEvents> implement
     const path = this.portPath;
     this.detachPort();
     void closePort(port);
-    if (this.running) this.failed(path, `serial port ${path ?? ''} lost: ${err.message}`);
+    // A fresh back-off whose first retry is at once: the device may be back already (another
+    // device behind the path) or never gone (an ESP32 reset closes nothing for long).
+    this.attempt = 0;
+    if (this.running) this.failed(path, `serial port ${path ?? ''} lost: ${err.message}`, 0);
+  }
+
+  /**
+   * Opens as soon as the device is there: a path that was missing and now exists (or leads to
+   * another device), or a discovery function that now finds one. Opening a path that exists
+   * but fails (busy, no permission) is left to the back-off.
+   */
+  private watchForDevice(failedPath: string | null): void {
+    const everyMs = this.options.appearCheckMs ?? 200;
+    if (everyMs <= 0 || this.appearTimer) return;
+    const fixed = typeof this.options.path === 'string' ? this.options.path : null;
+    const discover = typeof this.options.path === 'function' ? this.options.path : null;
+    const watched = fixed ?? failedPath;
+    let before: DeviceId | null | undefined;
+    let checking = false;
+    let ticks = 0;
+    const check = async (): Promise<void> => {
+      if (checking || !this.running || this.port || this.opening) return;
+      checking = true;
+      try {
+        ticks++;
+        let appeared = false;
+        if (watched !== null) {
+          const now = await deviceId(watched);
+          if (before === undefined) before = now;
+          else if (now !== null && (before === null || now.ino !== before.ino || now.rdev !== before.rdev)) appeared = true;
+          else before = now;
+        }
+        // Discovery lists the ports: cheap, but not every 200 ms.
+        if (!appeared && discover && fixed === null && ticks % Math.max(1, Math.round(500 / everyMs)) === 0) {
+          const found = await discover().catch(() => null);
+          appeared = found !== null && found !== failedPath;
+        }
+        if (appeared && this.running && !this.port && !this.opening) {
+          this.attempt = 0;
+          this.attemptOpen().catch((err: unknown) => this.logger.error({ err }, 'serial reopen failed unexpectedly'));
+        }
+      } finally {
+        checking = false;
+      }
+    };
+    void check(); // what the path leads to now, to compare with
+    this.appearTimer = setInterval(() => void check(), everyMs);
+  }
+
+  private stopAppearWatch(): void {
+    if (this.appearTimer) clearInterval(this.appearTimer);
+    this.appearTimer = null;
   }
 
   /** Polls the path of the open port: gone, or another device behind it, means the port is lost. */
   private watchDevice(port: SerialPort, path: string): void {
-    const everyMs = this.options.deviceCheckMs ?? 1000;
+    const everyMs = this.options.deviceCheckMs ?? 250;
     if (everyMs <= 0) return;
     let opened: DeviceId | undefined;
     let checking = false;
@@ -207,9 +269,9 @@ export class SerialLineReader extends EventEmitter<SerialSourceEvents> implement
     this.port = null;
   }
 
-  private failed(path: string | null, error: string): void {
+  private failed(path: string | null, error: string, firstDelayMs?: number): void {
     this.lastError = error;
-    const delay = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.attempt, 30));
+    const delay = firstDelayMs ?? Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.attempt, 30));
     this.attempt++;
     const changed = this.emitStatus({ open: false, path, error });
     // Log the first failure of a kind loudly, the retries quietly (a missing port retries forever).
@@ -218,6 +280,7 @@ export class SerialLineReader extends EventEmitter<SerialSourceEvents> implement
     this.retryTimer = setTimeout(() => {
       this.attemptOpen().catch((err: unknown) => this.logger.error({ err }, 'serial reopen failed unexpectedly'));
     }, delay);
+    this.watchForDevice(path);
   }
 
   /** Emits 'status' when it differs from the last one; returns whether it did. */
