@@ -220,9 +220,11 @@ export class Ingest {
     switch (msg.kind) {
       case 'status': {
         const p = msg.payload;
-        store.enqueue({ kind: 'status', site, node, receivedAt: now, ts: p.ts, online: p.online, agent: p.agent, version: p.version, detail: p.detail ?? null });
+        // The agent's queue as it last said, on the hub's clock (null: it does not say).
+        const backlog = p.backlog ? { ...p.backlog, at: now } : null;
+        store.enqueue({ kind: 'status', site, node, receivedAt: now, ts: p.ts, online: p.online, agent: p.agent, version: p.version, detail: p.detail ?? null, backlog: backlog && JSON.stringify(backlog) });
         // Arrival order wins: a will (online:false) carries its connect time, older than the last "online".
-        live.update(site, node, (s) => ({ ...seen(s), online: p.online, agent: p.agent, version: p.version }));
+        live.update(site, node, (s) => ({ ...seen(s), online: p.online, agent: p.agent, version: p.version, backlog }));
         break;
       }
       case 'current': {
