@@ -234,6 +234,7 @@ export class Hub {
       startedAt: this.startedAt,
       messagesReceived: ingest?.received ?? 0,
       messagesInvalid: ingest?.invalid.total ?? 0,
+      messagesDuplicate: ingest?.duplicates.total ?? 0,
       invalidByReason: { ...ingest?.invalid.byReason },
       nodesAskingToJoin: this.storeInstance?.started ? countJoinRequests(this.storeInstance.database) : 0,
       rowsWritten: this.storeInstance?.rowsWritten ?? 0,
@@ -281,7 +282,7 @@ export class Hub {
   }
 
   ingestStats(): IngestStats {
-    return this.ingest?.stats() ?? this.lastIngest ?? { received: 0, invalid: { total: 0, byReason: {}, byNode: {} }, imagesSaved: 0, imageErrors: 0 };
+    return this.ingest?.stats() ?? this.lastIngest ?? { received: 0, invalid: { total: 0, byReason: {}, byNode: {} }, duplicates: { total: 0, byKind: {} }, imagesSaved: 0, imageErrors: 0 };
   }
 
   /** Writes queued rows now and waits for image writes (tests, backups). */
@@ -381,8 +382,9 @@ export class Hub {
   }
 
   private async startIngest(broker: MqttBroker, store: Store): Promise<Ingest> {
-    const { maxFutureSkewS, maxNodesPerSite, maxSites } = this.config.hub.ingest;
+    const { maxFutureSkewS, maxNodesPerSite, maxSites, batchSize } = this.config.hub.ingest;
     const limits = {
+      writeQueueItems: batchSize,
       maxFutureSkewMs: maxFutureSkewS * 1000,
       maxNodesPerSite,
       maxSites,

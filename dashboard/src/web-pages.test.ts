@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { BenchScore, MachineJob, StateInterval, UsageRow } from './data-source.js';
 import { addDays, LocalTime } from '@mieruka/protocol';
 import { BENCH_JPEG } from './test-support/fixtures.js';
@@ -164,6 +164,55 @@ async function download(page: Page, testId: string): Promise<{ name: string; tex
 }
 
 describe('machine and bench pages in Chromium', () => {
+  it('show a node catching up (waiting since, dropped) on the overview tile, the machine page and the System page, until its queue is empty', async () => {
+    const h = await startHarness({ staticDir: outDir, now: stoppedClock() });
+    onTestFinished(() => h.close());
+    h.data.setReportSettings({ timeZone: tz.timeZone, shifts: [] });
+    const f = fill(h);
+    const oldestTs = f.now - 5 * H;
+    h.data.updateNode(SITE, MILL, { online: true, agent: 'bridge', version: '1.0.0', backlog: { queued: 12_345, oldestTs, dropped: 7, at: f.now } });
+    // The site's clock, as the dashboard writes times of day.
+    const hhmm = new Intl.DateTimeFormat('ja-JP', { timeZone: tz.timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(oldestTs);
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP' });
+    const page = await context.newPage();
+    const problems = watchProblems(page);
+    await logIn(page, h.url);
+
+    const tile = page.getByTestId(`tile-${SITE}-${MILL}`).getByTestId('node-catching-up');
+    await tile.waitFor();
+    expect(await tile.getAttribute('data-queued')).toBe('12345');
+    expect(await tile.getAttribute('data-dropped')).toBe('7');
+    const tileText = (await tile.textContent()) ?? '';
+    expect(tileText).toContain('未送信分を受信中');
+    expect(tileText).toContain(`${hhmm} 以降の 12,345 件が送信待ち`);
+    expect(tileText).toContain('容量超過で 7 件を破棄');
+    // The bench says nothing about a queue: no banner there.
+    expect(await page.getByTestId(`tile-${SITE}-${BENCH}`).getByTestId('node-catching-up').count()).toBe(0);
+
+    await page.goto(`${h.url}/machines/${SITE}/${MILL}`);
+    await page.getByTestId('machine-page').waitFor();
+    expect(await text(page, 'node-catching-up')).toContain(`${hhmm} 以降の 12,345 件が送信待ち`);
+
+    await page.getByTestId('lang-switch').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="node-catching-up"]')?.textContent?.includes('Catching up'));
+    expect(await text(page, 'node-catching-up')).toContain('12,345 messages waiting since');
+    expect(await text(page, 'node-catching-up')).toContain('7 dropped (queue full)');
+
+    await page.getByTestId('nav-system').click();
+    await page.getByTestId('system-catching-up').waitFor();
+    expect(await page.locator('[data-testid="system-catching-up"] li').getAttribute('data-node')).toBe(MILL);
+    expect(await text(page, 'system-duplicates')).toBe('0');
+
+    // The queue drained (a new status, pushed live): the node is no longer catching up.
+    h.data.updateNode(SITE, MILL, { backlog: { queued: 0, oldestTs: null, dropped: 7, at: f.now } });
+    await page.getByTestId('system-catching-up').waitFor({ state: 'detached' });
+    await page.getByTestId('nav-overview').click();
+    await page.getByTestId(`tile-${SITE}-${MILL}`).waitFor();
+    expect(await page.getByTestId('node-catching-up').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('show live current, the timeline and jobs of a day, utilization, CSV exports, in Japanese and English', async () => {
     harness = await startHarness({ staticDir: outDir, now: stoppedClock() });
     const h = harness;

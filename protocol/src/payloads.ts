@@ -19,6 +19,13 @@ export type MachineState = z.infer<typeof MachineState>;
 
 const ShortText = z.string().min(1).max(64);
 
+export const StatusBacklog = z.strictObject({
+  queued: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  oldestTs: Timestamp.nullable(),
+  dropped: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+export type StatusBacklog = z.infer<typeof StatusBacklog>;
+
 export const StatusPayload = z.strictObject({
   online: z.boolean(),
   ts: Timestamp,
@@ -26,6 +33,12 @@ export const StatusPayload = z.strictObject({
   version: ShortText,
   /** Optional human-readable detail, e.g. "serial port /dev/ttyUSB0 missing". */
   detail: z.string().max(500).optional(),
+  /**
+   * The agent's store-and-forward queue (docs/store-and-forward.md): messages waiting for the
+   * broker, the time of the oldest one (null: none waiting), and how many were dropped, oldest
+   * first, because the queue was full (since the queue was created).
+   */
+  backlog: StatusBacklog.optional(),
 });
 export type StatusPayload = z.infer<typeof StatusPayload>;
 

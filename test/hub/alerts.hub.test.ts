@@ -13,9 +13,12 @@ import type { Hub } from '@mieruka/broker';
 import { createHub } from '@mieruka/cli';
 import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../../broker/src/test-support/helpers.js';
 import { SMTP_PASSWORD, SMTP_USER, startSmtpPeer, type SmtpPeer } from '../../broker/src/test-support/smtp-peer.js';
+import { stoppedClock } from '../helpers/test-clock.js';
 import { ACK_SECRET_FILE } from '../../broker/src/alerts/alarms/ack-secret.js';
 import { signAckToken } from '../../broker/src/alerts/alarms/ack-token.js';
 
+/** The hub's clock in these tests: just after the fixture's machine stops (TS + 5 s). */
+const HUB_NOW = TS + 10_000;
 const PUBLIC_URL = 'http://mieruka.factory.lan:8080';
 const ADMIN = { username: 'admin', password: 'admin-password-1' };
 
@@ -55,7 +58,8 @@ describe('alerts in the hub', () => {
   }
 
   async function startHub(dataDir: string, smtpPort: number): Promise<Hub> {
-    const hub = createHub({ config: hubConfig(dataDir, alertConfig(smtpPort)), logger: silentLogger });
+    // The hub's clock is the fixture's (TS): the stop it is told about is news, not a replayed past.
+    const hub = createHub({ config: hubConfig(dataDir, alertConfig(smtpPort)), logger: silentLogger, now: stoppedClock(HUB_NOW) });
     cleanups.push(() => hub.stop());
     await hub.start();
     return hub;
@@ -124,7 +128,7 @@ describe('alerts in the hub', () => {
     expect(tampered.status).toBe(400);
     expect(await tampered.text()).toContain('data-outcome="invalid"');
     const secret = Buffer.from((await readFile(join(hub.dataDir, ACK_SECRET_FILE), 'utf8')).trim(), 'hex');
-    const expired = await confirm(signAckToken(secret, alarmId, Date.now() - 1_000));
+    const expired = await confirm(signAckToken(secret, alarmId, HUB_NOW - 1_000));
     expect(expired.status).toBe(410);
     expect(await expired.text()).toContain('data-outcome="expired"');
 

@@ -18,7 +18,7 @@ import { NodeAdmission } from './node-admission.js';
 import { isValidImageId, type ImageStore } from './image-store.js';
 import { InvalidMessageCounter, type InvalidMessage, type InvalidStats } from './invalid-counter.js';
 import type { LiveState } from './live-state.js';
-import { RecentSeqs } from './recent-seqs.js';
+import { DuplicateGuard } from './duplicate-guard.js';
 
 export type IngestOptions = {
   broker: MqttBroker;
@@ -38,12 +38,19 @@ export type IngestOptions = {
   /** Nodes an admin admitted that may not have reported yet. */
   admitted?: () => Iterable<{ site: string; node: string }>;
   now?: () => number;
+  /** Rows the store's write queue may hold (its batch size): recent keys cover at least twice that. */
+  writeQueueItems?: number;
 };
 
 export type IngestStats = {
   /** Messages under `mieruka/v1/` from clients (valid and invalid; commands excluded). */
   received: number;
   invalid: InvalidStats;
+  /**
+   * Messages already taken (a store-and-forward resend, also from before a hub restart):
+   * not errors, and without any effect but "the node was heard". By kind.
+   */
+  duplicates: { total: number; byKind: Record<string, number> };
   imagesSaved: number;
   imageErrors: number;
 };
@@ -64,7 +71,8 @@ export class Ingest {
   private readonly invalid: InvalidMessageCounter;
   private readonly pairer: ImagePairer;
   private readonly admission: NodeAdmission;
-  private readonly recentEvents = new RecentSeqs();
+  private readonly duplicates: DuplicateGuard;
+  private readonly duplicateCounts = { total: 0, byKind: {} as Record<string, number> };
   /** Per node: the image id the latest clutter snapshot waits for, so it can show it once saved. */
   private readonly awaitingImage = new Map<string, { imageId: string; ts: number }>();
   private readonly writes = new Set<Promise<void>>();
@@ -81,6 +89,7 @@ export class Ingest {
     this.invalid = new InvalidMessageCounter({ logger: this.logger, now: this.now });
     this.pairer = new ImagePairer({ windowMs: options.pairWindowMs ?? 60_000, now: this.now });
     this.messages = new Fanout({ logger: this.logger, what: 'ingest message' });
+    this.duplicates = new DuplicateGuard({ database: () => options.store.database, perNode: Math.max(8192, 2 * (options.writeQueueItems ?? 0)) });
     this.admission = new NodeAdmission({
       live: options.live,
       maxNodesPerSite: options.maxNodesPerSite ?? Infinity,
@@ -101,7 +110,8 @@ export class Ingest {
   }
 
   stats(): IngestStats {
-    return { received: this.received, invalid: this.invalid.stats(), imagesSaved: this.imagesSaved, imageErrors: this.imageErrors };
+    const duplicates = { total: this.duplicateCounts.total, byKind: { ...this.duplicateCounts.byKind } };
+    return { received: this.received, invalid: this.invalid.stats(), duplicates, imagesSaved: this.imagesSaved, imageErrors: this.imageErrors };
   }
 
   /** An admin admitted the node: its next message is accepted whatever the caps and auto-join say. */
@@ -125,7 +135,7 @@ export class Ingest {
     await this.settled();
     this.pairer.clear();
     this.awaitingImage.clear();
-    this.recentEvents.clear();
+    this.duplicates.clear();
   }
 
   private onPublish(packet: AedesPublishPacket, _client: Client | null): void {
@@ -161,6 +171,10 @@ export class Ingest {
         this.options.store.enqueue({ kind: 'join-request', site, node, receivedAt: now });
         return;
       }
+      if (this.duplicates.seen(result.message)) {
+        this.duplicate(result.message, now);
+        return;
+      }
       this.apply(result.message, now);
       this.messages.emit(result.message);
     } catch (err) {
@@ -179,6 +193,23 @@ export class Ingest {
     this.options.store.enqueue({ kind: 'ingest-error', site: m.site ?? '', node: m.node ?? '', reason: m.reason, message: m.message, receivedAt: this.now() });
   }
 
+  /**
+   * A message the hub already took: counted, the node was heard, nothing else — no row, no
+   * live change or event, no webhook, so no rule sees it twice. A clutter result still offers
+   * its image id: the image may be what did not arrive the first time.
+   */
+  private duplicate(msg: DecodedMessage, now: number): void {
+    const { site, node } = msg;
+    this.duplicateCounts.total += 1;
+    this.duplicateCounts.byKind[msg.kind] = (this.duplicateCounts.byKind[msg.kind] ?? 0) + 1;
+    this.options.store.enqueue({ kind: 'seen', site, node, receivedAt: now });
+    this.options.live.update(site, node, (s) => ({ ...s, lastSeen: Math.max(s.lastSeen ?? 0, now) }));
+    if (msg.kind === 'clutter' && msg.payload.imageId !== null && isValidImageId(msg.payload.imageId) && !this.options.images.has(site, node, msg.payload.imageId)) {
+      const pair = this.pairer.offerClutter(`${site}/${node}`, msg.payload.imageId);
+      if (pair) this.saveImage(site, node, pair.imageId, pair.jpeg);
+    }
+  }
+
   private apply(msg: DecodedMessage, now: number): void {
     const { site, node } = msg;
     const key = `${site}/${node}`;
@@ -189,9 +220,11 @@ export class Ingest {
     switch (msg.kind) {
       case 'status': {
         const p = msg.payload;
-        store.enqueue({ kind: 'status', site, node, receivedAt: now, ts: p.ts, online: p.online, agent: p.agent, version: p.version, detail: p.detail ?? null });
+        // The agent's queue as it last said, on the hub's clock (null: it does not say).
+        const backlog = p.backlog ? { ...p.backlog, at: now } : null;
+        store.enqueue({ kind: 'status', site, node, receivedAt: now, ts: p.ts, online: p.online, agent: p.agent, version: p.version, detail: p.detail ?? null, backlog: backlog && JSON.stringify(backlog) });
         // Arrival order wins: a will (online:false) carries its connect time, older than the last "online".
-        live.update(site, node, (s) => ({ ...seen(s), online: p.online, agent: p.agent, version: p.version }));
+        live.update(site, node, (s) => ({ ...seen(s), online: p.online, agent: p.agent, version: p.version, backlog }));
         break;
       }
       case 'current': {
@@ -214,7 +247,7 @@ export class Ingest {
         const { ts, seq, type, ...data } = msg.payload;
         store.enqueue({ kind: 'event', site, node, receivedAt: now, ts, seq, type, data });
         live.update(site, node, seen);
-        if (this.recentEvents.add(key, seq)) live.emit({ type: 'event', site, node, event: { ...data, ts, seq, type } });
+        live.emit({ type: 'event', site, node, event: { ...data, ts, seq, type } });
         break;
       }
       case 'clutter': {

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePayload, topicFor, type RuntimeSettings } from '@mieruka/protocol';
 import { Hub } from '../hub.js';
+import { stoppedClock } from '../../../test/helpers/test-clock.js';
 import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../test-support/helpers.js';
 import { SMTP_PASSWORD, SMTP_USER, startSmtpPeer } from '../test-support/smtp-peer.js';
 
@@ -33,7 +34,8 @@ describe('runtime settings in the hub', () => {
     const peer = await startSmtpPeer();
     cleanups.push(() => peer.close());
     const start = async () => {
-      const hub = new Hub({ config: hubConfig(dir.path, fileConfig(peer.port)), logger: silentLogger });
+      // The hub's clock is the fixture's (TS): the stop and the score it is told about are news, not a replayed past.
+      const hub = new Hub({ config: hubConfig(dir.path, fileConfig(peer.port)), logger: silentLogger, now: stoppedClock(TS + 10_000) });
       cleanups.push(() => hub.stop());
       await hub.start();
       return hub;

@@ -294,6 +294,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    description: "each node's store-and-forward backlog from its latest status (JSON: queued, oldestTs, dropped, at)",
+    sql: `
+      ALTER TABLE nodes ADD COLUMN backlog TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -8,7 +8,7 @@ import type { MachineState } from '@mieruka/protocol';
 type Where = { site: string; node: string; /** Hub clock when the message arrived (epoch ms). */ receivedAt: number };
 
 export type StoreRow =
-  | (Where & { kind: 'status'; ts: number; online: boolean; agent: string; version: string; detail: string | null })
+  | (Where & { kind: 'status'; ts: number; online: boolean; agent: string; version: string; detail: string | null; /** JSON of the node snapshot's backlog. */ backlog?: string | null })
   | (Where & { kind: 'reading'; ts: number; seq: number; irms: number[] })
   | (Where & { kind: 'state'; ts: number; state: MachineState; since: number; irms: number[] })
   | (Where & { kind: 'event'; ts: number; seq: number; type: string; data: Record<string, unknown> })
@@ -49,9 +49,9 @@ export class RowWriter {
     this.db = db;
     this.stmt = {
       status: db.prepare(
-        `INSERT INTO nodes (site, node, online, agent, version, status_ts, detail, last_seen) VALUES (@site, @node, @online, @agent, @version, @ts, @detail, @receivedAt)
+        `INSERT INTO nodes (site, node, online, agent, version, status_ts, detail, backlog, last_seen) VALUES (@site, @node, @online, @agent, @version, @ts, @detail, @backlog, @receivedAt)
          ON CONFLICT (site, node) DO UPDATE SET online = excluded.online, agent = excluded.agent, version = excluded.version,
-           status_ts = excluded.status_ts, detail = excluded.detail, last_seen = max(coalesce(last_seen, 0), excluded.last_seen)`,
+           status_ts = excluded.status_ts, detail = excluded.detail, backlog = excluded.backlog, last_seen = max(coalesce(last_seen, 0), excluded.last_seen)`,
       ),
       seen: db.prepare(
         `INSERT INTO nodes (site, node, last_seen) VALUES (?, ?, ?)
@@ -104,7 +104,7 @@ export class RowWriter {
       }
       switch (r.kind) {
         case 'status':
-          s.status.run({ site: r.site, node: r.node, online: r.online ? 1 : 0, agent: r.agent, version: r.version, ts: r.ts, detail: r.detail, receivedAt: r.receivedAt });
+          s.status.run({ site: r.site, node: r.node, online: r.online ? 1 : 0, agent: r.agent, version: r.version, ts: r.ts, detail: r.detail, backlog: r.backlog ?? null, receivedAt: r.receivedAt });
           s.statusLog.run(r.site, r.node, r.online ? 1 : 0, r.ts, r.receivedAt);
           if (!r.online) s.offlineDirty.run({ at: r.receivedAt, site: r.site, node: r.node });
           break;

@@ -6,7 +6,7 @@ import type { Database } from 'better-sqlite3';
 import type { NodeSnapshot } from '@mieruka/protocol';
 import { MACHINE_STATES, type MachineState } from '@mieruka/protocol';
 
-type NodeRow = { site: string; node: string; online: number | null; agent: string | null; version: string | null; last_seen: number | null };
+type NodeRow = { site: string; node: string; online: number | null; agent: string | null; version: string | null; last_seen: number | null; backlog: string | null };
 
 function parseIrms(text: string): number[] {
   try {
@@ -17,8 +17,21 @@ function parseIrms(text: string): number[] {
   }
 }
 
+/** The stored backlog (JSON written by ingest); anything unreadable is "not said". */
+function parseBacklog(text: string | null): NodeSnapshot['backlog'] {
+  if (text === null) return null;
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    const int = (x: unknown) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+    if (!int(v.queued) || !int(v.dropped) || !int(v.at) || !(v.oldestTs === null || int(v.oldestTs))) return null;
+    return { queued: v.queued as number, oldestTs: v.oldestTs as number | null, dropped: v.dropped as number, at: v.at as number };
+  } catch {
+    return null;
+  }
+}
+
 export function loadSnapshots(db: Database): NodeSnapshot[] {
-  const nodes = db.prepare('SELECT site, node, online, agent, version, last_seen FROM nodes ORDER BY site, node').all() as NodeRow[];
+  const nodes = db.prepare('SELECT site, node, online, agent, version, last_seen, backlog FROM nodes ORDER BY site, node').all() as NodeRow[];
   const reading = db.prepare('SELECT ts, seq, irms FROM readings WHERE site = ? AND node = ? ORDER BY ts DESC, seq DESC LIMIT 1');
   const state = db.prepare('SELECT ts, state, since FROM states WHERE site = ? AND node = ? ORDER BY ts DESC LIMIT 1');
   const clutter = db.prepare(
@@ -42,6 +55,7 @@ export function loadSnapshots(db: Database): NodeSnapshot[] {
       current: r ? { irms: parseIrms(r.irms), ts: r.ts, seq: r.seq } : null,
       clutter: c ? { score: c.score, coveredRatio: c.coveredRatio, slot: c.slot, ts: c.ts, imageId: c.imageId } : null,
       motion: m ? { active: m.active === 1, ts: m.ts } : null,
+      backlog: parseBacklog(n.backlog),
     };
   });
 }

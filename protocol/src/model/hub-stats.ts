@@ -3,6 +3,8 @@ export type HubStats = {
   startedAt: number;
   messagesReceived: number;
   messagesInvalid: number;
+  /** Messages the hub had already taken (store-and-forward resends): counted, not errors, no effect. */
+  messagesDuplicate?: number;
   /** Refused messages per reason (schema, too-large, future-ts, …). */
   invalidByReason?: Record<string, number>;
   /** New nodes refused past the caps (hub.ingest.maxNodesPerSite / maxSites), waiting for an admin. */

@@ -1,9 +1,10 @@
 /** A run finished normally: someone may unload the machine. Resolved when the next run starts. */
 import { formatDuration } from './format.js';
+import { LATE_MS } from './history.js';
 import { newState, RESOLVE, type RuleDefinition } from './rule.js';
 
 /** Events replayed from an agent's store-and-forward queue after this long are history, not news. */
-export const STALE_EVENT_MS = 30 * 60_000;
+export const STALE_EVENT_MS = LATE_MS;
 
 export const jobFinished: RuleDefinition<'jobFinished'> = {
   key: 'jobFinished',

@@ -7,6 +7,7 @@
 import type { LiveUpdate, NodeSnapshot } from '@mieruka/protocol';
 import type { Logger } from 'pino';
 import { applyVerdict, type AlarmSink } from './apply-verdict.js';
+import { isCatchingUp, isLateChange } from './history.js';
 import { NODE_RULES } from './node-rules.js';
 import type { NodeRuleKey, RuleContext, RuleDefinition, RulesConfig, Verdict } from './rule.js';
 import { RuleSettingsResolver } from './rule-settings.js';
@@ -69,7 +70,8 @@ export class RulesEngine {
       const key = keyOf(node.site, node.node);
       const previous = this.snapshots.get(key);
       this.snapshots.set(key, node);
-      for (const rule of this.rules) if (rule.onNode) this.run(rule, node.site, node.node, (ctx) => rule.onNode?.(previous, node, ctx) ?? null);
+      const history = isCatchingUp(node) || isLateChange(previous, node, this.now());
+      for (const rule of this.rules) if (rule.onNode) this.run(rule, node.site, node.node, (ctx) => rule.onNode?.(previous, node, ctx) ?? null, history);
     } else if (update.type === 'event') {
       const node = this.snapshots.get(keyOf(update.site, update.node));
       for (const rule of this.rules) if (rule.onEvent) this.run(rule, update.site, update.node, (ctx) => rule.onEvent?.(update.event, node, ctx) ?? null);
@@ -78,11 +80,13 @@ export class RulesEngine {
 
   tick(): void {
     for (const node of this.snapshots.values()) {
-      for (const rule of this.rules) if (rule.onTick) this.run(rule, node.site, node.node, (ctx) => rule.onTick?.(node, ctx) ?? null);
+      const history = isCatchingUp(node);
+      for (const rule of this.rules) if (rule.onTick) this.run(rule, node.site, node.node, (ctx) => rule.onTick?.(node, ctx) ?? null, history);
     }
   }
 
-  private run(rule: RuleDefinition<NodeRuleKey>, site: string, node: string, evaluate: (ctx: RuleContext<NodeRuleKey>) => Verdict): void {
+  /** `history`: the snapshot is the past (late data, a node catching up): its verdicts may resolve, never raise. */
+  private run(rule: RuleDefinition<NodeRuleKey>, site: string, node: string, evaluate: (ctx: RuleContext<NodeRuleKey>) => Verdict, history = false): void {
     try {
       const settings = this.settings.get(rule.key, node);
       applyVerdict(this.options.sink, { site, node, type: rule.type }, settings, () => {
@@ -93,7 +97,8 @@ export class RulesEngine {
           watchSince: this.watchSince,
           calendar: this.options.calendar,
         };
-        return evaluate(ctx);
+        const verdict = evaluate(ctx);
+        return history && verdict?.action === 'raise' ? null : verdict;
       });
     } catch (err) {
       this.errors += 1;

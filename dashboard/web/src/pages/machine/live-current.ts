@@ -1,8 +1,10 @@
 /**
  * The live current chart's data: the last 30 minutes from the current API, then every live
- * reading the feed brings (the node snapshot in the store), within a bounded window.
+ * reading the feed brings (the node snapshot in the store), within a bounded window. A node
+ * catching up (store-and-forward) sends readings older than the live one, which the feed does
+ * not bring: each new status of its queue re-reads the window, keeping the chart meanwhile.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiGet, ApiError } from '../../api.js';
 import type { TimeSeries } from '../../charts/time-series-chart.js';
 import { hubClockNow, nodeKey, nodes } from '../../store.js';
@@ -47,10 +49,16 @@ function append(series: TimeSeries, ts: number, avg: number, min: number, max: n
 export function useLiveCurrent(site: string, node: string): { live: LiveCurrent | null; error: ApiError | null } {
   const [live, setLive] = useState<LiveCurrent | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  const shown = useRef('');
+  const backlogAt = nodes.value.get(nodeKey(site, node))?.backlog?.at ?? null;
 
   useEffect(() => {
     const controller = new AbortController();
-    setLive(null);
+    // Another machine starts empty; a new backlog status of the same one re-reads in the background.
+    if (shown.current !== nodeKey(site, node)) {
+      shown.current = nodeKey(site, node);
+      setLive(null);
+    }
     setError(null);
     const now = hubClockNow();
     const path = `/api/machines/${encodeURIComponent(site)}/${encodeURIComponent(node)}/current?from=${now - LIVE_WINDOW_MS}&to=${now + 60_000}&points=${POINTS}`;
@@ -67,7 +75,7 @@ export function useLiveCurrent(site: string, node: string): { live: LiveCurrent 
       },
     );
     return () => controller.abort();
-  }, [site, node]);
+  }, [site, node, backlogAt]);
 
   const reading = nodes.value.get(nodeKey(site, node))?.current ?? null;
   useEffect(() => {

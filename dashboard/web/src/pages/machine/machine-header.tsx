@@ -1,4 +1,5 @@
 /** Machine name, site, the live state badge (colours of the overview tiles) and since when. */
+import { CatchingUp } from '../../components/catching-up.js';
 import { Link } from '../../components/link.js';
 import { formatDuration } from '../../format.js';
 import { formatter } from '../../site-time.js';
@@ -9,7 +10,8 @@ import type { MachineState } from './types.js';
 
 export function MachineHeader(props: { site: string; node: string; name: string | null; state: MachineState; since: number | null; timeZone: string }) {
   // The live feed knows better than the list fetched at page load.
-  const live = nodes.value.get(nodeKey(props.site, props.node))?.state ?? null;
+  const snapshot = nodes.value.get(nodeKey(props.site, props.node));
+  const live = snapshot?.state ?? null;
   const state = live?.state ?? props.state;
   const since = live?.since ?? props.since;
   const at = now.value;
@@ -36,6 +38,7 @@ export function MachineHeader(props: { site: string; node: string; name: string 
           )}
         </div>
       </div>
+      <CatchingUp node={snapshot} at={at} />
     </header>
   );
 }

@@ -5,6 +5,7 @@ import { nodeLabel } from '../../node-names.js';
 import { paths } from '../../router.js';
 import { now } from '../../store.js';
 import type { NodeSnapshot } from '../../types.js';
+import { CatchingUp } from '../../components/catching-up.js';
 import { Sparkline } from './sparkline.js';
 import { AlarmBadge, connectivity, TileFrame, TileHead } from './tile-parts.js';
 import { useUtilization } from './use-utilization.js';
@@ -31,6 +32,7 @@ export function MachineTile({ node }: { node: NodeSnapshot }) {
         </div>
 
         <AlarmBadge site={node.site} node={node.node} />
+        <CatchingUp node={node} at={at} />
 
         <div class="tile-row">
           <div class="current" data-testid="node-current">

@@ -6,6 +6,7 @@ import { nodeLabel } from '../../node-names.js';
 import { paths } from '../../router.js';
 import { now } from '../../store.js';
 import type { NodeSnapshot } from '../../types.js';
+import { CatchingUp } from '../../components/catching-up.js';
 import { AlarmBadge, connectivity, TileFrame, TileHead } from './tile-parts.js';
 
 export function StationTile({ node }: { node: NodeSnapshot }) {
@@ -57,6 +58,7 @@ export function StationTile({ node }: { node: NodeSnapshot }) {
           </div>
         )}
 
+        <CatchingUp node={node} at={at} />
         <footer class="tile-foot muted">
           {node.lastSeen === null ? t('neverSeen') : t('lastSeen', { t: formatTime(node.lastSeen, at) })}
         </footer>

@@ -2,7 +2,10 @@
  * System (admin): the hub's counters since it started, where it listens, what it refused and
  * why, and the nodes asking to join. Re-read every few seconds and after each action.
  */
+import { CatchingUp, isCatchingUp } from '../../components/catching-up.js';
 import { formatDateTime, formatDuration } from '../../format.js';
+import { nodeLabel } from '../../node-names.js';
+import { nodes, now } from '../../store.js';
 import { t, type MessageKey } from '../../i18n/index.js';
 import type { SystemAnswer } from '../../types.js';
 import { JoinRequests } from './join-requests.js';
@@ -17,6 +20,7 @@ function Overview({ info }: { info: SystemAnswer }) {
     ['system_received', s.messagesReceived, 'received'],
     ['system_invalid', s.messagesInvalid, 'invalid'],
     ['system_rows', s.rowsWritten, 'rows'],
+    ['system_duplicates', s.messagesDuplicate ?? 0, 'duplicates'],
   ];
   return (
     <section class="system-section" data-testid="system-overview">
@@ -32,6 +36,27 @@ function Overview({ info }: { info: SystemAnswer }) {
           </div>
         ))}
       </dl>
+    </section>
+  );
+}
+
+/** Nodes sending what they stored during an outage (from the live feed; nothing when none). */
+function CatchingUpNodes() {
+  const list = [...nodes.value.values()].filter(isCatchingUp);
+  if (list.length === 0) return null;
+  const at = now.value;
+  return (
+    <section class="system-section" data-testid="system-catching-up">
+      <h3>{t('system_catchingUp')}</h3>
+      <p class="muted">{t('system_catchingUpHelp')}</p>
+      <ul class="system-catching-up">
+        {list.map((n) => (
+          <li key={`${n.site}/${n.node}`} data-node={n.node}>
+            <span class="system-node">{`${nodeLabel(n.site, n.node)} (${n.site}/${n.node})`}</span>
+            <CatchingUp node={n} at={at} />
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
@@ -88,6 +113,7 @@ export function SystemPage() {
       ) : (
         <>
           <JoinRequests info={info} onChanged={reload} />
+          <CatchingUpNodes />
           <RefusalTables stats={info.stats} />
           <Overview info={info} />
           <Listeners info={info} />
