@@ -3,6 +3,9 @@
  * broker received is read from aedes itself, so nothing races a subscriber's connect): an
  * outage across an agent restart, a full queue, and the backlog in `status`.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connectAsync } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthorizePublishHandler } from 'aedes';
@@ -10,6 +13,7 @@ import { decodeMessage, examplePayloads, type StatusPayload } from '@mieruka/pro
 import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
 import { startTestBroker, type TestBroker } from '../../../test/helpers/aedes-broker.js';
+import { startMosquitto } from '../../../test/helpers/mosquitto.js';
 import { MqttNodeLink, type MqttNodeLinkOptions } from './mqtt-node-link.js';
 
 const silent = pino({ level: 'silent' });
@@ -196,5 +200,45 @@ describe('MqttNodeLink store-and-forward', () => {
     await waitFor(() => next.stats().queued === 0 && statuses(got).some((s) => s.backlog?.queued === 0), 'the queue to drain after the restart');
     expect(statuses(got)[0]?.backlog?.queued).toBe(3);
     expect(seqs(got)).toEqual([0, 1, 2]);
+  });
+
+  it('against Mosquitto: a backlog left by earlier processes arrives once and in order, live readings after it', async () => {
+    const mdir = await makeTempDir();
+    cleanups.push(() => mdir.remove());
+    const mosquitto = await startMosquitto(mdir.path, { global: ['allow_anonymous true'] });
+    cleanups.push(() => mosquitto.stop());
+    const sub = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`, { clientId: `sub-${process.pid}`, reconnectPeriod: 0 });
+    cleanups.push(() => sub.endAsync());
+    const got: number[] = [];
+    sub.on('message', (_topic, payload) => got.push((JSON.parse(payload.toString()) as { seq: number }).seq));
+    await sub.subscribeAsync('mieruka/v1/factory/mill-1/current', { qos: 1 });
+
+    // Two processes in turn, with no broker to reach, leave 300 readings queued.
+    const port = await downBrokerPort();
+    const { make, now } = await setup(port);
+    for (const _process of [1, 2]) {
+      const link = make();
+      await link.start({ waitForConnect: false });
+      for (let i = 0; i < 150; i++) await link.publish('current', { ts: now(), seq: link.nextSeq(), irms: [1] });
+      await link.stop();
+    }
+    const link = make({ url: `mqtt://127.0.0.1:${mosquitto.port}` });
+    await link.start();
+    for (let i = 0; i < 5; i++) await link.publish('current', { ts: now(), seq: link.nextSeq(), irms: [2] });
+    await waitFor(() => got.length >= 305 && link.stats().queued === 0, `all readings at the subscriber (${got.length})`);
+    expect(got).toEqual(Array.from({ length: 305 }, (_, i) => i));
+  });
+
+  it('starts with a fresh queue when the outbox file is damaged, and counts it', async () => {
+    const broker = await startTestBroker();
+    cleanups.push(() => broker.close());
+    const got = record(broker);
+    const { make, dir, now } = await setup(broker.port);
+    await writeFile(join(dir, 'outbox-factory-mill-1.db'), 'this is not a database, it was cut off mid-write'.repeat(100));
+    const link = make();
+    await link.start();
+    await link.publish('current', { ts: now(), seq: link.nextSeq(), irms: [1] });
+    await waitFor(() => seqs(got).length === 1, 'the reading through the fresh queue');
+    expect(link.stats()).toMatchObject({ outboxCorrupt: 1, outboxPersistent: true });
   });
 });

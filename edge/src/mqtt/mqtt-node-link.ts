@@ -293,20 +293,23 @@ export class MqttNodeLink implements NodeLink {
     if (!client) return;
     this.stopping = true;
     this.clearStatusTimer();
+    // A broker that does not acknowledge is not waited for twice: the queue keeps those messages anyway.
+    let acknowledging = true;
     if (client.connected) {
       try {
         // What is in flight gets its PUBACK first, so a normal restart resends nothing.
-        await this.settleInFlight(client, 3000);
+        acknowledging = await this.settleInFlight(client, 2000);
         // Give up at once if the connection drops meanwhile: the broker then sends the will.
         const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
         const published = client.publishAsync(this.statusTopic, encodePayload('status', this.status(false)), { qos: 1, retain: true });
-        await withTimeout(Promise.race([published, closed]), 3000);
+        await withTimeout(Promise.race([published, closed]), acknowledging ? 3000 : 1000);
       } catch (err) {
+        acknowledging = false;
         this.logger.debug({ err }, 'could not publish offline status');
       }
     }
     this.client = null;
-    await withTimeout(client.endAsync(!client.connected), 5000).catch(async () => {
+    await withTimeout(client.endAsync(!client.connected || !acknowledging), 5000).catch(async () => {
       await client.endAsync(true).catch(() => undefined);
     });
     client.removeAllListeners();
@@ -418,10 +421,10 @@ export class MqttNodeLink implements NodeLink {
     this.droppedSinceLog = 0;
   }
 
-  /** Waits (bounded) until every message handed to MQTT.js has its PUBACK, or the connection drops. */
-  private async settleInFlight(client: MqttClient, ms: number): Promise<void> {
+  /** Waits (bounded) until every message handed to MQTT.js has its PUBACK, or the connection drops; false if some have not. */
+  private async settleInFlight(client: MqttClient, ms: number): Promise<boolean> {
     this.forwarder.attach(null); // nothing new goes out
-    if (this.forwarder.inFlight === 0) return;
+    if (this.forwarder.inFlight === 0) return true;
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -437,6 +440,7 @@ export class MqttNodeLink implements NodeLink {
       client.once('close', done);
     });
     this.forwarder.flush();
+    return this.forwarder.inFlight === 0;
   }
 
   private clearStatusTimer(): void {
