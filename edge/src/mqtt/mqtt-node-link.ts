@@ -188,8 +188,6 @@ export class MqttNodeLink implements NodeLink {
     if (this.client) return;
     this.stopping = false;
     const o = this.options;
-    // Synchronous and never fatal: a damaged file is set aside, an unusable dir falls back to memory.
-    this.outbox.open();
     // Credentials given as options win over the URL's (MQTT.js would let the URL win).
     const fromUrl = splitMqttUrl(o.url);
     const username = o.username ?? fromUrl.username;
@@ -210,6 +208,8 @@ export class MqttNodeLink implements NodeLink {
       // MQTT 5 ends a session at disconnect unless told otherwise; keep it a week.
       ...(o.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
     };
+    // Synchronous and never fatal: a damaged file is set aside, an unusable dir falls back to memory.
+    this.outbox.open();
     let client: MqttClient;
     try {
       client = connect(fromUrl.url, clientOptions);
