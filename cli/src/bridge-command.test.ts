@@ -4,7 +4,9 @@
  * `--cal <ch> <factor>` form and `--print`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { connectAsync } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Esp32Simulator, PtyPair } from '@mieruka/firmware-bridge';
@@ -106,5 +108,73 @@ describe('mieruka bridge on a pty', () => {
     bridge.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(stderr).toMatch(/SIGINT, stopping bridge/);
+  });
+
+  function startBridge(args: string[]): { child: ChildProcessWithoutNullStreams; out: () => string; err: () => string; exited: Promise<number | null> } {
+    const child = spawn('node', [CLI, 'bridge', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    cleanups.push(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    });
+    return { child, out: () => stdout, err: () => stderr, exited };
+  }
+
+  it('starts while the hub is down, queues on disk across a SIGKILL and a restart, and delivers every queued reading in order once the hub is up', async () => {
+    const probe = await startTestBroker();
+    await probe.close(); // the hub is down: nothing listens on this port yet
+    const tmp = await makeTempDir();
+    cleanups.push(() => tmp.remove());
+    const pty = await PtyPair.open({ dir: tmp.path });
+    cleanups.push(() => pty.close());
+    const args = ['--port', pty.hostPath, '--mqtt', `mqtt://127.0.0.1:${probe.port}`, '--node', 'mill-1', '--data-dir', tmp.path, '--log-level', 'error'];
+    const outbox = join(tmp.path, 'outbox-factory-mill-1.db');
+    const queuedCurrent = (): Array<{ seq: number; irms: number[] }> => {
+      const db = new Database(outbox, { readonly: true, fileMustExist: true });
+      try {
+        return (db.prepare("SELECT payload FROM outbox WHERE topic LIKE '%/current' ORDER BY id").all() as Array<{ payload: Buffer }>).map((r) => JSON.parse(r.payload.toString()) as { seq: number; irms: number[] });
+      } finally {
+        db.close();
+      }
+    };
+
+    const first = startBridge(args);
+    await waitFor(() => first.out().includes('Mieruka bridge:'), `the bridge to start without its hub (stderr: ${first.err()})`);
+    const simulator = new Esp32Simulator({ seed: 5, intervalMs: 50, timeScale: 20, bootNoise: false });
+    cleanups.push(() => simulator.stop());
+    const sent: number[][] = [];
+    simulator.on('data', (bytes) => {
+      const m = parseSerialLine(bytes.toString('latin1').replace(/\n$/, ''));
+      if (m.ok && m.message.type === 'rms') sent.push(m.message.irms);
+    });
+    await simulator.connectToPath(pty.devicePath);
+    await waitFor(() => queuedCurrent().length >= 20, 'readings queued on disk while the hub is down');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const beforeKill = queuedCurrent();
+    // The bridge had the port open first: the queue holds what the device wrote, in order.
+    expect(beforeKill.map((r) => r.irms)).toEqual(sent.slice(0, beforeKill.length));
+
+    const second = startBridge(args);
+    await waitFor(() => second.out().includes('Mieruka bridge:'), `the bridge to start again (stderr: ${second.err()})`);
+    await waitFor(() => queuedCurrent().length >= beforeKill.length + 10, 'more readings queued after the restart');
+
+    const broker = await startTestBroker(probe.port);
+    cleanups.push(() => broker.close());
+    const received: number[] = [];
+    broker.aedes.on('publish', (packet, client) => {
+      if (client && packet.topic === 'mieruka/v1/factory/mill-1/current') received.push((JSON.parse(packet.payload.toString()) as { seq: number }).seq);
+    });
+    await waitFor(() => received.length >= beforeKill.length + 10 && queuedCurrent().length === 0, 'the backlog at the hub');
+    expect(received.slice(0, beforeKill.length)).toEqual(beforeKill.map((r) => r.seq));
+    // Once each, in order, live readings after the backlog.
+    expect(received.every((seq, i) => i === 0 || seq > received[i - 1]!)).toBe(true);
+
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
   });
 });

@@ -68,7 +68,7 @@ export function registerBridgeCommand(program: Command, ctx: CliContext): void {
     .option('--hysteresis <amps>', 'dead band around each threshold', nonNegativeNumber)
     .option('--offline-after <seconds>', 'no reading this long → state unknown and a sensor_offline event', nonNegativeNumber)
     .option('--cal <ch> <factor...>', 'send this calibration (channel, amps per volt) after each hello; repeatable; also <ch>:<factor>', collectCal, { pairs: [], channel: null } as CalArgs)
-    .option('--data-dir <dir>', 'where the sequence counter is kept', './data')
+    .option('--data-dir <dir>', 'where the sequence counter and the store-and-forward queue are kept', './data')
     .option('--print', 'also print every reading on the terminal (installation check)')
     .option('--log-level <level>', 'log level')
     .action((opts: BridgeOptions) => runBridge(opts, ctx));
@@ -141,7 +141,8 @@ async function runBridge(opts: BridgeOptions, ctx: CliContext): Promise<void> {
   if (opts.print) printSerial(source, ctx);
   const service = {
     async start() {
-      await link.start();
+      // A hub that is down must not keep the bridge from reading: readings wait in the outbox.
+      await link.start({ connectTimeoutMs: 5000, whenUnreachable: 'continue' });
       await agent.start();
     },
     async stop() {

@@ -52,7 +52,7 @@ export function registerPatliteRelayCommand(program: Command, ctx: CliContext): 
     .option('--active-low', 'the relay board switches on a low input (most opto-isolated boards)')
     .option('--gpio-base <n>', 'sysfs number of BCM line 0: auto, or e.g. 512 (Pi kernel 6.6)', gpioBase, 'auto' as const)
     .option('-c, --config <file>', 'config file (site, bridge.mqttUrl)')
-    .option('--data-dir <dir>', 'where the sequence counter is kept', './data')
+    .option('--data-dir <dir>', 'where the sequence counter and the store-and-forward queue are kept', './data')
     .option('--log-level <level>', 'log level')
     .action(
       async (opts: MqttLinkFlags & { pins: RelayPins; node?: string; site?: string; activeLow?: boolean; gpioBase: number | 'auto'; config?: string; dataDir: string; logLevel?: string }) => {
@@ -88,7 +88,7 @@ export function registerPatliteRelayCommand(program: Command, ctx: CliContext): 
             await link.stop();
           },
         };
-        await link.start();
+        await link.start({ connectTimeoutMs: 5000, whenUnreachable: 'continue' });
         await agent.start();
         ctx.keepRunning(service, 'patlite-relay');
         ctx.print(`Mieruka PATLITE relay agent ${config.site}/${node} → ${redactUrl(config.bridge.mqttUrl)}${tower.disabled ? ' (GPIO not available here: tower disabled, reported in status)' : ''}`);

@@ -64,7 +64,7 @@ export function registerStationCommand(program: Command, ctx: CliContext): void 
   addMqttLinkFlags(command, 'hub MQTT URL, e.g. mqtts://factory%2Fbench-1@hub:8883 (default: bridge.mqttUrl of the config)')
     .option('--once', 'take one shot now, print the score and exit (no MQTT)')
     .option('--out <file>', 'with --once: write the annotated JPEG here')
-    .option('--data-dir <dir>', 'where the message sequence counter is kept', './data/station')
+    .option('--data-dir <dir>', 'where the message sequence counter and the store-and-forward queue are kept', './data/station')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .addHelpText('after', '\nExamples:\n  mieruka station --station bench-1 --once --out shot.jpg\n  mieruka station --station bench-1 --mqtt mqtt://192.168.1.20:1883')
     .action(async (opts: StationOptions) => {

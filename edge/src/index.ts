@@ -4,3 +4,4 @@ export * from './current/index.js';
 export * from './clutter/index.js';
 export * from './patlite/index.js';
 export * from './station/index.js';
+export * from './outbox/index.js';

@@ -10,7 +10,11 @@ export interface NodeLink {
   readonly node: string;
   /** Next value of the node's monotonic seq; persisted so it survives restarts. */
   nextSeq(): number;
-  /** Validates then publishes at QoS 1 (retained for `status` and `state`). */
+  /**
+   * Validates, then queues on disk and resolves (MqttNodeLink's outbox; the queue publishes at
+   * QoS 1, in order, when the broker is reachable); `status` goes straight out. Retained for
+   * `status` and `state`.
+   */
   publish<K extends JsonKind>(kind: K, payload: PayloadOf<K>): Promise<void>;
   publishImage(jpeg: Buffer): Promise<void>;
   /** Subscribes to `cmd/+` for this node; returns the unsubscribe function. */

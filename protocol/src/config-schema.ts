@@ -285,6 +285,18 @@ export const ConfigSchema = z.strictObject({
       node: Id.optional(),
       calibration: z.array(Calibration).max(16).default([]),
       reconnectMaxMs: z.int().min(100).max(600_000).default(10_000),
+      /**
+       * The agent's store-and-forward queue (docs/store-and-forward.md), one per node under
+       * --data-dir: when it is full the oldest messages are dropped (counted, logged, in status).
+       */
+      queue: z
+        .strictObject({
+          /** Default ≈ 11 days of 1 Hz readings (at least 7 days with states and events). */
+          maxMessages: z.int().min(100).max(100_000_000).default(1_000_000),
+          /** Default 512 MiB; at least 1 MiB so an image (≤ 512 KiB) always fits. */
+          maxBytes: z.int().min(1024 * 1024).max(64 * 1024 ** 3).default(512 * 1024 * 1024),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Work shifts for utilization reports (in `timezone`). */

@@ -356,7 +356,7 @@ export class CurrentAgent {
     );
   }
 
-  /** Never awaited in the reading path: while the broker is away, MQTT.js queues them. */
+  /** Never awaited in the reading path; the link queues on disk (its outbox) while the broker is away. */
   private publish<K extends JsonKind>(kind: K, payload: PayloadOf<K>): void {
     let sent: Promise<void>;
     try {

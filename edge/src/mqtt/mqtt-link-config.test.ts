@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isMierukaError } from '@mieruka/protocol';
+import { isMierukaError, parseConfig } from '@mieruka/protocol';
 import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 import { mqttLinkConnection } from './mqtt-link-config.js';
 import { splitMqttUrl } from './mqtt-url.js';
@@ -49,6 +49,16 @@ describe('splitMqttUrl', () => {
 describe('mqttLinkConnection', () => {
   it('without files: the URL as given', async () => {
     expect(await mqttLinkConnection({ mqttUrl: 'mqtt://u:p@127.0.0.1:1883' }, dir.path)).toEqual({ url: 'mqtt://u:p@127.0.0.1:1883' });
+  });
+
+  it('carries the bounds of the store-and-forward queue: defaults, the file, the environment; too small is refused', async () => {
+    const defaults = parseConfig({});
+    expect(defaults.bridge.queue).toEqual({ maxMessages: 1_000_000, maxBytes: 512 * 1024 * 1024 });
+    expect((await mqttLinkConnection(defaults.bridge, dir.path)).queue).toEqual({ maxMessages: 1_000_000, maxBytes: 512 * 1024 * 1024 });
+    const configured = parseConfig({ text: 'bridge:\n  queue:\n    maxMessages: 5000\n', env: { MIERUKA_BRIDGE__QUEUE__MAX_BYTES: '2097152' } });
+    expect((await mqttLinkConnection(configured.bridge, dir.path)).queue).toEqual({ maxMessages: 5000, maxBytes: 2_097_152 });
+    expect(() => parseConfig({ text: 'bridge:\n  queue:\n    maxBytes: 1000\n' })).toThrow(/bridge\.queue\.maxBytes/);
+    expect(() => parseConfig({ text: 'bridge:\n  queue:\n    maxMessages: 10\n' })).toThrow(/bridge\.queue\.maxMessages/);
   });
 
   it('reads the first line of the password file (relative to the working directory) and the CA', async () => {

@@ -2,7 +2,8 @@
  * How an edge agent reaches its broker, from the `bridge` section (with the command line's
  * --mqtt, --mqtt-password-file, --mqtt-ca, --mqtt-cert and --mqtt-key already merged in): the
  * URL, a password read from a file (its first line; it wins over a password in the URL), a CA
- * file for mqtts:// and a client certificate with its key (mutual TLS).
+ * file for mqtts:// and a client certificate with its key (mutual TLS); also the bounds of the
+ * store-and-forward queue (bridge.queue).
  * The one place every agent command (bridge, station, patlite-relay) builds this. A missing
  * or unusable file is a CONFIG_INVALID at start; no message carries a file's content.
  */
@@ -18,9 +19,11 @@ export type MqttLinkConfig = {
   mqttCaFile?: string | undefined;
   mqttCertFile?: string | undefined;
   mqttKeyFile?: string | undefined;
+  /** Bounds of the store-and-forward queue (bridge.queue). */
+  queue?: { maxMessages: number; maxBytes: number } | undefined;
 };
 
-export type MqttLinkConnection = Pick<MqttNodeLinkOptions, 'url' | 'username' | 'password' | 'ca' | 'cert' | 'key'>;
+export type MqttLinkConnection = Pick<MqttNodeLinkOptions, 'url' | 'username' | 'password' | 'ca' | 'cert' | 'key' | 'queue'>;
 
 const TLS_URL = /^(mqtts|wss):/;
 
@@ -40,7 +43,7 @@ async function readConfigFile(key: string, path: string): Promise<Buffer> {
 export async function mqttLinkConnection(bridge: MqttLinkConfig, cwd: string): Promise<MqttLinkConnection> {
   const url = bridge.mqttUrl;
   const fromUrl = splitMqttUrl(url);
-  const connection: MqttLinkConnection = { url };
+  const connection: MqttLinkConnection = { url, ...(bridge.queue ? { queue: { ...bridge.queue } } : {}) };
 
   if (bridge.mqttPasswordFile !== undefined) {
     const path = resolve(cwd, bridge.mqttPasswordFile);

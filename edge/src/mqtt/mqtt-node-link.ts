@@ -4,8 +4,15 @@
  * client id, clean=false) so QoS 1 traffic survives reconnects, reconnects with capped
  * back-off, and commands from the hub on `cmd/<action>`.
  *
- * While the broker is unreachable MQTT.js keeps QoS 1 publishes in memory and sends them on
- * reconnect (their promises settle then). A bounded disk store is a later step.
+ * Store-and-forward (docs/store-and-forward.md): every message with data (current, state,
+ * event, clutter, motion, image) is written to a bounded on-disk outbox under `dataDir` first
+ * (`outbox-<site>-<node>.db`, SQLite, synced) and publish() resolves once it is there; an
+ * OutboxForwarder sends the queue in order at QoS 1 with a window in flight and deletes each
+ * message when the broker acknowledged it. So readings survive a broker outage, a restart or
+ * SIGKILL of the agent and a power cut; a new process resends what an earlier one left. The
+ * retained `status` (and the will) bypasses the queue: it is the now, not history. It carries
+ * the backlog (queued, oldestTs, dropped), republished on connect, every ~30 s while
+ * something waits, and once when the queue is empty again.
  */
 import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
@@ -29,6 +36,8 @@ import {
 import type { NodeLink } from '../node-link.js';
 import { splitMqttUrl } from './mqtt-url.js';
 import { SeqCounter } from './seq-counter.js';
+import { Outbox } from '../outbox/outbox.js';
+import { OutboxForwarder } from '../outbox/outbox-forwarder.js';
 
 export interface MqttNodeLinkOptions {
   /** mqtt://, mqtts://, ws:// or wss:// (credentials in the URL are never logged). */
@@ -38,8 +47,12 @@ export interface MqttNodeLinkOptions {
   /** Which agent this is, e.g. 'bridge' or 'clutter-station' (goes into `status`). */
   agent: string;
   version: string;
-  /** Where the seq counter is kept; without it seq starts from the clock. */
+  /** Where the seq counter and the outbox are kept; without it seq starts from the clock and the queue lives in memory. */
   dataDir?: string;
+  /** Bounds of the outbox (config `bridge.queue`), and the messages in flight while it drains. */
+  queue?: { maxMessages?: number; maxBytes?: number; window?: number };
+  /** How often the status (with the backlog) is republished while messages wait (default 30 s). */
+  statusEveryMs?: number;
   logger: Logger;
   /** Override the user name and password of the URL (e.g. a password read from a file). */
   username?: string;
@@ -64,6 +77,12 @@ export interface MqttNodeLinkStartOptions {
   waitForConnect?: boolean;
   /** How long start() waits before failing (default 30 s). */
   connectTimeoutMs?: number;
+  /**
+   * 'fail' (default): start() rejects when the broker is not reached in time. 'continue': it
+   * logs and returns, and the agent queues until the broker is back (refused credentials and
+   * an untrusted certificate still fail: retrying will not help).
+   */
+  whenUnreachable?: 'fail' | 'continue';
 }
 
 export type CommandHandler = (action: string, payload: CommandPayload) => void;
@@ -71,7 +90,18 @@ export type CommandHandler = (action: string, payload: CommandPayload) => void;
 export interface MqttNodeLinkStats {
   connected: boolean;
   connects: number;
+  /** Accepted: in the outbox (or sent, for status). */
   published: number;
+  /** Acknowledged by the broker (PUBACK) and gone from the outbox. */
+  delivered: number;
+  /** Waiting in the outbox, the enqueue time of the oldest, and dropped (oldest first) because it was full. */
+  queued: number;
+  queuedBytes: number;
+  oldestTs: number | null;
+  dropped: number;
+  /** Outbox files found unreadable at start and set aside; false: the outbox is in memory only. */
+  outboxCorrupt: number;
+  outboxPersistent: boolean;
   publishErrors: number;
   commandsReceived: number;
   commandsInvalid: number;
@@ -102,6 +132,11 @@ export class MqttNodeLink implements NodeLink {
   private readonly maxMs: number;
   private readonly now: () => number;
   private readonly handlers = new Set<CommandHandler>();
+  private readonly outbox: Outbox;
+  private readonly forwarder: OutboxForwarder;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private lastDropLogAt = Number.NEGATIVE_INFINITY;
+  private droppedSinceLog = 0;
   private client: MqttClient | null = null;
   private stopping = false;
   private detail: string | undefined;
@@ -125,6 +160,23 @@ export class MqttNodeLink implements NodeLink {
       file: options.dataDir ? join(options.dataDir, `seq-${options.site}-${options.node}.json`) : undefined,
       logger: options.logger,
       now: this.now,
+    });
+    this.outbox = new Outbox({
+      file: options.dataDir ? join(options.dataDir, `outbox-${options.site}-${options.node}.db`) : undefined,
+      maxMessages: options.queue?.maxMessages,
+      maxBytes: options.queue?.maxBytes,
+      logger: options.logger,
+      now: this.now,
+    });
+    this.forwarder = new OutboxForwarder({
+      outbox: this.outbox,
+      logger: options.logger,
+      window: options.queue?.window,
+      onDrained: () => {
+        // Once, when the backlog is gone: the hub stops showing "catching up".
+        const client = this.client;
+        if (client?.connected && !this.stopping) this.publishOnline(client);
+      },
     });
   }
 
@@ -156,13 +208,20 @@ export class MqttNodeLink implements NodeLink {
       // MQTT 5 ends a session at disconnect unless told otherwise; keep it a week.
       ...(o.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
     };
+    // Synchronous and never fatal: a damaged file is set aside, an unusable dir falls back to memory.
+    this.outbox.open();
     let client: MqttClient;
     try {
       client = connect(fromUrl.url, clientOptions);
     } catch (err) {
+      this.outbox.close();
       throw new MierukaError('CONFIG_INVALID', `MQTT URL ${redactUrl(o.url)}: ${(err as Error).message}`, { cause: err });
     }
     this.client = client;
+    this.forwarder.attach(client);
+    this.statusTimer = setInterval(() => {
+      if (client.connected && this.outbox.stats().queued > 0) this.publishOnline(client);
+    }, Math.max(10, o.statusEveryMs ?? 30_000));
     client.on('connect', () => this.onConnect(client));
     client.on('reconnect', () => {
       // Back-off for the next attempt; a fresh will so its ts is not the first connect's.
@@ -207,6 +266,11 @@ export class MqttNodeLink implements NodeLink {
         const timer = setTimeout(() => {
           cleanup();
           const last = this.lastErrorMessage ? ` (last error: ${this.lastErrorMessage})` : '';
+          if (startOptions.whenUnreachable === 'continue') {
+            this.logger.warn({ url: redactUrl(o.url), timeoutMs }, `MQTT broker not reachable yet${last}; queuing on disk and retrying`);
+            resolve();
+            return;
+          }
           reject(new MierukaError('DEPENDENCY_MISSING', `MQTT broker ${redactUrl(o.url)} not reachable within ${timeoutMs} ms${last}`));
         }, timeoutMs);
         client.on('connect', onConnect);
@@ -216,7 +280,10 @@ export class MqttNodeLink implements NodeLink {
       // Nothing may keep running after a failed start.
       this.client = null;
       this.stopping = true;
+      this.clearStatusTimer();
+      this.forwarder.reset();
       await client.endAsync(true).catch(() => undefined);
+      this.outbox.close();
       throw err;
     }
   }
@@ -225,22 +292,31 @@ export class MqttNodeLink implements NodeLink {
     const client = this.client;
     if (!client) return;
     this.stopping = true;
+    this.clearStatusTimer();
+    // A broker that does not acknowledge is not waited for twice: the queue keeps those messages anyway.
+    let acknowledging = true;
     if (client.connected) {
       try {
+        // What is in flight gets its PUBACK first, so a normal restart resends nothing.
+        acknowledging = await this.settleInFlight(client, 2000);
         // Give up at once if the connection drops meanwhile: the broker then sends the will.
         const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
         const published = client.publishAsync(this.statusTopic, encodePayload('status', this.status(false)), { qos: 1, retain: true });
-        await withTimeout(Promise.race([published, closed]), 3000);
+        await withTimeout(Promise.race([published, closed]), acknowledging ? 3000 : 1000);
       } catch (err) {
+        acknowledging = false;
         this.logger.debug({ err }, 'could not publish offline status');
       }
     }
     this.client = null;
-    await withTimeout(client.endAsync(!client.connected), 5000).catch(async () => {
+    await withTimeout(client.endAsync(!client.connected || !acknowledging), 5000).catch(async () => {
       await client.endAsync(true).catch(() => undefined);
     });
     client.removeAllListeners();
     client.on('error', () => undefined); // a late error from a closed client must not crash us
+    // Unacknowledged messages stay in the outbox for the next start.
+    this.forwarder.reset();
+    this.outbox.close();
     this.seq.close();
   }
 
@@ -291,7 +367,18 @@ export class MqttNodeLink implements NodeLink {
   }
 
   stats(): MqttNodeLinkStats {
-    return { connected: this.connected, ...this.counters };
+    const q = this.outbox.stats();
+    return {
+      connected: this.connected,
+      ...this.counters,
+      delivered: this.forwarder.stats().delivered,
+      queued: q.queued,
+      queuedBytes: q.bytes,
+      oldestTs: q.oldestTs,
+      dropped: q.dropped,
+      outboxCorrupt: q.corruptSetAside,
+      outboxPersistent: q.persistent,
+    };
   }
 
   private async send(topic: string, body: Buffer, retain: boolean): Promise<void> {
@@ -300,13 +387,65 @@ export class MqttNodeLink implements NodeLink {
       this.counters.publishErrors++;
       throw new Error(`MqttNodeLink ${this.site}/${this.node} is not started`);
     }
+    if (topic === this.statusTopic) {
+      // The status is the now, not history: straight to the broker, never queued.
+      try {
+        await client.publishAsync(topic, body, { qos: 1, retain });
+        this.counters.published++;
+      } catch (err) {
+        this.counters.publishErrors++;
+        throw err;
+      }
+      return;
+    }
+    let dropped: number;
     try {
-      await client.publishAsync(topic, body, { qos: 1, retain });
-      this.counters.published++;
+      dropped = this.outbox.append(topic, body, retain);
     } catch (err) {
       this.counters.publishErrors++;
       throw err;
     }
+    this.counters.published++;
+    if (dropped > 0) this.droppedOldest(dropped);
+    this.forwarder.pump();
+  }
+
+  private droppedOldest(count: number): void {
+    this.droppedSinceLog += count;
+    // At most one line a minute: a full queue drops one message per new one.
+    const now = this.now();
+    if (now - this.lastDropLogAt < 60_000) return;
+    this.lastDropLogAt = now;
+    const q = this.outbox.stats();
+    this.logger.warn({ droppedNow: this.droppedSinceLog, droppedTotal: q.dropped, queued: q.queued, oldestTs: q.oldestTs }, 'outbox full: the oldest queued messages were dropped');
+    this.droppedSinceLog = 0;
+  }
+
+  /** Waits (bounded) until every message handed to MQTT.js has its PUBACK, or the connection drops; false if some have not. */
+  private async settleInFlight(client: MqttClient, ms: number): Promise<boolean> {
+    this.forwarder.attach(null); // nothing new goes out
+    if (this.forwarder.inFlight === 0) return true;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        clearInterval(poll);
+        client.off('close', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      // Settled by MQTT.js's callbacks; polling keeps the forwarder free of stop() concerns.
+      const poll = setInterval(() => {
+        if (this.forwarder.inFlight === 0) done();
+      }, 10);
+      client.once('close', done);
+    });
+    this.forwarder.flush();
+    return this.forwarder.inFlight === 0;
+  }
+
+  private clearStatusTimer(): void {
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.statusTimer = null;
   }
 
   private onConnect(client: MqttClient): void {
@@ -318,6 +457,8 @@ export class MqttNodeLink implements NodeLink {
     this.logger.info({ url: redactUrl(this.options.url), connects: this.counters.connects }, 'MQTT connected');
     this.publishOnline(client);
     if (this.handlers.size > 0) this.subscribeCommands(client);
+    // MQTT.js has resent its own in-flight messages by now; the queue follows them.
+    this.forwarder.pump();
   }
 
   private publishOnline(client: MqttClient): void {
@@ -368,14 +509,19 @@ export class MqttNodeLink implements NodeLink {
     }
   }
 
-  private status(online: boolean): StatusPayload {
+  private status(online: boolean, withBacklog = true): StatusPayload {
     const s: StatusPayload = { online, ts: this.now(), agent: this.options.agent, version: this.options.version };
     if (online && this.detail) s.detail = this.detail;
+    if (withBacklog && this.outbox.isOpen) {
+      const q = this.outbox.stats();
+      s.backlog = { queued: q.queued, oldestTs: q.oldestTs, dropped: q.dropped };
+    }
     return s;
   }
 
   private will(): NonNullable<IClientOptions['will']> {
-    return { topic: this.statusTopic, payload: encodePayload('status', this.status(false)), qos: 1, retain: true };
+    // No backlog in the will: it is read long after it was written, when the numbers are stale.
+    return { topic: this.statusTopic, payload: encodePayload('status', this.status(false, false)), qos: 1, retain: true };
   }
 }
 
