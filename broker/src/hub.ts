@@ -374,7 +374,8 @@ export class Hub {
     await persistence.start();
     this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
 
-    const broker = new MqttBroker({ persistence, logger: hubLogger, access, limits: this.mqttLimits });
+    // QoS 1 is acknowledged once ingest has stored the message (issue 15: zero loss).
+    const broker = new MqttBroker({ persistence, logger: hubLogger, access, limits: this.mqttLimits, beforeAck: () => this.ingest?.persisted() ?? Promise.resolve() });
     await broker.start();
     this.brokerInstance = broker;
     this.started.push({ name: 'mqtt-broker', stop: () => broker.stop() });

@@ -141,9 +141,16 @@ async function runBridge(opts: BridgeOptions, ctx: CliContext): Promise<void> {
   if (opts.print) printSerial(source, ctx);
   const service = {
     async start() {
-      // A hub that is down must not keep the bridge from reading: readings wait in the outbox.
-      await link.start({ connectTimeoutMs: 5000, whenUnreachable: 'continue' });
+      // A hub that is down must not keep the bridge from reading: the serial port opens at
+      // once and readings wait in the outbox; refused credentials still fail the start.
+      await link.start({ waitForConnect: false });
       await agent.start();
+      try {
+        await link.firstConnect({ connectTimeoutMs: 5000, whenUnreachable: 'continue' });
+      } catch (err) {
+        await agent.stop();
+        throw err;
+      }
     },
     async stop() {
       await agent.stop();

@@ -124,6 +124,14 @@ export class Ingest {
   }
 
   /** Resolves when every image write started so far has finished. */
+  /**
+   * Resolves once what was ingested so far is durable (rows committed, images on disk): the
+   * hub acknowledges a QoS 1 PUBLISH only then (store-and-forward at the edge relies on it).
+   */
+  async persisted(): Promise<void> {
+    await Promise.all([this.options.store.written(), ...this.writes]);
+  }
+
   async settled(): Promise<void> {
     while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
   }

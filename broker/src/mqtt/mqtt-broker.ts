@@ -22,6 +22,11 @@ export type MqttBrokerOptions = {
   access?: MqttAccessControl;
   /** Per-client limits and the counting of refusals and malformed packets. */
   limits?: MqttLimits;
+  /**
+   * Awaited before a client's QoS 1/2 PUBLISH is acknowledged, after the 'publish' listeners
+   * (ingest) have taken it: the hub acknowledges only what it has stored.
+   */
+  beforeAck?: () => Promise<void>;
 };
 
 export type PublishListener = (packet: AedesPublishPacket, client: Client | null) => void;
@@ -61,6 +66,7 @@ export class MqttBroker {
       persistence: this.options.persistence.instance,
       drainTimeout: this.options.drainTimeoutMs ?? 30_000,
       ...this.options.limits?.aedesOptions(),
+      published: (packet, client, done) => this.afterRouting(packet, client, done),
       ...accessHooks,
       ...connectRules({ ...accessHooks, onRefused: (clientId, reason) => access?.countConnectRefusal(clientId, reason) }),
     });
@@ -114,6 +120,28 @@ export class MqttBroker {
   }
 
   /** Closes every client connection and the broker (its heartbeat timers included). */
+  /**
+   * aedes' `published` hook: it runs just before the 'publish' event and the PUBACK waits for
+   * `done`. The wait starts on a microtask, so the synchronous 'publish' listeners have queued
+   * this message's rows by then. The hub's own publishes and QoS 0 are not held.
+   */
+  private afterRouting(packet: { qos?: number }, client: Client | null, done: (err?: Error) => void): void {
+    const beforeAck = this.options.beforeAck;
+    if (!beforeAck || !client || !packet.qos) {
+      done();
+      return;
+    }
+    queueMicrotask(() => {
+      beforeAck().then(
+        () => done(),
+        (err: Error) => {
+          this.logger.error({ err, clientId: client.id }, 'a message could not be stored; it is not acknowledged (the client sends it again)');
+          done(err);
+        },
+      );
+    });
+  }
+
   async stop(): Promise<void> {
     const aedes = this.aedes;
     this.aedes = null;

@@ -23,6 +23,37 @@ describe('BatchWriter', () => {
     return { writer, batches };
   }
 
+  it('written(): one write for everything queued in the same turn, long before the flush interval (group commit)', async () => {
+    const { writer, batches } = make({ batchSize: 100, flushIntervalMs: 60_000 });
+    writer.push(1);
+    const first = writer.written();
+    writer.push(2);
+    const second = writer.written();
+    expect(batches).toEqual([]);
+    await Promise.all([first, second]);
+    expect(batches).toEqual([[1, 2]]);
+    await writer.written(); // nothing queued: at once
+  });
+
+  it('written() waits through failed writes and rejects when its rows are dropped at stop', async () => {
+    let failing = true;
+    const { writer, batches } = make({ batchSize: 10, flushIntervalMs: 20, fail: () => failing });
+    writer.push(1);
+    const ok = writer.written();
+    let settled = false;
+    void ok.then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(settled).toBe(false);
+    failing = false;
+    await ok;
+    expect(batches).toEqual([[1]]);
+    failing = true;
+    writer.push(2);
+    const lost = writer.written();
+    writer.stop();
+    await expect(lost).rejects.toThrow(/dropped/);
+  });
+
   it('flushes as soon as a batch is full, in one write', () => {
     const { writer, batches } = make({ batchSize: 3, flushIntervalMs: 60_000 });
     writer.push(1);

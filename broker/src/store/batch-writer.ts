@@ -3,6 +3,11 @@
  * as soon as `batchSize` items are queued, and on stop — so a clean stop loses nothing.
  * A failed write keeps the items queued and retries on the next tick; the queue is bounded
  * (oldest dropped and counted) so a dead disk cannot eat all memory.
+ *
+ * `written()` is the group commit behind the hub's QoS 1 acknowledgements: it resolves once
+ * everything queued so far is in the database, flushing on the next turn of the event loop
+ * (one transaction for all the messages of a socket read), so a PUBACK never promises a row
+ * a crash could still lose.
  */
 import type { Logger } from 'pino';
 
@@ -37,6 +42,10 @@ export class BatchWriter<T> {
   /** After a failed write, retry on the timer only (not on every push) and log once. */
   private failing = false;
   private readonly counters = { itemsWritten: 0, rowsWritten: 0, flushes: 0, failedFlushes: 0, dropped: 0 };
+  /** Items ever pushed; a waiter waits until written + dropped reaches the count it saw. */
+  private pushed = 0;
+  private waiters: Array<{ upTo: number; droppedBefore: number; resolve: () => void; reject: (err: Error) => void }> = [];
+  private soon: NodeJS.Immediate | null = null;
 
   constructor(options: BatchWriterOptions<T>) {
     if (!(options.batchSize >= 1)) throw new RangeError('batchSize must be at least 1');
@@ -57,15 +66,43 @@ export class BatchWriter<T> {
   push(item: T): boolean {
     if (this.stopped) return false;
     this.queue.push(item);
+    this.pushed++;
     if (this.queue.length > this.maxQueued) {
       const excess = this.queue.length - this.maxQueued;
       this.queue.splice(0, excess);
       this.counters.dropped += excess;
       this.options.logger.error({ dropped: excess, totalDropped: this.counters.dropped }, 'write queue full: oldest rows dropped');
+      this.settleWaiters();
     }
     if (this.queue.length >= this.options.batchSize && !this.failing) this.flush();
     else this.arm();
     return true;
+  }
+
+  /** Resolves once every item pushed so far is written; rejects if one of them was dropped. */
+  written(): Promise<void> {
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ upTo: this.pushed, droppedBefore: this.counters.dropped, resolve, reject });
+      if (!this.soon && !this.failing) {
+        this.soon = setImmediate(() => {
+          this.soon = null;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  private settleWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const done = this.counters.itemsWritten + this.counters.dropped;
+    const open: typeof this.waiters = [];
+    for (const w of this.waiters) {
+      if (done < w.upTo) open.push(w);
+      else if (this.counters.dropped > w.droppedBefore) w.reject(new Error('rows were dropped before they could be written'));
+      else w.resolve();
+    }
+    this.waiters = open;
   }
 
   private arm(): void {
@@ -102,6 +139,7 @@ export class BatchWriter<T> {
       }
     }
     this.arm();
+    this.settleWaiters();
     return written;
   }
 
@@ -114,10 +152,13 @@ export class BatchWriter<T> {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    if (this.soon) clearImmediate(this.soon);
+    this.soon = null;
     if (this.queue.length > 0) {
       this.counters.dropped += this.queue.length;
       this.options.logger.error({ lost: this.queue.length }, 'rows could not be written before stop');
       this.queue = [];
     }
+    this.settleWaiters();
   }
 }

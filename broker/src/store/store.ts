@@ -65,6 +65,11 @@ export class Store {
   }
 
   /** Queues a row for the next batch. Returns false when the store is stopped. */
+  /** Resolves once every row enqueued so far is committed (rejects if one was dropped). */
+  written(): Promise<void> {
+    return this.writer?.written() ?? Promise.resolve();
+  }
+
   enqueue(row: StoreRow): boolean {
     return this.writer?.push(row) ?? false;
   }

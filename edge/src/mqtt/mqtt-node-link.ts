@@ -142,6 +142,8 @@ export class MqttNodeLink implements NodeLink {
   private detail: string | undefined;
   private attempt = 0;
   private lastErrorMessage = '';
+  /** A refusal seen before the first connection, for firstConnect() called later. */
+  private firstFatal: MierukaError | null = null;
   private lastInvalidLogAt = 0;
   private readonly counters = { connects: 0, published: 0, publishErrors: 0, commandsReceived: 0, commandsInvalid: 0 };
 
@@ -187,6 +189,7 @@ export class MqttNodeLink implements NodeLink {
   async start(startOptions: MqttNodeLinkStartOptions = {}): Promise<void> {
     if (this.client) return;
     this.stopping = false;
+    this.firstFatal = null;
     const o = this.options;
     // Credentials given as options win over the URL's (MQTT.js would let the URL win).
     const fromUrl = splitMqttUrl(o.url);
@@ -233,6 +236,7 @@ export class MqttNodeLink implements NodeLink {
       if (!this.stopping) this.logger.warn({ url: redactUrl(o.url) }, 'MQTT broker unreachable; retrying');
     });
     client.on('error', (err) => {
+      if (!client.connected && this.counters.connects === 0) this.firstFatal ??= this.fatalStartError(err);
       const message = err.message;
       // Every retry repeats the same error: log it once per distinct message.
       this.logger[message === this.lastErrorMessage ? 'debug' : 'warn']({ url: redactUrl(o.url), err: message }, 'MQTT error');
@@ -241,6 +245,32 @@ export class MqttNodeLink implements NodeLink {
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
 
     if (startOptions.waitForConnect === false) return;
+    await this.firstConnect(startOptions);
+  }
+
+  /**
+   * Waits for the first connection after `start({ waitForConnect: false })`, so an agent can
+   * start reading before it knows whether the broker is up; fails like `start()` would (refused
+   * credentials, untrusted certificate, or unreachable unless told to continue).
+   */
+  /** Refused credentials or an untrusted certificate: retrying will not help. */
+  private fatalStartError(err: Error & { code?: number | string }): MierukaError | null {
+    const o = this.options;
+    if (typeof err.code === 'number' && AUTH_FAILURE_CODES.has(err.code)) {
+      return new MierukaError('UNAUTHORIZED', `MQTT broker ${redactUrl(o.url)} refused the credentials: ${err.message}`, { cause: err });
+    }
+    if (isTlsTrustFailure(err)) {
+      const hint = o.ca === undefined ? ' (a private CA? give it with --mqtt-ca / bridge.mqttCaFile)' : '';
+      return new MierukaError('TLS_UNTRUSTED', `TLS to MQTT broker ${redactUrl(o.url)} failed: ${err.message} [${String(err.code)}]${hint}`, { cause: err });
+    }
+    return null;
+  }
+
+  async firstConnect(startOptions: Omit<MqttNodeLinkStartOptions, 'waitForConnect'> = {}): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error('MqttNodeLink.firstConnect() before start()');
+    if (client.connected) return;
+    const o = this.options;
     const timeoutMs = startOptions.connectTimeoutMs ?? 30_000;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -254,15 +284,17 @@ export class MqttNodeLink implements NodeLink {
           resolve();
         };
         const onError = (err: Error & { code?: number | string }) => {
-          if (typeof err.code === 'number' && AUTH_FAILURE_CODES.has(err.code)) {
+          const fatal = this.fatalStartError(err);
+          if (fatal) {
             cleanup();
-            reject(new MierukaError('UNAUTHORIZED', `MQTT broker ${redactUrl(o.url)} refused the credentials: ${err.message}`, { cause: err }));
-          } else if (isTlsTrustFailure(err)) {
-            cleanup();
-            const hint = o.ca === undefined ? ' (a private CA? give it with --mqtt-ca / bridge.mqttCaFile)' : '';
-            reject(new MierukaError('TLS_UNTRUSTED', `TLS to MQTT broker ${redactUrl(o.url)} failed: ${err.message} [${String(err.code)}]${hint}`, { cause: err }));
+            reject(fatal);
           }
         };
+        // The broker may have refused before this wait began (start without waiting).
+        if (this.firstFatal) {
+          reject(this.firstFatal);
+          return;
+        }
         const timer = setTimeout(() => {
           cleanup();
           const last = this.lastErrorMessage ? ` (last error: ${this.lastErrorMessage})` : '';
