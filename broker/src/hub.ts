@@ -375,7 +375,7 @@ export class Hub {
     this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
 
     // QoS 1 is acknowledged once ingest has stored the message (issue 15: zero loss).
-    const broker = new MqttBroker({ persistence, logger: hubLogger, access, limits: this.mqttLimits, beforeAck: () => this.ingest?.persisted() ?? Promise.resolve() });
+    const broker = new MqttBroker({ persistence, logger: hubLogger, access, limits: this.mqttLimits, beforeAck: (packet, client) => this.ingest?.takeBeforeAck(packet as Parameters<Ingest['takeBeforeAck']>[0], client) ?? Promise.resolve() });
     await broker.start();
     this.brokerInstance = broker;
     this.started.push({ name: 'mqtt-broker', stop: () => broker.stop() });

@@ -74,6 +74,8 @@ export class Ingest {
   private readonly duplicates: DuplicateGuard;
   private readonly duplicateCounts = { total: 0, byKind: {} as Record<string, number> };
   /** Per node: the image id the latest clutter snapshot waits for, so it can show it once saved. */
+  /** Packets ingested before their acknowledgement (takeBeforeAck). */
+  private readonly taken = new WeakSet<object>();
   private readonly awaitingImage = new Map<string, { imageId: string; ts: number }>();
   private readonly writes = new Set<Promise<void>>();
   private readonly messages: Fanout<DecodedMessage>;
@@ -106,7 +108,19 @@ export class Ingest {
 
   async start(): Promise<void> {
     if (this.unsubscribe) return;
-    this.unsubscribe = this.options.broker.onPublish((packet, client) => this.onPublish(packet, client));
+    this.unsubscribe = this.options.broker.onPublish((packet, client) => {
+      if (!this.taken.has(packet)) this.onPublish(packet, client);
+    });
+  }
+
+  /**
+   * Ingests a client's QoS 1/2 message before the broker acknowledges it and resolves once it
+   * is stored (MqttBroker's `beforeAck`); the 'publish' event then skips it.
+   */
+  async takeBeforeAck(packet: AedesPublishPacket, client: Client): Promise<void> {
+    this.taken.add(packet);
+    this.onPublish(packet, client);
+    await this.persisted();
   }
 
   stats(): IngestStats {

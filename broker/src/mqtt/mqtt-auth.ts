@@ -80,6 +80,11 @@ export class MqttAccessControl {
     this.connections.set(conn, info);
   }
 
+  /** True for a PUBLISH this access control refused (acknowledged, then not routed). */
+  isRefused(packet: object): boolean {
+    return this.dropped.has(packet);
+  }
+
   stats(): AccessRefusals {
     return { connect: { ...this.refused.connect }, publish: { ...this.refused.publish }, subscribe: { ...this.refused.subscribe } };
   }

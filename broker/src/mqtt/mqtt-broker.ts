@@ -23,10 +23,12 @@ export type MqttBrokerOptions = {
   /** Per-client limits and the counting of refusals and malformed packets. */
   limits?: MqttLimits;
   /**
-   * Awaited before a client's QoS 1/2 PUBLISH is acknowledged, after the 'publish' listeners
-   * (ingest) have taken it: the hub acknowledges only what it has stored.
+   * Takes a client's QoS 1/2 PUBLISH before it is acknowledged, resolving once it is stored:
+   * the hub acknowledges only what it has. (aedes writes the PUBACK before it routes a QoS 1
+   * message, so this runs as the last step of authorizePublish.) Such a packet reaches the
+   * 'publish' listeners afterwards as usual; the taker marks what it has taken.
    */
-  beforeAck?: () => Promise<void>;
+  beforeAck?: (packet: PublishPacket, client: Client) => Promise<void>;
 };
 
 export type PublishListener = (packet: AedesPublishPacket, client: Client | null) => void;
@@ -37,6 +39,7 @@ export class MqttBroker {
   private readonly options: MqttBrokerOptions;
   private readonly logger: Logger;
   private aedes: Aedes | null = null;
+  private accessHooks: ReturnType<MqttAccessControl['hooks']> | null = null;
   /** Packets the hub published itself; aedes hands the same object to 'publish' listeners. */
   private readonly own = new WeakSet<object>();
 
@@ -62,12 +65,13 @@ export class MqttBroker {
     if (this.aedes) return;
     const access = this.options.access;
     const accessHooks = access?.hooks();
+    this.accessHooks = accessHooks ?? null;
     const aedes = await Aedes.createBroker({
       persistence: this.options.persistence.instance,
       drainTimeout: this.options.drainTimeoutMs ?? 30_000,
       ...this.options.limits?.aedesOptions(),
-      published: (packet, client, done) => this.afterRouting(packet, client, done),
       ...accessHooks,
+      authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
       ...connectRules({ ...accessHooks, onRefused: (clientId, reason) => access?.countConnectRefusal(clientId, reason) }),
     });
     access?.attach(aedes);
@@ -120,23 +124,21 @@ export class MqttBroker {
   }
 
   /** Closes every client connection and the broker (its heartbeat timers included). */
-  /**
-   * aedes' `published` hook: it runs just before the 'publish' event and the PUBACK waits for
-   * `done`. The wait starts on a microtask, so the synchronous 'publish' listeners have queued
-   * this message's rows by then. The hub's own publishes and QoS 0 are not held.
-   */
-  private afterRouting(packet: { qos?: number }, client: Client | null, done: (err?: Error) => void): void {
-    const beforeAck = this.options.beforeAck;
-    if (!beforeAck || !client || !packet.qos) {
-      done();
-      return;
-    }
-    queueMicrotask(() => {
-      beforeAck().then(
-        () => done(),
-        (err: Error) => {
-          this.logger.error({ err, clientId: client.id }, 'a message could not be stored; it is not acknowledged (the client sends it again)');
-          done(err);
+  /** The access control's check, then `beforeAck` for what it let through (QoS 1 and 2 from clients). */
+  private authorizePublish(client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void {
+    const access = this.options.access;
+    const check = this.accessHooks?.authorizePublish ?? ((_c: Client | null, _p: PublishPacket, d: (err?: Error | null) => void) => d(null));
+    check(client as Client, packet, (err?: Error | null) => {
+      const beforeAck = this.options.beforeAck;
+      if (err || !beforeAck || !client || !packet.qos || access?.isRefused(packet)) {
+        done(err ?? null);
+        return;
+      }
+      beforeAck(packet, client).then(
+        () => done(null),
+        (e: Error) => {
+          this.logger.error({ err: e, clientId: client.id }, 'a message could not be stored; it is not acknowledged (the client sends it again)');
+          done(e);
         },
       );
     });
