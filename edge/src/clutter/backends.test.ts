@@ -178,6 +178,40 @@ describe('every loaded backend', () => {
   });
 });
 
+describe('reused frame buffers', () => {
+  it('give the same counts when frame sizes and ROIs alternate (each backend keeps its buffers per size)', () => {
+    const picks = manifest.fixtures.filter((x, i, all) => all.findIndex((y) => frames.get(y.file)!.width === frames.get(x.file)!.width) === i).slice(0, 3);
+    const withRoi = manifest.fixtures.find((x) => x.roi)!;
+    const jobs = [...picks.map((f) => ({ f, roi: null, denoise: 0 })), { f: withRoi, roi: withRoi.roi, denoise: 5 }];
+    expect(new Set(jobs.map((j) => frames.get(j.f.file)!.width)).size).toBeGreaterThan(1);
+    for (const b of loaded) {
+      const run = (j: (typeof jobs)[number]) => b.analyze(frames.get(j.f.file)!, { hsvLower: manifest.hsvLower, hsvUpper: manifest.hsvUpper, roi: j.roi, denoise: j.denoise }, { mask: true });
+      const first = jobs.map((j) => run(j));
+      for (let round = 0; round < 3; round++) {
+        for (const [k, j] of [...jobs.entries()].reverse()) {
+          const again = run(j);
+          expect(again.matPixels).toBe(first[k]!.matPixels);
+          expect(again.mask!.equals(first[k]!.mask!)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('WASM keeps one Mat per role, not one per frame', () => {
+    const f = manifest.fixtures.find((x) => x.roi)!;
+    const frame = frames.get(f.file)!;
+    const params = { hsvLower: manifest.hsvLower, hsvUpper: manifest.hsvUpper, roi: f.roi, denoise: 5 };
+    wasm.analyze(frame, params);
+    const kept = wasm.pooledMats();
+    expect(kept).toBeGreaterThan(0);
+    for (let i = 0; i < 10; i++) wasm.analyze(frame, params);
+    expect(wasm.pooledMats()).toBe(kept);
+    wasm.releaseBuffers();
+    expect(wasm.pooledMats()).toBe(0);
+    expect(wasm.analyze(frame, params).matPixels).toBeGreaterThan(0);
+  });
+});
+
 describe('WASM memory', () => {
   it('frees every Mat: 200 frames leave the heap as they found it', () => {
     const f = manifest.fixtures.find((x) => x.kind === 'realistic')!;

@@ -6,7 +6,9 @@
  * DEPENDENCY_MISSING and a reason, and the caller falls back to WASM.
  *
  * Mats here are garbage-collected native objects; the hot path still release()s its
- * intermediates so a 1080p frame's buffers do not wait for the next GC.
+ * intermediates so a 1080p frame's buffers do not wait for the next GC. The input Mat (the
+ * largest buffer, 6 MB at 1080p) is kept per frame size and refilled with setData(): a
+ * fresh one per frame costs first-touch page faults on every frame.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -46,10 +48,14 @@ interface NMat {
   findContours(mode: number, method: number): NContour[];
   warpPerspective(m: NMat, size: unknown, flags: number, borderMode: number): NMat;
   getData(): Buffer;
+  setData(data: Buffer): NMat;
   release(): void;
 }
 interface NativeCv {
-  Mat: new (data: Buffer, rows: number, cols: number, type: number) => NMat;
+  Mat: {
+    new (data: Buffer, rows: number, cols: number, type: number): NMat;
+    new (rows: number, cols: number, type: number): NMat;
+  };
   Vec3: new (a: number, b: number, c: number) => unknown;
   Size: new (w: number, h: number) => unknown;
   Point2: new (x: number, y: number) => NPoint2;
@@ -158,6 +164,8 @@ export class NativeBackend implements ClutterBackend {
   /** Whether the addon's V8-reporting Mat allocator is on (must be false: see loadNativeOpenCv). */
   readonly externalMemTracking: boolean;
   private readonly cv: NativeCv;
+  /** The reused input Mat (see the file comment); replaced when the frame size changes. */
+  private input: NMat | null = null;
 
   constructor(cv: NativeCv) {
     this.cv = cv;
@@ -168,7 +176,19 @@ export class NativeBackend implements ClutterBackend {
 
   private rgbMat(frame: RgbImage): NMat {
     if (frame.data.length !== frame.width * frame.height * 3) throw new RangeError('frame data is not width × height × 3 bytes');
-    return new this.cv.Mat(frame.data, frame.height, frame.width, this.cv.CV_8UC3);
+    if (!this.input || this.input.rows !== frame.height || this.input.cols !== frame.width) {
+      this.input?.release();
+      this.input = null;
+      this.input = new this.cv.Mat(frame.height, frame.width, this.cv.CV_8UC3);
+    }
+    this.input.setData(frame.data);
+    return this.input;
+  }
+
+  /** Frees the kept input Mat (the next call allocates it again). */
+  releaseBuffers(): void {
+    this.input?.release();
+    this.input = null;
   }
 
   analyze(frame: RgbImage, params: AnalyzeParams, wants: AnalyzeWants = {}): Analysis {
@@ -177,7 +197,7 @@ export class NativeBackend implements ClutterBackend {
     const temps: NMat[] = [];
     const keep = <T extends NMat>(m: T): T => (temps.push(m), m);
     try {
-      let region = keep(this.rgbMat(frame));
+      let region = this.rgbMat(frame);
       if (params.roi) {
         const { width, height } = rectifiedSize(params.roi);
         const src = params.roi.map(([x, y]) => new cv.Point2(x, y));
@@ -207,10 +227,8 @@ export class NativeBackend implements ClutterBackend {
   }
 
   toHsv(frame: RgbImage): Buffer {
-    const rgb = this.rgbMat(frame);
-    const hsv = rgb.cvtColor(this.cv.COLOR_RGB2HSV);
+    const hsv = this.rgbMat(frame).cvtColor(this.cv.COLOR_RGB2HSV);
     const out = Buffer.from(hsv.getData());
-    rgb.release();
     hsv.release();
     return out;
   }

@@ -8,8 +8,12 @@
  * - loading it adds process-wide 'uncaughtException' (rethrow) and 'unhandledRejection'
  *   (abort) listeners, which would turn any stray rejection in the agent into an abort: we
  *   remove exactly the listeners it added.
- * Every cv.Mat lives in the WASM heap and must be delete()d: each call collects its Mats and
- * frees them in `finally`.
+ * Every cv.Mat lives in the WASM heap and must be delete()d: each call collects its small Mats
+ * and frees them in `finally`. The frame-sized ones (RGB, warped region, HSV, masks) are kept
+ * per backend and reused while the frame size stays the same: allocating them afresh every
+ * frame costs first-touch page faults (the WASM heap is returned and regrown) that take
+ * longer than the OpenCV work itself; OpenCV's create() is a no-op on a Mat of the right
+ * size and type, so the results are the same.
  */
 import { createRequire } from 'node:module';
 import type { RgbImage } from './decode-image.js';
@@ -139,14 +143,50 @@ class Mats {
   }
 }
 
+/** Frame-sized Mats kept between calls, one per role, replaced only when the size changes. */
+class MatPool {
+  private readonly mats = new Map<string, { m: WMat; rows: number; cols: number; type: number }>();
+  constructor(private readonly cv: CvJs) {}
+  get(role: string, rows: number, cols: number, type: number): WMat {
+    const have = this.mats.get(role);
+    if (have && have.rows === rows && have.cols === cols && have.type === type) return have.m;
+    if (have) {
+      this.mats.delete(role);
+      have.m.delete();
+    }
+    const m = new this.cv.Mat(rows, cols, type);
+    this.mats.set(role, { m, rows, cols, type });
+    return m;
+  }
+  get size(): number {
+    return this.mats.size;
+  }
+  clear(): void {
+    for (const { m } of this.mats.values()) m.delete();
+    this.mats.clear();
+  }
+}
+
 export class WasmBackend implements ClutterBackend {
   readonly name = 'wasm' as const;
   readonly opencvVersion: string;
   private readonly cv: CvJs;
+  private readonly pool: MatPool;
 
   constructor(cv: CvJs) {
     this.cv = cv;
     this.opencvVersion = /OpenCV (\d+\.\d+\.\d+)/.exec(cv.getBuildInformation())?.[1] ?? 'unknown';
+    this.pool = new MatPool(cv);
+  }
+
+  /** Frame-sized Mats kept for reuse (not counted by liveWasmMats). */
+  pooledMats(): number {
+    return this.pool.size;
+  }
+
+  /** Frees the kept frame-sized Mats (the next call allocates them again). */
+  releaseBuffers(): void {
+    this.pool.clear();
   }
 
   /**
@@ -159,9 +199,9 @@ export class WasmBackend implements ClutterBackend {
     return { heapBytes: this.cv.HEAPU8.length, probeAddress };
   }
 
-  private rgbMat(mats: Mats, frame: RgbImage): WMat {
+  private rgbMat(frame: RgbImage): WMat {
     if (frame.data.length !== frame.width * frame.height * 3) throw new RangeError('frame data is not width × height × 3 bytes');
-    const m = mats.add(new this.cv.Mat(frame.height, frame.width, this.cv.CV_8UC3));
+    const m = this.pool.get('rgb', frame.height, frame.width, this.cv.CV_8UC3);
     m.data.set(frame.data);
     return m;
   }
@@ -177,24 +217,24 @@ export class WasmBackend implements ClutterBackend {
     const { cv } = this;
     const mats = new Mats();
     try {
-      let region = this.rgbMat(mats, frame);
+      let region = this.rgbMat(frame);
       if (params.roi) {
         const { width, height } = rectifiedSize(params.roi);
         const src = mats.add(cv.matFromArray(4, 1, cv.CV_32FC2, params.roi.flat()));
         const dst = mats.add(cv.matFromArray(4, 1, cv.CV_32FC2, [0, 0, width, 0, width, height, 0, height]));
         const m = mats.add(cv.getPerspectiveTransform(src, dst));
-        const warped = mats.add(new cv.Mat());
+        const warped = this.pool.get('warped', height, width, cv.CV_8UC3);
         cv.warpPerspective(region, warped, m, new cv.Size(width, height), cv.INTER_LINEAR, cv.BORDER_REPLICATE, new cv.Scalar());
         region = warped;
       }
-      const hsv = mats.add(new cv.Mat());
+      const hsv = this.pool.get('hsv', region.rows, region.cols, cv.CV_8UC3);
       cv.cvtColor(region, hsv, cv.COLOR_RGB2HSV);
-      let mask = mats.add(new cv.Mat());
+      let mask = this.pool.get('mask', region.rows, region.cols, cv.CV_8UC1);
       cv.inRange(hsv, this.bound(mats, params.hsvLower), this.bound(mats, params.hsvUpper), mask);
       if (denoise > 0) {
         const kernel = mats.add(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(denoise, denoise)));
-        const closed = mats.add(new cv.Mat());
-        const opened = mats.add(new cv.Mat());
+        const closed = this.pool.get('closed', region.rows, region.cols, cv.CV_8UC1);
+        const opened = this.pool.get('opened', region.rows, region.cols, cv.CV_8UC1);
         const anchor = new cv.Point(-1, -1);
         const borderValue = cv.morphologyDefaultBorderValue();
         cv.morphologyEx(mask, closed, cv.MORPH_CLOSE, kernel, anchor, 1, cv.BORDER_CONSTANT, borderValue);
@@ -224,7 +264,7 @@ export class WasmBackend implements ClutterBackend {
     const mats = new Mats();
     try {
       const hsv = mats.add(new this.cv.Mat());
-      this.cv.cvtColor(this.rgbMat(mats, frame), hsv, this.cv.COLOR_RGB2HSV);
+      this.cv.cvtColor(this.rgbMat(frame), hsv, this.cv.COLOR_RGB2HSV);
       return Buffer.from(hsv.data);
     } finally {
       mats.free();
