@@ -4,26 +4,11 @@
  * compiler) into node_modules/.cache so plain node resolves the installed packages.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir, waitFor } from '../../broker/src/test-support/helpers.js';
-
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Workspace packages come from their TypeScript sources (like the vitest aliases); other packages stay external. */
-const workspaceSources: Plugin = {
-  name: 'workspace-sources',
-  setup(b) {
-    b.onResolve({ filter: /^@mieruka\/[a-z-]+(\/[a-z-]+)?$/ }, (args) => {
-      const [pkg = '', sub] = args.path.slice('@mieruka/'.length).split('/');
-      return { path: join(REPO, pkg, 'src', ...(sub ? [sub] : []), 'index.ts') };
-    });
-    b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@mieruka/') ? undefined : { path: args.path, external: true }));
-  },
-};
+import { bundleChild } from '../../test/helpers/bundle-child.js';
 
 describe('Hub stop', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -32,24 +17,12 @@ describe('Hub stop', () => {
   });
 
   it('leaves nothing behind: the process exits by itself after hub.stop()', async () => {
-    const cacheDir = join(REPO, 'node_modules', '.cache');
-    await mkdir(cacheDir, { recursive: true });
-    const outDir = await mkdtemp(join(cacheDir, 'mieruka-hub-exit-'));
-    cleanups.push(() => rm(outDir, { recursive: true, force: true }));
+    const bundle = await bundleChild(fileURLToPath(new URL('./test-support/hub-lifecycle-child.ts', import.meta.url)), 'mieruka-hub-exit-');
+    cleanups.push(() => bundle.remove());
     const data = await makeTempDir();
     cleanups.push(() => data.remove());
 
-    const outfile = join(outDir, 'child.mjs');
-    await build({
-      entryPoints: [fileURLToPath(new URL('./test-support/hub-lifecycle-child.ts', import.meta.url))],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile,
-      plugins: [workspaceSources],
-      logLevel: 'silent',
-    });
+    const outfile = bundle.script;
 
     const child = spawn(process.execPath, [outfile, join(data.path, 'hub')], { stdio: ['ignore', 'pipe', 'pipe'] });
     cleanups.push(async () => {

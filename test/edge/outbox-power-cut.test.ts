@@ -7,29 +7,14 @@
  * rest, stops, and must exit by itself (stop() leaves no handles).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { build, type Plugin } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bundleChild } from '../helpers/bundle-child.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startTestBroker } from '../helpers/aedes-broker.js';
-
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Workspace packages from their TypeScript sources; other packages stay external (node_modules). */
-const workspaceSources: Plugin = {
-  name: 'workspace-sources',
-  setup(b) {
-    b.onResolve({ filter: /^@mieruka\/[a-z-]+(\/[a-z-]+)?$/ }, (args) => {
-      const [pkg = '', sub] = args.path.slice('@mieruka/'.length).split('/');
-      return { path: join(REPO, pkg, 'src', ...(sub ? [sub] : []), 'index.ts') };
-    });
-    b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@mieruka/') ? undefined : { path: args.path, external: true }));
-  },
-};
 
 type Run = { child: ChildProcess; acked: number[]; stdout: () => string; stderr: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> };
 
@@ -57,21 +42,9 @@ describe('outbox power-cut safety', () => {
   });
 
   it('survives SIGKILL during heavy writes: the file stays sound and nothing acknowledged is lost', async () => {
-    const cacheDir = join(REPO, 'node_modules', '.cache');
-    await mkdir(cacheDir, { recursive: true });
-    const outDir = await mkdtemp(join(cacheDir, 'mieruka-outbox-child-'));
-    cleanups.push(() => rm(outDir, { recursive: true, force: true }));
-    const script = join(outDir, 'child.mjs');
-    await build({
-      entryPoints: [fileURLToPath(new URL('./support/outbox-writer-child.ts', import.meta.url))],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: script,
-      plugins: [workspaceSources],
-      logLevel: 'silent',
-    });
+    const child = await bundleChild(fileURLToPath(new URL('./support/outbox-writer-child.ts', import.meta.url)), 'mieruka-outbox-child-');
+    cleanups.push(() => child.remove());
+    const script = child.script;
     const data = await makeTempDir();
     cleanups.push(() => data.remove());
     const broker = await startTestBroker();
