@@ -3,6 +3,8 @@
  * here; a request is accepted only with a live session cookie (and, when the browser sends
  * one, a same-origin Origin header). Each client gets a snapshot, then every LiveUpdate.
  * Dead clients are found by ping/pong; slow clients are dropped instead of buffering forever.
+ * Updates are serialised once and coalesced per turn of the event loop: what one group commit
+ * of ingest releases reaches each browser as one frame ({type: 'batch'}), without waiting.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,7 +13,7 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { readSessionId } from './cookies.js';
 import { isCrossSite } from './csrf.js';
-import type { DashboardDataSource } from './data-source.js';
+import type { DashboardDataSource, LiveUpdate } from './data-source.js';
 import { CLOSE_SESSION_ENDED, LIVE_PATH, type LiveMessage } from './live-message.js';
 import type { SessionStore } from './session-store.js';
 
@@ -46,6 +48,9 @@ export class LiveFeed {
   private closed = false;
   private dropped = 0;
   private sent = 0;
+  /** Serialised updates waiting for the end of this event-loop turn. */
+  private pending: string[] = [];
+  private flushScheduled: NodeJS.Immediate | null = null;
 
   constructor(options: LiveFeedOptions) {
     this.dataSource = options.dataSource;
@@ -97,6 +102,7 @@ export class LiveFeed {
     for (const client of this.clients) client.ws.terminate();
     this.clients.clear();
     this.stopSharedResources();
+    this.dropPending();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
@@ -114,6 +120,8 @@ export class LiveFeed {
       this.clients.delete(client);
       if (this.clients.size === 0) this.stopSharedResources();
     });
+    // Updates already waiting predate the snapshot: they go to the others now, not to this one.
+    this.flush();
     // Snapshot and subscription happen in the same tick, so no update falls between them.
     this.send(client, JSON.stringify({ type: 'snapshot', nodes: this.dataSource.listNodes() } satisfies LiveMessage));
     this.clients.add(client);
@@ -147,16 +155,34 @@ export class LiveFeed {
     }
   }
 
-  private broadcast(message: LiveMessage): void {
+  private broadcast(update: LiveUpdate): void {
     if (this.clients.size === 0) return;
     let data: string;
     try {
-      data = JSON.stringify(message);
+      data = JSON.stringify(update);
     } catch (err) {
       this.log.warn({ err }, 'live feed: update cannot be serialised, dropped');
       return;
     }
+    this.pending.push(data);
+    // setImmediate runs after the I/O of this turn: no timer, so no added latency.
+    this.flushScheduled ??= setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = null;
+    const pending = this.pending;
+    this.pending = [];
+    if (pending.length === 0 || this.clients.size === 0) return;
+    // The updates are already JSON: the batch frame is spliced, not serialised again.
+    const data = pending.length === 1 ? pending[0]! : `{"type":"batch","messages":[${pending.join(',')}]}`;
     for (const client of this.clients) this.send(client, data);
+  }
+
+  private dropPending(): void {
+    if (this.flushScheduled) clearImmediate(this.flushScheduled);
+    this.flushScheduled = null;
+    this.pending = [];
   }
 
   private beat(): void {

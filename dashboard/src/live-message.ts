@@ -8,7 +8,12 @@ export type LiveMessage =
   | { type: 'snapshot'; nodes: NodeSnapshot[] }
   | LiveUpdate
   /** Sent every heartbeat so browsers (which cannot see ws pings) can tell a quiet feed from a dead one. */
-  | { type: 'heartbeat'; ts: number };
+  | { type: 'heartbeat'; ts: number }
+  /**
+   * Updates that arrived within one turn of the hub's event loop, in order, as one frame: a
+   * group commit of many readings costs each browser one frame, not one per reading.
+   */
+  | { type: 'batch'; messages: LiveUpdate[] };
 
 export const LIVE_PATH = '/api/live';
 /** Close code when the session behind a connection ended (logout or expiry): log in again. */

@@ -2,11 +2,21 @@
  * Keeps the ws live feed open while logged in: reconnects with capped, jittered back-off,
  * and treats a feed silent past a few heartbeats as dead (browsers cannot see ws pings).
  */
+import { batch } from '@preact/signals';
 import { applyAlarm, clearAlarms, loadActiveAlarms } from './alarms-store.js';
 import { fetchMe } from './api.js';
 import { clearHistory, recordReading } from './live-history.js';
 import { feedState, hubClockNow, lastFrameAt, now, replaceNodes, upsertNode, user } from './store.js';
 import type { LiveMessage } from './types.js';
+
+type LiveUpdate = Extract<LiveMessage, { type: 'batch' }>['messages'][number];
+
+function applyUpdate(msg: LiveUpdate): void {
+  if (msg.type === 'node') {
+    upsertNode(msg.node);
+    recordReading(msg.node);
+  } else if (msg.type === 'alarm') applyAlarm(msg.alarm, msg.change);
+}
 
 /** Server heartbeat is 20 s: past this the banner says the data is stale… */
 export const FEED_STALE_MS = 45_000;
@@ -52,10 +62,12 @@ export function startLiveFeed(): () => void {
         for (const n of msg.nodes) recordReading(n);
         // Alarm changes missed while disconnected: the snapshot is the moment to catch up.
         void loadActiveAlarms();
-      } else if (msg.type === 'node') {
-        upsertNode(msg.node);
-        recordReading(msg.node);
-      } else if (msg.type === 'alarm') applyAlarm(msg.alarm, msg.change);
+      } else if (msg.type === 'batch') {
+        // One re-render for the whole frame, not one per update in it.
+        batch(() => {
+          for (const update of msg.messages) applyUpdate(update);
+        });
+      } else if (msg.type !== 'heartbeat') applyUpdate(msg);
     };
     socket.onclose = (ev: CloseEvent) => {
       if (ws !== socket) return;
