@@ -19,11 +19,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { renderFixture } from '../lib/clutter-fixtures.mjs';
-import { fmt, median, printTable, saveResult } from './lib.mjs';
+import { SMOKE, fmt, median, printTable, saveResult } from './lib.mjs';
 
 export const name = 'clutter';
 
-const SMOKE = process.env.MIERUKA_BENCH_SMOKE === '1';
 const WARMUP = SMOKE ? 1 : 5;
 const ROUNDS = SMOKE ? 2 : 6;
 const BATCH = SMOKE ? 2 : 5;
@@ -241,7 +240,7 @@ export async function run() {
     `targets (warm, decoded and end to end): native ≤ 1× cv2: ${targets.nativeNoSlowerThanCv2 === null ? 'n/a (no native addon)' : targets.nativeNoSlowerThanCv2 ? 'met' : 'NOT met'}; ` +
       `WASM ≤ 3× cv2: ${targets.wasmWithin3x ? 'met' : 'NOT met'}`,
   );
-  const file = saveResult(SMOKE ? `${name}-smoke` : name, { smoke: SMOKE, frame: { width: frame.width, height: frame.height, region: size, decodeMs: median(decodeTimes) }, samplesPerImpl: ROUNDS * BATCH, ...results, targets });
+  const file = saveResult(name, { frame: { width: frame.width, height: frame.height, region: size, decodeMs: median(decodeTimes) }, samplesPerImpl: ROUNDS * BATCH, ...results, targets });
   console.log(`saved ${file}`);
 }
 

@@ -1,10 +1,18 @@
 // Shared helpers of the benchmarks: percentiles, a loopback aedes broker, result files.
+// MIERUKA_BENCH_SMOKE=1: every benchmark runs with tiny sizes (the test command does this to
+// prove they still run and still check what they measure); results then go to <name>-smoke.json.
+// MIERUKA_BENCH_RESULTS_DIR: where result files go (default bench-results/).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-export const RESULTS_DIR = fileURLToPath(new URL('../../bench-results/', import.meta.url));
+export const SMOKE = process.env.MIERUKA_BENCH_SMOKE === '1';
+export const RESULTS_DIR = process.env.MIERUKA_BENCH_RESULTS_DIR
+  ? `${process.env.MIERUKA_BENCH_RESULTS_DIR.replace(/\/$/, '')}/`
+  : fileURLToPath(new URL('../../bench-results/', import.meta.url));
+/** Every MIERUKA_* variable is a config override to the CLI: the benches' own switches are not. */
+export const CHILD_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MIERUKA_BENCH')));
 
 /** q-quantile of a sorted array (linear interpolation). */
 export function quantile(sorted, q) {
@@ -51,8 +59,8 @@ export function environment() {
 
 export function saveResult(name, result) {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = `${RESULTS_DIR}${name}.json`;
-  writeFileSync(file, `${JSON.stringify({ name, environment: environment(), ...result }, null, 2)}\n`);
+  const file = `${RESULTS_DIR}${name}${SMOKE ? '-smoke' : ''}.json`;
+  writeFileSync(file, `${JSON.stringify({ name, smoke: SMOKE, environment: environment(), ...result }, null, 2)}\n`);
   return file;
 }
 

@@ -12,11 +12,11 @@ import Database from 'better-sqlite3';
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import { FORWARD_WINDOW, MqttNodeLink, Outbox } from '@mieruka/edge';
-import { fmt, printTable, saveResult, startAedes } from './lib.mjs';
+import { SMOKE, fmt, printTable, saveResult, startAedes } from './lib.mjs';
 
 export const name = 'outbox-drain';
 
-const BACKLOG = 86_400;
+const BACKLOG = SMOKE ? 500 : 86_400;
 const TOPIC = 'mieruka/v1/bench/mill-1/current';
 const T0 = 1_764_000_000_000;
 const logger = pino({ level: 'silent' });

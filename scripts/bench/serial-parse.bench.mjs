@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { ESP32_ROM_BANNER, SerialCounters, SerialLineDecoder, simulateTrace } from '@mieruka/firmware-bridge';
 import { parseSerialLine } from '@mieruka/protocol';
-import { fmt, median, printTable, saveResult } from './lib.mjs';
+import { SMOKE, fmt, median, printTable, saveResult } from './lib.mjs';
 
 export const name = 'serial-parse';
 
@@ -38,7 +38,7 @@ function throughputs(lines, fns, rounds) {
 }
 
 export async function run() {
-  const lines = makeLines(200_000);
+  const lines = makeLines(SMOKE ? 2_000 : 200_000);
   const bytes = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
   let sink = 0;
   const jsonParse = (ls) => {

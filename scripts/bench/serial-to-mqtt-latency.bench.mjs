@@ -11,13 +11,13 @@ import { pino } from 'pino';
 import { CurrentAgent, MqttNodeLink } from '@mieruka/edge';
 import { Esp32Simulator, PtyPair, SerialLineReader } from '@mieruka/firmware-bridge';
 import { MachineConfig, parseSerialLine } from '@mieruka/protocol';
-import { fmt, printTable, saveResult, startAedes, summarize } from './lib.mjs';
+import { SMOKE, fmt, printTable, saveResult, startAedes, summarize } from './lib.mjs';
 
 export const name = 'serial-to-mqtt-latency';
 
 const INTERVAL_MS = 10; // 100 readings a second, a hundred times a real sensor's rate
-const WARMUP = 100;
-const MEASURED = 1500;
+const WARMUP = SMOKE ? 10 : 100;
+const MEASURED = SMOKE ? 50 : 1500;
 const logger = pino({ level: 'silent' });
 
 async function waitUntil(check, what, timeoutMs = 30_000) {
