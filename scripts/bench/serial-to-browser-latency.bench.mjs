@@ -7,15 +7,15 @@
 // client subscribed over Mosquitto's WebSocket listener.
 // Loopback only; each line is matched to its arrival by its (node, current) value.
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { connectAsync } from 'mqtt';
+import { SerialPort } from 'serialport';
+import { ReadlineParser } from '@serialport/parser-readline';
 import { WebSocket } from 'ws';
 import { PtyPair } from '@mieruka/firmware-bridge';
 import { encodeSerialMessage } from '@mieruka/protocol';
@@ -23,7 +23,7 @@ import { CHILD_ENV, SMOKE, fmt, printTable, saveResult, summarize } from './lib.
 
 export const name = 'serial-to-browser-latency';
 
-const RATE = SMOKE ? 100 : 1000; // lines per second, all bridges together
+const RATE = SMOKE ? 100 : Number(process.env.BENCH_RATE ?? 1000); // lines per second, all bridges together
 const BRIDGES = SMOKE ? 1 : Number(process.env.BENCH_BRIDGES ?? 4);
 const DURATION_S = SMOKE ? 2 : 8;
 const WARMUP_S = SMOKE ? 0.5 : 2;
@@ -48,7 +48,9 @@ async function waitUntil(check, what, timeoutMs = 30_000) {
 }
 
 function startProcess(args, label) {
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'], env: CHILD_ENV });
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the hub and the bridges.
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['pipe', 'ignore', 'pipe'], env: CHILD_ENV });
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -80,13 +82,22 @@ const portAnswers = (port) =>
     s.once('error', () => resolve(false));
   });
 
+async function openPort(path) {
+  const port = new SerialPort({ path, baudRate: 115_200, autoOpen: false });
+  await new Promise((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  port.on('error', () => undefined);
+  return port;
+}
+
 /**
  * Writes RATE lines a second over the ptys, every TICK_MS, each with a value unique to its
  * pty, and records when each was written: `onSent(ptyIndex, amps, at, measured)`.
  */
 async function driveSerial(ptys, onSent) {
   const perTick = (RATE * TICK_MS) / 1000 / ptys.length;
-  const streams = ptys.map((p) => createWriteStream(p.devicePath, { flags: 'w' }));
+  // serialport, as the simulator and the bridge use: fs streams on a tty would block libuv's
+  // small thread pool in read() and starve each other.
+  const streams = await Promise.all(ptys.map((p) => openPort(p.devicePath)));
   for (const s of streams) s.write(encodeSerialMessage({ type: 'hello', fw: 'bench', id: 'b0', channels: 1, intervalMs: 100 }));
   const counters = ptys.map(() => 0);
   const carry = ptys.map(() => 0);
@@ -113,7 +124,7 @@ async function driveSerial(ptys, onSent) {
     }
   }
   // The device ends stay open until the caller has seen every line arrive.
-  return { sentTotal: counters.reduce((a, b) => a + b, 0), close: () => Promise.all(streams.map((s) => new Promise((resolve) => s.end(resolve)))) };
+  return { sentTotal: counters.reduce((a, b) => a + b, 0), close: () => Promise.all(streams.map((s) => new Promise((resolve) => s.close(() => resolve())))) };
 }
 
 function tracker() {
@@ -225,12 +236,11 @@ async function measureReference(dir, ptys) {
     await browser.subscribeAsync('mieruka/v1/bench/+/current', { qos: 0 });
     publisher = await connectAsync(`mqtt://127.0.0.1:${tcpPort}`, { reconnectPeriod: 0 });
     ptys.forEach((pty, i) => {
-      const input = createReadStream(pty.hostPath);
-      // The tty reports EIO once the device end closes at the end of the run.
-      input.on('error', () => undefined);
-      const lines = createInterface({ input });
-      readers.push(lines);
-      lines.on('line', (line) => {
+      const input = openPort(pty.hostPath);
+      readers.push(input);
+      const lines = new ReadlineParser({ delimiter: '\n' });
+      input.then((port) => port.pipe(lines));
+      lines.on('data', (line) => {
         try {
           const m = JSON.parse(line);
           if (m.type === 'rms') publisher.publish(`mieruka/v1/bench/mill-${i + 1}/current`, JSON.stringify({ ts: Date.now(), seq: m.seq, irms: m.irms }), { qos: 1 });
@@ -239,13 +249,13 @@ async function measureReference(dir, ptys) {
         }
       });
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await Promise.all(readers);
     const serial = await driveSerial(ptys, track.sent);
     await waitUntil(() => track.pending === 0, 'every line at the subscriber', 30_000).catch(() => undefined);
     await serial.close();
     return { sentTotal: serial.sentTotal, lost: track.pending, ...track.result() };
   } finally {
-    for (const r of readers) r.close();
+    for (const r of readers) await r.then((port) => new Promise((resolve) => port.close(() => resolve()))).catch(() => undefined);
     await publisher?.endAsync();
     await browser?.endAsync();
     broker.kill('SIGTERM');

@@ -38,6 +38,7 @@ import { splitMqttUrl } from './mqtt-url.js';
 import { SeqCounter } from './seq-counter.js';
 import { Outbox } from '../outbox/outbox.js';
 import { OutboxForwarder } from '../outbox/outbox-forwarder.js';
+import { GroupAppend } from '../outbox/group-append.js';
 
 export interface MqttNodeLinkOptions {
   /** mqtt://, mqtts://, ws:// or wss:// (credentials in the URL are never logged). */
@@ -134,6 +135,8 @@ export class MqttNodeLink implements NodeLink {
   private readonly handlers = new Set<CommandHandler>();
   private readonly outbox: Outbox;
   private readonly forwarder: OutboxForwarder;
+  /** One transaction per event-loop turn for what is published in it. */
+  private readonly appender: GroupAppend;
   private statusTimer: NodeJS.Timeout | null = null;
   private lastDropLogAt = Number.NEGATIVE_INFINITY;
   private droppedSinceLog = 0;
@@ -178,6 +181,17 @@ export class MqttNodeLink implements NodeLink {
         // Once, when the backlog is gone: the hub stops showing "catching up".
         const client = this.client;
         if (client?.connected && !this.stopping) this.publishOnline(client);
+      },
+    });
+    this.appender = new GroupAppend({
+      outbox: this.outbox,
+      onWritten: (count, dropped) => {
+        this.counters.published += count;
+        if (dropped > 0) this.droppedOldest(dropped);
+        this.forwarder.pump();
+      },
+      onFailed: (count) => {
+        this.counters.publishErrors += count;
       },
     });
   }
@@ -315,6 +329,7 @@ export class MqttNodeLink implements NodeLink {
       this.clearStatusTimer();
       this.forwarder.reset();
       await client.endAsync(true).catch(() => undefined);
+      this.appender.flush();
       this.outbox.close();
       throw err;
     }
@@ -325,6 +340,8 @@ export class MqttNodeLink implements NodeLink {
     if (!client) return;
     this.stopping = true;
     this.clearStatusTimer();
+    // What was published before stop() is queued (and sent, when the broker is there).
+    this.appender.flush();
     // A broker that does not acknowledge is not waited for twice: the queue keeps those messages anyway.
     let acknowledging = true;
     if (client.connected) {
@@ -430,16 +447,8 @@ export class MqttNodeLink implements NodeLink {
       }
       return;
     }
-    let dropped: number;
-    try {
-      dropped = this.outbox.append(topic, body, retain);
-    } catch (err) {
-      this.counters.publishErrors++;
-      throw err;
-    }
-    this.counters.published++;
-    if (dropped > 0) this.droppedOldest(dropped);
-    this.forwarder.pump();
+    // Resolves once the row is on disk (counted and pumped by the appender).
+    await this.appender.append(topic, body, retain);
   }
 
   private droppedOldest(count: number): void {

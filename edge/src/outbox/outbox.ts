@@ -3,8 +3,8 @@
  * written here before MQTT and deleted once the broker acknowledged it, so readings survive a
  * broker outage, an agent crash and a power cut.
  *
- * One SQLite file per node, WAL with `synchronous = FULL`: when append() returns, the row is on
- * disk. Bounded by a number of messages and of bytes; when full the oldest rows go first and
+ * One SQLite file per node, WAL with `synchronous = FULL`: when append() or appendMany()
+ * returns, the rows are on disk. Bounded by a number of messages and of bytes; when full the oldest rows go first and
  * the number dropped is kept in the file. The running totals live in a one-row table kept
  * right by triggers, so opening a full queue costs no scan.
  *
@@ -156,15 +156,29 @@ export class Outbox {
    * messages were dropped to make room.
    */
   append(topic: string, payload: Buffer, retain: boolean): number {
+    return this.appendMany([{ topic, payload, retain }]);
+  }
+
+  /**
+   * Writes messages in order in one transaction — one sync to disk for all of them, which is
+   * what lets an agent keep up with a fast sensor (see group-append.ts). All or none are
+   * written. Returns how many of the oldest messages were dropped to make room.
+   */
+  appendMany(messages: ReadonlyArray<{ topic: string; payload: Buffer; retain: boolean }>): number {
     const { db, st } = this.opened();
-    const bytes = payload.length + Buffer.byteLength(topic);
+    const ts = this.now();
     try {
       return db.transaction(() => {
-        st.insert.run(this.now(), topic, retain ? 1 : 0, bytes, payload);
-        return this.trim(st);
+        let dropped = 0;
+        for (const m of messages) {
+          st.insert.run(ts, m.topic, m.retain ? 1 : 0, m.payload.length + Buffer.byteLength(m.topic), m.payload);
+          // Bounds hold after every row, as if they had come one by one.
+          dropped += this.trim(st);
+        }
+        return dropped;
       })();
     } catch (err) {
-      throw new MierukaError('STORE_FAILED', `outbox: cannot queue a message: ${(err as Error).message}`, { cause: err });
+      throw new MierukaError('STORE_FAILED', `outbox: cannot queue ${messages.length === 1 ? 'a message' : `${messages.length} messages`}: ${(err as Error).message}`, { cause: err });
     }
   }
 
