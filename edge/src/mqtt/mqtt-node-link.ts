@@ -19,14 +19,10 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import {
   redactUrl,
-  CommandPayload,
   encodePayload,
-  formatZodError,
   looksLikeJpeg,
   MAX_IMAGE_BYTES,
-  MAX_JSON_PAYLOAD_BYTES,
   MierukaError,
-  parseTopic,
   topicFilters,
   topicFor,
   type JsonKind,
@@ -39,74 +35,11 @@ import { SeqCounter } from './seq-counter.js';
 import { Outbox } from '../outbox/outbox.js';
 import { OutboxForwarder } from '../outbox/outbox-forwarder.js';
 import { GroupAppend } from '../outbox/group-append.js';
+import { CommandInbox, type CommandHandler } from './command-inbox.js';
+import type { MqttNodeLinkOptions, MqttNodeLinkStartOptions, MqttNodeLinkStats } from './mqtt-node-link-options.js';
 
-export interface MqttNodeLinkOptions {
-  /** mqtt://, mqtts://, ws:// or wss:// (credentials in the URL are never logged). */
-  url: string;
-  site: string;
-  node: string;
-  /** Which agent this is, e.g. 'bridge' or 'clutter-station' (goes into `status`). */
-  agent: string;
-  version: string;
-  /** Where the seq counter and the outbox are kept; without it seq starts from the clock and the queue lives in memory. */
-  dataDir?: string;
-  /** Bounds of the outbox (config `bridge.queue`), and the messages in flight while it drains. */
-  queue?: { maxMessages?: number; maxBytes?: number; window?: number };
-  /** How often the status (with the backlog) is republished while messages wait (default 30 s). */
-  statusEveryMs?: number;
-  logger: Logger;
-  /** Override the user name and password of the URL (e.g. a password read from a file). */
-  username?: string;
-  password?: string;
-  /** PEM CA certificate(s) the broker's certificate must be signed by (mqtts://, wss://); default: the system's CAs. */
-  ca?: string | Buffer;
-  /** PEM client certificate and key, for a broker that requires one (mutual TLS). */
-  cert?: string | Buffer;
-  key?: string | Buffer;
-  /** Stable by default (mieruka-<agent>-<site>-<node>) so the broker keeps the session. */
-  clientId?: string;
-  /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5. */
-  protocolVersion?: 4 | 5;
-  reconnect?: { initialMs?: number; maxMs?: number };
-  keepaliveS?: number;
-  /** The agent's clock (status stamps, seq blocks). Default: the system clock. */
-  now?: () => number;
-}
-
-export interface MqttNodeLinkStartOptions {
-  /** Wait for the first connection (default true); otherwise return at once and keep trying. */
-  waitForConnect?: boolean;
-  /** How long start() waits before failing (default 30 s). */
-  connectTimeoutMs?: number;
-  /**
-   * 'fail' (default): start() rejects when the broker is not reached in time. 'continue': it
-   * logs and returns, and the agent queues until the broker is back (refused credentials and
-   * an untrusted certificate still fail: retrying will not help).
-   */
-  whenUnreachable?: 'fail' | 'continue';
-}
-
-export type CommandHandler = (action: string, payload: CommandPayload) => void;
-
-export interface MqttNodeLinkStats {
-  connected: boolean;
-  connects: number;
-  /** Accepted: in the outbox (or sent, for status). */
-  published: number;
-  /** Acknowledged by the broker (PUBACK) and gone from the outbox. */
-  delivered: number;
-  /** Waiting in the outbox, the enqueue time of the oldest, and dropped (oldest first) because it was full. */
-  queued: number;
-  queuedBytes: number;
-  oldestTs: number | null;
-  dropped: number;
-  /** Outbox files found unreadable at start and set aside; false: the outbox is in memory only. */
-  outboxCorrupt: number;
-  outboxPersistent: boolean;
-  publishErrors: number;
-  commandsReceived: number;
-  commandsInvalid: number;
-}
+export type { CommandHandler } from './command-inbox.js';
+export type { MqttNodeLinkOptions, MqttNodeLinkStartOptions, MqttNodeLinkStats } from './mqtt-node-link-options.js';
 
 /** MQTT 3.1.1 CONNACK 4/5 and MQTT 5 reason codes 134/135: retrying will not help. */
 const AUTH_FAILURE_CODES = new Set([4, 5, 134, 135]);
@@ -132,7 +65,7 @@ export class MqttNodeLink implements NodeLink {
   private readonly initialMs: number;
   private readonly maxMs: number;
   private readonly now: () => number;
-  private readonly handlers = new Set<CommandHandler>();
+  private readonly commands: CommandInbox;
   private readonly outbox: Outbox;
   private readonly forwarder: OutboxForwarder;
   /** One transaction per event-loop turn for what is published in it. */
@@ -147,8 +80,7 @@ export class MqttNodeLink implements NodeLink {
   private lastErrorMessage = '';
   /** A refusal seen before the first connection, for firstConnect() called later. */
   private firstFatal: MierukaError | null = null;
-  private lastInvalidLogAt = 0;
-  private readonly counters = { connects: 0, published: 0, publishErrors: 0, commandsReceived: 0, commandsInvalid: 0 };
+  private readonly counters = { connects: 0, published: 0, publishErrors: 0 };
 
   constructor(options: MqttNodeLinkOptions) {
     // topicFor validates the ids: a bad site/node fails here, before any I/O.
@@ -181,6 +113,19 @@ export class MqttNodeLink implements NodeLink {
         // Once, when the backlog is gone: the hub stops showing "catching up".
         const client = this.client;
         if (client?.connected && !this.stopping) this.publishOnline(client);
+      },
+    });
+    this.commands = new CommandInbox({
+      site: options.site,
+      node: options.node,
+      logger: options.logger,
+      now: this.now,
+      onWanted: () => {
+        if (this.client?.connected) this.subscribeCommands(this.client);
+      },
+      onUnwanted: () => {
+        const client = this.client;
+        if (client?.connected) client.unsubscribeAsync(this.commandFilter).catch((err: unknown) => this.logger.debug({ err }, 'unsubscribe failed'));
       },
     });
     this.appender = new GroupAppend({
@@ -256,7 +201,7 @@ export class MqttNodeLink implements NodeLink {
       this.logger[message === this.lastErrorMessage ? 'debug' : 'warn']({ url: redactUrl(o.url), err: message }, 'MQTT error');
       this.lastErrorMessage = message;
     });
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('message', (topic, payload) => this.commands.deliver(topic, payload));
 
     if (startOptions.waitForConnect === false) return;
     await this.firstConnect(startOptions);
@@ -393,14 +338,7 @@ export class MqttNodeLink implements NodeLink {
   }
 
   onCommand(handler: CommandHandler): () => void {
-    const first = this.handlers.size === 0;
-    this.handlers.add(handler);
-    if (first && this.client?.connected) this.subscribeCommands(this.client);
-    return () => {
-      if (!this.handlers.delete(handler) || this.handlers.size > 0) return;
-      const client = this.client;
-      if (client?.connected) client.unsubscribeAsync(this.commandFilter).catch((err: unknown) => this.logger.debug({ err }, 'unsubscribe failed'));
-    };
+    return this.commands.add(handler);
   }
 
   /**
@@ -420,6 +358,7 @@ export class MqttNodeLink implements NodeLink {
     return {
       connected: this.connected,
       ...this.counters,
+      ...this.commands.counters,
       delivered: this.forwarder.stats().delivered,
       queued: q.queued,
       queuedBytes: q.bytes,
@@ -497,7 +436,7 @@ export class MqttNodeLink implements NodeLink {
     client.options.reconnectPeriod = this.initialMs;
     this.logger.info({ url: redactUrl(this.options.url), connects: this.counters.connects }, 'MQTT connected');
     this.publishOnline(client);
-    if (this.handlers.size > 0) this.subscribeCommands(client);
+    if (this.commands.wanted) this.subscribeCommands(client);
     // MQTT.js has resent its own in-flight messages by now; the queue follows them.
     this.forwarder.pump();
   }
@@ -512,42 +451,6 @@ export class MqttNodeLink implements NodeLink {
     client.subscribeAsync(this.commandFilter, { qos: 1 }).catch((err: unknown) => {
       if (!this.stopping) this.logger.warn({ err }, 'could not subscribe to commands');
     });
-  }
-
-  private onMessage(topic: string, payload: Buffer): void {
-    const parsed = parseTopic(topic);
-    if (!parsed || parsed.kind !== 'cmd' || parsed.site !== this.site || parsed.node !== this.node) return;
-    this.counters.commandsReceived++;
-    let json: unknown;
-    try {
-      if (payload.length > MAX_JSON_PAYLOAD_BYTES) throw new Error(`payload of ${payload.length} bytes exceeds ${MAX_JSON_PAYLOAD_BYTES}`);
-      json = JSON.parse(payload.toString('utf8'));
-    } catch (err) {
-      this.invalidCommand(parsed.action, (err as Error).message);
-      return;
-    }
-    const result = CommandPayload.safeParse(json);
-    if (!result.success) {
-      this.invalidCommand(parsed.action, formatZodError(result.error));
-      return;
-    }
-    for (const handler of this.handlers) {
-      try {
-        handler(parsed.action, result.data);
-      } catch (err) {
-        this.logger.error({ err, action: parsed.action }, 'command handler failed');
-      }
-    }
-  }
-
-  private invalidCommand(action: string, reason: string): void {
-    this.counters.commandsInvalid++;
-    // At most one line a minute: a misbehaving publisher must not flood the log.
-    const now = this.now();
-    if (now - this.lastInvalidLogAt >= 60_000) {
-      this.lastInvalidLogAt = now;
-      this.logger.warn({ action, reason, invalidSoFar: this.counters.commandsInvalid }, 'invalid command dropped');
-    }
   }
 
   private status(online: boolean, withBacklog = true): StatusPayload {
