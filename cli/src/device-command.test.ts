@@ -58,7 +58,7 @@ describe('mieruka device', () => {
     expect(await connackOf(url, { ...mill, password: 'mill password 1' })).toBe(4);
     expect(await device(dir, ['add', 'factory/mill-1', '--password-stdin'], 'mill password 1\n')).toEqual([
       'added node factory/mill-1: MQTT user name "factory/mill-1", client ids mieruka-<agent>-factory-mill-1',
-      "agents on that node: --mqtt 'mqtt://factory%2Fmill-1:<password>@<hub>:1883'",
+      "agents on that node: --mqtt 'mqtt://factory%2Fmill-1@<hub>:1883' --mqtt-password-file <file with the password>",
     ]);
     expect(await device(dir, ['add', 'grafana', '--observer', '--password-stdin'], 'grafana password\n')).toEqual([
       'added observer grafana: MQTT user name "grafana", reads mieruka/v1/#',

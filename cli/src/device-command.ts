@@ -59,7 +59,8 @@ export function registerDeviceCommand(program: Command, ctx: CliContext): void {
         if (account.kind === 'node') {
           ctx.print(`added node ${name}: MQTT user name "${name}", client ids mieruka-<agent>-${account.site}-${account.node}`);
           // The "/" of the name must be escaped in a URL; the password is never printed.
-          ctx.print(`agents on that node: --mqtt 'mqtt://${encodeURIComponent(name)}:<password>@<hub>:${config.hub.mqtt.port}'`);
+          // The password goes in a file (mode 600), not the URL: a URL shows in `ps` and shell history.
+          ctx.print(`agents on that node: --mqtt 'mqtt://${encodeURIComponent(name)}@<hub>:${config.hub.mqtt.port}' --mqtt-password-file <file with the password>`);
         } else ctx.print(`added observer ${name}: MQTT user name "${name}", reads mieruka/v1/#`);
       });
     });
