@@ -21,6 +21,7 @@ const nativeAddonPresent = () => nativeAddonPath() !== null;
 let manifest: ClutterFixtureManifest;
 let wasm: WasmBackend;
 let native: NativeBackend | null;
+let nativePerCall: NativeBackend | null;
 /** Every backend that loaded here: WASM always, native when its addon is built. */
 let loaded: ClutterBackend[];
 const frames = new Map<string, RgbImage>();
@@ -29,7 +30,9 @@ beforeAll(async () => {
   manifest = await loadClutterManifest();
   wasm = await loadWasmBackend();
   native = await loadNativeBackend().catch(() => null);
-  loaded = native ? [wasm, native] : [wasm];
+  // The native backend twice: through the station kernel and through opencv4nodejs alone.
+  nativePerCall = native ? await loadNativeBackend({ kernel: false }) : null;
+  loaded = native && nativePerCall ? [wasm, native, nativePerCall] : [wasm];
   for (const f of manifest.fixtures) frames.set(f.file, await decodeRgb(await readFile(clutterFixturePath(f.file))));
   for (const p of await listSamplePhotos()) frames.set(p, await decodeRgb(await readFile(p)));
 });
@@ -71,6 +74,13 @@ describe('backend selection', () => {
   it('loads the native addon without its V8 memory-tracking allocator (it aborts the process from worker threads)', () => {
     // Only meaningful where the addon loaded; where it did not, the fallback above is tested.
     expect(native?.externalMemTracking ?? false).toBe(false);
+  });
+
+  it('runs native analyze() through the station kernel wherever the native addon is built', () => {
+    if (!nativeAddonPresent()) return expect(native).toBeNull();
+    // install-native-opencv.sh builds both; a kernel that failed to build must not pass unseen.
+    expect(native!.pipeline).toEqual({ kind: 'station-kernel' });
+    expect(nativePerCall!.pipeline.kind).toBe('opencv4nodejs');
   });
 
   it('parses preferences', () => {
@@ -122,7 +132,8 @@ describe('every loaded backend', () => {
         }
       }
     }
-    expect(compared).toBe(native ? 44 : 0);
+    // 44 cases, each compared with every other backend path that loaded.
+    expect(compared).toBe(44 * (loaded.length - 1));
   });
 
   it('rectifies the ROI to the size of its longer sides and returns the region pixels', () => {

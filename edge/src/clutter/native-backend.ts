@@ -27,6 +27,7 @@ import {
   type Outline,
 } from './backend.js';
 import { rectifiedSize, type Point } from './roi.js';
+import { loadStationKernel, type StationKernel } from './station-kernel.js';
 
 /* The part of the @u4/opencv4nodejs API used here (its typings are absent when it is not installed). */
 interface NPoint2 {
@@ -166,9 +167,15 @@ export class NativeBackend implements ClutterBackend {
   private readonly cv: NativeCv;
   /** The reused input Mat (see the file comment); replaced when the frame size changes. */
   private input: NMat | null = null;
+  /** analyze() in one call into kept Mats (station-kernel.ts); null: through opencv4nodejs. */
+  private readonly kernel: StationKernel | null;
+  /** Which path analyze() takes, and why not the kernel. */
+  readonly pipeline: { kind: 'station-kernel' | 'opencv4nodejs'; reason?: string };
 
-  constructor(cv: NativeCv) {
+  constructor(cv: NativeCv, options: { kernel?: StationKernel | null; kernelMissingReason?: string } = {}) {
     this.cv = cv;
+    this.kernel = options.kernel ?? null;
+    this.pipeline = this.kernel ? { kind: 'station-kernel' } : { kind: 'opencv4nodejs', reason: options.kernelMissingReason ?? 'not asked for' };
     this.externalMemTracking = cv.isCustomMatAllocatorEnabled();
     const v = cv.version;
     this.opencvVersion = v ? `${v.major}.${v.minor}.${v.revision}` : 'unknown';
@@ -189,10 +196,33 @@ export class NativeBackend implements ClutterBackend {
   releaseBuffers(): void {
     this.input?.release();
     this.input = null;
+    this.kernel?.release();
+  }
+
+  private analyzeWithKernel(kernel: StationKernel, frame: RgbImage, params: AnalyzeParams, denoise: number, wants: AnalyzeWants): Analysis {
+    if (frame.data.length !== frame.width * frame.height * 3) throw new RangeError('frame data is not width × height × 3 bytes');
+    const size = params.roi ? rectifiedSize(params.roi) : null;
+    const r = kernel.analyze(frame.data, {
+      width: frame.width,
+      height: frame.height,
+      ...(params.roi && size ? { roi: params.roi.flat(), outWidth: size.width, outHeight: size.height } : {}),
+      lower: params.hsvLower,
+      upper: params.hsvUpper,
+      denoise,
+      wantRegion: wants.region === true,
+      wantMask: wants.mask === true,
+      wantInverted: wants.outlines === true,
+    });
+    const out: Analysis = { matPixels: r.matPixels, regionPixels: r.regionPixels, regionWidth: r.regionWidth, regionHeight: r.regionHeight };
+    if (r.region) out.region = r.region;
+    if (r.mask) out.mask = r.mask;
+    if (r.inverted) out.outlines = this.contours({ data: r.inverted, width: r.regionWidth, height: r.regionHeight }, minOutlineArea(r.regionPixels));
+    return out;
   }
 
   analyze(frame: RgbImage, params: AnalyzeParams, wants: AnalyzeWants = {}): Analysis {
     const denoise = checkParams(params);
+    if (this.kernel) return this.analyzeWithKernel(this.kernel, frame, params, denoise, wants);
     const { cv } = this;
     const temps: NMat[] = [];
     const keep = <T extends NMat>(m: T): T => (temps.push(m), m);
@@ -258,6 +288,10 @@ export class NativeBackend implements ClutterBackend {
   }
 }
 
-export async function loadNativeBackend(): Promise<NativeBackend> {
-  return new NativeBackend(await loadNativeOpenCv());
+/** `kernel: false` keeps analyze() on the opencv4nodejs calls (tests compare the two paths). */
+export async function loadNativeBackend(options: { kernel?: boolean } = {}): Promise<NativeBackend> {
+  const cv = await loadNativeOpenCv();
+  if (options.kernel === false) return new NativeBackend(cv);
+  const loaded = loadStationKernel();
+  return new NativeBackend(cv, loaded.kernel ? { kernel: loaded.kernel } : { kernelMissingReason: loaded.reason });
 }
