@@ -3,10 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
+# The lock must match the manifests (npm ci refuses otherwise; test/lockfile.test.ts says so too).
+bash scripts/check-lock.sh
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # npm install rather than npm ci: npm 11 writes lock files without the other platforms' optional
-  # packages (rollup, sharp), which npm ci then refuses; npm install completes them.
-  npm install --no-audit --no-fund
+  # Exactly what the lock says, as on a user's machine (it also builds: the prepare script).
+  npm ci --no-audit --no-fund
 fi
 bash scripts/install-native-opencv.sh
 npm test
