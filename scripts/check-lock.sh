@@ -7,7 +7,19 @@
 set -uo pipefail
 cd "${1:-$(dirname "$0")/..}"
 if out=$(npm ci --dry-run --ignore-scripts --offline --no-audit --no-fund 2>&1); then
-  echo "package-lock.json matches every package.json"
+  # A Pi installs from the same lock: it must hold the arm builds of the native packages the
+  # build needs (npm can prune other platforms' optional packages from a lock it rewrites).
+  for target in 'arm64 rollup-linux-arm64-gnu sharp-linux-arm64' 'arm rollup-linux-arm-gnueabihf sharp-linux-arm'; do
+    read -r cpu rollup sharp <<<"$target"
+    plan=$(npm ci --dry-run --ignore-scripts --offline --no-audit --no-fund --os=linux --cpu="$cpu" --libc=glibc 2>&1)
+    for pkg in "@rollup/$rollup" "@img/$sharp"; do
+      if ! printf '%s\n' "$plan" | grep -q "add $pkg "; then
+        echo "package-lock.json lacks $pkg: \`npm ci\` on linux-$cpu (a Raspberry Pi) would install without it; regenerate the lock with \`npm install\`" >&2
+        exit 1
+      fi
+    done
+  done
+  echo "package-lock.json matches every package.json (and holds the linux arm64/arm native packages)"
   exit 0
 fi
 reason=$(printf '%s\n' "$out" | grep -E 'in sync|Missing|Invalid|ENOTCACHED|request to' | head -n 3 | sed 's/^npm error //')

@@ -36,7 +36,8 @@ describe('package-lock.json', () => {
     expect(r.code).toBe(0);
   });
 
-  it('is reported as drifted when a workspace gains a dependency the lock does not have', async () => {
+  /** The manifests and the lock in a temp dir, laid out as in the repository. */
+  async function copyOfManifests(): Promise<string> {
     const dir = await makeTempDir('mieruka-lock-');
     cleanups.push(dir.remove);
     const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
@@ -46,6 +47,11 @@ describe('package-lock.json', () => {
       await mkdir(join(dir.path, ws), { recursive: true });
       await copyFile(join(ROOT, ws, 'package.json'), join(dir.path, ws, 'package.json'));
     }
+    return dir.path;
+  }
+
+  it('is reported as drifted when a workspace gains a dependency the lock does not have', async () => {
+    const dir = { path: await copyOfManifests() };
     expect((await check(dir.path)).code).toBe(0); // the copy is faithful
 
     const file = join(dir.path, 'broker', 'package.json');
@@ -56,5 +62,16 @@ describe('package-lock.json', () => {
     expect(r.code).toBe(1);
     expect(r.output).toContain('package-lock.json does not match the package.json files: run `npm install` and commit package-lock.json');
     expect(r.output).toContain('left-pad');
+  });
+
+  it('is reported when it lacks the Raspberry Pi build of a native package', async () => {
+    const dir = await copyOfManifests();
+    const file = join(dir, 'package-lock.json');
+    const lock = JSON.parse(await readFile(file, 'utf8')) as { packages: Record<string, unknown> };
+    delete lock.packages['node_modules/@rollup/rollup-linux-arm64-gnu'];
+    await writeFile(file, JSON.stringify(lock));
+    const r = await check(dir);
+    expect(r.code).toBe(1);
+    expect(r.output).toContain('@rollup/rollup-linux-arm64-gnu');
   });
 });
