@@ -4,6 +4,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePayload, topicFor } from '@mieruka/protocol';
+import { liveMessagesOf, type LiveMessage } from '@mieruka/dashboard';
 import type { Hub } from '@mieruka/broker';
 import { createHub } from './compose-hub.js';
 import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../../broker/src/test-support/helpers.js';
@@ -144,7 +145,7 @@ describe('Hub', () => {
     const feed = new WebSocket(`ws://127.0.0.1:${hub.httpPort}/api/live`, { headers: { cookie } });
     cleanups.push(() => feed.terminate());
     const frames: { type: string; node?: { node: string; current: unknown } }[] = [];
-    feed.on('message', (data) => frames.push(JSON.parse(String(data)) as (typeof frames)[number]));
+    feed.on('message', (data) => frames.push(...(liveMessagesOf(JSON.parse(String(data)) as LiveMessage) as unknown as typeof frames)));
     await waitFor(() => frames.some((f) => f.type === 'snapshot'), 'the live snapshot');
     const edge = await client(hub.mqttUrl);
     await edge.publishAsync(topicFor(SITE, 'mill-9', 'current'), encodePayload('current', { ts: TS, seq: 1, irms: [2.5] }), { qos: 1 });

@@ -243,6 +243,7 @@ describe('live feed /api/live', () => {
 
     h.data.updateNode('factory', 'protomat-s63', { current: { irms: [7.5], ts: Date.now(), seq: 42 } });
     h.data.publishEvent('factory', 'protomat-s63', { ts: Date.now(), seq: 43, type: 'run_finished', durationS: 60 });
+    // Both in one turn: they arrive in one batch frame, unpacked in order by the probe.
     const update = await waitFor(() => probe.messages.find((m) => m.type === 'node'), 'node update');
     expect((update.node as { current: { irms: number[] } }).current.irms).toEqual([7.5]);
     const event = await waitFor(() => probe.messages.find((m) => m.type === 'event'), 'event');

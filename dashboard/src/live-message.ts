@@ -16,5 +16,10 @@ export type LiveMessage =
   | { type: 'batch'; messages: LiveUpdate[] };
 
 export const LIVE_PATH = '/api/live';
+
+/** A frame as the messages it carries: a batch's updates in order, any other frame as itself. */
+export function liveMessagesOf(frame: LiveMessage): LiveMessage[] {
+  return frame.type === 'batch' ? frame.messages : [frame];
+}
 /** Close code when the session behind a connection ended (logout or expiry): log in again. */
 export const CLOSE_SESSION_ENDED = 4401;

@@ -35,7 +35,12 @@ export async function openLiveFeed(httpUrl: string, cookie: string): Promise<Liv
   url.protocol = url.protocol.replace('http', 'ws');
   const ws = new WebSocket(url, { headers: { cookie } });
   const messages: Array<Record<string, unknown>> = [];
-  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+  ws.on('message', (data) => {
+    // A batch frame carries the updates of one hub event-loop turn: unpacked here, in order.
+    const frame = JSON.parse(String(data)) as Record<string, unknown>;
+    if (frame.type === 'batch' && Array.isArray(frame.messages)) messages.push(...(frame.messages as Array<Record<string, unknown>>));
+    else messages.push(frame);
+  });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);

@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlarmItem } from '@mieruka/protocol';
 import { encodePayload, topicFor } from '@mieruka/protocol';
+import { liveMessagesOf, type LiveMessage } from '@mieruka/dashboard';
 import type { Hub } from '@mieruka/broker';
 import { createHub } from '@mieruka/cli';
 import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../../broker/src/test-support/helpers.js';
@@ -87,7 +88,7 @@ describe('alerts in the hub', () => {
     const feed = new WebSocket(`ws://127.0.0.1:${hub.httpPort}/api/live`, { headers: { cookie } });
     cleanups.push(() => feed.terminate());
     const frames: Array<{ type: string; change?: string; alarm?: AlarmItem }> = [];
-    feed.on('message', (data) => frames.push(JSON.parse(String(data)) as (typeof frames)[number]));
+    feed.on('message', (data) => frames.push(...(liveMessagesOf(JSON.parse(String(data)) as LiveMessage) as unknown as typeof frames)));
     await waitFor(() => frames.some((f) => f.type === 'snapshot'), 'live snapshot');
 
     await runThenStop(hub);

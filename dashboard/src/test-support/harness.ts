@@ -11,6 +11,7 @@ import { createDashboardApp, type DashboardApp, type DashboardOptions } from '..
 import type { UserStamps } from '../auth.js';
 import type { AuthenticatedUser, NodeSnapshot, UserVerifier } from '../data-source.js';
 import { MemoryDataSource } from './memory-data-source.js';
+import { liveMessagesOf, type LiveMessage } from '../live-message.js';
 
 export const ADMIN = { username: 'admin', password: 'correct horse battery' };
 export const VIEWER = { username: 'viewer', password: 'viewer password 1' };
@@ -206,7 +207,8 @@ export function openLive(
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${wsUrl}/api/live`, { headers, autoPong: options.autoPong ?? true });
     const probe: LiveProbe = { ws, messages: [], closed: null };
-    ws.on('message', (data) => probe.messages.push(JSON.parse(String(data)) as LiveProbe['messages'][number]));
+    // Batches are unpacked: tests look for the updates, whichever frame carried them.
+    ws.on('message', (data) => probe.messages.push(...(liveMessagesOf(JSON.parse(String(data)) as LiveMessage) as LiveProbe['messages'])));
     ws.on('close', (code) => {
       probe.closed = { code };
     });

@@ -7,11 +7,12 @@ import { applyAlarm, clearAlarms, loadActiveAlarms } from './alarms-store.js';
 import { fetchMe } from './api.js';
 import { clearHistory, recordReading } from './live-history.js';
 import { feedState, hubClockNow, lastFrameAt, now, replaceNodes, upsertNode, user } from './store.js';
+import { liveMessagesOf } from '../../src/live-message.js';
 import type { LiveMessage } from './types.js';
 
-type LiveUpdate = Extract<LiveMessage, { type: 'batch' }>['messages'][number];
+type AppliedUpdate = Extract<LiveMessage, { type: 'node' | 'alarm' }>;
 
-function applyUpdate(msg: LiveUpdate): void {
+function applyUpdate(msg: AppliedUpdate): void {
   if (msg.type === 'node') {
     upsertNode(msg.node);
     recordReading(msg.node);
@@ -62,12 +63,12 @@ export function startLiveFeed(): () => void {
         for (const n of msg.nodes) recordReading(n);
         // Alarm changes missed while disconnected: the snapshot is the moment to catch up.
         void loadActiveAlarms();
-      } else if (msg.type === 'batch') {
-        // One re-render for the whole frame, not one per update in it.
+      } else {
+        // One re-render for the whole frame, not one per update in a batch.
         batch(() => {
-          for (const update of msg.messages) applyUpdate(update);
+          for (const m of liveMessagesOf(msg)) if (m.type === 'node' || m.type === 'alarm') applyUpdate(m);
         });
-      } else if (msg.type !== 'heartbeat') applyUpdate(msg);
+      }
     };
     socket.onclose = (ev: CloseEvent) => {
       if (ws !== socket) return;
