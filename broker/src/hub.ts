@@ -34,6 +34,7 @@ import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
 import { RuntimeSettingsService } from './settings/runtime-settings.js';
 import { admitJoinRequest, countJoinRequests, dismissJoinRequest, listAdmitted, listJoinRequests } from './store/join-requests.js';
 import { Store } from './store/store.js';
+import { disablePacketNumberCache } from './packet-number-cache.js';
 
 export type HubOptions = {
   config: Readonly<Config>;
@@ -368,6 +369,7 @@ export class Hub {
   /** MQTT persistence, then the broker (no listener yet) with its accounts and ACL. */
   private async startBroker(store: Store): Promise<MqttBroker> {
     const hubLogger = this.options.logger;
+    disablePacketNumberCache();
     const access = await mqttAccessFromConfig(this.config, store.database, hubLogger, this.now);
     this.mqttAccess = access;
     const persistence = new BrokerPersistence({ dir: join(this.dataDir, 'mqtt'), logger: hubLogger });

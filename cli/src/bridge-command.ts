@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { findSerialPort, SerialLineReader } from '@mieruka/firmware-bridge';
-import { CurrentAgent, MqttNodeLink, mqttLinkConnection } from '@mieruka/edge';
+import type { SerialLineReader } from '@mieruka/firmware-bridge';
 import { MachineConfig, MIERUKA_VERSION, MierukaError, redactConfig, redactUrl, type Config, type SerialMessage } from '@mieruka/protocol';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
@@ -112,6 +111,9 @@ async function runBridge(opts: BridgeOptions, ctx: CliContext): Promise<void> {
   const node = config.bridge.node;
   if (!node) throw new MierukaError('CONFIG_INVALID', 'which machine is this? give --node <id> (or bridge.node in the config file)');
   const machine = bridgeMachine(config, node, opts);
+  // Loaded here, not at the top: every command shares one program, and the hub must not pay
+  // for the edge agents' modules (sharp, serialport, opencv) it never runs.
+  const [{ findSerialPort, SerialLineReader }, { CurrentAgent, MqttNodeLink, mqttLinkConnection }] = await Promise.all([import('@mieruka/firmware-bridge'), import('@mieruka/edge')]);
   // Password and CA files are read now: a wrong path fails the start, before the serial port opens.
   const connection = await mqttLinkConnection(config.bridge, ctx.cwd);
   const logger = createLogger(config.log.level);

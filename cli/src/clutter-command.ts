@@ -9,26 +9,29 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { isMap, parseDocument, type Document } from 'yaml';
-import {
-  calibrateMat,
-  ClutterScorer,
-  decodeRgb,
-  formatRoi,
-  MAX_DENOISE,
-  parseBackendPreference,
-  parseRoi,
-  selectBackend,
-  type BackendChoice,
-  type BackendPreference,
-  type CalibrationResult,
-  type Hsv,
-  type Quad,
-  type RgbImage,
-} from '@mieruka/edge';
+import type { BackendChoice, BackendPreference, CalibrationResult, Hsv, Quad, RgbImage } from '@mieruka/edge';
+import type * as Edge from '@mieruka/edge';
 import { MierukaError, parseConfig, StationConfig } from '@mieruka/protocol';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { positiveInt } from './options.js';
+
+let edge: typeof Edge | null = null;
+
+/**
+ * The edge package (scorer, decoder, OpenCV backends), loaded when a `clutter` subcommand is
+ * dispatched — before its options are parsed, since the parsers below use it — and not at
+ * start: every command shares this program, and the hub must not carry the edge code.
+ */
+export async function loadEdge(): Promise<typeof Edge> {
+  edge ??= await import('@mieruka/edge');
+  return edge;
+}
+
+function lib(): typeof Edge {
+  if (!edge) throw new Error('clutter: the edge package is not loaded (call loadEdge first)');
+  return edge;
+}
 
 /** "H,S,V" in OpenCV 8-bit units (H 0–179, S and V 0–255). */
 export function hsvOption(value: string): Hsv {
@@ -42,7 +45,7 @@ export function hsvOption(value: string): Hsv {
 
 export function roiOption(value: string): Quad {
   try {
-    return parseRoi(value);
+    return lib().parseRoi(value);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
@@ -50,13 +53,14 @@ export function roiOption(value: string): Quad {
 
 export function denoiseOption(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > MAX_DENOISE) throw new InvalidArgumentError(`must be a whole number 0–${MAX_DENOISE} (kernel size in pixels; 0 = off)`);
+  const max = lib().MAX_DENOISE;
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new InvalidArgumentError(`must be a whole number 0–${max} (kernel size in pixels; 0 = off)`);
   return n;
 }
 
 export function backendOption(value: string): BackendPreference {
   try {
-    return parseBackendPreference(value);
+    return lib().parseBackendPreference(value);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
@@ -93,7 +97,7 @@ async function readImage(ctx: CliContext, file: string): Promise<{ path: string;
   } catch (err) {
     throw new MierukaError('IMAGE_INVALID', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
-  return { path, bytes, frame: await decodeRgb(bytes) };
+  return { path, bytes, frame: await lib().decodeRgb(bytes) };
 }
 
 /** The station section to start from: --config/--station when given, else the defaults. */
@@ -119,6 +123,7 @@ async function runScore(ctx: CliContext, image: string, opts: ScoreOpts): Promis
   if (hsvLower.some((v, i) => v > hsvUpper[i]!)) throw new MierukaError('BAD_REQUEST', `--hsv-lower ${hsvLower.join(',')} exceeds --hsv-upper ${hsvUpper.join(',')} on some channel`);
   const roi = opts.roi ?? station.roi ?? null;
   const denoise = opts.denoise ?? station.denoise ?? 0;
+  const { ClutterScorer, formatRoi, selectBackend } = await loadEdge();
   const choice: BackendChoice = await selectBackend(opts.backend ?? station.backend ?? 'auto');
   const scorer = new ClutterScorer(choice.backend, { hsvLower, hsvUpper, roi, denoise });
   const { path, bytes, frame } = await readImage(ctx, image);
@@ -218,6 +223,7 @@ async function writeProposal(ctx: CliContext, file: string, stationId: string, c
 async function runCalibrate(ctx: CliContext, photo: string, opts: CalibrateOpts): Promise<void> {
   if (opts.write && !opts.station) throw new MierukaError('BAD_REQUEST', '--write needs --station <id>: which station is this mat for?');
   const { path, frame } = await readImage(ctx, photo);
+  const { calibrateMat, formatRoi, selectBackend } = await loadEdge();
   const choice = await selectBackend(opts.backend ?? 'auto');
   const c = calibrateMat(choice.backend, frame);
   const written = opts.write ? await writeProposal(ctx, opts.write, opts.station!, c) : null;
@@ -246,6 +252,9 @@ async function runCalibrate(ctx: CliContext, photo: string, opts: CalibrateOpts)
 
 export function registerClutterCommand(program: Command, ctx: CliContext): void {
   const clutter = program.command('clutter').description('clutter score (散乱度) of a photo of the green mat: score one, or calibrate from the empty mat');
+  clutter.hook('preSubcommand', async () => {
+    await loadEdge();
+  });
   clutter
     .command('score')
     .description('score one photo: share of the mat covered by objects, 0–100')

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { Demo } from './demo/demo.js';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
@@ -42,6 +41,8 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           }),
         });
         const logger = createLogger(config.log.level);
+        // Loaded on use: the demo pulls in the edge agents and the simulator, which the hub never needs.
+        const { Demo } = await import('./demo/demo.js');
         const demo = new Demo({ config, logger, machines: opts.machines, serial: opts.inProcess ? 'in-process' : 'auto' });
         await demo.start();
         ctx.keepRunning(demo, 'demo');

@@ -9,7 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { InvalidArgumentError, type Command } from 'commander';
 import { isMap, parseDocument } from 'yaml';
-import { calibrateThresholds, parseTraceText, type AmpsSample, type CalibrationReport } from '@mieruka/edge';
+import type { AmpsSample, CalibrationReport } from '@mieruka/edge';
 import { ID_PATTERN, MierukaError, parseConfig, type Config } from '@mieruka/protocol';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
@@ -60,7 +60,9 @@ export function registerMachineCommand(program: Command, ctx: CliContext): void 
     .option('-c, --config <file>', 'config file to read defaults from (site, channel, data dir)')
     .option('--json', 'print the report as JSON')
     .option('--write <config.yaml>', 'write the proposal into machines.<node> of this YAML file (comments kept; refused if the result is invalid)')
-    .action((opts: CalibrateOptions) => {
+    .action(async (opts: CalibrateOptions) => {
+      // Loaded on use, so the hub (same program) does not load the edge package.
+      const { calibrateThresholds, parseTraceText } = await import('@mieruka/edge');
       const { config } = loadConfig({ file: opts.config, env: ctx.env, cwd: ctx.cwd });
       const node = opts.node ?? config.bridge.node;
       if (node !== undefined && !ID_PATTERN.test(node)) throw new MierukaError('CONFIG_INVALID', `--node ${node}: use a-z, 0-9 and "-"`);
@@ -70,7 +72,7 @@ export function registerMachineCommand(program: Command, ctx: CliContext): void 
 
       if (opts.write && !node) throw new MierukaError('CONFIG_INVALID', '--write needs --node <id>: which machine do the thresholds belong to?');
 
-      const loaded = opts.trace ? readTrace(resolve(ctx.cwd, opts.trace), channel) : readStore(config, opts, ctx, site, node, channel);
+      const loaded = opts.trace ? readTrace(resolve(ctx.cwd, opts.trace), channel, parseTraceText) : readStore(config, opts, ctx, site, node, channel);
       const report = calibrateThresholds(loaded.samples);
       // Write first, print after: the report is shown even when the write is refused.
       let written: { file: string; fields: Record<string, number> } | null = null;
@@ -96,7 +98,7 @@ export function registerMachineCommand(program: Command, ctx: CliContext): void 
     });
 }
 
-function readTrace(file: string, channel: number): Loaded {
+function readTrace(file: string, channel: number, parseTraceText: typeof import('@mieruka/edge').parseTraceText): Loaded {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

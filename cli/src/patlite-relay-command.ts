@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { GpioRelayTower, MqttNodeLink, mqttLinkConnection, OnoffGpioPort, PatliteRelayAgent, type RelayPins } from '@mieruka/edge';
+import type { RelayPins } from '@mieruka/edge';
 import { MIERUKA_VERSION, MierukaError, redactUrl } from '@mieruka/protocol';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
@@ -64,6 +64,8 @@ export function registerPatliteRelayCommand(program: Command, ctx: CliContext): 
         });
         const node = config.bridge.node;
         if (!node) throw new MierukaError('CONFIG_INVALID', 'which node is this? give --node <id> (the relay tower\'s node in the hub config)');
+        // Loaded on use: the other commands (the hub above all) never need the edge package.
+        const { GpioRelayTower, MqttNodeLink, mqttLinkConnection, OnoffGpioPort, PatliteRelayAgent } = await import('@mieruka/edge');
         const connection = await mqttLinkConnection(config.bridge, ctx.cwd);
         const logger = createLogger(config.log.level);
         const tower = new GpioRelayTower({

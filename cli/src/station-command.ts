@@ -6,18 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  ClutterStation,
-  CommandAudioSink,
-  createCamera,
-  createTts,
-  ManualSlotScheduler,
-  MqttNodeLink,
-  mqttLinkConnection,
-  OnoffGpioPort,
-  Voice,
-  type NodeLink,
-} from '@mieruka/edge';
+import type { NodeLink } from '@mieruka/edge';
 import { ID_PATTERN, MIERUKA_VERSION, MierukaError, redactConfig, redactUrl, StationConfig, type ClutterPayload } from '@mieruka/protocol';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
@@ -86,6 +75,8 @@ export function registerStationCommand(program: Command, ctx: CliContext): void 
       // A relative camera file/folder is relative to the config file, like a person reads it.
       const base = file ? dirname(file) : ctx.cwd;
       const cameraCfg = station.camera.path === undefined ? station.camera : { ...station.camera, path: resolve(base, station.camera.path) };
+      // Loaded on use: every command shares this program, and the hub must not carry the edge code.
+      const { ClutterStation, CommandAudioSink, createCamera, createTts, ManualSlotScheduler, MqttNodeLink, mqttLinkConnection, OnoffGpioPort, Voice } = await import('@mieruka/edge');
       const camera = createCamera(cameraCfg);
       const gpio = new OnoffGpioPort();
       const voice = new Voice(station.voice, createTts(station.voice), new CommandAudioSink({ player: station.voice.player }));

@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import sharp from 'sharp';
 import type { ImageStore } from '../ingest/image-store.js';
 import { makeDirs } from '@mieruka/protocol/node';
 
@@ -58,6 +57,8 @@ export class Thumbnails {
     if (!jpeg) return null;
     let out: Buffer;
     try {
+      // sharp (libvips, ~7 MB resident) is loaded with the first thumbnail, not with every hub.
+      const { default: sharp } = await import('sharp');
       out = await sharp(jpeg, { limitInputPixels: MAX_INPUT_PIXELS }).rotate().resize({ width: this.width, withoutEnlargement: true }).jpeg({ quality: 75 }).toBuffer();
     } catch (err) {
       this.failures += 1;

@@ -54,12 +54,13 @@ export class ObservationReader {
     this.q = {
       firstState: db.prepare('SELECT min(ts) AS ts FROM states WHERE site = ? AND node = ?'),
       stateBefore: db.prepare(`${state} AND ts < ? ORDER BY ts DESC LIMIT 1`),
-      stateBetween: db.prepare(`${state} AND ts >= ? AND ts < ? ORDER BY ts`),
+      // Rows as arrays: building named-key objects in the driver costs about 3× the query itself.
+      stateBetween: db.prepare(`${state} AND ts >= ? AND ts < ? ORDER BY ts`).raw(true),
       stateAtOrAfter: db.prepare(`${state} AND ts >= ? ORDER BY ts LIMIT 1`),
       stateBeforeNot: db.prepare(`${state} AND ts < ? AND state <> ? ORDER BY ts DESC LIMIT 1`),
       stateAtOrAfterIn: db.prepare(`${state} AND ts >= ? AND state IN ('off', 'idle') ORDER BY ts LIMIT 1`),
       offlineBefore: db.prepare(`${offline} AND received_at < ? AND received_at >= ? ORDER BY received_at DESC, id DESC LIMIT 1`),
-      offlineBetween: db.prepare(`${offline} AND received_at >= ? AND received_at < ? ORDER BY received_at, id`),
+      offlineBetween: db.prepare(`${offline} AND received_at >= ? AND received_at < ? ORDER BY received_at, id`).raw(true),
       offlineAtOrAfter: db.prepare(`${offline} AND received_at >= ? ORDER BY received_at, id LIMIT 1`),
       lastState: db.prepare('SELECT max(ts) AS ts FROM states WHERE site = ? AND node = ?'),
       lastOffline: db.prepare('SELECT max(received_at) AS ts FROM status_log WHERE site = ? AND node = ? AND online = 0'),
@@ -91,9 +92,14 @@ export class ObservationReader {
   between(site: string, node: string, from: number, to: number): Observation[] {
     const first = this.firstStateTs(site, node);
     if (first === null || !(to > from)) return [];
-    const states = (this.q.stateBetween!.all(site, node, from, to) as StateRow[]).map(fromState);
-    const offline = (this.q.offlineBetween!.all(site, node, Math.max(from, first), to) as MarkRow[]).map(fromOffline);
-    return [...states, ...offline, ...this.marksIn(first, from, to)].sort(compareObservations);
+    const out: Observation[] = [];
+    for (const [id, ts, since, state] of this.q.stateBetween!.all(site, node, from, to) as Array<[number, number, number, string]>) out.push({ ts, since, state: asState(state), kind: 'state', id });
+    const offline = this.q.offlineBetween!.all(site, node, Math.max(from, first), to) as Array<[number, number]>;
+    const marks = this.marksIn(first, from, to);
+    // States come sorted by ts and unique per ts; only offline marks and outages need merging in.
+    if (offline.length === 0 && marks.length === 0) return out;
+    for (const [id, ts] of offline) out.push({ ts, since: ts, state: 'unknown', kind: 'offline', id });
+    return [...out, ...marks].sort(compareObservations);
   }
 
   /** The first observation with ts ≥ t. */

@@ -240,5 +240,42 @@ describe('ReportsService', () => {
     expect(day.rows[0]!.seconds.running).toBe(3.5 * 3600);
     const first = s.store.database.prepare('SELECT hour_start FROM usage_hourly ORDER BY hour_start LIMIT 1').get() as { hour_start: number };
     expect(kolkata.iso(first.hour_start)).toBe('2025-11-23T20:00:00+05:30');
+    // The daily sums were rebuilt in the new zone too: Kolkata's 24th ran from its midnight to 20:30.
+    const days = s.store.database.prepare('SELECT day_start, running_ms FROM usage_daily ORDER BY day_start').all() as Array<{ day_start: number; running_ms: number }>;
+    expect(days.map((d) => [kolkata.dateOf(d.day_start), d.running_ms])).toContainEqual(['2025-11-24', 20.5 * H]);
+  });
+
+  it('answers a 30-day report from whole-day roll-ups, equal to the hours, and finds the run before the range without sorting older events', async () => {
+    const tz = new LocalTime('Europe/Berlin');
+    // 30 days across the October DST switch and a month end.
+    const first = '2025-10-10';
+    const s = await setup('Europe/Berlin', tz.startOfDay('2025-11-09') + 10 * H);
+    let seq = 0;
+    for (let d = 0; d < 31; d++) {
+      const date = addDays(first, d);
+      s.state('mill-1', tz.instant(date, 8), 'idle');
+      s.state('mill-1', tz.instant(date, 9), 'running');
+      s.event('mill-1', tz.instant(date, 9), ++seq, 'run_started');
+      s.state('mill-1', tz.instant(date, 11, 30), 'idle');
+      s.event('mill-1', tz.instant(date, 11, 30), ++seq, 'run_finished', { durationS: 9000, startedAt: tz.instant(date, 9) });
+      s.state('mill-1', tz.instant(date, 17), 'off');
+    }
+    s.store.flush();
+    s.reports.updateRollups();
+    const range = { from: tz.startOfDay('2025-10-11'), to: tz.startOfDay('2025-11-10') };
+    const byDay = s.reports.usage(SITE, 'mill-1', range, 'day')!;
+    const byHour = s.reports.usage(SITE, 'mill-1', range, 'hour')!;
+    const stored = s.store.database.prepare('SELECT count(*) AS n FROM usage_daily').get() as { n: number };
+    expect(stored.n).toBeGreaterThanOrEqual(29);
+    expect(byDay.rows).toHaveLength(30);
+    expect(byDay.rows.find((r) => r.label === '2025-10-26')!.totalS).toBe(25 * 3600);
+    expect(byDay.rows.slice(0, -1).every((r) => r.seconds.running === 2.5 * 3600)).toBe(true);
+    expect(byDay.total).toEqual(byHour.total);
+    const jobs = s.reports.jobs(SITE, 'mill-1', range)!.jobs;
+    expect(jobs).toHaveLength(30);
+    const plan = s.store.database
+      .prepare("EXPLAIN QUERY PLAN SELECT ts, seq, type, data FROM events WHERE site = ? AND node = ? AND type IN ('run_started', 'run_finished') AND ts < ? ORDER BY ts DESC, seq DESC LIMIT 1")
+      .all(SITE, 'mill-1', range.from) as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join('; ')).not.toMatch(/TEMP B-TREE/);
   });
 });

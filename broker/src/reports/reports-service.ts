@@ -4,7 +4,7 @@
  * start() records the hub run (outages count as unknown) and keeps the hourly roll-ups up to
  * date on a timer; queries bring the machine asked about up to date first.
  */
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { LocalTime, type CurrentSeries, type MachineJob, type MachineSummary, type MachineTimeline, type NodeSnapshot, type ReportSettings, type TimeRange, type UsageGrouping, type UsageReport, type UsageRow } from '@mieruka/protocol';
 import type { MachineConfig, ShiftConfig } from '@mieruka/protocol';
@@ -13,7 +13,7 @@ import { HubRuns } from './hub-runs.js';
 import { deriveJobs, RUN_EVENT_TYPES, type RunEvent } from './jobs.js';
 import { ObservationReader } from './observations.js';
 import { shiftWindows } from './shifts.js';
-import { addDurations, bucketsFrom, emptyDurations, usageFigures, accumulate, type Bucket } from './usage.js';
+import { addDurations, emptyDurations, usageFigures, accumulate, type Bucket } from './usage.js';
 import { UsageRollups } from './usage-rollups.js';
 
 export type ReportsServiceOptions = {
@@ -54,6 +54,8 @@ export class ReportsService {
   private reader: ObservationReader | null = null;
   private rollupsInstance: UsageRollups | null = null;
   private currentQuery: CurrentSeriesQuery | null = null;
+  /** Statements of the per-machine queries, prepared once per start (the dashboard asks them per machine). */
+  private q: { isMachine: Statement; eventBefore: Statement; eventsWithin: Statement; eventAfter: Statement } | null = null;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(options: ReportsServiceOptions) {
@@ -67,9 +69,9 @@ export class ReportsService {
     return this.db !== null;
   }
 
-  private get parts(): { db: Database; reader: ObservationReader; rollups: UsageRollups } {
-    if (!this.db || !this.reader || !this.rollupsInstance) throw new Error('reports are not started');
-    return { db: this.db, reader: this.reader, rollups: this.rollupsInstance };
+  private get parts(): { db: Database; reader: ObservationReader; rollups: UsageRollups; q: NonNullable<ReportsService['q']> } {
+    if (!this.db || !this.reader || !this.rollupsInstance || !this.q) throw new Error('reports are not started');
+    return { db: this.db, reader: this.reader, rollups: this.rollupsInstance, q: this.q };
   }
 
   /** The hourly roll-up store (tests, maintenance). */
@@ -91,6 +93,14 @@ export class ReportsService {
     this.reader = reader;
     this.rollupsInstance = rollups;
     this.currentQuery = new CurrentSeriesQuery(db);
+    const types = RUN_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
+    const cols = `SELECT ts, seq, type, data FROM events WHERE site = ? AND node = ? AND type IN (${types})`;
+    this.q = {
+      isMachine: db.prepare('SELECT 1 FROM rollup_cursors WHERE site = ? AND node = ?'),
+      eventBefore: db.prepare(`${cols} AND ts < ? ORDER BY ts DESC, seq DESC LIMIT 1`),
+      eventsWithin: db.prepare(`${cols} AND ts >= ? AND ts < ? ORDER BY ts, seq`).raw(true),
+      eventAfter: db.prepare(`${cols} AND ts >= ? ORDER BY ts, seq LIMIT 1`),
+    };
     const every = (ms: number, what: string, fn: () => void) => {
       if (!(ms > 0)) return;
       this.timers.push(
@@ -120,6 +130,7 @@ export class ReportsService {
     this.reader = null;
     this.rollupsInstance = null;
     this.currentQuery = null;
+    this.q = null;
   }
 
   /** New work shifts and machine names (runtime settings); the hourly roll-ups do not depend on them. */
@@ -143,7 +154,7 @@ export class ReportsService {
   /** A machine: it has sent a state, or the config names it. */
   isMachine(site: string, node: string): boolean {
     if (this.configured(site, node)) return true;
-    return this.parts.db.prepare('SELECT 1 FROM rollup_cursors WHERE site = ? AND node = ?').get(site, node) !== undefined;
+    return this.parts.q.isMachine.get(site, node) !== undefined;
   }
 
   /** Every machine with its state now (`nodes`: the live snapshots, for online and last seen). */
@@ -203,12 +214,10 @@ export class ReportsService {
   }
 
   private runEvents(site: string, node: string, range: TimeRange): RunEvent[] {
-    const db = this.parts.db;
-    const types = RUN_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
-    const cols = `SELECT ts, seq, type, data FROM events WHERE site = ? AND node = ? AND type IN (${types})`;
-    const before = db.prepare(`${cols} AND ts < ? ORDER BY ts DESC, seq DESC LIMIT 1`).get(site, node, range.from) as EventRow | undefined;
-    const within = db.prepare(`${cols} AND ts >= ? AND ts < ? ORDER BY ts, seq`).all(site, node, range.from, range.to) as EventRow[];
-    const after = db.prepare(`${cols} AND ts >= ? ORDER BY ts, seq LIMIT 1`).get(site, node, range.to) as EventRow | undefined;
+    const { q } = this.parts;
+    const before = q.eventBefore.get(site, node, range.from) as EventRow | undefined;
+    const within = (q.eventsWithin.all(site, node, range.from, range.to) as Array<[number, number, string, string]>).map(([ts, seq, type, data]): EventRow => ({ ts, seq, type, data }));
+    const after = q.eventAfter.get(site, node, range.to) as EventRow | undefined;
     return [...(before ? [before] : []), ...within, ...(after ? [after] : [])].map((e) => ({ ts: e.ts, seq: e.seq, type: e.type, data: parseData(e.data) }));
   }
 
@@ -264,18 +273,11 @@ export class ReportsService {
           windows.forEach((w, i) => row(buckets[i]!, w.date, w.shift));
         }
       } else {
-        const hours = rollups.hours(site, node, range.from, end, { now }, (err) => this.logger.error({ err, site, node }, 'roll-up update failed; computing from observations'));
+        const onError = (err: unknown) => this.logger.error({ err, site, node }, 'roll-up update failed; computing from observations');
         if (by === 'hour') {
-          for (const h of hours) row(h, clock.iso(h.start), null);
+          for (const h of rollups.hours(site, node, range.from, end, { now }, onError)) row(h, clock.iso(h.start), null);
         } else {
-          const days = bucketsFrom(clock.dayBoundaries(range.from, end));
-          let d = 0;
-          for (const h of hours) {
-            while (d < days.length && days[d]!.end <= h.start) d++;
-            const day = days[d];
-            if (day) addDurations(day.ms, h.ms);
-          }
-          for (const day of days) row(day, clock.dateOf(day.start), null);
+          for (const day of rollups.days(site, node, range.from, end, { now }, onError)) row(day, clock.dateOf(day.start), null);
         }
       }
     }

@@ -5,7 +5,7 @@
  * reported hour/day and the timeline must equal a minute-by-minute evaluation of the rules.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalTime } from '@mieruka/protocol';
+import { addDays, LocalTime } from '@mieruka/protocol';
 import { MACHINE_STATES, type MachineState } from '@mieruka/protocol';
 import { Store } from '../store/store.js';
 import { makeTempDir, silentLogger } from '../test-support/helpers.js';
@@ -144,6 +144,7 @@ const SCENARIOS: Array<[string, string]> = [
 describe('hourly roll-ups = brute force', () => {
   for (const [timeZone, startIso] of SCENARIOS) {
     it(`holds for random streams in ${timeZone} from ${startIso}`, async () => {
+      let storedDays = 0;
       for (let seed = 1; seed <= 8; seed++) {
         const sim = await simulate(seed * 7919 + startIso.length, timeZone, startIso);
         const { reports, model, marks, clock, labels } = sim;
@@ -194,6 +195,20 @@ describe('hourly roll-ups = brute force', () => {
           expect({ off: r.off_ms, idle: r.idle_ms, running: r.running_ms, unknown: r.unknown_ms }, `stored hour ${clock.iso(r.hour_start!)}`).toEqual(expectMs(r.hour_start!, r.hour_end!, 'stored'));
         });
 
+        // 2b. Stored days are exactly the whole local days inside the valid range, each equal to the brute force.
+        const days = sim.store.database.prepare('SELECT day_start, day_end, off_ms, idle_ms, running_ms, unknown_ms FROM usage_daily ORDER BY day_start').all() as Array<Record<string, number>>;
+        const wholeDays: Array<[number, number]> = [];
+        for (let d = clock.dateOf(cursor.valid_from); clock.startOfDay(d) < cursor.valid_until; d = addDays(d, 1)) {
+          const [start, end] = [clock.startOfDay(d), clock.startOfDay(addDays(d, 1))];
+          if (start >= cursor.valid_from && end <= cursor.valid_until) wholeDays.push([start, end]);
+        }
+        expect(days.map((r) => [r.day_start, r.day_end])).toEqual(wholeDays);
+        storedDays += days.length;
+        days.forEach((r) => {
+          expect(labels.day(r.day_end! - MIN), 'one local date').toBe(labels.day(r.day_start!));
+          expect({ off: r.off_ms, idle: r.idle_ms, running: r.running_ms, unknown: r.unknown_ms }, `stored day ${clock.dateOf(r.day_start!)}`).toEqual(expectMs(r.day_start!, r.day_end!, 'stored day'));
+        });
+
         // 3. The timeline, merged, equals the brute force sampled per minute.
         const from = sim.t0 - 3_600_000;
         const timeline = reports.timeline(SITE, NODE, { from, to: now + 3_600_000 })!;
@@ -214,6 +229,8 @@ describe('hourly roll-ups = brute force', () => {
         while (since > first && stateAt(since - MIN) === nowState) since -= MIN;
         expect(reports.listMachines([]).map((m) => [m.node, m.state, m.since])).toEqual([[NODE, nowState, since]]);
       }
+      // The streams are long enough that whole days were stored and checked.
+      expect(storedDays).toBeGreaterThan(0);
     });
   }
 });

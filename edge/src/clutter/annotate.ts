@@ -6,7 +6,7 @@
  * Drawing is backend-independent: same mask and outlines → same picture.
  */
 import { MAX_IMAGE_BYTES, MierukaError } from '@mieruka/protocol';
-import sharp from 'sharp';
+import { loadSharp } from './load-sharp.js';
 import type { Outline } from './backend.js';
 
 export interface AnnotateInput {
@@ -81,6 +81,7 @@ export async function renderAnnotated(input: AnnotateInput, opts: AnnotateOption
   const outW = Math.max(1, Math.min(width, opts.maxWidth ?? 640));
   const outH = Math.max(1, Math.round((height * outW) / width));
   const resize = { width: outW, height: outH, fit: 'fill' as const };
+  const sharp = await loadSharp();
   const rgb = await sharp(input.region, { raw: { width, height, channels: 3 } }).resize(resize).raw().toBuffer();
   const mask = await sharp(input.mask, { raw: { width, height, channels: 1 } }).resize(resize).extractChannel(0).raw().toBuffer();
   for (let i = 0; i < mask.length; i++) {

@@ -5,7 +5,8 @@
  * MierukaError('IMAGE_INVALID') with a message saying what was wrong.
  */
 import { MierukaError } from '@mieruka/protocol';
-import sharp from 'sharp';
+import type sharp from 'sharp';
+import { loadSharp } from './load-sharp.js';
 
 /** 50 MP: above any camera a station uses (Pi HQ 12 MP, 4K webcam 8 MP), far below a bomb. */
 export const MAX_INPUT_PIXELS = 50_000_000;
@@ -35,6 +36,7 @@ export async function decodeRgb(bytes: Uint8Array, opts: DecodeOptions = {}): Pr
   if (bytes.length === 0) throw invalid('image is empty (0 bytes)');
   // failOn 'warning' also rejects truncated JPEGs, which libjpeg reports only as a warning.
   const input = { failOn: 'warning' as const, limitInputPixels: maxPixels };
+  const sharp = await loadSharp();
   let meta: sharp.Metadata;
   try {
     // Header only; the limit is checked below so the message can give the size.

@@ -6,7 +6,6 @@
  * gets the excess later as one summary mail, never silently dropped.
  */
 import type { Database } from 'better-sqlite3';
-import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { AlarmNotice, AlertChannel, ChannelStatus } from '../channel.js';
@@ -45,6 +44,12 @@ export type MailChannelOptions = {
 export type MailChannelStats = { sent: number; failedAttempts: number; held: number; summaries: number };
 
 type SendError = Error & { code?: string; responseCode?: number; command?: string };
+
+/** nodemailer's SMTP transport, imported on first use. */
+async function nodemailerTransport(): Promise<(smtp: SmtpSettings) => Transporter> {
+  const { default: nodemailer } = await import('nodemailer');
+  return (smtp) => nodemailer.createTransport(transportOptions(smtp));
+}
 
 export class MailChannel implements AlertChannel {
   readonly name = 'mail';
@@ -85,12 +90,15 @@ export class MailChannel implements AlertChannel {
 
   async start(): Promise<void> {
     if (this.queue) return;
+    // nodemailer is loaded only by a hub that sends mail.
+    const createTransport = this.options.createTransport ?? (await nodemailerTransport());
+    if (this.queue) return;
     const queue = new MailQueue(this.options.database());
     const now = this.now();
     queue.prune(now - KEEP_MS);
     const retried = queue.retryAllNow(now);
     this.queue = queue;
-    this.transport = (this.options.createTransport ?? ((s) => nodemailer.createTransport(transportOptions(s))))(this.options.smtp);
+    this.transport = createTransport(this.options.smtp);
     this.timer = setInterval(() => this.kick(), this.options.pollMs ?? 1_000);
     this.timer.unref();
     const backlog = queue.backlog();
