@@ -30,6 +30,11 @@ const PUBLISHERS = SMOKE ? 5 : 50;
 const PER_NODE = SMOKE ? 50 : 2000;
 /** Messages each publisher keeps in flight (DESIGN: publishAsync one by one would serialize it). */
 const WINDOW = 20;
+/**
+ * Each broker and QoS runs ROUNDS times, alternating (Mosquitto, hub, Mosquitto, hub …); the
+ * best round of each counts, so a burst of other work on the shared machine hurts neither side.
+ */
+const ROUNDS = SMOKE ? 1 : 2;
 const SITE = 'bench';
 const CLI = fileURLToPath(new URL('../../bin/mieruka.js', import.meta.url));
 const PUBLISHERS_WORKER = new URL('./ingest-publishers.mjs', import.meta.url);
@@ -216,27 +221,38 @@ async function measure(kind, qos) {
 }
 
 export async function run() {
+  const rounds = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const qos of [0, 1]) {
+      rounds.push(await measure('mosquitto', qos));
+      rounds.push(await measure('hub', qos));
+    }
+  }
+  // Per broker and QoS: the round with the most messages/s; every round must pass the checks.
   const results = [];
   for (const qos of [0, 1]) {
-    results.push(await measure('mosquitto', qos));
-    results.push(await measure('hub', qos));
+    for (const broker of ['mosquitto', 'hub']) {
+      const mine = rounds.filter((r) => r.broker === broker && r.qos === qos);
+      results.push({ ...mine.reduce((a, b) => (b.messagesPerSecond > a.messagesPerSecond ? b : a)), roundsMessagesPerSecond: mine.map((r) => Math.round(r.messagesPerSecond)) });
+    }
   }
   const ref = (qos) => results.find((r) => r.broker === 'mosquitto' && r.qos === qos);
   for (const r of results) r.ratioToMosquitto = r.messagesPerSecond / ref(r.qos).messagesPerSecond;
-  printTable(`MQTT ingest: ${PUBLISHERS} publishers × ${PER_NODE} readings, window ${WINDOW}, one subscriber on mieruka/v1/#`, ['broker', 'QoS', 'sent', 'received', 'lost', 'msg/s', '× Mosquitto', 'all stored s', 'stored'], results.map((r) => [
+  printTable(`MQTT ingest: ${PUBLISHERS} publishers × ${PER_NODE} readings, window ${WINDOW}, one subscriber on mieruka/v1/#, best of ${ROUNDS}`, ['broker', 'QoS', 'sent', 'received', 'lost', 'msg/s', 'rounds msg/s', '× Mosquitto', 'all stored s', 'stored'], results.map((r) => [
     r.broker === 'hub' ? 'hub (mieruka hub)' : 'Mosquitto (persistence false)',
     r.qos,
     r.sent,
     r.received,
     r.lost,
     fmt(r.messagesPerSecond, 0),
+    r.roundsMessagesPerSecond.join(' / '),
     fmt(r.ratioToMosquitto),
     r.broker === 'hub' ? fmt(r.storedSeconds) : '—',
     r.broker === 'hub' ? r.stored : '—',
   ]));
-  const file = saveResult(SMOKE ? `${name}-smoke` : name, { smoke: SMOKE, publishers: PUBLISHERS, perPublisher: PER_NODE, window: WINDOW, results });
+  const file = saveResult(SMOKE ? `${name}-smoke` : name, { smoke: SMOKE, publishers: PUBLISHERS, perPublisher: PER_NODE, window: WINDOW, rounds: ROUNDS, results, allRounds: rounds });
   console.log(`saved ${file}`);
-  const problems = results.flatMap((r) => [
+  const problems = rounds.flatMap((r) => [
     ...(r.lost > 0 ? [`${r.broker} QoS ${r.qos}: ${r.lost} of ${r.sent} lost`] : []),
     ...(r.broker === 'hub' && r.stored !== r.sent ? [`hub QoS ${r.qos}: ${r.stored} of ${r.sent} stored`] : []),
     ...(r.broker === 'hub' && r.qos === 1 && r.storedWhenAllAcked !== r.sent ? [`hub QoS 1: all acknowledged but only ${r.storedWhenAllAcked} stored`] : []),
