@@ -216,7 +216,7 @@ async function measure(kind, qos) {
   } finally {
     await worker?.terminate();
     await broker.stop();
-    if (!process.env.KEEP) await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
