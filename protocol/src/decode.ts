@@ -51,7 +51,8 @@ export function decodeMessage(topic: string, payload: Uint8Array): DecodeResult 
   }
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(payload).toString('utf8'));
+    // A view, not a copy: aedes hands over a Buffer already.
+    json = JSON.parse((Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)).toString('utf8'));
   } catch (err) {
     return { ok: false, reason: 'not-json', message: `not JSON: ${(err as Error).message}`, ...where };
   }

@@ -20,6 +20,18 @@ const LOOKUPS: Record<DedupKind, string> = {
   motion: 'SELECT 1 FROM motion WHERE site = ? AND node = ? AND ts = ? AND active = ?',
 };
 
+/** The highest first key value stored per node (each is the leading column after site, node of a unique index). */
+const HIGHEST: Record<DedupKind, string> = {
+  current: 'SELECT max(seq) AS v FROM readings WHERE site = ? AND node = ?',
+  event: 'SELECT max(seq) AS v FROM events WHERE site = ? AND node = ?',
+  clutter: 'SELECT max(seq) AS v FROM clutter WHERE site = ? AND node = ?',
+  state: 'SELECT max(ts) AS v FROM states WHERE site = ? AND node = ?',
+  motion: 'SELECT max(ts) AS v FROM motion WHERE site = ? AND node = ?',
+};
+
+/** Recent keys of one node and kind, and the highest first value stored or seen. */
+type Bucket = { ids: Set<string>; highest: number };
+
 /** The key of a message in its table, or null for kinds that are not de-duplicated (status, image). */
 export function dedupKey(msg: DecodedMessage): { kind: DedupKind; values: number[] } | null {
   switch (msg.kind) {
@@ -52,8 +64,8 @@ export class DuplicateGuard {
   private readonly options: DuplicateGuardOptions;
   private readonly perNode: number;
   private readonly maxNodes: number;
-  private readonly recent = new Map<string, Set<string>>();
-  private lookups: { db: Database; stmt: Record<DedupKind, Statement> } | null = null;
+  private readonly recent = new Map<string, Bucket>();
+  private lookups: { db: Database; stmt: Record<DedupKind, Statement>; highest: Record<DedupKind, Statement> } | null = null;
 
   constructor(options: DuplicateGuardOptions) {
     this.options = options;
@@ -68,25 +80,30 @@ export class DuplicateGuard {
   seen(msg: DecodedMessage): boolean {
     const key = dedupKey(msg);
     if (!key) return false;
-    const bucket = `${msg.site}/${msg.node}/${key.kind}`;
-    const id = key.values.join('/');
-    let set = this.recent.get(bucket);
-    if (set?.has(id)) return true;
-    if (this.stored(key.kind, msg.site, msg.node, key.values)) {
-      return true;
-    }
-    if (!set) {
+    const bucketKey = `${msg.site}/${msg.node}/${key.kind}`;
+    let bucket = this.recent.get(bucketKey);
+    if (!bucket) {
       if (this.recent.size >= this.maxNodes * 5) {
         const oldest = this.recent.keys().next().value;
         if (oldest !== undefined) this.recent.delete(oldest);
       }
-      set = new Set();
-      this.recent.set(bucket, set);
+      bucket = { ids: new Set(), highest: this.highestStored(key.kind, msg.site, msg.node) };
+      this.recent.set(bucketKey, bucket);
     }
-    set.add(id);
-    if (set.size > this.perNode) {
-      const oldest = set.values().next().value;
-      if (oldest !== undefined) set.delete(oldest);
+    const first = key.values[0] as number;
+    const id = key.values.length === 1 ? String(first) : key.values.join('/');
+    if (first > bucket.highest) {
+      // Above everything stored and seen: new, no lookup.
+      bucket.highest = first;
+    } else {
+      if (bucket.ids.has(id)) return true;
+      if (this.stored(key.kind, msg.site, msg.node, key.values)) return true;
+    }
+    const ids = bucket.ids;
+    ids.add(id);
+    if (ids.size > this.perNode) {
+      const oldest = ids.values().next().value;
+      if (oldest !== undefined) ids.delete(oldest);
     }
     return false;
   }
@@ -96,14 +113,23 @@ export class DuplicateGuard {
     this.lookups = null;
   }
 
-  private stored(kind: DedupKind, site: string, node: string, values: number[]): boolean {
+  private statements(): NonNullable<DuplicateGuard['lookups']> {
     const db = this.options.database();
     if (this.lookups?.db !== db) {
-      this.lookups = {
-        db,
-        stmt: Object.fromEntries(Object.entries(LOOKUPS).map(([k, sql]) => [k, db.prepare(sql)])) as Record<DedupKind, Statement>,
-      };
+      const prepare = (sqls: Record<DedupKind, string>) =>
+        Object.fromEntries(Object.entries(sqls).map(([k, sql]) => [k, db.prepare(sql)])) as Record<DedupKind, Statement>;
+      this.lookups = { db, stmt: prepare(LOOKUPS), highest: prepare(HIGHEST) };
     }
-    return this.lookups.stmt[kind].get(site, node, ...values) !== undefined;
+    return this.lookups;
+  }
+
+  private stored(kind: DedupKind, site: string, node: string, values: number[]): boolean {
+    return this.statements().stmt[kind].get(site, node, ...values) !== undefined;
+  }
+
+  /** The highest first key value in the table for the node (-Infinity without rows). */
+  private highestStored(kind: DedupKind, site: string, node: string): number {
+    const row = this.statements().highest[kind].get(site, node) as { v: number | null } | undefined;
+    return typeof row?.v === 'number' ? row.v : -Infinity;
   }
 }

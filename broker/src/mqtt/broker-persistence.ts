@@ -7,6 +7,7 @@ import aedesPersistenceLevel from 'aedes-persistence-level';
 import { ClassicLevel } from 'classic-level';
 import type { Logger } from 'pino';
 import { MierukaError } from '@mieruka/protocol';
+import { clientIdOfOutgoingKey, OUTGOING_KEY_PREFIXES, skipNeedlessClears } from './outgoing-clears.js';
 import { markRedeliveries } from './redelivery-dup.js';
 import { guardRetainedStreams } from './retained-stream-guard.js';
 import { makeDirs } from '@mieruka/protocol/node';
@@ -15,6 +16,19 @@ export type BrokerPersistenceOptions = { dir: string; logger: Logger };
 
 /** The part of an aedes 1.x persistence the hub touches (declared here so no untyped module leaks into our types). */
 export type AedesPersistence = { setup(broker: unknown): Promise<void>; destroy(): Promise<void> };
+
+/** Client ids with queued outgoing messages in the store (a key scan of the outgoing queue only). */
+async function clientsWithOutgoing(db: ClassicLevel<string, Buffer>): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const prefix of OUTGOING_KEY_PREFIXES) {
+    // ';' is the byte after ':', the separator every such key has after the prefix word.
+    for await (const key of db.keys({ gte: prefix, lt: `${prefix.slice(0, -1)};` })) {
+      const id = clientIdOfOutgoingKey(key);
+      if (id !== null) ids.add(id);
+    }
+  }
+  return ids;
+}
 
 export class BrokerPersistence {
   private readonly options: BrokerPersistenceOptions;
@@ -46,7 +60,8 @@ export class BrokerPersistence {
       });
     }
     this.db = db;
-    this.persistence = guardRetainedStreams(markRedeliveries(aedesPersistenceLevel(db)), this.logger);
+    const withOutgoing = await clientsWithOutgoing(db);
+    this.persistence = guardRetainedStreams(skipNeedlessClears(markRedeliveries(aedesPersistenceLevel(db)), withOutgoing), this.logger);
     this.logger.debug({ dir: this.options.dir }, 'MQTT persistence opened');
   }
 

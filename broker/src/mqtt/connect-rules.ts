@@ -9,9 +9,11 @@
  * reports it to `onRefused` so the refusal is counted with the others.
  *
  * [MQTT-3.3.5-1], [MQTT-3.8.4-6]: `preConnect` also makes the client's deliveries use the QoS
- * granted to its subscriptions (granted-qos.ts), before any subscription is made.
+ * granted to its subscriptions (granted-qos.ts), before any subscription is made, and
+ * writes the deliveries of one event-loop iteration to the socket at once (delivery-writes.ts).
  */
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
+import { coalesceDeliveryWrites } from './delivery-writes.js';
 import { deliverAtGrantedQos } from './granted-qos.js';
 
 type PreConnect = NonNullable<AedesOptions['preConnect']>;
@@ -40,6 +42,7 @@ export function connectRules(inner: ConnectRulesInner = {}): { preConnect: PreCo
   return {
     preConnect(client, packet, done) {
       deliverAtGrantedQos(client);
+      coalesceDeliveryWrites(client);
       if (packet.clientId === '' && packet.clean === false) rejected.add(client);
       preConnect(client, packet, done);
     },

@@ -9,6 +9,7 @@ import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 
 import type { Logger } from 'pino';
 import type { BrokerPersistence } from './broker-persistence.js';
 import { connectRules } from './connect-rules.js';
+import { useFifoQueues } from './emitter-queue.js';
 import type { MqttAccessControl, MqttWebUser } from './mqtt-auth.js';
 import { remoteAddressOf } from './remote-address.js';
 import type { MqttLimits } from './mqtt-limits.js';
@@ -75,6 +76,7 @@ export class MqttBroker {
       ...connectRules({ ...accessHooks, onRefused: (clientId, reason) => access?.countConnectRefusal(clientId, reason) }),
     });
     access?.attach(aedes);
+    if (!useFifoQueues((aedes as unknown as { mq?: unknown }).mq)) this.logger.debug('mqemitter queues not replaced (unexpected shape)');
     // Without an 'error' listener an EventEmitter error would crash the process.
     // aedes emits 'error' (e.g. persistence failures) but its types omit it.
     (aedes as EventEmitter).on('error', (err: Error) => this.logger.error({ err }, 'broker error'));

@@ -10,6 +10,7 @@ import { BatchWriter, type BatchWriterStats } from './batch-writer.js';
 import { openDatabase } from './database.js';
 import { RowWriter, type StoreRow } from './rows.js';
 import { loadSnapshots } from './snapshot-queries.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 export type StoreOptions = {
   dataDir: string;
@@ -28,6 +29,7 @@ export class Store {
   private readonly logger: Logger;
   private db: Database | null = null;
   private writer: BatchWriter<StoreRow> | null = null;
+  private checkpointer: WalCheckpointer | null = null;
   /** Counters survive stop so a stopped hub still reports what it wrote. */
   private lastStats: BatchWriterStats = { queued: 0, itemsWritten: 0, rowsWritten: 0, flushes: 0, failedFlushes: 0, dropped: 0 };
 
@@ -61,6 +63,9 @@ export class Store {
       write: (batch) => rows.write(batch),
       logger: this.logger,
     });
+    // Checkpoints in a worker thread, not inside the ingest commits (wal-checkpointer.ts).
+    this.checkpointer = new WalCheckpointer({ db, file: this.file, intervalMs: 500, logger: this.logger });
+    await this.checkpointer.start();
     this.logger.debug({ file: this.file }, 'store opened');
   }
 
@@ -110,6 +115,9 @@ export class Store {
       writer.stop();
       this.lastStats = writer.stats();
     }
+    const checkpointer = this.checkpointer;
+    this.checkpointer = null;
+    await checkpointer?.stop();
     if (db) {
       try {
         // Fold the WAL back so the .db file alone is a complete copy after a clean stop.

@@ -3,19 +3,24 @@ import type { NodeRuleKey, RuleSettings, RulesConfig } from './rule.js';
 
 export class RuleSettingsResolver {
   private readonly rules: RulesConfig;
-  private readonly cache = new Map<string, unknown>();
+  /** Per node, per rule: asked for every rule on every live update, so no key string is built. */
+  private readonly cache = new Map<string, Map<NodeRuleKey, unknown>>();
 
   constructor(rules: RulesConfig) {
     this.rules = rules;
   }
 
   get<K extends NodeRuleKey>(key: K, node: string): RuleSettings<K> {
-    const id = `${key}\u0000${node}`;
-    let settings = this.cache.get(id) as RuleSettings<K> | undefined;
+    let byRule = this.cache.get(node);
+    if (!byRule) {
+      byRule = new Map();
+      this.cache.set(node, byRule);
+    }
+    let settings = byRule.get(key) as RuleSettings<K> | undefined;
     if (!settings) {
       const override = this.rules.overrides[node]?.[key];
       settings = (override ? { ...this.rules[key], ...override } : this.rules[key]) as RuleSettings<K>;
-      this.cache.set(id, settings);
+      byRule.set(key, settings);
     }
     return settings;
   }

@@ -1,0 +1,45 @@
+/** The FIFO that replaces mqemitter's arrays, and the replacement on a real aedes broker. */
+import { Aedes } from 'aedes';
+import { describe, expect, it } from 'vitest';
+import { Fifo, useFifoQueues } from './emitter-queue.js';
+
+describe('Fifo', () => {
+  it('gives items back in order across its compactions, interleaved with pushes', () => {
+    const q = new Fifo<number>();
+    const out: number[] = [];
+    let next = 0;
+    // Grows past the compaction threshold (1024), drains in part, grows again, drains fully.
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 3000; i++) q.push(next++);
+      for (let i = 0; i < 2500; i++) out.push(q.shift() as number);
+    }
+    expect(q.length).toBe(next - out.length);
+    while (q.length > 0) out.push(q.shift() as number);
+    expect(q.shift()).toBeUndefined();
+    expect(out).toEqual(Array.from({ length: next }, (_, i) => i));
+  });
+});
+
+describe('useFifoQueues', () => {
+  it("replaces aedes' mqemitter queues, which then keep messages waiting for a delivery slot in order", async () => {
+    const aedes = await Aedes.createBroker({ concurrency: 1 });
+    try {
+      const mq = (aedes as unknown as { mq: { _messageQueue: unknown; emit(m: object, cb?: () => void): void; on(t: string, f: (m: { n: number }, cb: () => void) => void): void } }).mq;
+      expect(useFifoQueues(mq)).toBe(true);
+      expect(mq._messageQueue).toBeInstanceOf(Fifo);
+      const got: number[] = [];
+      mq.on('fifo/test', (m, cb) => {
+        got.push(m.n);
+        setImmediate(cb);
+      });
+      // Concurrency 1: all but the first wait in the queue.
+      const all = Array.from({ length: 200 }, (_, n) => new Promise<void>((resolve) => mq.emit({ topic: 'fifo/test', n }, () => resolve())));
+      await Promise.all(all);
+      expect(got).toEqual(Array.from({ length: 200 }, (_, n) => n));
+      expect(useFifoQueues({ _messageQueue: [1], _messageCallbacks: [] })).toBe(false);
+      expect(useFifoQueues({})).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    }
+  });
+});

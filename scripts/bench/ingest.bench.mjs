@@ -1,0 +1,265 @@
+// MQTT ingest throughput: 50 publishers × 2,000 valid `current` readings at QoS 0 and QoS 1,
+// one external MQTT.js subscriber on `mieruka/v1/#`, into
+//   (a) the hub as a user runs it: `node bin/mieruka.js hub` in its own process, temp data
+//       dir, loopback, default config (anonymous clients over loopback only, the default);
+//   (b) Debian's Mosquitto in its own process (`persistence false`, loopback) — the broker a
+//       user would put there instead (then still without storage).
+// Per broker and QoS: messages/s seen by the subscriber (first publish → last received), lost
+// (sent − received, by node and seq), hub/Mosquitto ratio; for the hub the time until every
+// reading is in its SQLite (polled read-only) and the stored count, which must equal sent.
+// At QoS 1 the hub acknowledges only stored messages, so the last PUBACK implies all stored.
+// MIERUKA_BENCH_SMOKE=1: 5 × 50, same checks. MIERUKA_BENCH_HUB_NODE_ARGS: extra node flags
+// for the hub process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { connectAsync } from 'mqtt';
+import { fmt, printTable, saveResult } from './lib.mjs';
+
+export const name = 'ingest';
+
+const SMOKE = process.env.MIERUKA_BENCH_SMOKE === '1';
+const PUBLISHERS = SMOKE ? 5 : 50;
+const PER_NODE = SMOKE ? 50 : 2000;
+/** Messages each publisher keeps in flight (DESIGN: publishAsync one by one would serialize it). */
+const WINDOW = 20;
+/**
+ * Each broker and QoS runs ROUNDS times, alternating (Mosquitto, hub, Mosquitto, hub …); the
+ * best round of each counts, so a burst of other work on the shared machine hurts neither side.
+ */
+const ROUNDS = SMOKE ? 1 : 2;
+const SITE = 'bench';
+const CLI = fileURLToPath(new URL('../../bin/mieruka.js', import.meta.url));
+const PUBLISHERS_WORKER = new URL('./ingest-publishers.mjs', import.meta.url);
+const MOSQUITTO = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitUntil(check, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const accepts = (port) =>
+  new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+
+/** A child process with its output kept (for error messages) and a SIGTERM stop that waits for the exit. */
+function child(cmd, args, options) {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  let output = '';
+  proc.stdout.on('data', (d) => (output += d));
+  proc.stderr.on('data', (d) => (output += d));
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  return {
+    proc,
+    output: () => output,
+    alive: () => proc.exitCode === null && proc.signalCode === null,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function startMosquitto(dir) {
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  // max_queued_messages 0 (no limit): its default of 1000 silently drops QoS 1 messages for a
+  // subscriber that falls behind (DESIGN, known traps); a user measuring would raise it too.
+  const lines = [`user ${userInfo().username}`, 'persistence false', 'log_dest stderr', 'log_type error', 'max_queued_messages 0', `listener ${port} 127.0.0.1`, 'allow_anonymous true', ''];
+  await writeFile(conf, lines.join('\n'));
+  const p = child(MOSQUITTO, ['-c', conf]);
+  await waitUntil(async () => {
+    if (!p.alive()) throw new Error(`mosquitto exited: ${p.output()}`);
+    return accepts(port);
+  }, 'mosquitto to listen');
+  return { url: `mqtt://127.0.0.1:${port}`, stop: () => p.stop(), db: null };
+}
+
+async function startHub(dir) {
+  const port = await freePort();
+  const dataDir = join(dir, 'data');
+  const nodeArgs = (process.env.MIERUKA_BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // cwd = the temp dir and no MIERUKA_* overrides (the hub reads them as config, and this
+  // bench's own switches are not config): the defaults of a fresh install.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MIERUKA_')));
+  const args = [...nodeArgs, CLI, 'hub', '--data-dir', dataDir, '--mqtt-port', String(port), '--http-port', '0', '--host', '127.0.0.1', '--log-level', 'warn'];
+  const p = child(process.execPath, args, { cwd: dir, env });
+  await waitUntil(() => {
+    if (!p.alive()) throw new Error(`the hub exited: ${p.output()}`);
+    return p.output().includes('Mieruka hub:');
+  }, 'the hub to start');
+  const db = new Database(join(dataDir, 'mieruka.db'), { readonly: true, fileMustExist: true });
+  const count = db.prepare('SELECT count(*) AS n FROM readings WHERE site = ?');
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    stored: () => count.get(SITE).n,
+    async stop() {
+      db.close();
+      await p.stop();
+    },
+  };
+}
+
+/** The external subscriber: every reading of the run, by node and seq (duplicates counted apart). */
+async function subscribe(url, qos, nodes) {
+  const client = await connectAsync(url, { clientId: `bench-sub-${process.pid}`, reconnectPeriod: 0, clean: true });
+  const index = new Map(nodes.map((n, i) => [n, i]));
+  const seen = nodes.map(() => new Uint8Array(PER_NODE));
+  const state = { unique: 0, duplicates: 0, lastAt: 0 };
+  client.on('message', (topic, payload) => {
+    const parts = topic.split('/');
+    if (parts[4] !== 'current' || parts[2] !== SITE) return;
+    const i = index.get(parts[3]);
+    const { seq } = JSON.parse(payload);
+    if (i === undefined || !(seq >= 0 && seq < PER_NODE)) return;
+    if (seen[i][seq]) {
+      state.duplicates++;
+      return;
+    }
+    seen[i][seq] = 1;
+    state.unique++;
+    state.lastAt = performance.now();
+  });
+  await client.subscribeAsync('mieruka/v1/#', { qos });
+  return { client, state };
+}
+
+async function measure(kind, qos) {
+  const dir = await mkdtemp(join(tmpdir(), `mieruka-bench-ingest-${kind}-`));
+  const broker = kind === 'hub' ? await startHub(dir) : await startMosquitto(dir);
+  const nodes = Array.from({ length: PUBLISHERS }, (_, i) => `n${String(i + 1).padStart(2, '0')}`);
+  const sent = PUBLISHERS * PER_NODE;
+  let worker = null;
+  try {
+    const sub = await subscribe(broker.url, qos, nodes);
+    // Readings of the last PER_NODE seconds: inside the hub's future-ts limit, as a live feed.
+    const baseTs = Date.now() - PER_NODE * 1000;
+    worker = new Worker(PUBLISHERS_WORKER, { workerData: { url: broker.url, site: SITE, nodes, perNode: PER_NODE, qos, window: WINDOW, baseTs } });
+    const messages = [];
+    let waiter = null;
+    const next = () => (messages.length ? Promise.resolve(messages.shift()) : new Promise((r) => (waiter = r)));
+    worker.on('message', (m) => (waiter ? (waiter(m), (waiter = null)) : messages.push(m)));
+    const workerError = new Promise((_, reject) => worker.once('error', reject));
+    if ((await Promise.race([next(), workerError])).type !== 'ready') throw new Error('publishers did not start');
+
+    const t0 = performance.now();
+    let storedAt = null;
+    let storedAtAck = null;
+    const poll = broker.stored
+      ? setInterval(() => {
+          if (storedAt === null && broker.stored() >= sent) storedAt = performance.now();
+        }, 50)
+      : null;
+    worker.postMessage('go');
+    const done = await Promise.race([next(), workerError]);
+    const publishedAt = performance.now();
+    if (done.failed) throw new Error(`a publish failed: ${done.failed}`);
+    // At QoS 1 a PUBACK from the hub means stored: everything acknowledged must be in the database now.
+    if (broker.stored && qos === 1) storedAtAck = broker.stored();
+    // Done when all arrived, or nothing more arrived for 3 s (the rest is lost).
+    let last = -1;
+    let quietSince = performance.now();
+    await waitUntil(() => {
+      if (sub.state.unique >= sent) return true;
+      if (sub.state.unique !== last) {
+        last = sub.state.unique;
+        quietSince = performance.now();
+      }
+      return performance.now() - quietSince > 3000;
+    }, 'the subscriber', 90_000);
+    let stored = null;
+    if (broker.stored) {
+      await waitUntil(() => storedAt !== null || broker.stored() >= sent, 'every reading stored', 60_000).catch(() => undefined);
+      if (storedAt === null && broker.stored() >= sent) storedAt = performance.now();
+      stored = broker.stored();
+    }
+    clearInterval(poll);
+    await sub.client.endAsync();
+    const seconds = (sub.state.lastAt - t0) / 1000;
+    return {
+      broker: kind,
+      qos,
+      sent,
+      received: sub.state.unique,
+      duplicates: sub.state.duplicates,
+      lost: sent - sub.state.unique,
+      seconds,
+      messagesPerSecond: sub.state.unique / seconds,
+      publishSeconds: (publishedAt - t0) / 1000,
+      storedSeconds: storedAt === null ? null : (storedAt - t0) / 1000,
+      stored,
+      storedWhenAllAcked: storedAtAck,
+    };
+  } finally {
+    await worker?.terminate();
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run() {
+  const rounds = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const qos of [0, 1]) {
+      rounds.push(await measure('mosquitto', qos));
+      rounds.push(await measure('hub', qos));
+    }
+  }
+  // Per broker and QoS: the round with the most messages/s; every round must pass the checks.
+  const results = [];
+  for (const qos of [0, 1]) {
+    for (const broker of ['mosquitto', 'hub']) {
+      const mine = rounds.filter((r) => r.broker === broker && r.qos === qos);
+      results.push({ ...mine.reduce((a, b) => (b.messagesPerSecond > a.messagesPerSecond ? b : a)), roundsMessagesPerSecond: mine.map((r) => Math.round(r.messagesPerSecond)) });
+    }
+  }
+  const ref = (qos) => results.find((r) => r.broker === 'mosquitto' && r.qos === qos);
+  for (const r of results) r.ratioToMosquitto = r.messagesPerSecond / ref(r.qos).messagesPerSecond;
+  printTable(`MQTT ingest: ${PUBLISHERS} publishers × ${PER_NODE} readings, window ${WINDOW}, one subscriber on mieruka/v1/#, best of ${ROUNDS}`, ['broker', 'QoS', 'sent', 'received', 'lost', 'msg/s', 'rounds msg/s', '× Mosquitto', 'all stored s', 'stored'], results.map((r) => [
+    r.broker === 'hub' ? 'hub (mieruka hub)' : 'Mosquitto (persistence false)',
+    r.qos,
+    r.sent,
+    r.received,
+    r.lost,
+    fmt(r.messagesPerSecond, 0),
+    r.roundsMessagesPerSecond.join(' / '),
+    fmt(r.ratioToMosquitto),
+    r.broker === 'hub' ? fmt(r.storedSeconds) : '—',
+    r.broker === 'hub' ? r.stored : '—',
+  ]));
+  const file = saveResult(SMOKE ? `${name}-smoke` : name, { smoke: SMOKE, publishers: PUBLISHERS, perPublisher: PER_NODE, window: WINDOW, rounds: ROUNDS, results, allRounds: rounds });
+  console.log(`saved ${file}`);
+  const problems = rounds.flatMap((r) => [
+    ...(r.lost > 0 ? [`${r.broker} QoS ${r.qos}: ${r.lost} of ${r.sent} lost`] : []),
+    ...(r.broker === 'hub' && r.stored !== r.sent ? [`hub QoS ${r.qos}: ${r.stored} of ${r.sent} stored`] : []),
+    ...(r.broker === 'hub' && r.qos === 1 && r.storedWhenAllAcked !== r.sent ? [`hub QoS 1: all acknowledged but only ${r.storedWhenAllAcked} stored`] : []),
+  ]);
+  if (problems.length > 0) throw new Error(`bench ingest: ${problems.join('; ')}`);
+  return { results };
+}
+
+// `node scripts/bench/ingest.bench.mjs` runs it alone.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();
