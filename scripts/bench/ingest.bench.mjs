@@ -21,7 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { connectAsync } from 'mqtt';
-import { fmt, printTable, saveResult } from './lib.mjs';
+import { CHILD_ENV, fmt, printTable, saveResult } from './lib.mjs';
 
 export const name = 'ingest';
 
@@ -104,7 +104,7 @@ async function startHub(dir) {
   const nodeArgs = (process.env.MIERUKA_BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
   // cwd = the temp dir and no MIERUKA_* overrides (the hub reads them as config, and this
   // bench's own switches are not config): the defaults of a fresh install.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MIERUKA_')));
+  const env = CHILD_ENV;
   const args = [...nodeArgs, CLI, 'hub', '--data-dir', dataDir, '--mqtt-port', String(port), '--http-port', '0', '--host', '127.0.0.1', '--log-level', 'warn'];
   const p = child(process.execPath, args, { cwd: dir, env });
   await waitUntil(() => {
@@ -250,7 +250,7 @@ export async function run() {
     r.broker === 'hub' ? fmt(r.storedSeconds) : '—',
     r.broker === 'hub' ? r.stored : '—',
   ]));
-  const file = saveResult(SMOKE ? `${name}-smoke` : name, { smoke: SMOKE, publishers: PUBLISHERS, perPublisher: PER_NODE, window: WINDOW, rounds: ROUNDS, results, allRounds: rounds });
+  const file = saveResult(name, { publishers: PUBLISHERS, perPublisher: PER_NODE, window: WINDOW, rounds: ROUNDS, results, allRounds: rounds });
   console.log(`saved ${file}`);
   const problems = rounds.flatMap((r) => [
     ...(r.lost > 0 ? [`${r.broker} QoS ${r.qos}: ${r.lost} of ${r.sent} lost`] : []),

@@ -11,8 +11,12 @@ export const SMOKE = process.env.MIERUKA_BENCH_SMOKE === '1';
 export const RESULTS_DIR = process.env.MIERUKA_BENCH_RESULTS_DIR
   ? `${process.env.MIERUKA_BENCH_RESULTS_DIR.replace(/\/$/, '')}/`
   : fileURLToPath(new URL('../../bench-results/', import.meta.url));
-/** Every MIERUKA_* variable is a config override to the CLI: the benches' own switches are not. */
-export const CHILD_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MIERUKA_BENCH')));
+/**
+ * The environment for the CLI processes a bench starts: every MIERUKA_* variable is a config
+ * override to them (the benches' own switches would be refused), and a bench measures the
+ * defaults, not whatever the caller's shell overrides.
+ */
+export const CHILD_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MIERUKA_')));
 
 /** q-quantile of a sorted array (linear interpolation). */
 export function quantile(sorted, q) {

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHILD_ENV } from './lib.mjs';
 
 export const BIN = fileURLToPath(new URL('../../bin/mieruka.js', import.meta.url));
 export const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -64,7 +65,7 @@ function start(cmd, args, { cwd, ready, env, what, timeoutMs = 30_000 }) {
 
 /** Env without the caller's MIERUKA_* settings (the bench decides the config). */
 function cleanEnv(extra = {}) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MIERUKA_')));
+  const env = CHILD_ENV;
   return { ...env, ...extra };
 }
 
