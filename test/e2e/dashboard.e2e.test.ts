@@ -104,6 +104,8 @@ describe('dashboard on the real hub', () => {
     expect(new URL(page.url()).pathname).toBe('/machines/factory/mill-1');
     const chart = page.getByTestId('current-chart');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="current-chart"]')?.getAttribute('data-points') ?? 0) >= 5, undefined, { timeout: 10_000 });
+    // uPlot draws its canvas on the frame after the data arrives: wait for it, then count.
+    await chart.locator('canvas').first().waitFor({ timeout: 10_000 });
     expect(await chart.locator('canvas').count()).toBeGreaterThan(0);
     const before = Number(await chart.getAttribute('data-points'));
     await current(5.02);
