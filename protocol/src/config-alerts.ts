@@ -6,6 +6,7 @@ import { ALARM_SEVERITIES, type AlarmSeverity } from './model/alarm.js';
 const Severity = z.enum(ALARM_SEVERITIES);
 
 const TowerLamp = z.enum(['off', 'on', 'blink']);
+/** Lamps and buzzer (0 = off, 1–4 = PATLITE buzzer patterns) for one severity. */
 const TowerPattern = z
   .strictObject({
     red: TowerLamp.default('off'),
@@ -14,19 +15,25 @@ const TowerPattern = z
     blue: TowerLamp.optional(),
     white: TowerLamp.optional(),
     buzzer: z.int().min(0).max(4).default(0),
+    /** Overrides the tower's holdS for this severity. */
     holdS: z.number().positive().max(86_400).optional(),
   })
   .nullable();
 
 export const TowerConfig = z
   .strictObject({
+    /** Unique; shown on the System page. */
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'use a-z, 0-9, "_" and "-"'),
+    /** PNS over TCP (LA6-POE, NH series), or relays on an edge agent's GPIO. */
     type: z.enum(['pns', 'relay']),
     /** pns: the tower's address and model (LA6-POE: la6, NH series: nh). */
     host: Host.optional(),
+    /** pns: the tower's PNS port. */
     port: Port.default(10000),
     model: z.enum(['la6', 'nh']).optional(),
+    /** la6: D (colours from Mieruka, one blink flag) or S (per-unit patterns, the LA6's colours); NH always S. */
     la6Command: z.enum(['D', 'S']).default('D'),
+    /** pns: a command unanswered this long counts as a failure. */
     timeoutMs: z.int().min(100).max(60_000).default(3000),
     /** relay: the edge node whose GPIO relays drive the tower. */
     site: Id.optional(),
@@ -37,22 +44,31 @@ export const TowerConfig = z
     holdS: z.number().positive().max(86_400).default(900),
     /** Only alarms of these nodes light this tower (default: all). */
     sources: z.array(Id).max(256).optional(),
+    /** How often a quiet tower is asked for its status (its health on the System page). */
     probeIntervalS: z.number().min(10).max(86_400).default(300),
   })
   .refine((t) => t.type !== 'pns' || (t.host !== undefined && t.model !== undefined), { message: 'a pns tower needs host and model', path: ['host'] })
   .refine((t) => t.type !== 'relay' || t.node !== undefined, { message: 'a relay tower needs the node of its edge agent', path: ['node'] });
 
 export const WebhookConfig = z.strictObject({
+  /** Unique; shown on the System page. */
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'use a-z, 0-9, "_" and "-"'),
+  /** Secret (chat webhook URLs carry their token). */
   url: z.string().regex(/^https?:\/\//, 'use an http:// or https:// URL'),
   timeoutMs: z.int().min(100).max(60_000).default(5000),
+  /** Extra request headers (e.g. Authorization); secret. */
   headers: z.record(z.string(), z.string()).optional(),
+  /** Language of the message; default: alerts.language. */
   lang: z.enum(['ja', 'en']).optional(),
   /** Whether the signed acknowledge link goes to the chat (anyone in the room could use it). */
   includeAckUrl: z.boolean().default(false),
+  /** Which alarm moments are posted (default: all). */
   kinds: z.array(z.enum(['raised', 'reminder', 'escalated', 'acknowledged', 'cleared'])).min(1).optional(),
+  /** Alarms below this severity are not posted (default: info, everything). */
   minSeverity: Severity.optional(),
+  /** Notices waiting while the target is down (default 200); the oldest are dropped past this. */
   queueLimit: z.int().min(1).max(10_000).optional(),
+  /** Tries per notice (default 10), then it is dropped (counted, logged). */
   maxAttempts: z.int().min(1).max(100).optional(),
 });
 export const Language = z.enum(['ja', 'en']);
@@ -66,11 +82,17 @@ const ClearAfterS = z.int().min(0).max(86_400);
  * Each rule is declared once without defaults: per-node overrides use it as it is (only what
  * differs), the site-wide rule fills in the defaults given in AlertsConfig below.
  */
-const ruleBase = { enabled: z.boolean(), severity: Severity, clearAfterS: ClearAfterS };
+const ruleBase = {
+  enabled: z.boolean(),
+  /** Decides who is told and which tower pattern lights (docs/alerts.md). */
+  severity: Severity,
+  clearAfterS: ClearAfterS,
+};
 /** A running machine went straight to off (power cut, emergency stop), not via idle. */
 const MachineStoppedRule = z.strictObject({ ...ruleBase });
 /** A run finished normally (run_finished event, not interrupted). */
 const JobFinishedRule = z.strictObject({ ...ruleBase });
+/** Running without a break for afterMin (a job that never ends, a forgotten machine). */
 const RunningLongRule = z.strictObject({ ...ruleBase, afterMin: z.number().positive().max(10_080) });
 /** Idle for this long within a work shift (`shifts` are the work hours). */
 const IdleLongRule = z.strictObject({ ...ruleBase, afterMin: z.number().positive().max(10_080) });
@@ -115,20 +137,24 @@ export const AlertsConfig = z
         requireTLS: z.boolean().default(true),
         /** Check the server certificate (turn off only for an in-house relay with a self-signed one). */
         rejectUnauthorized: z.boolean().default(true),
+        /** SMTP login; with password. */
         user: z.string().min(1).max(256).optional(),
         /** Secret. */
         password: z.string().min(1).max(1024).optional(),
         /** Sender, "Name <address>" or an address; default: user when it is an address. */
         from: z.string().min(3).max(320).optional(),
+        /** One SMTP conversation that takes longer fails (the mail is retried). */
         timeoutS: z.int().min(1).max(300).default(30),
       })
       .refine((s) => s.password === undefined || s.user !== undefined, { message: 'password needs a user', path: ['user'] })
       .prefault({}),
     recipients: z
       .strictObject({
+        /** Told of every alarm (mail). */
         default: z.array(Recipient).max(100).default([]),
         /** Told when an alarm stays unacknowledged for escalateAfterMin. */
         escalation: z.array(Recipient).max(100).default([]),
+        /** Minutes an alarm may stay unacknowledged before escalation is told. */
         escalateAfterMin: z.number().positive().max(10_080).default(30),
         /** Reminder interval while an alarm is active and unacknowledged; 0 = no reminders. */
         remindEveryMin: z.number().min(0).max(10_080).default(60),
@@ -139,6 +165,7 @@ export const AlertsConfig = z
       .strictObject({ start: Slot, end: Slot })
       .refine((q) => q.start !== q.end, { message: 'start and end must differ', path: ['end'] })
       .optional(),
+    /** At most this many mails per recipient and hour; the rest wait (alarm storms). */
     rateLimit: z.strictObject({ perRecipientPerHour: z.int().min(1).max(1000).default(20) }).prefault({}),
     rules: z
       .strictObject({

@@ -38,15 +38,46 @@ function mergeInto(target: Tree, patch: Tree): Tree {
   return target;
 }
 
+/**
+ * Every key name the schema knows, by its spelling without case and underscores: camel-casing
+ * `MAX_TOTAL_MB` gives `maxTotalMb`, but the key is `maxTotalMB` (and `REQUIRE_TLS`,
+ * `requireTLS`), so env segments are looked up here first.
+ */
+function schemaKeyNames(schema: unknown): Map<string, string> {
+  const names = new Map<string, string>();
+  const seen = new Set<unknown>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object' || seen.has(node)) return;
+    seen.add(node);
+    const def = (node as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+    if (!def) return;
+    if (def.shape && typeof def.shape === 'object') {
+      for (const [key, child] of Object.entries(def.shape)) {
+        names.set(key.toLowerCase(), key);
+        visit(child);
+      }
+    }
+    // Wrappers (default, optional, pipe, …) and containers (record, array, union, tuple).
+    for (const field of ['innerType', 'in', 'out', 'element', 'valueType', 'rest']) visit(def[field]);
+    for (const field of ['options', 'items']) if (Array.isArray(def[field])) (def[field] as unknown[]).forEach(visit);
+  };
+  visit(schema);
+  return names;
+}
+
+let configKeyNames: Map<string, string> | undefined;
+
 /** `MIERUKA_HUB__DATA_DIR=/x` → { hub: { dataDir: '/x' } }: `__` separates levels, `_` joins words. */
 export function envToTree(env: Record<string, string | undefined>): Tree {
+  configKeyNames ??= schemaKeyNames(ConfigSchema);
+  const keyNames = configKeyNames;
   const tree: Tree = {};
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || NON_CONFIG_ENV.has(name) || raw === undefined) continue;
     const path = name
       .slice(ENV_PREFIX.length)
       .split('__')
-      .map((seg) => seg.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
+      .map((seg) => keyNames.get(seg.toLowerCase().replace(/_/g, '')) ?? seg.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
     if (path.some((p) => p === '')) continue;
     let node = tree;
     for (const seg of path.slice(0, -1)) {

@@ -9,8 +9,10 @@ export { AlertsConfig, TowerConfig, WebhookConfig } from './config-alerts.js';
 import { Hsv, Host, Id, Point, Port, Slot, TimeZone } from './config-fields.js';
 
 
+/** A machine watched by a CT clamp, keyed by its node id (thresholds in amperes RMS). */
 export const MachineConfig = z
   .strictObject({
+    /** Shown on the dashboard instead of the id. */
     name: z.string().max(100).optional(),
     /** Serial channel (0-based) of the CT clamp on this machine. */
     channel: z.int().min(0).max(15).default(0),
@@ -39,15 +41,18 @@ export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])
 /** A work shift; `end` before `start` means the shift runs past midnight. */
 export const ShiftConfig = z
   .strictObject({
+    /** Shown in reports; unique. */
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'use a-z, 0-9, "_" and "-"'),
     start: Slot,
     end: Slot,
+    /** Days the shift starts on. */
     days: z.array(Weekday).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
   })
   .refine((s) => s.start !== s.end, { message: 'start and end must differ', path: ['end'] });
 
 /** Station camera; `file` reads a photo or the newest photo of a folder (tests, demos). */
 const StationCamera = z.strictObject({
+  /** USB webcam (v4l2), IP camera snapshot (http) or stream (rtsp), Pi camera (rpicam), or photos on disk (file). */
   type: z.enum(['v4l2', 'http', 'rtsp', 'file', 'rpicam']).default('v4l2'),
   /** v4l2 device, e.g. /dev/video0 (default). */
   device: z.string().min(1).max(255).optional(),
@@ -55,23 +60,28 @@ const StationCamera = z.strictObject({
   url: z.string().regex(/^(https?|rtsp):\/\//, 'use an http://, https:// or rtsp:// URL').max(2000).optional(),
   /** Photo file or folder (type file). */
   path: z.string().min(1).max(1000).optional(),
+  /** Requested frame size in pixels. */
   width: z.int().min(16).max(8192).default(1920),
   height: z.int().min(16).max(8192).default(1080),
   /** Frames thrown away first, so exposure and white balance settle. */
   warmupFrames: z.int().min(0).max(300).default(10),
+  /** A shot that takes longer fails (and is retried at the next slot). */
   timeoutMs: z.int().min(500).max(120_000).default(15_000),
 });
 /** LED light relay: on during a shot (and while PIR sees someone). */
 const StationLight = z.strictObject({
   /** BCM GPIO line; absent = no light. */
   gpio: z.int().min(0).max(63).optional(),
+  /** The relay switches on when the line is low. */
   activeLow: z.boolean().default(false),
   /** Wait after switching on before shooting. */
   settleMs: z.int().min(0).max(30_000).default(1500),
 });
+/** PIR motion sensor: switches the light on while someone is at the bench. */
 const StationMotion = z.strictObject({
   /** BCM GPIO line of the PIR output; absent = no motion sensor. */
   gpio: z.int().min(0).max(63).optional(),
+  /** A change must hold this long to count (PIR outputs chatter). */
   debounceMs: z.int().min(0).max(10_000).default(200),
   /** Light stays on this long after the last motion. */
   lightOffDelayS: z.number().min(0).max(3600).default(60),
@@ -80,14 +90,17 @@ const VoiceBand = z
   .strictObject({
     /** This band applies when score ≤ maxScore (bands are tried from low to high). */
     maxScore: z.number().min(0).max(100),
+    /** What the station says, per language. */
     text: z.strictObject({ ja: z.string().min(1).max(500).optional(), en: z.string().min(1).max(500).optional() }).optional(),
     /** WAV or MP3 file played instead of text-to-speech. */
     file: z.string().min(1).max(1000).optional(),
   })
   .refine((b) => b.file !== undefined || b.text?.ja !== undefined || b.text?.en !== undefined, { message: 'give text (ja/en) or a file', path: ['text'] });
+/** Spoken encouragement after a shot, chosen by score band. */
 const StationVoice = z.strictObject({
   enabled: z.boolean().default(true),
   language: z.enum(['ja', 'en']).default('ja'),
+  /** Lines by score band, lowest maxScore first. */
   bands: z
     .array(VoiceBand)
     .max(10)
@@ -96,22 +109,29 @@ const StationVoice = z.strictObject({
       { maxScore: 50, text: { ja: '少し散らかっています。片付けをお願いします。', en: 'The bench is a little cluttered. Please tidy up.' } },
       { maxScore: 100, text: { ja: 'かなり散らかっています。片付けてから帰りましょう。', en: 'The bench is cluttered. Please tidy up before you go.' } },
     ]),
+  /** Text-to-speech engine (espeak-ng is installed by default; the others sound more natural in Japanese). */
   tts: z.enum(['espeak', 'openjtalk', 'voicevox']).default('espeak'),
   /** VOICEVOX engine, normally on loopback. */
   voicevoxUrl: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:50021'),
+  /** VOICEVOX speaker (voice) number. */
   voicevoxSpeaker: z.int().min(0).max(1000).default(1),
   /** Open JTalk voice (.htsvoice) and dictionary directory. */
   openjtalkVoice: z.string().min(1).max(1000).optional(),
   openjtalkDict: z.string().min(1).max(1000).optional(),
+  /** Plays the rendered WAV (aplay from alsa-utils) or MP3/WAV files (ffmpeg). */
   player: z.enum(['aplay', 'ffmpeg']).default('aplay'),
 });
 
+/** A clutter station (camera over a green mat), keyed by its node id. */
 export const StationConfig = z
   .strictObject({
+    /** Shown on the dashboard instead of the id. */
     name: z.string().max(100).optional(),
+    /** Local times (in `timezone`) of the scheduled shots. */
     slots: z.array(Slot).max(24).default(['09:00', '12:00', '17:00']),
     /** HSV range of the mat, OpenCV conventions (H 0–179). */
     hsvLower: Hsv.default([35, 60, 40]),
+    /** Upper end of the mat's HSV range. */
     hsvUpper: Hsv.default([85, 255, 255]),
     /** Corners of the mat in the photo (pixels): top-left, top-right, bottom-right, bottom-left. Absent: whole frame. */
     roi: z.tuple([Point, Point, Point, Point]).optional(),
@@ -126,23 +146,32 @@ export const StationConfig = z
   })
   .refine((s) => s.hsvLower.every((v, i) => v <= (s.hsvUpper[i] ?? 0)), { message: 'hsvLower must not exceed hsvUpper', path: ['hsvLower'] });
 
+/** Sent to the ESP32 after each hello (docs/firmware.md). */
 const Calibration = z.strictObject({
+  /** CT clamp channel (0-based). */
   channel: z.int().min(0).max(15),
+  /** The clamp's ratio (e.g. 30 for a 30 A / 1 V SCT-013-030). */
   ampsPerVolt: z.number().positive().optional(),
+  /** The channel's noise floor (A RMS); the firmware subtracts it in quadrature. */
   noiseA: z.number().min(0).optional(),
 });
 
 export const ConfigSchema = z.strictObject({
   /** Site id: the third topic level. */
   site: Id.default('factory'),
+  /** IANA time zone for schedules, shifts and day boundaries. */
   timezone: TimeZone.default('Asia/Tokyo'),
+  /** JSON logs on stderr (journald under systemd). */
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
   hub: z
     .strictObject({
+      /** SQLite database, broker state and images. */
       dataDir: z.string().min(1).default('./data'),
       mqtt: z
         .strictObject({
+          /** Address the MQTT (TCP) listener binds to. */
           host: Host.default('0.0.0.0'),
+          /** MQTT over TCP; 0 picks a free port. */
           port: Port.default(1883),
           /** MQTT over WebSocket is served on the HTTP port at this path. */
           wsPath: z.string().regex(/^\/[a-z0-9/_-]*$/).default('/mqtt'),
@@ -160,9 +189,13 @@ export const ConfigSchema = z.strictObject({
            */
           tls: z
             .strictObject({
+              /** Required with tls; 0 picks a free port. */
               port: Port,
+              /** PEM server certificate (chain after it, if any). */
               cert: z.string().min(1),
+              /** Its PEM private key, unencrypted; readable by the hub only. */
               key: z.string().min(1),
+              /** Clients must show a certificate signed by this CA (mutual TLS). */
               ca: z.string().min(1).optional(),
               /** Default: hub.mqtt.host. */
               host: Host.optional(),
@@ -173,6 +206,7 @@ export const ConfigSchema = z.strictObject({
             .strictObject({
               /** Largest MQTT packet after its fixed header; images are at most 512 KiB. */
               maxPayloadBytes: z.int().min(600 * 1024).max(256 * 1024 * 1024).default(1024 * 1024),
+              /** Deeper topics are refused. */
               maxTopicLevels: z.int().min(8).max(100).default(32),
               /** New connections per remote address per second (loopback is not limited). */
               connectionsPerIpPerSecond: z.int().min(1).max(10_000).default(20),
@@ -185,10 +219,21 @@ export const ConfigSchema = z.strictObject({
         })
         .refine((m) => !m.tls || m.tls.port === 0 || m.tls.port !== m.port, { message: 'the TLS port must differ from hub.mqtt.port', path: ['tls', 'port'] })
         .prefault({}),
-      http: z.strictObject({ host: Host.default('0.0.0.0'), port: Port.default(8080) }).prefault({}),
+      /** The dashboard, its API and MQTT over WebSocket. */
+      http: z
+        .strictObject({
+          /** Address the HTTP listener binds to. */
+          host: Host.default('0.0.0.0'),
+          /** 0 picks a free port. */
+          port: Port.default(8080),
+        })
+        .prefault({}),
+      /** How readings reach the database. */
       ingest: z
         .strictObject({
+          /** Rows per transaction at most. */
           batchSize: z.int().min(1).max(10_000).default(500),
+          /** How long a reading may wait before it is written. */
           flushIntervalMs: z.int().min(10).max(60_000).default(250),
           /**
            * A reading whose `ts` is further ahead of the hub's clock than this is refused and
@@ -219,6 +264,7 @@ export const ConfigSchema = z.strictObject({
         .strictObject({
           /** Secret (the token is usually in the URL): never logged. */
           url: z.url({ protocol: /^https?$/, error: 'use an http:// or https:// URL' }),
+          /** One POST that takes longer is a failure (retried with back-off). */
           timeoutMs: z.int().min(100).max(120_000).default(10_000),
           /** Language of the text fields (slot label). Default: dashboard.language. */
           lang: z.enum(['ja', 'en']).optional(),
@@ -228,22 +274,28 @@ export const ConfigSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
+  /** The web dashboard (docs/dashboard.md). */
   dashboard: z
     .strictObject({
+      /** The admin account applied at every hub start (other users: `mieruka user`). */
       adminUser: z.string().min(1).max(64).default('admin'),
       /** Secret. When absent, `mieruka demo` generates one and prints it once. */
       adminPassword: z.string().min(8, 'use at least 8 characters').max(256).optional(),
+      /** Default language of the dashboard, mails and chat messages. */
       language: z.enum(['ja', 'en']).default('ja'),
+      /** A login lasts this long (no sliding renewal). */
       sessionHours: z.number().positive().max(24 * 90).default(12),
       /** Read-only wall display at http://<hub>/kiosk/<token>; off by default. */
       kiosk: z
         .strictObject({
+          /** Needs a token. */
           enabled: z.boolean().default(false),
           /** Secret (it is the display's password and sits in its URL): URL-safe characters only. */
           token: z
             .string()
             .regex(/^[A-Za-z0-9_-]{24,256}$/, 'use 24–256 characters from A–Z a–z 0–9 _ - (e.g. `openssl rand -base64 32 | tr "+/" "-_" | tr -d =`)')
             .optional(),
+          /** How long a display stays logged in (default 30 days). */
           sessionHours: z.number().positive().max(24 * 366).default(24 * 30),
         })
         .refine((k) => !k.enabled || k.token !== undefined, { message: 'kiosk.enabled needs kiosk.token', path: ['token'] })
@@ -269,11 +321,14 @@ export const ConfigSchema = z.strictObject({
         .default(false),
     })
     .prefault({}),
+  /** `mieruka bridge` on an edge Pi; the MQTT link fields also serve `station` and `patlite-relay`. */
   bridge: z
     .strictObject({
       /** Serial device; when absent the bridge looks in /dev/serial/by-id. */
       serialPort: z.string().min(1).optional(),
+      /** Must match the firmware (docs/serial-protocol.md). */
       baudRate: z.int().positive().default(115200),
+      /** The hub's broker; with an account: mqtts://factory%2Fmill-1@hub.local:8883. */
       mqttUrl: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'use mqtt://, mqtts://, ws:// or wss://').default('mqtt://127.0.0.1:1883'),
       /** File whose first line is the MQTT password (for the user name in mqttUrl; overrides a password there). */
       mqttPasswordFile: z.string().min(1).optional(),
@@ -281,9 +336,12 @@ export const ConfigSchema = z.strictObject({
       mqttCaFile: z.string().min(1).optional(),
       /** PEM client certificate and its key, for a broker that requires one (mutual TLS); both or neither. */
       mqttCertFile: z.string().min(1).optional(),
+      /** Private key of mqttCertFile. */
       mqttKeyFile: z.string().min(1).optional(),
+      /** Node id (fourth topic level) of the machine this bridge watches; or --node. */
       node: Id.optional(),
       calibration: z.array(Calibration).max(16).default([]),
+      /** Cap of the serial reconnect back-off. */
       reconnectMaxMs: z.int().min(100).max(600_000).default(10_000),
       /**
        * The agent's store-and-forward queue (docs/store-and-forward.md), one per node under
@@ -305,8 +363,11 @@ export const ConfigSchema = z.strictObject({
     .max(16)
     .default([{ name: 'day', start: '08:00', end: '17:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }])
     .refine((shifts) => new Set(shifts.map((s) => s.name)).size === shifts.length, 'shift names must be unique'),
+  /** Per machine thresholds, keyed by node id (docs/machine-monitor.md). */
   machines: z.record(Id, MachineConfig).default({}),
+  /** Clutter stations, keyed by node id (docs/clutter.md). */
   stations: z.record(Id, StationConfig).default({}),
+  /** Rules, mail, signal towers and webhooks (docs/alerts.md). */
   alerts: AlertsConfig,
 });
 

@@ -59,6 +59,13 @@ describe('config', () => {
     expect(() => parseConfig({ env: { MIERUKA_HUB__NOPE: '1' } })).toThrow(/hub/);
   });
 
+  it('reaches keys with capitals in a row from the environment (maxTotalMB, requireTLS)', () => {
+    const c = parseConfig({ env: { MIERUKA_HUB__IMAGES__MAX_TOTAL_MB: '512', MIERUKA_ALERTS__SMTP__REQUIRE_TLS: 'false', MIERUKA_MACHINES__MILL1__OFF_BELOW_A: '0.5' } });
+    expect(c.hub.images.maxTotalMB).toBe(512);
+    expect(c.alerts.smtp.requireTLS).toBe(false);
+    expect(c.machines.mill1?.offBelowA).toBe(0.5);
+  });
+
   it('never shows secrets when redacted', () => {
     const c = parseConfig({ overrides: { dashboard: { adminPassword: 'correct horse battery' } } });
     expect(JSON.stringify(redactConfig(c))).not.toContain('correct horse');
