@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,7 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { connectAsync } from 'mqtt';
-import { CHILD_ENV, fmt, printTable, saveResult } from './lib.mjs';
+import { CHILD_ENV, fmt, freePort, printTable, saveResult, waitUntil } from './lib.mjs';
 
 export const name = 'ingest';
 
@@ -40,23 +40,8 @@ const CLI = fileURLToPath(new URL('../../bin/mieruka.js', import.meta.url));
 const PUBLISHERS_WORKER = new URL('./ingest-publishers.mjs', import.meta.url);
 const MOSQUITTO = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function waitUntil(check, what, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const accepts = (port) =>
   new Promise((resolve) => {

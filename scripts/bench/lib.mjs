@@ -80,3 +80,21 @@ export function printTable(title, header, rows) {
 }
 
 export const fmt = (v, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
+
+/** A port free on loopback right now (for processes that take a port number, not 0). */
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Polls `check` until it is truthy; a bench that waits for ever proves nothing. */
+export async function waitUntil(check, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -8,7 +8,7 @@
 // Loopback only; each line is matched to its arrival by its (node, current) value.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,7 +19,7 @@ import { ReadlineParser } from '@serialport/parser-readline';
 import { WebSocket } from 'ws';
 import { PtyPair } from '@mieruka/firmware-bridge';
 import { encodeSerialMessage } from '@mieruka/protocol';
-import { CHILD_ENV, SMOKE, fmt, printTable, saveResult, summarize } from './lib.mjs';
+import { CHILD_ENV, SMOKE, fmt, freePort, printTable, saveResult, summarize, waitUntil } from './lib.mjs';
 
 export const name = 'serial-to-browser-latency';
 
@@ -31,21 +31,7 @@ const TICK_MS = 10;
 const CLI = fileURLToPath(new URL('../../bin/mieruka.js', import.meta.url));
 const MOSQUITTO = '/usr/sbin/mosquitto';
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
-async function waitUntil(check, what, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function startProcess(args, label) {
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the hub and the bridges.
