@@ -28,6 +28,17 @@ describe('camera check', () => {
     expect(out).toMatchObject({ status: 'fail', message: { en: 'bench-1: fake camera: fake camera unplugged' } });
   });
 
+  it('checks every station and fails when one of them fails, naming each', async () => {
+    const out = await cameraCheck.run(
+      doctorContext({ stations: { 'bench-1': { camera: { type: 'file', path: PHOTO } }, 'bench-2': { camera: { type: 'file', path: '/nonexistent/mieruka/photo.jpg' } } } }),
+      neverAborted,
+    );
+    expect(out.status).toBe('fail');
+    expect(out.message.en).toMatch(/^bench-1: .* delivered a frame .*; bench-2: /);
+    expect(out.fix?.en).toContain('--station bench-2');
+    expect(out.fix?.en).not.toContain('--station bench-1');
+  });
+
   it('skips without stations', async () => {
     expect((await cameraCheck.run(doctorContext({}), neverAborted)).status).toBe('skip');
   });

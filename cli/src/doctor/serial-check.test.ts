@@ -1,5 +1,5 @@
 /** The serial check over a real pty pair: the simulated ESP32 passes; garbage, silence and a missing port fail. */
-import { open } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Esp32Simulator, PtyPair } from '@mieruka/firmware-bridge';
@@ -57,6 +57,17 @@ describe('serial check', () => {
     const missing = join(pty.dir, 'no-such-tty');
     const out = await serialCheck.run(doctorContext({ bridge: { serialPort: missing } }), neverAborted);
     expect(out).toMatchObject({ status: 'fail', message: { en: `${missing}: not present`, ja: `${missing}: 見つかりません` } });
+  });
+
+  it('fails "cannot be opened" when the path is there but is no serial device', async () => {
+    const pty = await PtyPair.open();
+    cleanups.push(() => pty.close());
+    const notATty = join(pty.dir, 'plain-file');
+    await writeFile(notATty, 'not a tty');
+    const out = await probeSerialPort(notATty, 115200, 800, neverAborted);
+    expect(out.status).toBe('fail');
+    expect(out.message.en).toMatch(new RegExp(`^${notATty}: cannot be opened \\(.+\\)$`));
+    expect(out.fix?.en).toContain('dialout');
   });
 
   it('skips when neither a port nor machines are configured', async () => {
