@@ -3,6 +3,7 @@
  * a message and, on warn or fail, what to do. Every text comes in Japanese and English; the
  * report picks one language at the end (format-report.ts).
  */
+import type { Camera, CameraConfig, GpioPort } from '@mieruka/edge';
 import type { Config } from '@mieruka/protocol';
 import type { RunCommand } from './run-command.js';
 
@@ -33,8 +34,8 @@ export type DoctorContext = {
   /** How long the serial check listens for a valid line. */
   serialListenMs: number;
   /** Hardware edges; absent: the real drivers (loaded on use). */
-  gpio?: import('@mieruka/edge').GpioPort;
-  createCamera?: (cfg: import('@mieruka/edge').CameraConfig) => import('@mieruka/edge').Camera;
+  gpio?: GpioPort;
+  createCamera?: (cfg: CameraConfig) => Camera;
 };
 
 /** A check whose config could be loaded. */
