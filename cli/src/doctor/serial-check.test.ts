@@ -2,7 +2,8 @@
 import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Esp32Simulator, PtyPair } from '@mieruka/firmware-bridge';
+import { pino } from 'pino';
+import { Esp32Simulator, PtyPair, SerialLineReader } from '@mieruka/firmware-bridge';
 import { doctorContext, neverAborted } from '../test-support/doctor-context.js';
 import { probeSerialPort, serialCheck } from './serial-check.js';
 
@@ -68,6 +69,19 @@ describe('serial check', () => {
     expect(out.status).toBe('fail');
     expect(out.message.en).toMatch(new RegExp(`^${notATty}: cannot be opened \\(.+\\)$`));
     expect(out.fix?.en).toContain('dialout');
+  });
+
+  it('fails "in use" while another reader (the running bridge) holds the port', async () => {
+    const pty = await PtyPair.open();
+    cleanups.push(() => pty.close());
+    const bridge = new SerialLineReader({ path: pty.hostPath, logger: pino({ level: 'silent' }) });
+    cleanups.push(() => bridge.stop());
+    await bridge.start();
+    expect(bridge.stats().open).toBe(true);
+    const out = await probeSerialPort(pty.hostPath, 115200, 800, neverAborted);
+    expect(out.status).toBe('fail');
+    expect(out.message.en).toContain('Cannot lock port');
+    expect(out.fix?.en).toContain('systemctl stop mieruka-bridge@');
   });
 
   it('skips when neither a port nor machines are configured', async () => {

@@ -36,8 +36,13 @@ export async function probeSerialPort(path: string, baudRate: number, listenMs: 
     await reader.start();
     const opened = reader.stats();
     if (!opened.open) {
+      const said = text(`${path}: cannot be opened (${opened.lastError ?? 'unknown error'})`, `${path}: 開けません（${opened.lastError ?? '不明なエラー'}）`);
+      // serialport locks the port: the running bridge holds it.
+      if (/cannot lock port/i.test(opened.lastError ?? '')) {
+        return fail(said, text('the port is in use, most likely by the running bridge: stop it for the check (sudo systemctl stop mieruka-bridge@<node>), then start it again', 'ポートは使用中です（多くは動作中のブリッジ）: チェックの間だけ止めてください（sudo systemctl stop mieruka-bridge@<ノード>）。後で再開してください'));
+      }
       return fail(
-        text(`${path}: cannot be opened (${opened.lastError ?? 'unknown error'})`, `${path}: 開けません（${opened.lastError ?? '不明なエラー'}）`),
+        said,
         text('add the user to the dialout group (sudo usermod -aG dialout <user>, then log in again) and stop other programs using the port', 'ユーザーを dialout グループに追加し（sudo usermod -aG dialout <ユーザー> の後、再ログイン）、ポートを使う他のプログラムを止めてください'),
       );
     }
