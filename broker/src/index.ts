@@ -30,4 +30,6 @@ export { ReportsService } from './reports/reports-service.js';
 export * from './alerts/channel.js';
 export * from './alerts/patlite/index.js';
 export * from './alerts/webhook/index.js';
+export { smtpSettings, type SmtpSettings } from './alerts/mail/smtp-settings.js';
+export { verifySmtp, type SmtpVerifyResult } from './alerts/mail/smtp-verify.js';
 export { ClutterHistory, Thumbnails, ImagePruner, ClutterWebhook } from './clutter-history/index.js';

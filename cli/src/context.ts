@@ -11,4 +11,6 @@ export type CliContext = {
   stderr?: NodeJS.WritableStream;
   /** Long-running commands hand over their started service; main stops it on SIGINT/SIGTERM. */
   keepRunning(service: Runnable, name: string): void;
+  /** The exit status when the command ends without an error (`mieruka doctor`: 1 = a check failed). */
+  setExitCode?(code: number): void;
 };

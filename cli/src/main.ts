@@ -28,6 +28,9 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     keepRunning: (service, name) => {
       running = { service, name };
     },
+    setExitCode: (code) => {
+      process.exitCode = code;
+    },
   };
   try {
     await buildProgram(ctx).parseAsync(argv);

@@ -5,6 +5,7 @@ import { registerClutterCommand } from './clutter-command.js';
 import type { CliContext } from './context.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerDeviceCommand } from './device-command.js';
+import { registerDoctorCommand } from './doctor/doctor-command.js';
 import { registerHubCommand } from './hub-command.js';
 import { registerMachineCommand } from './machine-command.js';
 import { registerPatliteCommand } from './patlite-command.js';
@@ -29,5 +30,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerStationCommand(program, ctx);
   registerUserCommand(program, ctx);
   registerDeviceCommand(program, ctx);
+  registerDoctorCommand(program, ctx);
   return program;
 }
