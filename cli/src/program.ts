@@ -10,6 +10,7 @@ import { registerMachineCommand } from './machine-command.js';
 import { registerPatliteCommand } from './patlite-command.js';
 import { registerPatliteRelayCommand } from './patlite-relay-command.js';
 import { registerStationCommand } from './station-command.js';
+import { registerStoreCommand } from './store-command.js';
 import { registerUserCommand } from './user-command.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -29,5 +30,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerStationCommand(program, ctx);
   registerUserCommand(program, ctx);
   registerDeviceCommand(program, ctx);
+  registerStoreCommand(program, ctx);
   return program;
 }
