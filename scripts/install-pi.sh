@@ -144,6 +144,7 @@ install_packages() {
   done
   if [ ${#missing[@]} -eq 0 ]; then say "Debian packages: all present (${wanted[*]})"; return 0; fi
   say "Debian packages to install: ${missing[*]}"
+  sys apt-get update -qq
   sys env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 }
 
