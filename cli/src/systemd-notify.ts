@@ -63,7 +63,7 @@ export function createSystemdNotifier(options: SystemdNotifyOptions): SystemdNot
   };
   const interval = watchdogIntervalMs(options.env, options.pid);
   let timer: NodeJS.Timeout | undefined;
-  let pinging = false;
+  let ping: Promise<void> | undefined;
   let closed = false;
   const close = () => {
     closed = true;
@@ -76,14 +76,15 @@ export function createSystemdNotifier(options: SystemdNotifyOptions): SystemdNot
       if (interval === undefined || timer || closed) return;
       // The timer only fires while the event loop turns: a blocked loop misses pings and systemd restarts us.
       timer = setInterval(() => {
-        if (pinging) return;
-        pinging = true;
-        void send('watchdog', ['WATCHDOG=1']).finally(() => (pinging = false));
+        if (ping) return;
+        ping = send('watchdog', ['WATCHDOG=1']).finally(() => (ping = undefined));
       }, interval);
       timer.unref();
     },
     async stopping() {
       close();
+      // After a ping still on its way, so that STOPPING=1 is the last word.
+      await ping;
       await send('stopping', ['STOPPING=1']);
     },
     close,
