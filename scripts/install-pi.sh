@@ -175,7 +175,8 @@ copy_release() {
   [ ! -e "$dest" ] || die "$dest exists already"
   if [ $DRY_RUN -eq 1 ]; then echo "[dry-run] copy $FROM to $dest (without .git, caches, test output)"; return 0; fi
   mkdir -p "$dest.partial"
-  tar -C "$FROM" --exclude=./.git --exclude=./node_modules/.cache --exclude=./test-results \
+  # Caches and test output are left out (the test suite may be writing them while this copies).
+  tar -C "$FROM" --exclude=./.git --exclude=./node_modules/.cache --exclude=./node_modules/.vite --exclude=./test-results \
     --exclude=./bench-results --exclude=./data --exclude=./mieruka.yaml -cf - . | tar -C "$dest.partial" --no-same-owner -xf -
   # Owned by whoever installs (root), readable by all, writable by nobody else: the service cannot change its code.
   chmod -R u+rwX,go+rX,go-w "$dest.partial"
