@@ -5,6 +5,7 @@ import { CommanderError } from 'commander';
 import { isMierukaError, redactText } from '@mieruka/protocol';
 import type { CliContext, Runnable } from './context.js';
 import { buildProgram } from './program.js';
+import { createSystemdNotifier } from './systemd-notify.js';
 
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -45,6 +46,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   }
   if (!running) return;
   const { service, name } = running;
+  // Under systemd (Type=notify units in deploy/systemd/): ready now, watchdog pings while the loop turns.
+  const notifier = createSystemdNotifier({ env: process.env, pid: process.pid, onError: (m) => process.stderr.write(`mieruka: ${m}\n`) });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -58,7 +61,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       process.exit(1);
     }, STOP_TIMEOUT_MS);
     timer.unref();
-    service.stop().then(
+    Promise.all([notifier?.stopping(), service.stop()]).then(
       () => process.exit(0),
       (err: unknown) => {
         process.stderr.write(`mieruka: error while stopping: ${describeStartError(err)}\n`);
@@ -69,4 +72,5 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGHUP', () => stop('SIGHUP'));
+  await notifier?.ready(`${name} running`);
 }

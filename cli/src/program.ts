@@ -11,6 +11,7 @@ import { registerMachineCommand } from './machine-command.js';
 import { registerPatliteCommand } from './patlite-command.js';
 import { registerPatliteRelayCommand } from './patlite-relay-command.js';
 import { registerStationCommand } from './station-command.js';
+import { registerStoreCommand } from './store-command.js';
 import { registerUserCommand } from './user-command.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -31,5 +32,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerUserCommand(program, ctx);
   registerDeviceCommand(program, ctx);
   registerDoctorCommand(program, ctx);
+  registerStoreCommand(program, ctx);
   return program;
 }
