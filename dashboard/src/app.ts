@@ -164,7 +164,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   app.use(benchRoutes(ctx));
   app.use(settingsRoutes(ctx));
   app.use(systemRoutes(ctx));
-  app.use('/api', (_req, res) => sendError(res, 'NOT_FOUND', 'no such API route'));
+  app.use('/api', (_req, res) => sendError(res, 'NOT_FOUND', { en: 'no such API route', ja: 'その API はありません' }));
 
   app.use(staticFiles({ dir: options.staticDir ?? DEFAULT_STATIC_DIR, language: options.language ?? 'ja', logger }));
   app.use((_req, res) => sendError(res, 'NOT_FOUND'));
