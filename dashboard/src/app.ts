@@ -119,6 +119,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     ttlMs: sessionHours * 3_600_000,
     now,
     isCurrent: (s) => userUnchanged(users, s, logger),
+    onError: (err) => logger.error({ err }, 'cannot read the session store; request treated as logged out'),
   });
   const live = new LiveFeed({
     dataSource: options.dataSource,

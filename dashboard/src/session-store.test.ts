@@ -93,4 +93,18 @@ describe('SessionStore', () => {
     expect(second.delete(s.id)).toBe(true);
     expect(first.get(s.id)).toBeNull();
   });
+
+  it('finds no session, and says why, when the store cannot answer', () => {
+    const records = new MemorySessionRecords();
+    const errors: unknown[] = [];
+    const store = new SessionStore({ records, ttlMs: 1000, onError: (err) => errors.push(err) });
+    const s = store.create(user);
+    // A store in trouble (the hub's database locked or gone) for the next lookups.
+    records.get = () => {
+      throw new Error('database is locked');
+    };
+    expect(store.get(s.id)).toBeNull();
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toContain('database is locked');
+  });
 });

@@ -38,6 +38,8 @@ export type SessionStoreOptions = {
   now?: () => number;
   /** Asked on every lookup; false ends the session (its user was removed or changed). */
   isCurrent?: (session: Session) => boolean;
+  /** Told when the store fails on a lookup (the lookup then finds no session). */
+  onError?: (err: unknown) => void;
 };
 
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
@@ -53,6 +55,7 @@ export class SessionStore {
   private readonly maxSessions: number;
   private readonly now: () => number;
   private readonly isCurrent: (session: Session) => boolean;
+  private readonly onError: (err: unknown) => void;
 
   constructor(options: SessionStoreOptions) {
     if (!(options.ttlMs > 0)) throw new RangeError('session ttl must be positive');
@@ -61,6 +64,7 @@ export class SessionStore {
     this.maxSessions = options.maxSessions ?? 10_000;
     this.now = options.now ?? Date.now;
     this.isCurrent = options.isCurrent ?? (() => true);
+    this.onError = options.onError ?? (() => undefined);
   }
 
   /** A new session; `ttlMs` overrides the store's lifetime (kiosk displays stay logged in longer). */
@@ -82,9 +86,22 @@ export class SessionStore {
     return sessionOf(id, record);
   }
 
-  /** The live session for an id, or null (unknown, malformed or expired). */
+  /**
+   * The live session for an id, or null (unknown, malformed or expired). Never throws: it is
+   * asked from timers (live feed) and every MQTT-over-WebSocket publish, and a store that
+   * cannot answer (database trouble) must not let anyone in or crash the hub.
+   */
   get(id: string | undefined | null): Session | null {
     if (!id || !SESSION_ID.test(id)) return null;
+    try {
+      return this.lookup(id);
+    } catch (err) {
+      this.onError(err);
+      return null;
+    }
+  }
+
+  private lookup(id: string): Session | null {
     const idHash = sessionIdHash(id);
     const record = this.records.get(idHash);
     if (!record) return null;

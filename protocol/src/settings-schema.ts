@@ -122,11 +122,13 @@ function settingsPathOf(configPath: ReadonlyArray<PropertyKey>): Array<string | 
 /**
  * The messages of a failed parse in Japanese, issue for issue: the same parse again with zod's
  * ja locale for this call only (never z.config, which would change every other parse).
- * Only run after a failure, so a valid save costs nothing extra.
+ * Messages the schema writes itself win over any locale; those that settings can meet carry
+ * their Japanese in a refine's `params.ja`. Only run after a failure, so a valid save costs nothing extra.
  */
 function japaneseMessages(schema: z.ZodType, input: unknown): string[] {
   const again = schema.safeParse(input, { error: z.locales.ja().localeError });
-  return again.success ? [] : again.error.issues.map((i) => i.message);
+  if (again.success) return [];
+  return again.error.issues.map((i) => (i.code === 'custom' && typeof i.params?.ja === 'string' ? i.params.ja : i.message));
 }
 
 function withJa(issue: SettingsIssue, messageJa: string | undefined): SettingsIssue {
