@@ -23,19 +23,30 @@ async function dataDir(): Promise<string> {
   return dir.path;
 }
 
+const KIOSK_TOKEN = 'wall-display-token-0123456789';
+
 async function startHub(dir: string): Promise<Hub> {
-  const hub = createHub({ config: hubConfig(dir, { dashboard: { adminUser: 'boss', adminPassword: 'boss-password-1' } }), logger: silentLogger });
+  const dashboard = { adminUser: 'boss', adminPassword: 'boss-password-1', kiosk: { enabled: true, token: KIOSK_TOKEN } };
+  const hub = createHub({ config: hubConfig(dir, { dashboard }), logger: silentLogger });
   cleanups.push(() => hub.stop());
   await hub.start();
   return hub;
 }
 
 /** GET /api/me as this browser: the status and, when logged in, who and which CSRF token. */
-async function me(hub: Hub, session: DashboardSession): Promise<{ status: number; username?: string; csrfToken?: string }> {
+async function me(hub: Hub, session: DashboardSession): Promise<{ status: number; username?: string; csrfToken?: string; expiresAt?: number }> {
   const res = await fetch(`${hub.httpUrl}/api/me`, { headers: { cookie: session.cookie } });
   if (res.status !== 200) return { status: res.status };
-  const body = (await res.json()) as { user: { username: string }; csrfToken: string };
-  return { status: 200, username: body.user.username, csrfToken: body.csrfToken };
+  const body = (await res.json()) as { user: { username: string }; csrfToken: string; expiresAt: number };
+  return { status: 200, username: body.user.username, csrfToken: body.csrfToken, expiresAt: body.expiresAt };
+}
+
+/** A wall display's read-only session, as its page gets it. */
+async function kioskSession(hub: Hub): Promise<DashboardSession & { expiresAt: number }> {
+  const res = await fetch(`${hub.httpUrl}/api/kiosk/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: KIOSK_TOKEN }) });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { csrfToken: string; expiresAt: number };
+  return { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] as string, csrfToken: body.csrfToken, expiresAt: body.expiresAt };
 }
 
 const sessionId = (session: DashboardSession) => session.cookie.split('=')[1] as string;
@@ -50,8 +61,8 @@ describe('dashboard sessions across hub restarts', () => {
     await first.stop();
 
     const second = await startHub(dir);
-    expect(await me(second, boss)).toEqual({ status: 200, username: 'boss', csrfToken: boss.csrfToken });
-    expect(await me(second, suzuki)).toEqual({ status: 200, username: 'suzuki', csrfToken: suzuki.csrfToken });
+    expect(await me(second, boss)).toMatchObject({ status: 200, username: 'boss', csrfToken: boss.csrfToken });
+    expect(await me(second, suzuki)).toMatchObject({ status: 200, username: 'suzuki', csrfToken: suzuki.csrfToken });
     // A state change with the token from before the restart is accepted.
     const logout = await fetch(`${second.httpUrl}/api/logout`, { method: 'POST', headers: writeHeaders(boss), body: '{}' });
     expect(logout.status).toBe(204);
@@ -63,6 +74,22 @@ describe('dashboard sessions across hub restarts', () => {
     // Neither comes back with the next start.
     const third = await startHub(dir);
     expect([(await me(third, boss)).status, (await me(third, suzuki)).status]).toEqual([401, 401]);
+  });
+
+  it('keeps a wall display on its longer kiosk lifetime across a restart, still read-only', async () => {
+    const dir = await dataDir();
+    const first = await startHub(dir);
+    const display = await kioskSession(first);
+    const admin = await loginSession(first.httpUrl, 'boss', 'boss-password-1');
+    const adminExpiry = (await me(first, admin)).expiresAt as number;
+    expect(display.expiresAt).toBeGreaterThan(adminExpiry);
+    await first.stop();
+
+    const second = await startHub(dir);
+    expect(await me(second, display)).toMatchObject({ status: 200, username: 'kiosk', expiresAt: display.expiresAt });
+    const ack = await fetch(`${second.httpUrl}/api/alarms/some-alarm/ack`, { method: 'POST', headers: writeHeaders(display), body: '{}' });
+    // FORBIDDEN (a kiosk may change nothing), not CSRF_FAILED: its token from before the restart still holds.
+    expect([ack.status, ((await ack.json()) as { error: { code: string } }).error.code]).toEqual([403, 'FORBIDDEN']);
   });
 
   it('stores only hashes: neither the session id nor the CSRF token is anywhere in the database files', async () => {
@@ -99,7 +126,7 @@ describe('dashboard sessions across hub restarts', () => {
     const session = await loginSession(upgraded.httpUrl, 'boss', 'boss-password-1');
     await upgraded.stop();
     const again = await startHub(dir);
-    expect(await me(again, session)).toEqual({ status: 200, username: 'boss', csrfToken: session.csrfToken });
+    expect(await me(again, session)).toMatchObject({ status: 200, username: 'boss', csrfToken: session.csrfToken });
     const versions = new Sqlite(join(dir, 'mieruka.db'), { readonly: true });
     cleanups.push(() => versions.close());
     expect((versions.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number }).v).toBe(MIGRATIONS.at(-1)?.version);
