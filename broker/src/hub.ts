@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { systemNow, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
+import { SqliteSessionRecords } from './auth/sqlite-session-records.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
 import { ClutterHistory } from './clutter-history/clutter-history.js';
 import { clutterWebhookFromConfig, type ClutterWebhook } from './clutter-history/clutter-webhook.js';
@@ -443,7 +444,8 @@ export class Hub {
       this.started.push({ name: 'mqtt-tls', stop: () => tlsServer.stop() });
     }
 
-    const frontEnd = this.options.mountHttp?.({ dataSource: this.dataSource, users, logger: hubLogger, config, now: this.now }) ?? NO_FRONT_END;
+    const sessions = new SqliteSessionRecords(this.store.database);
+    const frontEnd = this.options.mountHttp?.({ dataSource: this.dataSource, users, sessions, logger: hubLogger, config, now: this.now }) ?? NO_FRONT_END;
     this.started.push({ name: 'dashboard', stop: () => frontEnd.close() });
 
     const authorizeUpgrade = frontEnd.authorizeUpgrade?.bind(frontEnd);

@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDashboardApp } from '@mieruka/dashboard';
 import { MemoryDataSource } from '../../dashboard/src/test-support/memory-data-source.js';
+import { MemorySessionRecords } from '../../dashboard/src/test-support/memory-session-records.js';
 import { SqliteUserVerifier } from '@mieruka/broker';
 import { openDatabase } from '@mieruka/broker';
 import { makeTempDir, silentLogger } from '../../broker/src/test-support/helpers.js';
@@ -150,7 +151,7 @@ describe('mieruka user', () => {
     await user(dir, ['add', 'staff', '--password-stdin'], { text: 'staff password 1\n' });
 
     // The hub side: its own connection to the same database file.
-    const dashboard = createDashboardApp({ dataSource: new MemoryDataSource(), users: verifier(dir), logger: silentLogger });
+    const dashboard = createDashboardApp({ dataSource: new MemoryDataSource(), users: verifier(dir), sessionRecords: new MemorySessionRecords(), logger: silentLogger });
     const server: Server = createServer(dashboard.app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanups.push(async () => {

@@ -10,7 +10,7 @@ import express from 'express';
 import type pino from 'pino';
 import { requireSession, requireWrite, type DashboardUsers } from './auth.js';
 import type { DashboardContext, KioskSettings } from './context.js';
-import type { DashboardDataSource } from './data-source.js';
+import type { DashboardDataSource, SessionRecords } from './data-source.js';
 import { errorHandler, sendError } from './http-errors.js';
 import { LiveFeed } from './live-feed.js';
 import { createLoginRateLimit, type LoginRateLimitOptions } from './login-rate-limit.js';
@@ -32,6 +32,8 @@ export type DashboardOptions = {
   dataSource: DashboardDataSource;
   /** Checks passwords; with `credentialStamp` (the hub's SQLite users) sessions end when their user changes. */
   users: DashboardUsers;
+  /** Where login sessions are kept: the hub's database, so they survive restarts (hashed ids only). */
+  sessionRecords: SessionRecords;
   logger: pino.Logger;
   /** Absolute session lifetime after login. Default 12. */
   sessionHours?: number;
@@ -112,7 +114,13 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   const kiosk = kioskSettings(options.kiosk);
   const users = options.users;
   const now = options.now ?? systemNow;
-  const sessions = new SessionStore({ ttlMs: sessionHours * 3_600_000, now, isCurrent: (s) => userUnchanged(users, s, logger) });
+  const sessions = new SessionStore({
+    records: options.sessionRecords,
+    ttlMs: sessionHours * 3_600_000,
+    now,
+    isCurrent: (s) => userUnchanged(users, s, logger),
+    onError: (err) => logger.error({ err }, 'cannot read the session store; request treated as logged out'),
+  });
   const live = new LiveFeed({
     dataSource: options.dataSource,
     sessions,
@@ -157,7 +165,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   app.use(benchRoutes(ctx));
   app.use(settingsRoutes(ctx));
   app.use(systemRoutes(ctx));
-  app.use('/api', (_req, res) => sendError(res, 'NOT_FOUND', 'no such API route'));
+  app.use('/api', (_req, res) => sendError(res, 'NOT_FOUND', { en: 'no such API route', ja: 'その API はありません' }));
 
   app.use(staticFiles({ dir: options.staticDir ?? DEFAULT_STATIC_DIR, language: options.language ?? 'ja', logger }));
   app.use((_req, res) => sendError(res, 'NOT_FOUND'));
@@ -171,8 +179,8 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     close: () => {
       closing ??= (async () => {
         loginLimit.close();
+        // Sessions stay in their store: a restarted hub keeps everyone logged in.
         await live.close();
-        sessions.clear();
       })();
       return closing;
     },

@@ -30,7 +30,7 @@ export function sessionFromRequest(sessions: SessionStore, req: Request): Sessio
 /** 403 CSRF_FAILED unless the request echoes the session's token; true when it may go on. */
 export function checkCsrf(session: Session, req: Request, res: Response): boolean {
   if (!isStateChanging(req.method) || csrfTokenMatches(req, session.csrfToken)) return true;
-  sendError(res, 'CSRF_FAILED', 'missing or wrong X-CSRF-Token header (it comes with /api/me and /api/login)');
+  sendError(res, 'CSRF_FAILED', { en: 'missing or wrong X-CSRF-Token header (it comes with /api/me and /api/login)', ja: 'X-CSRF-Token ヘッダーがないか間違っています (/api/me と /api/login の応答に含まれます)' });
   return false;
 }
 
@@ -63,7 +63,7 @@ export function requireRole(role: AuthenticatedUser['role']): RequestHandler {
   return (_req, res, next) => {
     const session = sessionOf(res);
     if (session.kiosk || session.user.role !== role) {
-      sendError(res, 'FORBIDDEN', `${role} only`);
+      sendError(res, 'FORBIDDEN', { en: `${role} only`, ja: `${role} のみ` });
       return;
     }
     next();
@@ -73,7 +73,7 @@ export function requireRole(role: AuthenticatedUser['role']): RequestHandler {
 /** After requireSession: a kiosk display is read-only, so it may not change anything (403 FORBIDDEN). */
 export const requireWrite: RequestHandler = (req, res, next) => {
   if (isStateChanging(req.method) && sessionOf(res).kiosk) {
-    sendError(res, 'FORBIDDEN', 'this wall display is read-only');
+    sendError(res, 'FORBIDDEN', { en: 'this wall display is read-only', ja: 'この壁掛け表示は閲覧専用です' });
     return;
   }
   next();

@@ -1,17 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { createCsrfToken, csrfTokenMatches, isCrossSite, isStateChanging, secretsEqual } from './csrf.js';
+import { csrfTokenFor, csrfTokenMatches, isCrossSite, isStateChanging, secretsEqual } from './csrf.js';
 
+const newToken = () => csrfTokenFor(randomBytes(32).toString('base64url'));
 const request = (headers: Record<string, string | string[]>, method = 'POST') => ({ headers, method }) as unknown as IncomingMessage;
 
 describe('csrf', () => {
-  it('makes unguessable 32-byte base64url tokens', () => {
-    const tokens = new Set(Array.from({ length: 50 }, () => createCsrfToken()));
+  it('derives a 32-byte base64url token per session id, the same every time, never the id', () => {
+    const ids = Array.from({ length: 50 }, () => randomBytes(32).toString('base64url'));
+    const tokens = new Set(ids.map((id) => csrfTokenFor(id)));
     expect(tokens.size).toBe(50);
     for (const token of tokens) {
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(Buffer.from(token, 'base64url')).toHaveLength(32);
     }
+    const id = ids[0] as string;
+    expect(csrfTokenFor(id)).toBe(csrfTokenFor(id));
+    expect(csrfTokenFor(id)).not.toBe(id);
   });
 
   it('treats POST/PUT/PATCH/DELETE as state changes, in any case', () => {
@@ -20,7 +26,7 @@ describe('csrf', () => {
   });
 
   it('compares secrets exactly, whatever their type or length', () => {
-    const token = createCsrfToken();
+    const token = newToken();
     expect(secretsEqual(token, token)).toBe(true);
     expect(secretsEqual(token, `${token} `)).toBe(false);
     expect(secretsEqual(token, token.slice(1))).toBe(false);
@@ -33,10 +39,10 @@ describe('csrf', () => {
   });
 
   it('reads the token from X-CSRF-Token only, one header value', () => {
-    const token = createCsrfToken();
+    const token = newToken();
     expect(csrfTokenMatches(request({ 'x-csrf-token': token }), token)).toBe(true);
     expect(csrfTokenMatches(request({}), token)).toBe(false);
-    expect(csrfTokenMatches(request({ 'x-csrf-token': createCsrfToken() }), token)).toBe(false);
+    expect(csrfTokenMatches(request({ 'x-csrf-token': newToken() }), token)).toBe(false);
     expect(csrfTokenMatches(request({ 'x-csrf-token': [token, token] }), token)).toBe(false);
     expect(csrfTokenMatches(request({ cookie: `x-csrf-token=${token}` }), token)).toBe(false);
   });

@@ -5,16 +5,20 @@
  *   in `X-CSRF-Token` (a foreign page can send the cookie but cannot read the token);
  * - login / kiosk-session / live-feed requests from another site are refused outright.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 export const CSRF_HEADER = 'x-csrf-token';
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** 32 random bytes, base64url: made with the session, lives as long as it. */
-export function createCsrfToken(): string {
-  return randomBytes(32).toString('base64url');
+/**
+ * The session's token: an HMAC keyed by the session id (32 random bytes), so nothing has to be
+ * stored for it, it lives exactly as long as the session (across hub restarts too), and
+ * neither the token (which page scripts can read) nor the database reveals the id.
+ */
+export function csrfTokenFor(sessionId: string): string {
+  return createHmac('sha256', sessionId).update('mieruka csrf token v1').digest('base64url');
 }
 
 /** Methods that change state and therefore need the token (GET/HEAD/OPTIONS never change anything here). */

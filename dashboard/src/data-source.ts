@@ -26,6 +26,8 @@ export type {
   NodeSnapshot,
   ReportSettings,
   SettingsUpdateResult,
+  SessionRecord,
+  SessionRecords,
   SettingsView,
   StateInterval,
   StateSeconds,

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LiveFeed } from './live-feed.js';
 import { MemoryDataSource, emptyNode } from './test-support/memory-data-source.js';
 import { SessionStore } from './session-store.js';
+import { MemorySessionRecords } from './test-support/memory-session-records.js';
 import { waitFor } from './test-support/harness.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -59,7 +60,7 @@ function stalledClient(port: number, cookie: string): Promise<Socket> {
 describe('LiveFeed', () => {
   it('drops a client that stops reading instead of buffering without bound', async () => {
     const data = new MemoryDataSource([emptyNode('factory', 'mill')]);
-    const sessions = new SessionStore({ ttlMs: 60_000 });
+    const sessions = new SessionStore({ records: new MemorySessionRecords(), ttlMs: 60_000 });
     const feed = new LiveFeed({ dataSource: data, sessions, logger: pino({ level: 'silent' }), maxBufferedBytes: 256 * 1024 });
     const port = await serve(feed);
     const session = sessions.create({ username: 'ops', role: 'viewer' });
@@ -79,7 +80,7 @@ describe('LiveFeed', () => {
 
   it('sends the updates of one event-loop turn as one batch frame, in order, and a lone update as itself', async () => {
     const data = new MemoryDataSource([emptyNode('factory', 'mill')]);
-    const sessions = new SessionStore({ ttlMs: 60_000 });
+    const sessions = new SessionStore({ records: new MemorySessionRecords(), ttlMs: 60_000 });
     const feed = new LiveFeed({ dataSource: data, sessions, logger: pino({ level: 'silent' }) });
     const port = await serve(feed);
     const session = sessions.create({ username: 'ops', role: 'viewer' });
@@ -105,7 +106,7 @@ describe('LiveFeed', () => {
 
   it('does not send a new client the updates that were waiting before its snapshot', async () => {
     const data = new MemoryDataSource([emptyNode('factory', 'mill')]);
-    const sessions = new SessionStore({ ttlMs: 60_000 });
+    const sessions = new SessionStore({ records: new MemorySessionRecords(), ttlMs: 60_000 });
     const feed = new LiveFeed({ dataSource: data, sessions, logger: pino({ level: 'silent' }) });
     let seq = 0;
     // Each upgrade arrives in the same turn as a fresh update, so that update is still pending.
@@ -134,7 +135,7 @@ describe('LiveFeed', () => {
   });
 
   it('returns false for other paths and does not touch the socket', async () => {
-    const feed = new LiveFeed({ dataSource: new MemoryDataSource(), sessions: new SessionStore({ ttlMs: 1000 }), logger: pino({ level: 'silent' }) });
+    const feed = new LiveFeed({ dataSource: new MemoryDataSource(), sessions: new SessionStore({ records: new MemorySessionRecords(), ttlMs: 1000 }), logger: pino({ level: 'silent' }) });
     cleanups.push(() => feed.close());
     const fakeSocket = { destroyed: false } as unknown as Socket;
     expect(feed.handleUpgrade({ url: '/mqtt', headers: {} } as never, fakeSocket, Buffer.alloc(0))).toBe(false);

@@ -27,7 +27,7 @@ export function createLoginRateLimit(logger: Logger, options: LoginRateLimitOpti
     handler: (req, res) => {
       logger.warn({ ip: req.ip }, 'login rate limit reached');
       res.setHeader('Retry-After', String(Math.ceil(windowMs / 1000)));
-      sendError(res, 'RATE_LIMITED', 'too many failed logins; try again later');
+      sendError(res, 'RATE_LIMITED', { en: 'too many failed logins; try again later', ja: 'ログインの失敗が多すぎます。しばらくしてから再度お試しください' });
     },
   });
   // The memory store keeps a (unref'd) reset timer; shutdown() releases it.

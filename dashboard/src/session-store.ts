@@ -1,12 +1,18 @@
 /**
- * In-memory login sessions. Ids are 32 random bytes (base64url); a session ends at a fixed
- * time after login (no sliding renewal), on logout, when the store is full and it is the
- * oldest, or when `isCurrent` says its user changed (removed, new password, new role).
- * Expired entries are swept whenever a session is created, so no timer is needed.
+ * Login sessions, kept in a SessionRecords store (the hub's SQLite, so they survive restarts
+ * and upgrades; in memory in the dashboard's own tests). Ids are 32 random bytes (base64url);
+ * a session ends at a fixed time after login (no sliding renewal), on logout, when the store
+ * is full and it is the oldest, or when `isCurrent` says its user changed (removed, new
+ * password, new role). Expired records are swept whenever a session is created, so no timer
+ * is needed and the table cannot grow past `maxSessions` live ones.
+ *
+ * The store only ever sees SHA-256 of the id. A plain hash is enough: the id is 256 random
+ * bits, so nobody can search for an id matching a stolen hash, and a slow password hash would
+ * only cost time on every request.
  */
-import { randomBytes } from 'node:crypto';
-import { createCsrfToken } from './csrf.js';
-import type { AuthenticatedUser } from './data-source.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { csrfTokenFor } from './csrf.js';
+import type { AuthenticatedUser, SessionRecord, SessionRecords } from './data-source.js';
 
 export type Session = {
   id: string;
@@ -24,84 +30,106 @@ export type Session = {
 export type NewSession = { kiosk?: boolean; stamp?: string; ttlMs?: number };
 
 export type SessionStoreOptions = {
+  /** Where sessions live (the hub's database). */
+  records: SessionRecords;
   ttlMs: number;
-  /** Bound on memory: creating one more evicts the oldest. */
+  /** Bound on storage: creating one more evicts the oldest. */
   maxSessions?: number;
   now?: () => number;
   /** Asked on every lookup; false ends the session (its user was removed or changed). */
   isCurrent?: (session: Session) => boolean;
+  /** Told when the store fails on a lookup (the lookup then finds no session). */
+  onError?: (err: unknown) => void;
 };
 
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
+/** What the store keeps instead of the id. */
+export function sessionIdHash(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
+}
+
 export class SessionStore {
   readonly ttlMs: number;
+  private readonly records: SessionRecords;
   private readonly maxSessions: number;
   private readonly now: () => number;
   private readonly isCurrent: (session: Session) => boolean;
-  // Map keeps insertion order, which is creation order: the first key is the oldest.
-  private readonly sessions = new Map<string, Session>();
+  private readonly onError: (err: unknown) => void;
 
   constructor(options: SessionStoreOptions) {
     if (!(options.ttlMs > 0)) throw new RangeError('session ttl must be positive');
+    this.records = options.records;
     this.ttlMs = options.ttlMs;
     this.maxSessions = options.maxSessions ?? 10_000;
     this.now = options.now ?? Date.now;
     this.isCurrent = options.isCurrent ?? (() => true);
+    this.onError = options.onError ?? (() => undefined);
   }
 
   /** A new session; `ttlMs` overrides the store's lifetime (kiosk displays stay logged in longer). */
   create(user: AuthenticatedUser, options: NewSession = {}): Session {
-    this.sweep();
-    while (this.sessions.size >= this.maxSessions) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest === undefined) break;
-      this.sessions.delete(oldest);
-    }
     const ttlMs = options.ttlMs ?? this.ttlMs;
     if (!(ttlMs > 0)) throw new RangeError('session ttl must be positive');
     const now = this.now();
-    const session: Session = {
-      id: randomBytes(32).toString('base64url'),
+    this.records.deleteExpired(now);
+    const id = randomBytes(32).toString('base64url');
+    const record: SessionRecord = {
+      idHash: sessionIdHash(id),
       user: { username: user.username, role: user.role },
-      csrfToken: createCsrfToken(),
       kiosk: options.kiosk ?? false,
-      ...(options.stamp === undefined ? {} : { stamp: options.stamp }),
+      stamp: options.stamp ?? null,
       createdAt: now,
       expiresAt: now + ttlMs,
     };
-    this.sessions.set(session.id, session);
-    return session;
+    this.records.add(record, this.maxSessions);
+    return sessionOf(id, record);
   }
 
-  /** The live session for an id, or null (unknown, malformed or expired). */
+  /**
+   * The live session for an id, or null (unknown, malformed or expired). Never throws: it is
+   * asked from timers (live feed) and every MQTT-over-WebSocket publish, and a store that
+   * cannot answer (database trouble) must not let anyone in or crash the hub.
+   */
   get(id: string | undefined | null): Session | null {
     if (!id || !SESSION_ID.test(id)) return null;
-    const session = this.sessions.get(id);
-    if (!session) return null;
-    if (session.expiresAt <= this.now() || !this.isCurrent(session)) {
-      this.sessions.delete(id);
+    try {
+      return this.lookup(id);
+    } catch (err) {
+      this.onError(err);
+      return null;
+    }
+  }
+
+  private lookup(id: string): Session | null {
+    const idHash = sessionIdHash(id);
+    const record = this.records.get(idHash);
+    if (!record) return null;
+    const session = sessionOf(id, record);
+    if (record.expiresAt <= this.now() || !this.isCurrent(session)) {
+      this.records.delete(idHash);
       return null;
     }
     return session;
   }
 
   delete(id: string | undefined | null): boolean {
-    return id ? this.sessions.delete(id) : false;
+    return id && SESSION_ID.test(id) ? this.records.delete(sessionIdHash(id)) : false;
   }
 
   get size(): number {
-    return this.sessions.size;
+    return this.records.count();
   }
+}
 
-  clear(): void {
-    this.sessions.clear();
-  }
-
-  private sweep(): void {
-    const now = this.now();
-    for (const [id, session] of this.sessions) {
-      if (session.expiresAt <= now) this.sessions.delete(id);
-    }
-  }
+function sessionOf(id: string, record: SessionRecord): Session {
+  return {
+    id,
+    user: record.user,
+    csrfToken: csrfTokenFor(id),
+    kiosk: record.kiosk,
+    ...(record.stamp === null ? {} : { stamp: record.stamp }),
+    createdAt: record.createdAt,
+    expiresAt: record.expiresAt,
+  };
 }

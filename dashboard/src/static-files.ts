@@ -36,7 +36,7 @@ export function staticFiles(options: StaticFilesOptions): Router {
         indexHtml = raw.replace(/<html lang="[a-z]+"/, `<html lang="${options.language}"`);
       } catch (err) {
         options.logger.warn({ err, dir: options.dir }, 'web app is not built');
-        sendError(res, 'NOT_FOUND', 'web app is not built (npm run build --workspace dashboard)');
+        sendError(res, 'NOT_FOUND', { en: 'web app is not built (npm run build --workspace dashboard)', ja: 'Web アプリがビルドされていません (npm run build --workspace dashboard)' });
         return;
       }
     }

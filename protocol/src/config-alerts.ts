@@ -163,7 +163,7 @@ export const AlertsConfig = z
     /** Local times (in `timezone`) without notifications; alarms are still recorded and shown. */
     quietHours: z
       .strictObject({ start: Slot, end: Slot })
-      .refine((q) => q.start !== q.end, { message: 'start and end must differ', path: ['end'] })
+      .refine((q) => q.start !== q.end, { message: 'start and end must differ', path: ['end'], params: { ja: '開始と終了は違う時刻にしてください' } })
       .optional(),
     /** At most this many mails per recipient and hour; the rest wait (alarm storms). */
     rateLimit: z.strictObject({ perRecipientPerHour: z.int().min(1).max(1000).default(20) }).prefault({}),

@@ -30,10 +30,11 @@ export const MachineConfig = z
     /** No reading for this long → state `unknown` and a `sensor_offline` event. */
     offlineAfterS: z.number().min(1).max(86_400).default(15),
   })
-  .refine((m) => m.runningAboveA > m.offBelowA, { message: 'runningAboveA must be greater than offBelowA', path: ['runningAboveA'] })
+  .refine((m) => m.runningAboveA > m.offBelowA, { message: 'runningAboveA must be greater than offBelowA', path: ['runningAboveA'], params: { ja: 'runningAboveA は offBelowA より大きくしてください' } })
   .refine((m) => m.runningAboveA <= m.offBelowA || m.runningAboveA - m.hysteresisA > m.offBelowA + m.hysteresisA, {
     message: 'hysteresisA is too wide: the idle band between offBelowA and runningAboveA would vanish',
     path: ['hysteresisA'],
+    params: { ja: 'hysteresisA が大きすぎます: offBelowA と runningAboveA の間の待機の帯がなくなります' },
   });
 
 export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
@@ -48,7 +49,7 @@ export const ShiftConfig = z
     /** Days the shift starts on. */
     days: z.array(Weekday).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
   })
-  .refine((s) => s.start !== s.end, { message: 'start and end must differ', path: ['end'] });
+  .refine((s) => s.start !== s.end, { message: 'start and end must differ', path: ['end'], params: { ja: '開始と終了は違う時刻にしてください' } });
 
 /** Station camera; `file` reads a photo or the newest photo of a folder (tests, demos). */
 const StationCamera = z.strictObject({

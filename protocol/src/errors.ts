@@ -31,6 +31,34 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** The catalogue in Japanese: what the dashboard API answers when the request prefers ja. */
+export const ERROR_CODES_JA: Readonly<Record<ErrorCode, string>> = {
+  CONFIG_INVALID: '設定が正しくありません',
+  CONFIG_UNREADABLE: '設定ファイルを読めません',
+  PAYLOAD_INVALID: 'データが規約に合っていません',
+  TOPIC_INVALID: 'Mieruka v1 のトピックではありません',
+  SERIAL_LINE_INVALID: 'シリアルの行がプロトコルのメッセージではありません',
+  SERIAL_PORT_UNAVAILABLE: 'シリアルポートを開けません',
+  NOT_FOUND: '見つかりません',
+  UNAUTHORIZED: 'ログインが必要です',
+  FORBIDDEN: '許可されていません',
+  BAD_REQUEST: 'リクエストが正しくありません',
+  RATE_LIMITED: 'リクエストが多すぎます',
+  STORE_FAILED: '保存に失敗しました',
+  IMAGE_INVALID: '画像をデコードできません',
+  CAMERA_UNAVAILABLE: 'カメラを読めません',
+  DEPENDENCY_MISSING: '必要なシステムプログラムがありません',
+  PATLITE_TIMEOUT: 'PATLITE 信号灯が時間内に応答しませんでした',
+  PATLITE_NAK: 'PATLITE 信号灯がコマンドを拒否しました (NAK)',
+  PATLITE_BAD_REPLY: 'PATLITE 信号灯の応答が PNS ではありません',
+  PATLITE_CONNECTION_FAILED: 'PATLITE 信号灯に接続できません',
+  WEBHOOK_FAILED: 'Webhook を送信できませんでした',
+  SETTINGS_INVALID: '設定値が正しくありません',
+  CONFLICT: 'その間に他の人が変更しました',
+  CSRF_FAILED: 'セッションの CSRF トークンがありません (ページを再読み込みしてください)',
+  TLS_UNTRUSTED: 'TLS 相手の証明書を信頼できません (CA・ホスト名の誤りか期限切れ)',
+};
+
 export class MierukaError extends Error {
   readonly code: ErrorCode;
   readonly details: unknown;

@@ -111,4 +111,29 @@ describe('runtime settings', () => {
       expect(result.ok).toBe(false);
     }
   });
+
+  it('gives every problem in Japanese too: zod ja locale texts, and the Japanese of the schema\'s own messages', () => {
+    const settings = settingsFromConfig(config);
+    const wrongType = applySettings(config, { ...settings, machines: 'all of them' });
+    expect(wrongType.ok).toBe(false);
+    if (!wrongType.ok) {
+      const issue = wrongType.issues.find((i) => i.path[0] === 'machines');
+      expect(issue?.message).toMatch(/expected record/);
+      expect(issue?.messageJa).toMatch(/無効な入力/);
+    }
+    const lathe = settings.machines['lathe-1'];
+    if (!lathe) throw new Error('lathe-1 missing');
+    const inverted = applySettings(config, { ...settings, machines: { ...settings.machines, 'lathe-1': { ...lathe, runningAboveA: 0.1 } } });
+    expect(inverted.ok).toBe(false);
+    if (!inverted.ok) {
+      expect(inverted.issues).toContainEqual({
+        path: ['machines', 'lathe-1', 'runningAboveA'],
+        message: 'runningAboveA must be greater than offBelowA',
+        messageJa: 'runningAboveA は offBelowA より大きくしてください',
+      });
+    }
+    // The English parse after the Japanese one still speaks English: no global locale.
+    const again = applySettings(config, { ...settings, machines: 'all of them' });
+    expect(again.ok === false && again.issues[0]?.message).toMatch(/expected record/);
+  });
 });

@@ -51,7 +51,8 @@ export const RuntimeSettingsSchema = z.strictObject({
 });
 
 export type RuntimeSettings = z.infer<typeof RuntimeSettingsSchema>;
-export type SettingsIssue = { path: Array<string | number>; message: string };
+/** A problem at a settings path; `messageJa` is zod's Japanese text for it (custom messages stay English). */
+export type SettingsIssue = { path: Array<string | number>; message: string; messageJa?: string };
 export type SettingsCheck = { ok: true; config: Readonly<Config>; settings: RuntimeSettings } | { ok: false; issues: SettingsIssue[] };
 
 const RULE_FIELDS = {
@@ -119,12 +120,31 @@ function settingsPathOf(configPath: ReadonlyArray<PropertyKey>): Array<string | 
 }
 
 /**
+ * The messages of a failed parse in Japanese, issue for issue: the same parse again with zod's
+ * ja locale for this call only (never z.config, which would change every other parse).
+ * Messages the schema writes itself win over any locale; those that settings can meet carry
+ * their Japanese in a refine's `params.ja`. Only run after a failure, so a valid save costs nothing extra.
+ */
+function japaneseMessages(schema: z.ZodType, input: unknown): string[] {
+  const again = schema.safeParse(input, { error: z.locales.ja().localeError });
+  if (again.success) return [];
+  return again.error.issues.map((i) => (i.code === 'custom' && typeof i.params?.ja === 'string' ? i.params.ja : i.message));
+}
+
+function withJa(issue: SettingsIssue, messageJa: string | undefined): SettingsIssue {
+  return messageJa === undefined || messageJa === issue.message ? issue : { ...issue, messageJa };
+}
+
+/**
  * Lays `input` over `base` and validates the result as a whole config. Returns the new config,
  * frozen like parseConfig's, and the settings as parsed, or every problem with its settings path.
  */
 export function applySettings(base: Readonly<Config>, input: unknown): SettingsCheck {
   const shape = RuntimeSettingsSchema.safeParse(input);
-  if (!shape.success) return { ok: false, issues: shape.error.issues.map((i) => ({ path: i.path.map((k) => (typeof k === 'symbol' ? String(k) : k)), message: i.message })) };
+  if (!shape.success) {
+    const ja = japaneseMessages(RuntimeSettingsSchema, input);
+    return { ok: false, issues: shape.error.issues.map((i, n) => withJa({ path: i.path.map((k) => (typeof k === 'symbol' ? String(k) : k)), message: i.message }, ja[n])) };
+  }
   const s = shape.data;
   const tree = structuredClone(base) as unknown as Record<string, unknown> & Config;
   tree.shifts = s.shifts as Config['shifts'];
@@ -153,9 +173,10 @@ export function applySettings(base: Readonly<Config>, input: unknown): SettingsC
 
   const parsed = ConfigSchema.safeParse(tree);
   if (!parsed.success) {
+    const ja = japaneseMessages(ConfigSchema, tree);
     return {
       ok: false,
-      issues: parsed.error.issues.map((i) => ({ path: settingsPathOf(i.path) ?? ['(config)', ...i.path.map(String)], message: i.message })),
+      issues: parsed.error.issues.map((i, n) => withJa({ path: settingsPathOf(i.path) ?? ['(config)', ...i.path.map(String)], message: i.message }, ja[n])),
     };
   }
   return { ok: true, config: deepFreeze(parsed.data), settings: s };

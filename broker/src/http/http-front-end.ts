@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Logger } from 'pino';
-import type { Config, DashboardDataSource, Now, UserStamps, UserVerifier } from '@mieruka/protocol';
+import type { Config, DashboardDataSource, Now, SessionRecords, UserStamps, UserVerifier } from '@mieruka/protocol';
 import type { UpgradeHandler } from './http-server.js';
 
 export type HttpFrontEnd = {
@@ -23,10 +23,12 @@ export type HttpFrontEnd = {
   close(): Promise<void> | void;
 };
 
-/** What the hub gives the front end: its data, its users, a logger and the frozen config. */
+/** What the hub gives the front end: its data, its users, login sessions, a logger and the frozen config. */
 export type HttpFrontEndDeps = {
   dataSource: DashboardDataSource;
   users: UserVerifier & UserStamps;
+  /** Login sessions in the hub's database (hashed ids), so they survive restarts. */
+  sessions: SessionRecords;
   logger: Logger;
   config: Readonly<Config>;
   /** The hub's clock: the front end's "now" and "today". */

@@ -328,6 +328,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_ts_seq ON events (site, node, ts, seq);
     `,
   },
+  {
+    version: 11,
+    description: "dashboard login sessions (hashed ids), kept across restarts",
+    sql: `
+      -- id_hash is SHA-256 of the session id: the id (the browser's cookie) is never stored.
+      CREATE TABLE dashboard_sessions (
+        id_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        role TEXT NOT NULL,
+        kiosk INTEGER NOT NULL,
+        stamp TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX dashboard_sessions_expires ON dashboard_sessions (expires_at);
+      CREATE INDEX dashboard_sessions_created ON dashboard_sessions (created_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

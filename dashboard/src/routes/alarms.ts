@@ -23,13 +23,16 @@ const MAX_LIMIT = 1000;
 /** Epoch milliseconds or an ISO 8601 date-time with an offset. */
 function parseInstant(value: string, name: string): number {
   const t = /^\d{1,16}$/.test(value) ? Number(value) : /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : NaN;
-  if (!(t >= MIN_TIME && t <= MAX_TIME)) throw new BadQuery(`${name}: use epoch milliseconds or an ISO date-time with offset (2025-11-24T08:00:00+09:00)`);
+  if (!(t >= MIN_TIME && t <= MAX_TIME)) throw new BadQuery({
+      en: `${name}: use epoch milliseconds or an ISO date-time with offset (2025-11-24T08:00:00+09:00)`,
+      ja: `${name}: エポックミリ秒か、オフセット付きの ISO 日時 (2025-11-24T08:00:00+09:00) で指定してください`,
+    });
   return t;
 }
 
 export function parseAlarmQuery(req: Request): AlarmQuery {
   const state = param(req, 'state') ?? 'active';
-  if (state !== 'active' && state !== 'history') throw new BadQuery('state: active or history');
+  if (state !== 'active' && state !== 'history') throw new BadQuery({ en: 'state: active or history', ja: 'state: active か history を指定してください' });
   const query: AlarmQuery = { state, limit: DEFAULT_LIMIT };
   for (const name of ['site', 'node'] as const) {
     const value = param(req, name);
@@ -40,14 +43,14 @@ export function parseAlarmQuery(req: Request): AlarmQuery {
   const severity = param(req, 'severity');
   if (severity !== undefined) {
     const list = severity.split(',').map((s) => s.trim());
-    if (list.some((s) => !(SEVERITIES as readonly string[]).includes(s))) throw new BadQuery(`severity: one or more of ${SEVERITIES.join(', ')}, comma-separated`);
+    if (list.some((s) => !(SEVERITIES as readonly string[]).includes(s))) throw new BadQuery({ en: `severity: one or more of ${SEVERITIES.join(', ')}, comma-separated`, ja: `severity: ${SEVERITIES.join(', ')} から 1 つ以上をカンマ区切りで` });
     query.severity = list as AlarmSeverity[];
   }
   const from = param(req, 'from');
   const to = param(req, 'to');
   if (from !== undefined) query.from = parseInstant(from, 'from');
   if (to !== undefined) query.to = parseInstant(to, 'to');
-  if (query.from !== undefined && query.to !== undefined && query.to <= query.from) throw new BadQuery('to must be after from');
+  if (query.from !== undefined && query.to !== undefined && query.to <= query.from) throw new BadQuery({ en: 'to must be after from', ja: 'to は from より後にしてください' });
   const limit = param(req, 'limit');
   if (limit !== undefined) {
     if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIMIT) throw new BadQuery(`limit: 1 to ${MAX_LIMIT}`);
@@ -84,7 +87,7 @@ export function alarmRoutes(ctx: DashboardContext): Router {
       query = parseAlarmQuery(req);
     } catch (err) {
       if (err instanceof BadQuery) {
-        sendError(res, 'BAD_REQUEST', err.message);
+        sendError(res, 'BAD_REQUEST', err.text);
         return;
       }
       throw err;
@@ -96,18 +99,18 @@ export function alarmRoutes(ctx: DashboardContext): Router {
   // Viewers and admins may acknowledge (with the CSRF token, checked by requireSession); a kiosk display may not.
   router.post('/api/alarms/:id/ack', session, requireWrite, async (req, res) => {
     if (!req.is('application/json')) {
-      sendError(res, 'BAD_REQUEST', 'send JSON (an empty object is fine)', 415);
+      sendError(res, 'BAD_REQUEST', { en: 'send JSON (an empty object is fine)', ja: 'JSON を送ってください (空のオブジェクトで構いません)' }, 415);
       return;
     }
     const id = req.params.id;
     if (typeof id !== 'string' || !ALARM_ID.test(id)) {
-      sendError(res, 'BAD_REQUEST', 'invalid alarm id');
+      sendError(res, 'BAD_REQUEST', { en: 'invalid alarm id', ja: 'アラーム ID が正しくありません' });
       return;
     }
     const user = sessionOf(res).user.username;
     const result = await ctx.dataSource.acknowledgeAlarm(id, user);
     if (result.outcome === 'not_found') {
-      sendError(res, 'NOT_FOUND', 'no such alarm');
+      sendError(res, 'NOT_FOUND', { en: 'no such alarm', ja: 'そのアラームはありません' });
       return;
     }
     if (result.outcome === 'acknowledged') ctx.logger.info({ alarm: id, username: user }, 'alarm acknowledged');

@@ -27,12 +27,12 @@ export function loginRoutes(ctx: DashboardContext, loginLimit: RequestHandler): 
 
   router.post('/api/login', refuseCrossSite(ctx), loginLimit, async (req, res) => {
     if (!req.is('application/json')) {
-      sendError(res, 'BAD_REQUEST', 'send JSON {username, password}', 415);
+      sendError(res, 'BAD_REQUEST', { en: 'send JSON {username, password}', ja: 'JSON {username, password} を送ってください' }, 415);
       return;
     }
     const credentials = readCredentials(req.body);
     if (!credentials) {
-      sendError(res, 'BAD_REQUEST', 'send JSON {username, password}');
+      sendError(res, 'BAD_REQUEST', { en: 'send JSON {username, password}', ja: 'JSON {username, password} を送ってください' });
       return;
     }
     const user = await ctx.users.verify(credentials.username, credentials.password);
@@ -41,7 +41,7 @@ export function loginRoutes(ctx: DashboardContext, loginLimit: RequestHandler): 
     if (!user || stamp === null) {
       // Never log the password; the username helps spot brute force.
       log.warn({ ip: req.ip, username: credentials.username.slice(0, 64) }, 'login failed');
-      sendError(res, 'UNAUTHORIZED', 'wrong username or password');
+      sendError(res, 'UNAUTHORIZED', { en: 'wrong username or password', ja: 'ユーザー名またはパスワードが違います' });
       return;
     }
     // A fresh id at every login (no session fixation); an older session of this browser ends.
@@ -89,7 +89,7 @@ export function refuseCrossSite(ctx: DashboardContext): RequestHandler {
   return (req, res, next) => {
     if (isCrossSite(req)) {
       ctx.logger.warn({ ip: req.ip, origin: req.headers.origin?.slice(0, 200), path: req.path }, 'cross-site request refused');
-      sendError(res, 'FORBIDDEN', 'cross-site request refused');
+      sendError(res, 'FORBIDDEN', { en: 'cross-site request refused', ja: '他のサイトからのリクエストは受け付けません' });
       return;
     }
     next();

@@ -26,6 +26,7 @@ function time(value: string, clock: LocalTime, name: string): number {
   try {
     return parseTime(value, clock, name);
   } catch (err) {
+    if (err instanceof BadQuery) throw err;
     throw new BadQuery(err instanceof Error ? err.message : String(err));
   }
 }
@@ -36,8 +37,8 @@ function trendRange(req: Request, clock: LocalTime, now: number): TimeRange {
   const toText = param(req, 'to');
   const to = toText === undefined ? clock.startOfDay(addDays(clock.dateOf(now), 1)) : time(toText, clock, 'to');
   const from = fromText === undefined ? clock.startOfDay(addDays(clock.dateOf(to - 1), 1 - DEFAULT_TREND_DAYS)) : time(fromText, clock, 'from');
-  if (!(to > from)) throw new BadQuery('to must be later than from');
-  if (to - from > MAX_RANGE_DAYS * DAY_MS + 2 * HOUR_MS) throw new BadQuery(`range too long: at most ${MAX_RANGE_DAYS} days`);
+  if (!(to > from)) throw new BadQuery({ en: 'to must be later than from', ja: 'to は from より後にしてください' });
+  if (to - from > MAX_RANGE_DAYS * DAY_MS + 2 * HOUR_MS) throw new BadQuery({ en: `range too long: at most ${MAX_RANGE_DAYS} days`, ja: `期間が長すぎます: 最大 ${MAX_RANGE_DAYS} 日です` });
   return { from, to };
 }
 
@@ -45,14 +46,14 @@ function trendRange(req: Request, clock: LocalTime, now: number): TimeRange {
 function calendarRange(req: Request, clock: LocalTime, now: number): { range: TimeRange; period: string } {
   const month = param(req, 'month');
   const year = param(req, 'year');
-  if (month !== undefined && year !== undefined) throw new BadQuery('give month or year, not both');
+  if (month !== undefined && year !== undefined) throw new BadQuery({ en: 'give month or year, not both', ja: 'month か year のどちらか一方を指定してください' });
   if (year !== undefined) {
     if (!/^\d{4}$/.test(year) || Number(year) < 2000 || Number(year) > 2099) throw new BadQuery('year: use YYYY (2000–2099)');
     return { range: { from: clock.startOfDay(`${year}-01-01`), to: clock.startOfDay(`${Number(year) + 1}-01-01`) }, period: year };
   }
   const text = month ?? clock.dateOf(now).slice(0, 7);
   const m = /^(\d{4})-(\d{2})$/.exec(text);
-  if (!m || Number(m[1]) < 2000 || Number(m[1]) > 2099 || Number(m[2]) < 1 || Number(m[2]) > 12) throw new BadQuery('month: use YYYY-MM');
+  if (!m || Number(m[1]) < 2000 || Number(m[1]) > 2099 || Number(m[2]) < 1 || Number(m[2]) > 12) throw new BadQuery({ en: 'month: use YYYY-MM', ja: 'month: YYYY-MM の形で指定してください' });
   const next = Number(m[2]) === 12 ? `${Number(m[1]) + 1}-01` : `${m[1]}-${String(Number(m[2]) + 1).padStart(2, '0')}`;
   return { range: { from: clock.startOfDay(`${text}-01`), to: clock.startOfDay(`${next}-01`) }, period: text };
 }
@@ -120,11 +121,11 @@ export function benchRoutes(ctx: DashboardContext): Router {
   router.get('/api/benches/:site/:node/:view', async (req, res) => {
     const { site, node, view } = req.params;
     if (view !== 'latest' && view !== 'trend' && view !== 'calendar') {
-      sendError(res, 'NOT_FOUND', 'no such view: use latest, trend or calendar');
+      sendError(res, 'NOT_FOUND', { en: 'no such view: use latest, trend or calendar', ja: 'その表示はありません: latest、trend、calendar のいずれかです' });
       return;
     }
     if (!ID_PATTERN.test(site) || !ID_PATTERN.test(node)) {
-      sendError(res, 'BAD_REQUEST', 'invalid site or station id');
+      sendError(res, 'BAD_REQUEST', { en: 'invalid site or station id', ja: 'サイトまたはステーションの ID が正しくありません' });
       return;
     }
     const clock = localTimeFor(data.reportSettings().timeZone);
@@ -135,24 +136,24 @@ export function benchRoutes(ctx: DashboardContext): Router {
     let period = '';
     try {
       const format = param(req, 'format');
-      if (format !== undefined && format !== 'json' && format !== 'csv') throw new BadQuery('format: use json or csv');
+      if (format !== undefined && format !== 'json' && format !== 'csv') throw new BadQuery({ en: 'format: use json or csv', ja: 'format: json か csv を指定してください' });
       if (format === 'csv' && view === 'latest') throw new BadQuery('latest has no CSV: use trend or calendar');
       csv = format === 'csv';
       const langText = param(req, 'lang') ?? 'ja';
-      if (langText !== 'ja' && langText !== 'en') throw new BadQuery('lang: use ja or en');
+      if (langText !== 'ja' && langText !== 'en') throw new BadQuery({ en: 'lang: use ja or en', ja: 'lang: ja か en を指定してください' });
       lang = langText;
       if (view === 'trend') range = trendRange(req, clock, now);
       if (view === 'calendar') ({ range, period } = calendarRange(req, clock, now));
     } catch (err) {
       if (err instanceof BadQuery) {
-        sendError(res, 'BAD_REQUEST', err.message);
+        sendError(res, 'BAD_REQUEST', err.text);
         return;
       }
       throw err;
     }
     res.setHeader('Cache-Control', 'no-store');
     const bench = (await data.listBenches()).find((b) => b.site === site && b.node === node);
-    if (!bench) return sendError(res, 'NOT_FOUND', 'unknown station');
+    if (!bench) return sendError(res, 'NOT_FOUND', { en: 'unknown station', ja: '不明なステーションです' });
     const base = { site, node, name: bench.name, timeZone: clock.timeZone };
 
     if (view === 'latest') return void res.json({ ...base, latest: bench.latest ? withUrls(site, node, bench.latest, clock) : null });

@@ -11,12 +11,12 @@ export function jpegHandler(read: (site: string, node: string, imageId: string) 
   return async (req, res) => {
     const { site, node, imageId } = req.params;
     if (!ID_PATTERN.test(site) || !ID_PATTERN.test(node) || !IMAGE_ID.test(imageId)) {
-      sendError(res, 'BAD_REQUEST', 'invalid site, node or image id');
+      sendError(res, 'BAD_REQUEST', { en: 'invalid site, node or image id', ja: 'サイト・ノード・画像の ID が正しくありません' });
       return;
     }
     const jpeg = await read(site, node, imageId);
     if (!jpeg) {
-      sendError(res, 'NOT_FOUND', 'image not found');
+      sendError(res, 'NOT_FOUND', { en: 'image not found', ja: '画像が見つかりません' });
       return;
     }
     res.setHeader('Content-Type', 'image/jpeg');

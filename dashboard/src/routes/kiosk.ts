@@ -20,7 +20,7 @@ export function kioskRoutes(ctx: DashboardContext, loginLimit: RequestHandler): 
 
   const enabled: RequestHandler = (_req, res, next) => {
     if (!kiosk.enabled) {
-      sendError(res, 'NOT_FOUND', 'kiosk mode is off (dashboard.kiosk.enabled)');
+      sendError(res, 'NOT_FOUND', { en: 'kiosk mode is off (dashboard.kiosk.enabled)', ja: 'キオスクモードは無効です (dashboard.kiosk.enabled)' });
       return;
     }
     next();
@@ -29,18 +29,18 @@ export function kioskRoutes(ctx: DashboardContext, loginLimit: RequestHandler): 
   router.post('/api/kiosk/session', enabled, refuseCrossSite(ctx), loginLimit, (req, res) => {
     if (!kiosk.enabled) return; // narrowed by `enabled`
     if (!req.is('application/json')) {
-      sendError(res, 'BAD_REQUEST', 'send JSON {token}', 415);
+      sendError(res, 'BAD_REQUEST', { en: 'send JSON {token}', ja: 'JSON {token} を送ってください' }, 415);
       return;
     }
     const token = (req.body as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token.length === 0 || token.length > 512) {
-      sendError(res, 'BAD_REQUEST', 'send JSON {token}');
+      sendError(res, 'BAD_REQUEST', { en: 'send JSON {token}', ja: 'JSON {token} を送ってください' });
       return;
     }
     if (!secretsEqual(kiosk.token, token)) {
       // Never log the token, not even a wrong one (it may be a near miss of the real one).
       ctx.logger.warn({ ip: req.ip }, 'kiosk session refused: wrong token');
-      sendError(res, 'UNAUTHORIZED', 'wrong kiosk token');
+      sendError(res, 'UNAUTHORIZED', { en: 'wrong kiosk token', ja: 'キオスクのトークンが違います' });
       return;
     }
     const previous = readSessionId(req.headers.cookie);

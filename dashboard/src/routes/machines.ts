@@ -50,8 +50,11 @@ export function parseTime(value: string, clock: LocalTime, name: string): number
       }
     }
   }
-  if (t === null) throw new BadQuery(`${name}: use a date (2025-11-24), a date-time (2025-11-24T08:00 or 2025-11-24T08:00:00+09:00) or epoch milliseconds`);
-  if (!(t >= MIN_TIME && t <= MAX_TIME)) throw new BadQuery(`${name}: must lie between 2000 and 2100 (epoch milliseconds, not seconds)`);
+  if (t === null) throw new BadQuery({
+      en: `${name}: use a date (2025-11-24), a date-time (2025-11-24T08:00 or 2025-11-24T08:00:00+09:00) or epoch milliseconds`,
+      ja: `${name}: 日付 (2025-11-24)、日時 (2025-11-24T08:00 か 2025-11-24T08:00:00+09:00)、エポックミリ秒のいずれかで指定してください`,
+    });
+  if (!(t >= MIN_TIME && t <= MAX_TIME)) throw new BadQuery({ en: `${name}: must lie between 2000 and 2100 (epoch milliseconds, not seconds)`, ja: `${name}: 2000 年から 2100 年の間にしてください (秒ではなくエポックミリ秒)` });
   return t;
 }
 
@@ -61,9 +64,9 @@ export function parseRange(req: Request, clock: LocalTime, now: number): TimeRan
   const toText = param(req, 'to');
   const from = fromText === undefined ? clock.startOfDay(clock.dateOf(now)) : parseTime(fromText, clock, 'from');
   const to = toText === undefined ? clock.startOfDay(addDays(clock.dateOf(from), 1)) : parseTime(toText, clock, 'to');
-  if (!(to > from)) throw new BadQuery('to must be later than from');
+  if (!(to > from)) throw new BadQuery({ en: 'to must be later than from', ja: 'to は from より後にしてください' });
   // Local days may be 23 or 25 h long: allow for the DST hour.
-  if (to - from > MAX_RANGE_DAYS * DAY_MS + 2 * HOUR_MS) throw new BadQuery(`range too long: at most ${MAX_RANGE_DAYS} days`);
+  if (to - from > MAX_RANGE_DAYS * DAY_MS + 2 * HOUR_MS) throw new BadQuery({ en: `range too long: at most ${MAX_RANGE_DAYS} days`, ja: `期間が長すぎます: 最大 ${MAX_RANGE_DAYS} 日です` });
   return { from, to };
 }
 
@@ -102,16 +105,16 @@ type ReportQuery = { range: TimeRange; csv: boolean; lang: Lang; by: UsageGroupi
 /** format, lang, by and the range of a report request; throws BadQuery. */
 function parseReportQuery(req: Request, report: Report, csvSuffix: boolean, clock: LocalTime, now: number): ReportQuery {
   const format = param(req, 'format');
-  if (format !== undefined && format !== 'json' && format !== 'csv') throw new BadQuery('format: use json or csv');
-  if (csvSuffix && format === 'json') throw new BadQuery('format=json contradicts the .csv suffix');
+  if (format !== undefined && format !== 'json' && format !== 'csv') throw new BadQuery({ en: 'format: use json or csv', ja: 'format: json か csv を指定してください' });
+  if (csvSuffix && format === 'json') throw new BadQuery({ en: 'format=json contradicts the .csv suffix', ja: 'format=json は .csv の拡張子と矛盾します' });
   const csv = csvSuffix || format === 'csv';
   const lang = param(req, 'lang') ?? 'ja';
-  if (lang !== 'ja' && lang !== 'en') throw new BadQuery('lang: use ja or en');
+  if (lang !== 'ja' && lang !== 'en') throw new BadQuery({ en: 'lang: use ja or en', ja: 'lang: ja か en を指定してください' });
   let by: UsageGrouping = 'day';
   const byText = param(req, 'by');
   if (byText !== undefined) {
-    if (report !== 'utilization') throw new BadQuery('by applies to utilization only');
-    if (byText !== 'hour' && byText !== 'day' && byText !== 'shift') throw new BadQuery('by: use hour, day or shift');
+    if (report !== 'utilization') throw new BadQuery({ en: 'by applies to utilization only', ja: 'by は utilization にだけ使えます' });
+    if (byText !== 'hour' && byText !== 'day' && byText !== 'shift') throw new BadQuery({ en: 'by: use hour, day or shift', ja: 'by: hour、day、shift のいずれかを指定してください' });
     by = byText;
   }
   const range = parseRange(req, clock, now);
@@ -134,7 +137,7 @@ async function sendReport(res: Response, target: ReportTarget): Promise<void> {
 
   if (report === 'timeline') {
     const timeline = await data.machineTimeline(site, node, range);
-    if (!timeline) return sendError(res, 'NOT_FOUND', 'unknown machine');
+    if (!timeline) return sendError(res, 'NOT_FOUND', { en: 'unknown machine', ja: '不明な機械です' });
     const intervals = timeline.intervals.map((i: StateInterval) => ({ ...i, durationS: durationS(i.start, i.end, timeline.now) }));
     if (!csv) return void res.json({ ...base, now: timeline.now, intervals });
     const name = await nameOf();
@@ -144,7 +147,7 @@ async function sendReport(res: Response, target: ReportTarget): Promise<void> {
 
   if (report === 'jobs') {
     const result = await data.machineJobs(site, node, range);
-    if (!result) return sendError(res, 'NOT_FOUND', 'unknown machine');
+    if (!result) return sendError(res, 'NOT_FOUND', { en: 'unknown machine', ja: '不明な機械です' });
     if (!csv) return void res.json({ ...base, now: result.now, jobs: result.jobs });
     const name = await nameOf();
     const [yes, no] = YES_NO[lang];
@@ -153,7 +156,7 @@ async function sendReport(res: Response, target: ReportTarget): Promise<void> {
   }
 
   const usage = await data.machineUsage(site, node, range, by);
-  if (!usage) return sendError(res, 'NOT_FOUND', 'unknown machine');
+  if (!usage) return sendError(res, 'NOT_FOUND', { en: 'unknown machine', ja: '不明な機械です' });
   if (!csv) return void res.json({ ...base, now: usage.now, by, rows: usage.rows, total: usage.total });
   const name = await nameOf();
   const header = HEADERS.utilization[lang].filter((_h, i) => by === 'shift' || i !== 4);
@@ -181,7 +184,7 @@ export function machineRoutes(ctx: DashboardContext): Router {
   router.get('/api/machines/:site/:node/current', async (req, res) => {
     const { site, node } = req.params;
     if (!ID_PATTERN.test(site) || !ID_PATTERN.test(node)) {
-      sendError(res, 'BAD_REQUEST', 'invalid site or machine id');
+      sendError(res, 'BAD_REQUEST', { en: 'invalid site or machine id', ja: 'サイトまたは機械の ID が正しくありません' });
       return;
     }
     const clock = localTimeFor(data.reportSettings().timeZone);
@@ -196,13 +199,13 @@ export function machineRoutes(ctx: DashboardContext): Router {
       range = parseRange(req, clock, ctx.now());
     } catch (err) {
       if (err instanceof BadQuery) {
-        sendError(res, 'BAD_REQUEST', err.message);
+        sendError(res, 'BAD_REQUEST', err.text);
         return;
       }
       throw err;
     }
     const series = await data.machineCurrent(site, node, range, points);
-    if (!series) return sendError(res, 'NOT_FOUND', 'unknown machine');
+    if (!series) return sendError(res, 'NOT_FOUND', { en: 'unknown machine', ja: '不明な機械です' });
     res.setHeader('Cache-Control', 'no-store');
     res.json({ site, node, timeZone: clock.timeZone, from: range.from, to: range.to, ...series });
   });
@@ -211,11 +214,11 @@ export function machineRoutes(ctx: DashboardContext): Router {
     const { site, node } = req.params;
     const match = /^(timeline|jobs|utilization)(\.csv)?$/.exec(req.params.report);
     if (!match) {
-      sendError(res, 'NOT_FOUND', 'no such report: use timeline, jobs, utilization or current');
+      sendError(res, 'NOT_FOUND', { en: 'no such report: use timeline, jobs, utilization or current', ja: 'そのレポートはありません: timeline、jobs、utilization、current のいずれかです' });
       return;
     }
     if (!ID_PATTERN.test(site) || !ID_PATTERN.test(node)) {
-      sendError(res, 'BAD_REQUEST', 'invalid site or machine id');
+      sendError(res, 'BAD_REQUEST', { en: 'invalid site or machine id', ja: 'サイトまたは機械の ID が正しくありません' });
       return;
     }
     const report = match[1] as Report;
@@ -225,7 +228,7 @@ export function machineRoutes(ctx: DashboardContext): Router {
       query = parseReportQuery(req, report, match[2] !== undefined, clock, ctx.now());
     } catch (err) {
       if (err instanceof BadQuery) {
-        sendError(res, 'BAD_REQUEST', err.message);
+        sendError(res, 'BAD_REQUEST', err.text);
         return;
       }
       throw err;

@@ -25,7 +25,7 @@ export function systemRoutes(ctx: DashboardContext): Router {
   const decide = (action: 'admit' | 'dismiss') => async (req: Request, res: Response) => {
     const { site = '', node = '' } = req.params as Record<string, string | undefined>;
     if (!isValidId(site) || !isValidId(node)) {
-      sendError(res, 'BAD_REQUEST', 'site and node are ids: lower-case letters, digits and -');
+      sendError(res, 'BAD_REQUEST', { en: 'site and node are ids: lower-case letters, digits and -', ja: 'site と node は ID です: 小文字の英字・数字・- のみ' });
       return;
     }
     const by = sessionOf(res).user.username;
@@ -33,7 +33,7 @@ export function systemRoutes(ctx: DashboardContext): Router {
     const result: JoinRequestOutcome = action === 'admit' ? await data.admitJoinRequest(site, node, by) : await data.dismissJoinRequest(site, node, by);
     res.setHeader('Cache-Control', 'no-store');
     if (result.outcome === 'not-found') {
-      sendError(res, 'NOT_FOUND', `${site}/${node} is not asking to join`);
+      sendError(res, 'NOT_FOUND', { en: `${site}/${node} is not asking to join`, ja: `${site}/${node} は参加を求めていません` });
       return;
     }
     ctx.logger.info({ site, node, by, action }, action === 'admit' ? 'node admitted from the dashboard' : 'join request dismissed from the dashboard');

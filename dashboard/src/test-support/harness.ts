@@ -11,6 +11,7 @@ import { createDashboardApp, type DashboardApp, type DashboardOptions } from '..
 import type { UserStamps } from '../auth.js';
 import type { AuthenticatedUser, NodeSnapshot, UserVerifier } from '../data-source.js';
 import { MemoryDataSource } from './memory-data-source.js';
+import { MemorySessionRecords } from './memory-session-records.js';
 import { liveMessagesOf, type LiveMessage } from '../live-message.js';
 
 export const ADMIN = { username: 'admin', password: 'correct horse battery' };
@@ -105,6 +106,7 @@ export async function startHarness(options: Partial<DashboardOptions> = {}): Pro
   const dashboard = createDashboardApp({
     dataSource: data,
     users,
+    sessionRecords: new MemorySessionRecords(),
     logger: pino({ level: 'silent' }),
     ...options,
     now,

@@ -3,6 +3,7 @@
  * state-changing requests carry the session's CSRF token in `X-CSRF-Token` (the server
  * answers 403 without it). A 401 anywhere means the session ended: the app shows the login.
  */
+import { lang } from './i18n/index.js';
 import { kiosk, setHubClock, siteTimeZone, user } from './store.js';
 import type { AuthenticatedUser } from './types.js';
 
@@ -28,6 +29,11 @@ export class ApiError extends Error {
 }
 
 let csrfToken: string | null = null;
+
+/** The UI's language (the header switch), so the server's error messages come in it too. */
+function languageHeader(): Record<string, string> {
+  return { 'Accept-Language': lang.value };
+}
 
 function remember(session: SessionInfo): SessionInfo {
   csrfToken = session.csrfToken;
@@ -99,14 +105,14 @@ export async function logout(): Promise<void> {
 
 /** GET a JSON API; throws ApiError on any non-2xx. */
 export async function apiGet<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { credentials: 'same-origin', cache: 'no-store', ...(signal ? { signal } : {}) });
+  const res = await fetch(path, { credentials: 'same-origin', cache: 'no-store', headers: languageHeader(), ...(signal ? { signal } : {}) });
   if (!res.ok) throw await failure(res, `GET ${path}`);
   return (await res.json()) as T;
 }
 
 /** POST/PUT/PATCH/DELETE with a JSON body and the CSRF token; throws ApiError on any non-2xx. */
 export async function apiSend<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = languageHeader();
   if (csrfToken) headers[CSRF_HEADER] = csrfToken;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(path, {

@@ -12,4 +12,5 @@ export type * from './settings-view.js';
 export type * from './hub-stats.js';
 export type * from './system-info.js';
 export type * from './dashboard-data-source.js';
+export type * from './session-records.js';
 export { LocalTime, localTimeFor, isValidTimeZone, parseDate, addDays, weekdayOf, HOUR_MS, DAY_MS, type LocalParts } from './local-time.js';

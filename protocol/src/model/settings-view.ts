@@ -14,4 +14,5 @@ export type SettingsUpdateResult =
   | { outcome: 'saved'; view: SettingsView }
   | { outcome: 'conflict'; view: SettingsView }
   /** Each problem with its path inside `settings` (e.g. ['machines','lathe-1','runningAboveA']). */
-  | { outcome: 'invalid'; issues: Array<{ path: Array<string | number>; message: string }> };
+  /** `messageJa`: the same problem in Japanese (zod's ja locale), when the hub has it. */
+  | { outcome: 'invalid'; issues: Array<{ path: Array<string | number>; message: string; messageJa?: string }> };
