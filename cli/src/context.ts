@@ -1,4 +1,6 @@
 /** What commands get from main.ts instead of touching `process` themselves. */
+import type { Now } from '@mieruka/protocol';
+
 export type Runnable = { stop(): Promise<void> };
 
 export type CliContext = {
@@ -11,4 +13,6 @@ export type CliContext = {
   stderr?: NodeJS.WritableStream;
   /** Long-running commands hand over their started service; main stops it on SIGINT/SIGTERM. */
   keepRunning(service: Runnable, name: string): void;
+  /** The clock (backups stamp their time with it); default the system clock. */
+  now?: Now;
 };

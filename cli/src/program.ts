@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { MIERUKA_VERSION } from '@mieruka/protocol';
+import { registerBackupCommands } from './backup-command.js';
 import { registerBridgeCommand } from './bridge-command.js';
 import { registerClutterCommand } from './clutter-command.js';
 import type { CliContext } from './context.js';
@@ -29,5 +30,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerStationCommand(program, ctx);
   registerUserCommand(program, ctx);
   registerDeviceCommand(program, ctx);
+  registerBackupCommands(program, ctx);
   return program;
 }
