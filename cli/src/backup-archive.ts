@@ -8,8 +8,8 @@
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { lstat, open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { MierukaError } from '@mieruka/protocol';
 
@@ -53,6 +53,36 @@ export async function listFiles(root: string): Promise<{ files: string[]; other:
   };
   await walk(root);
   return { files, other };
+}
+
+async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Flushes every file and directory under `root` (and `root`'s own entry) to disk: tar does not,
+ * and a restore or a backup renamed into place must not turn out empty after a power cut.
+ */
+export async function syncTree(root: string): Promise<void> {
+  const { files } = await listFiles(root);
+  const dirs = new Set<string>([root]);
+  for (const f of files) {
+    await syncPath(join(root, f));
+    for (let d = dirname(join(root, f)); d.startsWith(root) && d !== root; d = dirname(d)) dirs.add(d);
+  }
+  for (const d of dirs) await syncPath(d);
+  await syncPath(dirname(root));
+}
+
+/** Flushes one file and its directory entry. */
+export async function syncFile(file: string): Promise<void> {
+  await syncPath(file);
+  await syncPath(dirname(file));
 }
 
 /** Writes the manifest of every file under `staging`, then packs it into `archive`. */

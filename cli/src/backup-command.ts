@@ -20,7 +20,7 @@ import type { Command } from 'commander';
 import { MIERUKA_VERSION, MierukaError, systemNow } from '@mieruka/protocol';
 import { makeDirs } from '@mieruka/protocol/node';
 import { databaseInUse, SCHEMA_VERSION } from '@mieruka/broker';
-import { listFiles, packArchive, unpackArchive, type Manifest } from './backup-archive.js';
+import { listFiles, packArchive, syncFile, syncTree, unpackArchive, type Manifest } from './backup-archive.js';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { prune } from './options.js';
@@ -97,7 +97,9 @@ export async function createBackup(ctx: CliContext, archive: string, opts: DirOp
     }
     const manifest = await packArchive(staging, `${target}.partial`, { version: MIERUKA_VERSION, schemaVersion, site, createdAt: new Date((ctx.now ?? systemNow)()).toISOString() });
     await chmod(`${target}.partial`, 0o600);
+    await syncFile(`${target}.partial`);
     await rename(`${target}.partial`, target);
+    await syncFile(target);
     return manifest;
   } catch (err) {
     await rm(`${target}.partial`, { force: true });
@@ -149,6 +151,7 @@ export async function restoreBackup(ctx: CliContext, archive: string, opts: DirO
     }
     const restored = join(staging, 'data');
     if (!(await exists(join(restored, DB_FILE)))) throw new MierukaError('BAD_REQUEST', `${source} holds no database`);
+    await syncTree(restored);
     // The config and ACL files are not put in place: they go beside the data for the admin to compare.
     if (await exists(join(staging, 'config'))) await rename(join(staging, 'config'), join(restored, 'backup-config'));
     let previous: string | null = null;
@@ -160,6 +163,7 @@ export async function restoreBackup(ctx: CliContext, archive: string, opts: DirO
       await rename(dataDir, previous);
     }
     await rename(restored, dataDir);
+    await syncFile(dataDir);
     const ownedAsBefore = owner ? await takeOwnership(dataDir, owner) : true;
     return { manifest, dataDir, previous, ownedAsBefore };
   } finally {
