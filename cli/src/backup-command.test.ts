@@ -58,6 +58,11 @@ describe('mieruka backup and restore', () => {
       `INSERT INTO alarms (id, site, node, type, severity, message_ja, message_en, details, active, active_since, last_raised_at, occurrences, clear_after_ms, acknowledged, notified_level, created_at, updated_at)
        VALUES ('a-1', 'factory', 'mill-1', 'stopped', 'warning', '停止', 'stopped', '{}', 1, ?, ?, 1, 0, 0, 0, ?, ?)`,
     ).run(T0, T0, T0, T0);
+    // Older history, so the database spans many pages (a backup copying part by part would restart at every write).
+    const old = db.prepare("INSERT INTO readings (site, node, ts, seq, irms, received_at) VALUES ('factory', 'lathe-9', ?, ?, '[1.5,0.2,3.25]', ?)");
+    db.transaction(() => {
+      for (let i = 1; i <= 30_000; i += 1) old.run(T0 - i * 1000, i, T0 - i * 1000);
+    })();
     const client = await connectClient(hub.mqttUrl);
     cleanups.push(() => closeClient(client));
     await client.publishAsync(topicFor('factory', 'bench-1', 'clutter'), encodePayload('clutter', { ts: T0, seq: 1, score: 12, coveredRatio: 0.12, slot: '09:00', imageId: 'img-1' }), { qos: 1 });
@@ -95,13 +100,14 @@ describe('mieruka backup and restore', () => {
     const restored = hubAt(restoredDir);
     await restored.start();
     const rdb = restored.store.database;
-    const backedUp = rdb.prepare('SELECT count(*) AS n FROM readings').pluck().get() as number;
+    expect(rdb.prepare("SELECT count(*) FROM readings WHERE node = 'lathe-9'").pluck().get()).toBe(30_000);
+    const backedUp = rdb.prepare("SELECT count(*) FROM readings WHERE node = 'mill-1'").pluck().get() as number;
     // A consistent snapshot taken mid-stream: some readings, and every one as the origin has it.
     expect(backedUp).toBeGreaterThan(200);
-    expect(backedUp).toBeLessThan(hub.store.count('readings'));
-    const sample = rows(rdb, 'SELECT seq, ts, irms FROM readings ORDER BY seq LIMIT 50');
-    expect(rows(db, 'SELECT seq, ts, irms FROM readings ORDER BY seq LIMIT 50')).toEqual(sample);
-    expect(rows(rdb, 'SELECT seq FROM readings ORDER BY seq').map((r) => (r as { seq: number }).seq)).toEqual(Array.from({ length: backedUp }, (_, i) => i + 1));
+    expect(backedUp).toBeLessThan(hub.store.count('readings') - 30_000);
+    const sample = rows(rdb, "SELECT seq, ts, irms FROM readings WHERE node = 'mill-1' ORDER BY seq LIMIT 50");
+    expect(rows(db, "SELECT seq, ts, irms FROM readings WHERE node = 'mill-1' ORDER BY seq LIMIT 50")).toEqual(sample);
+    expect(rows(rdb, "SELECT seq FROM readings WHERE node = 'mill-1' ORDER BY seq").map((r) => (r as { seq: number }).seq)).toEqual(Array.from({ length: backedUp }, (_, i) => i + 1));
     for (const sql of ['SELECT username, password_hash, role FROM users', 'SELECT name, kind, password_hash FROM mqtt_accounts', 'SELECT id, active, message_ja FROM alarms', 'SELECT seq, score, image_id FROM clutter']) {
       expect(rows(rdb, sql), sql).toEqual(rows(db, sql));
     }

@@ -79,7 +79,11 @@ export async function createBackup(ctx: CliContext, archive: string, opts: DirOp
     const source = new Database(dbFile, { readonly: true, fileMustExist: true });
     let schemaVersion: number;
     try {
-      await source.backup(join(staging, 'data', DB_FILE));
+      // In one step: SQLite restarts a stepwise backup whenever another connection writes in
+      // between, which the hub does every few hundred milliseconds, so on a large database a
+      // backup of 100 pages per step would start over and over. One step is one read
+      // transaction over a WAL snapshot: the hub keeps writing meanwhile.
+      await source.backup(join(staging, 'data', DB_FILE), { progress: () => 0x7fffffff });
       schemaVersion = (source.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
     } finally {
       source.close();
