@@ -263,6 +263,7 @@ export class Hub {
   systemInfo(): SystemInfo {
     const { mqtt, http } = this.config.hub;
     const { maxNodesPerSite, maxSites, autoJoin } = this.settings.config.hub.ingest;
+    const { readingsDays, historyDays, at } = this.config.hub.retention;
     return {
       stats: this.stats(),
       listeners: {
@@ -272,7 +273,7 @@ export class Hub {
       },
       admission: { autoJoin, maxNodesPerSite, maxSites },
       joinRequests: this.joinRequests(),
-      retention: { readingsDays: this.config.hub.retention.readingsDays, historyDays: this.config.hub.retention.historyDays, at: this.config.hub.retention.at, nextRunAt: this.retention.nextRunAt, lastRun: this.retention.lastRun },
+      retention: { readingsDays, historyDays, at, nextRunAt: this.retention.nextRunAt, lastRun: this.retention.lastRun },
     };
   }
 

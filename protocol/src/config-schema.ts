@@ -217,7 +217,8 @@ export const ConfigSchema = z.strictObject({
       /**
        * Old rows of the database, deleted every night at `at` (local time in `timezone`), a batch
        * at a time. Raw samples (current readings, motion) go after readingsDays; the history
-       * (states, jobs, clutter scores, roll-ups, alarms, mails) after historyDays. 0 keeps forever.
+       * (states, status messages, jobs, clutter scores, cleared alarms, sent mails) after
+       * historyDays. 0 keeps forever. Users, accounts and the usage roll-ups are not touched.
        */
       retention: z
         .strictObject({
