@@ -34,6 +34,7 @@ import { ReportsService } from './reports/reports-service.js';
 import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
 import { RuntimeSettingsService } from './settings/runtime-settings.js';
 import { admitJoinRequest, countJoinRequests, dismissJoinRequest, listAdmitted, listJoinRequests } from './store/join-requests.js';
+import { RetentionPruner } from './store/retention-pruner.js';
 import { Store } from './store/store.js';
 import { disablePacketNumberCache } from './packet-number-cache.js';
 
@@ -76,6 +77,8 @@ export class Hub {
   readonly clutter: ClutterHistory;
   readonly thumbnails: Thumbnails;
   readonly imagePruner: ImagePruner;
+  /** Deletes old rows every night (hub.retention). */
+  readonly retention: RetentionPruner;
   /** What admins change in the dashboard (thresholds, schedules, recipients), applied while running. */
   readonly settings: RuntimeSettingsService;
   /** Posts each clutter score (null when hub.clutterWebhook is not configured). */
@@ -142,6 +145,13 @@ export class Hub {
       intervalMs: imageLimits.pruneIntervalMin * 60_000,
       logger: options.logger,
       now,
+    });
+    this.retention = new RetentionPruner({
+      database: () => this.store.database,
+      retention: options.config.hub.retention,
+      timeZone: options.config.timezone,
+      now,
+      logger: options.logger,
     });
     this.clutterWebhook = clutterWebhookFromConfig(options.config, options.logger);
     this.mqttLimits = new MqttLimits({ limits: options.config.hub.mqtt.limits, logger: options.logger, now });
@@ -254,6 +264,7 @@ export class Hub {
   systemInfo(): SystemInfo {
     const { mqtt, http } = this.config.hub;
     const { maxNodesPerSite, maxSites, autoJoin } = this.settings.config.hub.ingest;
+    const { readingsDays, historyDays, at } = this.config.hub.retention;
     return {
       stats: this.stats(),
       listeners: {
@@ -263,6 +274,7 @@ export class Hub {
       },
       admission: { autoJoin, maxNodesPerSite, maxSites },
       joinRequests: this.joinRequests(),
+      retention: { readingsDays, historyDays, at, nextRunAt: this.retention.nextRunAt, lastRun: this.retention.lastRun },
     };
   }
 
@@ -328,6 +340,8 @@ export class Hub {
 
     this.imagePruner.start();
     this.started.push({ name: 'image-pruner', stop: () => this.imagePruner.stop() });
+    this.retention.start();
+    this.started.push({ name: 'retention', stop: () => this.retention.stop() });
 
     this.startClutterWebhook(ingest);
 

@@ -15,6 +15,7 @@ export { NO_FRONT_END, type HttpFrontEnd, type HttpFrontEndDeps, type MountHttp 
 export { Store, DATA_TABLES, type DataTable, type StoreOptions } from './store/store.js';
 export { BatchWriter, type BatchWriterOptions, type BatchWriterStats } from './store/batch-writer.js';
 export { openDatabase, type OpenDatabaseOptions } from './store/database.js';
+export { databaseInUse } from './store/database-in-use.js';
 export { migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from './store/migrations.js';
 export { RowWriter, type StoreRow, type RowKind } from './store/rows.js';
 export { loadSnapshots } from './store/snapshot-queries.js';

@@ -3,15 +3,15 @@
  * from the command line — for installing a station (calibrate, check a shot), for scripts
  * (--json) and for timing a machine (--repeat).
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { isMap, parseDocument, type Document } from 'yaml';
 import type { BackendChoice, BackendPreference, CalibrationResult, Hsv, Quad, RgbImage } from '@mieruka/edge';
 import type * as Edge from '@mieruka/edge';
 import { MierukaError, parseConfig, StationConfig } from '@mieruka/protocol';
+import { writeFileAtomic } from '@mieruka/protocol/node';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { positiveInt } from './options.js';
@@ -214,9 +214,7 @@ async function writeProposal(ctx: CliContext, file: string, stationId: string, c
   const next = doc.toString();
   // Throws CONFIG_INVALID listing every problem; nothing is written then.
   parseConfig({ text: next, source: file });
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  await writeFile(tmp, next);
-  await rename(tmp, path);
+  await writeFileAtomic(path, next);
   return { file: path, fields };
 }
 

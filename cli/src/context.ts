@@ -1,4 +1,6 @@
 /** What commands get from main.ts instead of touching `process` themselves. */
+import type { Now } from '@mieruka/protocol';
+
 export type Runnable = { stop(): Promise<void> };
 
 export type CliContext = {
@@ -13,4 +15,6 @@ export type CliContext = {
   keepRunning(service: Runnable, name: string): void;
   /** The exit status when the command ends without an error (`mieruka doctor`: 1 = a check failed). */
   setExitCode?(code: number): void;
+  /** The clock (backups stamp their time with it); default the system clock. */
+  now?: Now;
 };

@@ -3,14 +3,14 @@
  * serial lines, current payloads, `bridge --print` output) or from the readings the hub
  * stored, prints the report, and can write the proposal into the config file (comments kept).
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { InvalidArgumentError, type Command } from 'commander';
 import { isMap, parseDocument } from 'yaml';
 import type { AmpsSample, CalibrationReport } from '@mieruka/edge';
 import { ID_PATTERN, MierukaError, parseConfig, type Config } from '@mieruka/protocol';
+import { writeFileAtomicSync } from '@mieruka/protocol/node';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 
@@ -167,9 +167,7 @@ function writeProposal(file: string, node: string, report: CalibrationReport): R
   } catch (err) {
     throw new MierukaError('CONFIG_INVALID', `not written: with these thresholds ${file} would be invalid — ${(err as Error).message}`, { cause: err });
   }
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, next, 'utf8');
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, next);
   return fields;
 }
 

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { MIERUKA_VERSION } from '@mieruka/protocol';
+import { registerBackupCommands } from './backup-command.js';
 import { registerBridgeCommand } from './bridge-command.js';
 import { registerClutterCommand } from './clutter-command.js';
 import type { CliContext } from './context.js';
@@ -33,5 +34,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerDeviceCommand(program, ctx);
   registerDoctorCommand(program, ctx);
   registerStoreCommand(program, ctx);
+  registerBackupCommands(program, ctx);
   return program;
 }

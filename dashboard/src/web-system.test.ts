@@ -66,6 +66,13 @@ describe('system page in Chromium', () => {
     h.data.addJoinRequest('factory', 'new-a', now - 30 * MIN);
     h.data.addJoinRequest('factory', 'new-a', now - 2 * MIN);
     h.data.addJoinRequest('line-2', 'new-b', now - MIN);
+    h.data.retention = {
+      readingsDays: 90,
+      historyDays: 0,
+      at: '03:30',
+      nextRunAt: now + 60 * MIN,
+      lastRun: { startedAt: now - 23 * 60 * MIN, finishedAt: now - 23 * 60 * MIN + 4000, deleted: { readings: 86_400, motion: 0, states: 12 }, total: 86_412 },
+    };
 
     context = await browser!.newContext({ viewport: { width: 1180, height: 820 }, locale: 'ja-JP' });
     const page = await context.newPage();
@@ -84,6 +91,13 @@ describe('system page in Chromium', () => {
     expect(await page.getByTestId('refusal-invalid-not-admitted').textContent()).toContain('自動参加がオフ');
     expect(await page.getByTestId('refusals-subscribe').textContent()).toContain('ありません');
     expect(await page.getByTestId('system-auto-join').textContent()).toContain('オフ');
+
+    // The nightly pruning: the policy, and the last run with the rows per table.
+    const retention = await page.getByTestId('system-retention').textContent();
+    expect(retention).toContain('90 日');
+    expect(retention).toContain('無期限');
+    expect(retention).toContain('毎晩 03:30');
+    expect(await page.getByTestId('system-retention-last').textContent()).toContain('86,412 行を削除 (readings 86,400, states 12)');
 
     // Nodes asking to join: newest first, with count; admit one, dismiss the other.
     const rows = page.locator('[data-testid^="join-request-"]');
@@ -117,6 +131,7 @@ describe('system page in Chromium', () => {
     await page.getByTestId('lang-switch').click();
     expect(await page.getByTestId('refusal-connect-bad-credentials').textContent()).toContain('wrong user name or password');
     expect(await page.getByTestId('system-auto-join').textContent()).toContain('Auto-join: on');
+    expect(await page.getByTestId('system-retention-last').textContent()).toContain('Last run:');
     await page.getByTestId('lang-switch').click();
     expect(problems).toEqual([]);
   });

@@ -260,6 +260,21 @@ export const ConfigSchema = z.strictObject({
           pruneIntervalMin: z.int().min(1).max(1440).default(60),
         })
         .prefault({}),
+      /**
+       * Old rows of the database, deleted every night at `at` (local time in `timezone`), a batch
+       * at a time. Raw samples (current readings, motion) go after readingsDays; the history
+       * (states, status messages, jobs, clutter scores, cleared alarms, sent mails) after
+       * historyDays. 0 keeps forever. Users, accounts and the usage roll-ups are not touched.
+       */
+      retention: z
+        .strictObject({
+          readingsDays: z.int().min(0).max(36_500).default(90),
+          historyDays: z.int().min(0).max(36_500).default(3650),
+          at: Slot.default('03:30'),
+          /** Rows per DELETE; ingest gets the event loop between two batches. */
+          batchRows: z.int().min(100).max(100_000).default(5000),
+        })
+        .prefault({}),
       /** POSTs every clutter score as JSON (e.g. to a spreadsheet's web-app URL). Off when absent. */
       clutterWebhook: z
         .strictObject({

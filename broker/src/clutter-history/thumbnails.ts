@@ -3,12 +3,11 @@
  * at `<site>/<node>/thumbs/<imageId>.jpg` (an image id holds no "/", so that folder never
  * clashes with an image). A broken image gives null, never an exception.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ImageStore } from '../ingest/image-store.js';
-import { makeDirs } from '@mieruka/protocol/node';
+import { makeDirs, writeFileAtomic } from '@mieruka/protocol/node';
 
 export const THUMBNAIL_WIDTH = 240;
 export const THUMBS_DIR = 'thumbs';
@@ -66,13 +65,10 @@ export class Thumbnails {
       return null;
     }
     // Cached atomically; a failed write only costs making it again next time.
-    const tmp = `${thumb}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       await makeDirs(dirname(thumb));
-      await writeFile(tmp, out);
-      await rename(tmp, thumb);
+      await writeFileAtomic(thumb, out);
     } catch (err) {
-      await rm(tmp, { force: true }).catch(() => undefined);
       this.logger.warn({ ...ids, err: (err as Error).message }, 'cannot cache a thumbnail');
     }
     return out;

@@ -2,12 +2,11 @@
  * Annotated clutter JPEGs on disk at `<root>/<site>/<node>/<imageId>.jpg`. Every path is
  * validated and resolved under the root, so neither a topic nor an id can escape it.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { isValidId } from '@mieruka/protocol';
-import { makeDirs } from '@mieruka/protocol/node';
+import { makeDirs, writeFileAtomic } from '@mieruka/protocol/node';
 
 /** The clutter payload's imageId pattern, minus names made only of dots ("." and ".."). */
 export const IMAGE_ID_PATTERN = /^(?!\.+$)[A-Za-z0-9_.-]{1,80}$/;
@@ -35,19 +34,12 @@ export class ImageStore {
     return file !== null && existsSync(file);
   }
 
-  /** Writes atomically (temp file + rename) so a reader never sees half an image. */
+  /** Writes atomically (temp file, fsync, rename, directory fsync): a reader or a crash never sees half an image. */
   async save(site: string, node: string, imageId: string, jpeg: Buffer): Promise<string> {
     const file = this.pathFor(site, node, imageId);
     if (!file) throw new RangeError('invalid site, node or image id');
     await makeDirs(join(this.root, site, node));
-    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, jpeg);
-      await rename(tmp, file);
-    } catch (err) {
-      await rm(tmp, { force: true }).catch(() => undefined);
-      throw err;
-    }
+    await writeFileAtomic(file, jpeg);
     return file;
   }
 

@@ -355,6 +355,9 @@ export class MemoryDataSource implements DashboardDataSource {
     Object.assign(this.counters, structuredClone(patch));
   }
 
+  /** The nightly pruning's status as the hub reports it (absent until a test sets it). */
+  retention: SystemInfo['retention'];
+
   async systemInfo(): Promise<SystemInfo> {
     const ingest = this.settingsBase.hub.ingest;
     const joinRequests = [...this.joinRequests.values()].sort((a, b) => b.lastAt - a.lastAt).map((r) => ({ ...r }));
@@ -367,6 +370,7 @@ export class MemoryDataSource implements DashboardDataSource {
       },
       admission: { autoJoin: ingest.autoJoin, maxNodesPerSite: ingest.maxNodesPerSite, maxSites: ingest.maxSites },
       joinRequests,
+      ...(this.retention ? { retention: structuredClone(this.retention) } : {}),
     };
   }
 

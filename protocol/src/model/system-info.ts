@@ -13,6 +13,27 @@ export type SystemInfo = {
   /** Whether new nodes join by themselves (within the caps) or wait for an admin. */
   admission: { autoJoin: boolean; maxNodesPerSite: number; maxSites: number };
   joinRequests: JoinRequest[];
+  /** Nightly pruning of old rows (hub.retention); absent from front ends without a store. */
+  retention?: RetentionStatus;
+};
+
+/** One pass of the nightly pruning: rows deleted per table. */
+export type RetentionRun = {
+  startedAt: number;
+  finishedAt: number;
+  deleted: Record<string, number>;
+  total: number;
+  /** Set when the pass stopped early (it is tried again the next night). */
+  error?: string;
+};
+
+export type RetentionStatus = {
+  readingsDays: number;
+  historyDays: number;
+  /** Local time of the nightly run ("HH:MM" in the site's zone). */
+  at: string;
+  nextRunAt: number | null;
+  lastRun: RetentionRun | null;
 };
 
 /** What admitting or dismissing a join request gave: `not-found` when no such node is asking. */

@@ -3,10 +3,10 @@
  * kept in `<dataDir>/ack-secret` (mode 0600) so links stay valid across restarts. Never logged.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { makeDirs } from '@mieruka/protocol/node';
+import { makeDirs, writeFileAtomic } from '@mieruka/protocol/node';
 
 export const ACK_SECRET_FILE = 'ack-secret';
 const HEX_SECRET = /^[0-9a-f]{64}$/;
@@ -23,7 +23,7 @@ export async function loadAckSecret(options: { configured?: string | undefined; 
   }
   const secret = randomBytes(32);
   await makeDirs(options.dataDir);
-  await writeFile(file, `${secret.toString('hex')}\n`, { mode: 0o600 });
+  await writeFileAtomic(file, `${secret.toString('hex')}\n`, { mode: 0o600 });
   options.logger.info({ file }, 'generated the secret for acknowledge links');
   return secret;
 }

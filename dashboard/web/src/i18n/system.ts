@@ -74,6 +74,14 @@ export const ja = {
   system_admit: '許可',
   system_dismiss: '却下',
   system_actionFailed: '操作できませんでした: {msg}',
+  system_retention: '古いデータの削除',
+  system_retentionPolicy: '電流の生データと人感センサーは {raw}、状態・ジョブ・散乱度・アラームは {history} 保存し、毎晩 {at} に古い行を削除します。',
+  system_retentionDays: '{n} 日',
+  system_retentionForever: '無期限',
+  system_retentionLast: '前回: {t}、{n} 行を削除',
+  system_retentionNever: '前回: まだ実行していません',
+  system_retentionFailed: '途中で止まりました: {msg}(次の夜に再実行します)',
+  system_retentionNext: '次回: {t}',
 };
 
 export const en: Record<keyof typeof ja, string> = {
@@ -151,4 +159,12 @@ export const en: Record<keyof typeof ja, string> = {
   system_admit: 'Admit',
   system_dismiss: 'Dismiss',
   system_actionFailed: 'Could not do that: {msg}',
+  system_retention: 'Deleting old data',
+  system_retentionPolicy: 'Raw current readings and motion are kept {raw}; states, jobs, clutter scores and alarms {history}. Older rows are deleted every night at {at}.',
+  system_retentionDays: '{n} days',
+  system_retentionForever: 'forever',
+  system_retentionLast: 'Last run: {t}, {n} rows deleted',
+  system_retentionNever: 'Last run: not yet',
+  system_retentionFailed: 'It stopped early: {msg} (it runs again the next night)',
+  system_retentionNext: 'Next run: {t}',
 };

@@ -10,6 +10,7 @@ import { t, type MessageKey } from '../../i18n/index.js';
 import type { SystemAnswer } from '../../types.js';
 import { JoinRequests } from './join-requests.js';
 import { RefusalTables } from './refusal-tables.js';
+import { RetentionStatus } from './retention-status.js';
 import { useSystemInfo } from './use-system-info.js';
 import './system.css';
 
@@ -117,6 +118,7 @@ export function SystemPage() {
           <RefusalTables stats={info.stats} />
           <Overview info={info} />
           <Listeners info={info} />
+          <RetentionStatus info={info} />
         </>
       )}
     </main>
