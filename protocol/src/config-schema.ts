@@ -254,7 +254,9 @@ export const ConfigSchema = z.strictObject({
       /** Clutter images on disk: the oldest are pruned past either limit (the newest of each node is kept). */
       images: z
         .strictObject({
+          /** Older images are deleted (scores stay; the API says imageAvailable: false). */
           retentionDays: z.int().min(1).max(36_500).default(400),
+          /** Past this, the oldest images go first. */
           maxTotalMB: z.int().min(1).max(1_048_576).default(2048),
           /** How often the pruning runs. */
           pruneIntervalMin: z.int().min(1).max(1440).default(60),
@@ -268,8 +270,11 @@ export const ConfigSchema = z.strictObject({
        */
       retention: z
         .strictObject({
+          /** Raw current readings and motion samples; 0 keeps them forever. */
           readingsDays: z.int().min(0).max(36_500).default(90),
+          /** States, events, clutter scores, cleared alarms, the status log and sent mails; 0 keeps them forever. */
           historyDays: z.int().min(0).max(36_500).default(3650),
+          /** Local time (in `timezone`) of the nightly run. */
           at: Slot.default('03:30'),
           /** Rows per DELETE; ingest gets the event loop between two batches. */
           batchRows: z.int().min(100).max(100_000).default(5000),
