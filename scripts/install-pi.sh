@@ -23,7 +23,8 @@
 # Layout: /opt/mieruka/releases/<version>-<time>/ (code, owned by root), /opt/mieruka/current
 # (symlink the units run), /etc/mieruka/mieruka.yaml (0640 root:mieruka, never overwritten),
 # /var/lib/mieruka (0750 mieruka), /etc/systemd/system/mieruka-*.service,
-# /etc/udev/rules.d/99-mieruka-esp32.rules. Units and rule: deploy/ in the repository.
+# /etc/udev/rules.d/99-mieruka-esp32.rules, /usr/local/bin/mieruka (the CLI of the current
+# release). Units and rule: deploy/ in the repository.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -71,6 +72,7 @@ VAR=$PREFIX$VAR_REAL
 UNIT_DIR=$PREFIX/etc/systemd/system
 UDEV_DIR=$PREFIX/etc/udev/rules.d
 UDEV_RULE=99-mieruka-esp32.rules
+BIN_DIR=$PREFIX/usr/local/bin
 HUB_UNITS=(mieruka-hub.service)
 EDGE_UNITS=(mieruka-bridge@.service mieruka-station.service mieruka-patlite-relay.service)
 
@@ -240,6 +242,17 @@ render_unit() {
   done < "$src"
 }
 
+# `mieruka doctor`, `mieruka backup`, `mieruka device add` … for people at the Pi's shell: the
+# CLI of the release the services run, whichever that is after an upgrade or a rollback.
+install_command() {
+  run mkdir -p "$BIN_DIR"
+  write_file "$BIN_DIR/mieruka" 0755 <<EOF || say "command $BIN_DIR/mieruka: unchanged"
+#!/bin/sh
+# Installed by Mieruka's scripts/install-pi.sh: the CLI of the release the services run.
+exec $NODE_BIN $OPT_REAL/current/bin/mieruka.js "\$@"
+EOF
+}
+
 UNITS_CHANGED=0
 install_units() {
   run mkdir -p "$UNIT_DIR"
@@ -286,6 +299,7 @@ do_install() {
   fi
   write_config
   make_data_dir
+  install_command
   install_units
   if [ $HUB -eq 1 ]; then sys systemctl enable --now mieruka-hub.service; fi
   say "done."
@@ -385,7 +399,8 @@ do_uninstall() {
     say "kept $OPT: units of the other role remain"
   elif [ -e "$OPT" ]; then
     run rm -rf "$OPT"
-    say "removed $OPT"
+    [ ! -e "$BIN_DIR/mieruka" ] || run rm -f "$BIN_DIR/mieruka"
+    say "removed $OPT and the mieruka command"
   fi
   if [ $PURGE -eq 1 ]; then
     run rm -rf "$ETC" "$VAR"

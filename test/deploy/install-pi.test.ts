@@ -105,6 +105,10 @@ describe('scripts/install-pi.sh --prefix', { timeout: 300_000 }, () => {
     expect(mode(join(root, 'var/lib/mieruka'))).toBe('750');
     for (const u of UNITS) expect(mode(join(root, 'etc/systemd/system', u))).toBe('644');
     expect(readFileSync(join(root, 'etc/udev/rules.d/99-mieruka-esp32.rules'), 'utf8')).toBe(readFileSync(join(REPO, 'deploy/udev/99-mieruka-esp32.rules'), 'utf8'));
+    // The command people type runs the current release (the real path: it runs on the Pi, not here).
+    const command = join(root, 'usr/local/bin/mieruka');
+    expect(mode(command)).toBe('755');
+    expect(readFileSync(command, 'utf8')).toMatch(/^exec \S*node \/opt\/mieruka\/current\/bin\/mieruka\.js "\$@"$/m);
   });
 
   it('the config it wrote is valid for the real config loader', () => {
@@ -210,6 +214,7 @@ describe('scripts/install-pi.sh --prefix', { timeout: 300_000 }, () => {
     for (const u of UNITS) expect(existsSync(join(root, 'etc/systemd/system', u))).toBe(false);
     expect(existsSync(join(root, 'etc/udev/rules.d/99-mieruka-esp32.rules'))).toBe(false);
     expect(existsSync(join(root, 'opt/mieruka'))).toBe(false);
+    expect(existsSync(join(root, 'usr/local/bin/mieruka'))).toBe(false);
     expect(readFileSync(join(root, 'etc/mieruka/mieruka.yaml'), 'utf8')).toContain('# edited by the installer person');
     expect(existsSync(join(root, 'var/lib/mieruka/mieruka.db'))).toBe(true);
 
