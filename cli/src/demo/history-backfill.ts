@@ -22,15 +22,12 @@ export type BackfillOptions = {
   site: string;
   /** Where the agents keep their seq files (MqttNodeLink's dataDir). */
   seqDir: string;
-  /** Alert ticks (durations, clears, reminders) this often on the replayed clock. Default 5 min. */
-  tickMs?: number;
 };
 
 export type BackfillResult = { days: number; messages: number; images: number; acknowledged: number };
 
 export async function backfillHistory(options: BackfillOptions): Promise<BackfillResult> {
   const { hub, clock, history, site } = options;
-  const tickMs = options.tickMs ?? 5 * 60_000;
   const seqs = new Map<string, SeqCounter>();
   const seqOf = (node: string) => {
     let counter = seqs.get(node);
@@ -71,13 +68,11 @@ export async function backfillHistory(options: BackfillOptions): Promise<Backfil
   };
 
   try {
-    let nextTick = history.start;
     for (const item of history.items) {
-      for (; nextTick < item.at; nextTick += tickMs) {
-        clock.set(nextTick);
-        hub.alerts.tick();
-      }
       clock.set(item.at);
+      // What the alert timer does every second live (due clears, durations), once per message:
+      // clears keep the time their condition ended, so nothing between messages is lost.
+      hub.alerts.tick();
       if (item.kind === 'ack') {
         // As a supervisor on the alarms page: the node's open alarms, each acknowledged.
         for (const alarm of await hub.dataSource.listAlarms({ state: 'active', site, node: item.node, limit: 100 })) {
