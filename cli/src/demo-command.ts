@@ -9,7 +9,7 @@ import { portOption, positiveInt, prune } from './options.js';
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
   program
     .command('demo')
-    .description('run everything on this machine: hub, dashboard, simulated machines and a clutter station')
+    .description('run everything on this machine: hub, dashboard, simulated machines and a clutter station, with 30 days of history in a new data dir')
     .option('--http-port <port>', 'dashboard port', portOption, 8080)
     .option('--mqtt-port <port>', 'MQTT port', portOption, 1883)
     .option('--data-dir <dir>', 'data directory', './data')
