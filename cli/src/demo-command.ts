@@ -66,6 +66,10 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
 }
 
 function historyLine(history: DemoHistory): string {
-  if (!history.backfilled) return history.reason === 'off' ? 'none (--no-history)' : 'kept: the data dir has data already, nothing added';
+  if (!history.backfilled) {
+    if (history.reason === 'off') return 'none (--no-history)';
+    if (history.reason === 'alert-channels') return 'none: alert channels are configured, the past alarms would be sent';
+    return 'kept: the data dir has data already, nothing added';
+  }
   return `${history.days} days backfilled (${history.messages} messages, ${history.acknowledged} alarms acknowledged) in ${(history.ms / 1000).toFixed(1)} s`;
 }

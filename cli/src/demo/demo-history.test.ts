@@ -31,8 +31,8 @@ describe('demo with history', () => {
   /** The 30 finished days before today. */
   const past = { from: local.startOfDay(firstDate), to: local.startOfDay(today) };
 
-  async function startDemo(dataDir: string, historyDays?: number): Promise<Demo> {
-    const config = hubConfig(dataDir, { timezone: zone, dashboard: { adminPassword: PASSWORD } });
+  async function startDemo(dataDir: string, historyDays?: number, overrides: Record<string, unknown> = {}): Promise<Demo> {
+    const config = hubConfig(dataDir, { timezone: zone, dashboard: { adminPassword: PASSWORD }, ...overrides });
     // One live shot at the start, then none for an hour: today's calendar is not the subject.
     const demo = new Demo({ config, logger: silentLogger, serial: 'in-process', now: clock, clutterIntervalS: 3600, ...(historyDays === undefined ? {} : { historyDays }) });
     cleanups.push(() => demo.stop());
@@ -118,5 +118,14 @@ describe('demo with history', () => {
     // The station may not have taken its first live shot yet: no scores, or none before today.
     expect((await demo.hub.clutter.scores(SITE, demo.stationId, past, 100)) ?? []).toEqual([]);
     expect(demo.hub.reports.jobs(SITE, demo.machineIds[0]!, past)?.jobs ?? []).toEqual([]);
+  });
+
+  it('backfills nothing when alert channels are configured: the past alarms would be sent', async () => {
+    const dir = await makeTempDir();
+    cleanups.push(() => dir.remove());
+    // A webhook to a closed loopback port: nothing is listening, nothing may be posted anyway.
+    const demo = await startDemo(join(dir.path, 'data'), undefined, { alerts: { webhooks: [{ name: 'chat', url: 'http://127.0.0.1:9/hook' }] } });
+    expect(demo.history).toEqual({ backfilled: false, reason: 'alert-channels' });
+    expect(await pastAlarms(demo)).toEqual([]);
   });
 });

@@ -34,7 +34,7 @@ export type DemoOptions = {
 };
 
 /** What start() did about history: backfilled (with counts and the wall time it took), or why not. */
-export type DemoHistory = ({ backfilled: true; ms: number } & BackfillResult) | { backfilled: false; reason: 'off' | 'data-dir-in-use' };
+export type DemoHistory = ({ backfilled: true; ms: number } & BackfillResult) | { backfilled: false; reason: 'off' | 'data-dir-in-use' | 'alert-channels' };
 
 type Stoppable = { stop(): Promise<void> | void };
 
@@ -79,13 +79,15 @@ export class Demo {
   /**
    * A new data dir gets the history first: the hub starts with its clock at the history's
    * start, takes the past through its ingest, then its clock joins the real one — before any
-   * simulated agent connects. A data dir in use keeps what it has (no second history).
+   * simulated agent connects. A data dir in use keeps what it has (no second history). With
+   * alert channels configured (MIERUKA_ALERTS__… in the environment) there is no history
+   * either: the month's alarms would go out as mails, tower signals and chat posts.
    */
   private async startHubWithHistory(): Promise<void> {
     const days = this.options.historyDays ?? 30;
-    const inUse = existsSync(Store.fileIn(this.hub.dataDir));
-    if (days <= 0 || inUse) {
-      this.history = { backfilled: false, reason: days <= 0 ? 'off' : 'data-dir-in-use' };
+    const skip = days <= 0 ? 'off' : existsSync(Store.fileIn(this.hub.dataDir)) ? 'data-dir-in-use' : this.hub.alerts.channels.length > 0 ? 'alert-channels' : null;
+    if (skip !== null) {
+      this.history = { backfilled: false, reason: skip };
       await this.hub.start();
       this.started.push(this.hub);
       return;
