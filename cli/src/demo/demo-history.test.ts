@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addDays, LocalTime, weekdayOf, type AlarmItem } from '@mieruka/protocol';
-import { hubConfig, makeTempDir, silentLogger } from '../../../broker/src/test-support/helpers.js';
+import { hubConfig, makeTempDir, silentLogger, waitFor } from '../../../broker/src/test-support/helpers.js';
 import { login } from '../../../test/helpers/dashboard-client.js';
 import { stoppedClock, testSiteZone } from '../../../test/helpers/test-clock.js';
 import { Demo } from './demo.js';
@@ -98,6 +98,10 @@ describe('demo with history', () => {
     // The bench calendar over the dashboard's API: three scores on every weekday, none at weekends.
     const days = await calendar(demo);
     for (let d = firstDate; d < today; d = addDays(d, 1)) expect(days.get(d), d).toBe(isWorkday(d) ? 3 : undefined);
+
+    // The live agents continue the history's seqs: their first messages are taken, none is a duplicate.
+    await waitFor(() => hub.live.get(SITE, demo.stationId)?.clutter?.slot === 'demo', "the live station's first shot", 30_000);
+    expect(hub.ingestStats().duplicates.total).toBe(0);
 
     // A second start on the same data dir keeps the history as it is.
     const before = { alarms: alarms.length, jobs: demo.machineIds.map((n) => hub.reports.jobs(SITE, n, past)!.jobs.length), days: [...days] };
