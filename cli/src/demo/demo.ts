@@ -94,6 +94,7 @@ export class Demo {
     }
     const t0 = performance.now();
     const config = this.options.config;
+    // The sample photos are named by the share of the mat they cover (mat-03 … mat-60).
     const photos = (await listSamplePhotos()).map((id) => ({ id, score: Number(/(\d+)/.exec(basename(id))?.[1] ?? 0) }));
     const history = generateHistory({
       now: this.clock.now(),
