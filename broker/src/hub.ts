@@ -299,6 +299,16 @@ export class Hub {
     return this.ingest?.stats() ?? this.lastIngest ?? { received: 0, invalid: { total: 0, byReason: {}, byNode: {} }, duplicates: { total: 0, byKind: {} }, imagesSaved: 0, imageErrors: 0 };
   }
 
+  /**
+   * Takes a message an agent inside this process published (the demo's history): the same
+   * ingest as from an MQTT client — validated, stored, applied to the live state the rules
+   * and roll-ups follow. Throws when the hub is not started.
+   */
+  ingestLocal(topic: string, payload: Buffer): void {
+    if (!this.ingest) throw new Error('hub is not started');
+    this.ingest.ingestLocal(topic, payload);
+  }
+
   /** Writes queued rows now and waits for image writes (tests, backups). */
   async flush(): Promise<void> {
     await this.ingest?.settled();

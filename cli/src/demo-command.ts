@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
+import type { DemoHistory } from './demo/demo.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
 import { portOption, positiveInt, prune } from './options.js';
@@ -8,7 +9,7 @@ import { portOption, positiveInt, prune } from './options.js';
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
   program
     .command('demo')
-    .description('run everything on this machine: hub, dashboard, simulated machines and a clutter station')
+    .description('run everything on this machine: hub, dashboard, simulated machines and a clutter station, with 30 days of history in a new data dir')
     .option('--http-port <port>', 'dashboard port', portOption, 8080)
     .option('--mqtt-port <port>', 'MQTT port', portOption, 1883)
     .option('--data-dir <dir>', 'data directory', './data')
@@ -16,6 +17,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
     .option('--host <address>', 'address to listen on; 0.0.0.0 opens the demo to your LAN', '127.0.0.1')
     .option('--machines <n>', 'number of simulated machines', positiveInt, 2)
     .option('--in-process', 'simulate the serial link in-process even when socat is installed')
+    .option('--no-history', 'start empty: no 30 days of history in a new data dir')
     .option('--log-level <level>', 'log level of the JSON logs on stderr', 'warn')
     .action(
       async (opts: {
@@ -26,6 +28,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         host: string;
         machines: number;
         inProcess?: boolean;
+        history: boolean;
         logLevel: string;
       }) => {
         const generated = opts.adminPassword === undefined && ctx.env.MIERUKA_DASHBOARD__ADMIN_PASSWORD === undefined;
@@ -43,7 +46,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         const logger = createLogger(config.log.level);
         // Loaded on use: the demo pulls in the edge agents and the simulator, which the hub never needs.
         const { Demo } = await import('./demo/demo.js');
-        const demo = new Demo({ config, logger, machines: opts.machines, serial: opts.inProcess ? 'in-process' : 'auto' });
+        const demo = new Demo({ config, logger, machines: opts.machines, serial: opts.inProcess ? 'in-process' : 'auto', historyDays: opts.history ? 30 : 0 });
         await demo.start();
         ctx.keepRunning(demo, 'demo');
         const shownHost = opts.host === '0.0.0.0' ? 'localhost' : opts.host === '127.0.0.1' ? 'localhost' : opts.host;
@@ -55,8 +58,18 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         ctx.print(`  Simulated machines:          ${demo.machineIds.join(', ')} (serial: ${demo.serialMode})`);
         ctx.print(`  Clutter station:             ${demo.stationId}`);
         ctx.print(`  Data:                        ${config.hub.dataDir}`);
+        ctx.print(`  History / 履歴:              ${historyLine(demo.history)}`);
         ctx.print('  Ctrl-C stops everything / Ctrl-C で停止');
         ctx.print('');
       },
     );
+}
+
+function historyLine(history: DemoHistory): string {
+  if (!history.backfilled) {
+    if (history.reason === 'off') return 'none (--no-history)';
+    if (history.reason === 'alert-channels') return 'none: alert channels are configured, the past alarms would be sent';
+    return 'kept: the data dir has data already, nothing added';
+  }
+  return `${history.days} days backfilled (${history.messages} messages, ${history.acknowledged} alarms acknowledged) in ${(history.ms / 1000).toFixed(1)} s`;
 }

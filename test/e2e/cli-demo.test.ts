@@ -75,6 +75,10 @@ describe('mieruka demo', () => {
     return { http: Number(http[1]), mqtt: Number(mqtt[1]) };
   };
 
+  it('says in its banner that it backfilled 30 days of history', () => {
+    expect(stdout).toMatch(/History \/ 履歴: +30 days backfilled \(\d+ messages, \d+ alarms acknowledged\) in [\d.]+ s/);
+  });
+
   it('publishes status, current, state and clutter, seen by mosquitto_sub', async () => {
     const { mqtt } = ports();
     // -W bounds mosquitto_sub's run time; we read what it printed.

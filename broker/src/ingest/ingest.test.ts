@@ -45,6 +45,20 @@ describe('ingest', () => {
   const nodeUpdates = (node: string) => updates.filter((u): u is Extract<LiveUpdate, { type: 'node' }> => u.type === 'node' && u.node.node === node).map((u) => u.node);
   const snapshot = (node: string): NodeSnapshot | undefined => hub.dataSource.listNodes().find((n) => n.node === node);
 
+  it('takes an in-process message (ingestLocal) as it takes a published one: stored, live, de-duplicated, and a bad one counted', async () => {
+    const invalidBefore = hub.ingestStats().invalid.total;
+    const duplicatesBefore = hub.ingestStats().duplicates.total;
+    const event = encodePayload('event', { ts: TS + 5, seq: 7, type: 'run_started' });
+    hub.ingestLocal(topicFor(SITE, 'local-1', 'event'), event);
+    hub.ingestLocal(topicFor(SITE, 'local-1', 'event'), event);
+    hub.ingestLocal(topicFor(SITE, 'local-1', 'state'), Buffer.from('{"ts":"soon"}'));
+    expect(updates.filter((u) => u.type === 'event' && u.node === 'local-1')).toHaveLength(1);
+    await hub.flush();
+    expect(rows('SELECT seq, type FROM events WHERE site = ? AND node = ?', SITE, 'local-1')).toEqual([{ seq: 7, type: 'run_started' }]);
+    expect(hub.ingestStats().duplicates.total).toBe(duplicatesBefore + 1);
+    expect(hub.ingestStats().invalid.total).toBe(invalidBefore + 1);
+  });
+
   it('stores valid current, state, event, clutter, motion and status and pushes them live', async () => {
     await pub(topicFor(SITE, 'mill-1', 'status'), encodePayload('status', { online: true, ts: TS, agent: 'bridge', version: '0.1.0' }), true);
     await pub(topicFor(SITE, 'mill-1', 'current'), encodePayload('current', { ts: TS, seq: 1, irms: [3.25, 0.5] }));

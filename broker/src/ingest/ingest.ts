@@ -123,6 +123,14 @@ export class Ingest {
     return this.persisted();
   }
 
+  /**
+   * A message from an agent inside the hub's own process (the demo replaying its history):
+   * decoded, checked and applied exactly like a client's publish, just without the network.
+   */
+  ingestLocal(topic: string, payload: Buffer): void {
+    this.onPublish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false } as AedesPublishPacket, null);
+  }
+
   stats(): IngestStats {
     const duplicates = { total: this.duplicateCounts.total, byKind: { ...this.duplicateCounts.byKind } };
     return { received: this.received, invalid: this.invalid.stats(), duplicates, imagesSaved: this.imagesSaved, imageErrors: this.imageErrors };

@@ -38,8 +38,13 @@ export class Store {
     this.logger = options.logger.child({ component: 'store' });
   }
 
+  /** The database file of a data dir (whether one exists tells whether the dir was used). */
+  static fileIn(dataDir: string): string {
+    return join(dataDir, 'mieruka.db');
+  }
+
   get file(): string {
-    return join(this.options.dataDir, 'mieruka.db');
+    return Store.fileIn(this.options.dataDir);
   }
 
   get started(): boolean {

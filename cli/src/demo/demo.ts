@@ -3,14 +3,18 @@
  * real pty pairs (socat) when it is installed, so the demo exercises the same serial code as
  * a factory; otherwise over an in-process link that goes through the same line parser.
  */
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Esp32Simulator, InProcessSerialLink, PtyPair, SerialLineReader, socatAvailable } from '@mieruka/firmware-bridge';
 import { CurrentAgent, DemoClutterStation, listSamplePhotos, MqttNodeLink } from '@mieruka/edge';
-import { MachineConfig, MIERUKA_VERSION, StationConfig, type Config, type SerialMessageSource } from '@mieruka/protocol';
-import type { Hub } from '@mieruka/broker';
+import { MachineConfig, MIERUKA_VERSION, StationConfig, systemNow, type Config, type Now, type SerialMessageSource } from '@mieruka/protocol';
+import { Store, type Hub } from '@mieruka/broker';
 import { createHub } from '../compose-hub.js';
 import { makeDirs } from '@mieruka/protocol/node';
+import { generateHistory } from './history.js';
+import { backfillHistory, type BackfillResult } from './history-backfill.js';
+import { ReplayClock } from './replay-clock.js';
 
 export type DemoOptions = {
   config: Readonly<Config>;
@@ -23,7 +27,14 @@ export type DemoOptions = {
   clutterIntervalS?: number;
   /** Simulated machine time runs this many times faster than real time (default 20). */
   timeScale?: number;
+  /** Backfill this many days of history into a new data dir (default 30); 0 = start empty. */
+  historyDays?: number;
+  /** The clock (default: the system's); the history ends at its now. */
+  now?: Now;
 };
+
+/** What start() did about history: backfilled (with counts and the wall time it took), or why not. */
+export type DemoHistory = ({ backfilled: true; ms: number } & BackfillResult) | { backfilled: false; reason: 'off' | 'data-dir-in-use' | 'alert-channels' };
 
 type Stoppable = { stop(): Promise<void> | void };
 
@@ -34,6 +45,9 @@ export class Demo {
   readonly machineIds: string[];
   readonly stationId = 'bench-1';
   serialMode: 'pty' | 'in-process' = 'in-process';
+  history: DemoHistory = { backfilled: false, reason: 'off' };
+  /** The hub's clock: the replayed past during the backfill, then the real one. */
+  private readonly clock: ReplayClock;
   private readonly options: DemoOptions;
   private readonly logger: Logger;
   /** Started parts, stopped in reverse order. */
@@ -42,15 +56,15 @@ export class Demo {
   constructor(options: DemoOptions) {
     this.options = options;
     this.logger = options.logger.child({ component: 'demo' });
-    this.hub = createHub({ config: options.config, logger: options.logger });
+    this.clock = new ReplayClock(options.now ?? systemNow);
+    this.hub = createHub({ config: options.config, logger: options.logger, now: this.clock.now });
     const n = Math.max(1, Math.min(options.machines ?? 2, 32));
     this.machineIds = Array.from({ length: n }, (_, i) => MACHINE_NAMES[i] ?? `machine-${i + 1}`);
   }
 
   async start(): Promise<void> {
     try {
-      await this.hub.start();
-      this.started.push(this.hub);
+      await this.startHubWithHistory();
       const wanted = this.options.serial ?? 'auto';
       this.serialMode = wanted === 'in-process' ? 'in-process' : (await socatAvailable()) ? 'pty' : 'in-process';
       if (wanted === 'pty' && this.serialMode !== 'pty') throw new Error('socat is not installed: cannot create pty pairs');
@@ -62,6 +76,52 @@ export class Demo {
     }
   }
 
+  /**
+   * A new data dir gets the history first: the hub starts with its clock at the history's
+   * start, takes the past through its ingest, then its clock joins the real one — before any
+   * simulated agent connects. A data dir in use keeps what it has (no second history). With
+   * alert channels configured (MIERUKA_ALERTS__… in the environment) there is no history
+   * either: the month's alarms would go out as mails, tower signals and chat posts.
+   */
+  private async startHubWithHistory(): Promise<void> {
+    const days = this.options.historyDays ?? 30;
+    const skip = days <= 0 ? 'off' : existsSync(Store.fileIn(this.hub.dataDir)) ? 'data-dir-in-use' : this.hub.alerts.channels.length > 0 ? 'alert-channels' : null;
+    if (skip !== null) {
+      this.history = { backfilled: false, reason: skip };
+      await this.hub.start();
+      this.started.push(this.hub);
+      return;
+    }
+    const t0 = performance.now();
+    const config = this.options.config;
+    // The sample photos are named by the share of the mat they cover (mat-03 … mat-60).
+    const photos = (await listSamplePhotos()).map((id) => ({ id, score: Number(/(\d+)/.exec(basename(id))?.[1] ?? 0) }));
+    const history = generateHistory({
+      now: this.clock.now(),
+      timeZone: config.timezone,
+      machines: this.machineIds,
+      station: this.stationId,
+      slots: StationConfig.parse(config.stations[this.stationId] ?? {}).slots,
+      photos,
+      days,
+    });
+    try {
+      this.clock.set(history.start);
+      await this.hub.start();
+      this.started.push(this.hub);
+      const result = await backfillHistory({ hub: this.hub, clock: this.clock, history, site: config.site, seqDir: this.agentsDir });
+      this.history = { backfilled: true, ...result, ms: performance.now() - t0 };
+      this.logger.info({ ...this.history }, 'history backfilled');
+    } finally {
+      this.clock.finish();
+    }
+  }
+
+  /** Where the demo's agents keep their state (seq files, outboxes). */
+  private get agentsDir(): string {
+    return resolve(this.options.config.hub.dataDir, 'agents');
+  }
+
   private link(node: string, agent: string): MqttNodeLink {
     const config = this.options.config;
     return new MqttNodeLink({
@@ -70,7 +130,7 @@ export class Demo {
       node,
       agent,
       version: MIERUKA_VERSION,
-      dataDir: resolve(config.hub.dataDir, 'agents'),
+      dataDir: this.agentsDir,
       logger: this.options.logger.child({ component: 'mqtt', node }),
     });
   }
