@@ -190,5 +190,5 @@ describe('zero loss across SIGKILLs of the bridge and the hub', () => {
     const outbox = new Database(join(edgeDir, 'outbox-factory-mill-1.db'), { readonly: true, fileMustExist: true });
     expect(outbox.pragma('integrity_check', { simple: true })).toBe('ok');
     outbox.close();
-  });
+  }, 180_000); // ~40 s alone; many process starts and kills, so a loaded CI machine needs room
 });

@@ -187,7 +187,8 @@ describe('MqttNodeLink store-and-forward', () => {
     const link = make();
     await link.start();
     for (let i = 0; i < 3; i++) await link.publish('current', { ts: now(), seq: link.nextSeq(), irms: [2] });
-    await waitFor(() => held.length === 3, 'the messages at the broker');
+    // At least: a reconnect under load makes MQTT.js send the unacknowledged ones again.
+    await waitFor(() => held.length >= 3, 'the messages at the broker');
     await link.stop(); // gives up waiting for the PUBACKs after a bounded time
     expect(link.stats()).toMatchObject({ queued: 0, delivered: 0 }); // closed: nothing to report
 
