@@ -20,7 +20,6 @@ export function googleChatBody(notice: AlarmNotice, options: WebhookBodyOptions 
   ];
   const widgets: Record<string, unknown>[] = [
     { textParagraph: { text: chatEscape(v.message) } },
-    fact(v.labels.severity, v.severityLabel),
     fact(v.labels.since, v.since),
     ...(v.acknowledgedBy ? [fact(v.labels.acknowledgedBy, v.acknowledgedBy)] : []),
     ...(buttons.length ? [{ buttonList: { buttons } }] : []),
