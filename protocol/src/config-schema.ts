@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { AlertsConfig } from './config-alerts.js';
 
-export { AlertsConfig, TowerConfig, WebhookConfig } from './config-alerts.js';
+export { AlertsConfig, TowerConfig, WebhookConfig, WEBHOOK_FORMATS, type WebhookFormat } from './config-alerts.js';
 import { Hsv, Host, Id, Point, Port, Slot, TimeZone } from './config-fields.js';
 
 
