@@ -13,6 +13,7 @@ import { SqliteSessionRecords } from './auth/sqlite-session-records.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
 import { ClutterHistory } from './clutter-history/clutter-history.js';
 import { clutterWebhookFromConfig, type ClutterWebhook } from './clutter-history/clutter-webhook.js';
+import { DailyUtilizationPost } from './clutter-history/daily-utilization-post.js';
 import { ImagePruner } from './clutter-history/image-pruner.js';
 import { Thumbnails } from './clutter-history/thumbnails.js';
 import { NO_FRONT_END, type MountHttp } from './http/http-front-end.js';
@@ -441,9 +442,14 @@ export class Hub {
     const off = ingest.onMessage((message) => {
       if (message.kind === 'clutter') webhook.offer(message.site, message.node, message.payload);
     });
+    const daily = this.config.hub.clutterWebhook?.dailyUtilization
+      ? new DailyUtilizationPost({ reports: this.reports, webhook, now: this.now, logger: this.options.logger })
+      : null;
+    daily?.start();
     this.started.push({
       name: 'clutter-webhook',
       stop: async () => {
+        daily?.stop();
         off();
         await webhook.stop();
       },

@@ -291,6 +291,8 @@ export const ConfigSchema = z.strictObject({
           lang: z.enum(['ja', 'en']).optional(),
           /** Scores waiting to be sent; the oldest are dropped past this. */
           maxQueue: z.int().min(1).max(100_000).default(1000),
+          /** Also post each machine's utilization of the day once it has ended (docs/sheets/README.md). */
+          dailyUtilization: z.boolean().default(false),
         })
         .optional(),
     })
