@@ -1,5 +1,4 @@
 /** Voice: band choice, real espeak-ng (checked non-silent with sox), VOICEVOX against a local look-alike server. */
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isMierukaError, StationConfig } from '@mieruka/protocol';
 import { makeTempDir } from '../../../../test/helpers/temp-dir.js';
+import { wavRms } from '../../../../test/helpers/wav-rms.js';
 import { CommandAudioSink, FakeAudioSink } from './audio-sink.js';
 import { EspeakTts, VoicevoxTts } from './tts.js';
 import { chooseBand, Voice } from './voice.js';
@@ -17,16 +17,13 @@ afterEach(async () => {
   cleanups.length = 0;
 });
 
-/** sox's RMS amplitude of a WAV: > 0 means something is heard. */
+/** RMS of a WAV in memory: > 0 means something is heard. */
 async function rmsOf(wav: Buffer): Promise<number> {
   const dir = await makeTempDir();
   cleanups.push(() => dir.remove());
   const file = join(dir.path, 'v.wav');
   await writeFile(file, wav);
-  // sox stat reports on stderr.
-  const stat = execFileSync('sh', ['-c', 'sox "$1" -n stat 2>&1', 'sh', file], { encoding: 'utf8' });
-  const m = /RMS\s+amplitude:\s+([0-9.]+)/.exec(stat);
-  return m ? Number(m[1]) : 0;
+  return wavRms(file);
 }
 
 const fakeTts = { name: 'fake', synthesize: async (text: string) => Buffer.from(`RIFF....WAVE${text}`) };
