@@ -2,8 +2,9 @@
  * The clutter station on the bench: at each scheduled slot (or on `cmd/capture`) light on →
  * settle → shoot → light off → score → publish `clutter` + `image`; at the last slot of the day
  * a voice message chosen by score band; a PIR keeps the light on while someone is there,
- * publishes `motion` and (voice.onMotion) greets an arrival with a line for the latest score. Hardware that is absent (GPIO on a PC) or failing is reported in the
- * `status` detail and never stops the station; the next slot simply tries again.
+ * publishes `motion` and (voice.onMotion) greets an arrival with a line for the latest score.
+ * Hardware that is absent (GPIO on a PC) or failing is reported in the `status` detail and
+ * never stops the station; the next slot simply tries again.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { ScheduleCommand, type ClutterPayload, type CommandPayload } from '@mieruka/protocol';

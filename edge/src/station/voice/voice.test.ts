@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isMierukaError, StationConfig } from '@mieruka/protocol';
 import { makeTempDir } from '../../../../test/helpers/temp-dir.js';
 import { wavRms } from '../../../../test/helpers/wav-rms.js';
-import { CommandAudioSink, FakeAudioSink } from './audio-sink.js';
+import { CommandAudioSink, FakeAudioSink, type Sound } from './audio-sink.js';
 import { EspeakTts, VoicevoxTts } from './tts.js';
 import { chooseBand, Voice } from './voice.js';
 
@@ -52,6 +52,35 @@ describe('voice bands', () => {
     expect(await voice.announce(80)).toBe('片付けてください');
     expect(sink.played[0]).toEqual({ kind: 'file', path: '/srv/good.mp3' });
     expect(sink.played[1]!.kind).toBe('wav');
+  });
+});
+
+describe('one voice at a time', () => {
+  it('say() waits for the message playing; speakIfIdle() is refused while anything plays or waits', async () => {
+    const log: string[] = [];
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const sink = {
+      async play(sound: Sound) {
+        const what = sound.kind === 'wav' ? sound.data.toString('utf8').slice(12) : sound.path;
+        log.push(`start ${what}`);
+        if (log.length === 1) await held;
+        log.push(`end ${what}`);
+      },
+      close() {},
+    };
+    const voice = new Voice(StationConfig.parse({}).voice, fakeTts, sink);
+    expect(voice.busy).toBe(false);
+    const first = voice.say('first');
+    const second = voice.say('second');
+    expect(voice.busy).toBe(true);
+    expect(await voice.speakIfIdle({ text: 'arrival', language: 'ja' })).toBe(false);
+    release();
+    await Promise.all([first, second]);
+    expect(log).toEqual(['start first', 'end first', 'start second', 'end second']);
+    expect(voice.busy).toBe(false);
+    expect(await voice.speakIfIdle({ text: 'arrival', language: 'ja' })).toBe(true);
+    expect(log.at(-1)).toBe('end arrival');
   });
 });
 
