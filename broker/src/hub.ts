@@ -514,7 +514,7 @@ export class Hub {
     const requestUser = frontEnd.requestUser?.bind(frontEnd);
     const metrics = new MetricsEndpoint({
       render: () => this.metrics.render(),
-      token: config.hub.metrics.token,
+      token: config.hub.metrics?.token,
       ...(requestUser ? { requestUser } : {}),
       refused: (reason) => this.metrics.refused(reason),
       logger: hubLogger,

@@ -293,7 +293,7 @@ export const ConfigSchema = z.strictObject({
             .regex(/^[A-Za-z0-9_-]{24,256}$/, 'use 24–256 characters from A–Z a–z 0–9 _ - (e.g. `openssl rand -base64 32 | tr "+/" "-_" | tr -d =`)')
             .optional(),
         })
-        .prefault({}),
+        .optional(),
       /** POSTs every clutter score as JSON (e.g. to a spreadsheet's web-app URL). Off when absent. */
       clutterWebhook: z
         .strictObject({
