@@ -106,9 +106,14 @@ export class Store {
     const onStored = this.options.onStored;
     if (!onStored) return;
     const now = this.monotonic();
-    for (const row of batch) {
-      const at = this.queuedAt.get(row);
-      if (at !== undefined) onStored(row, Math.max(0, now - at));
+    try {
+      for (const row of batch) {
+        const at = this.queuedAt.get(row);
+        if (at !== undefined) onStored(row, Math.max(0, now - at));
+      }
+    } catch (err) {
+      // The batch is committed: a failing observer must not make the writer retry (and duplicate) it.
+      this.logger.error({ err }, 'onStored failed');
     }
   }
 
