@@ -313,6 +313,20 @@ export const ConfigSchema = z.strictObject({
           batchRows: z.int().min(100).max(100_000).default(5000),
         })
         .prefault({}),
+      /**
+       * Prometheus `GET /metrics` on the HTTP port (docs/prometheus.md). An admin's dashboard
+       * session may always read it; a scraper sends `Authorization: Bearer <token>`, accepted
+       * only when a token is set here.
+       */
+      metrics: z
+        .strictObject({
+          /** Secret: the scraper's bearer token; URL-safe characters, never logged. Absent: no token is accepted. */
+          token: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{24,256}$/, 'use 24–256 characters from A–Z a–z 0–9 _ - (e.g. `openssl rand -base64 32 | tr "+/" "-_" | tr -d =`)')
+            .optional(),
+        })
+        .optional(),
       /** POSTs every clutter score as JSON (e.g. to a spreadsheet's web-app URL). Off when absent. */
       clutterWebhook: z
         .strictObject({
@@ -440,6 +454,7 @@ export const SECRET_PATHS = [
   ['alerts', 'smtp', 'password'],
   ['alerts', 'ackSecret'],
   ['hub', 'clutterWebhook', 'url'],
+  ['hub', 'metrics', 'token'],
   ['alerts', 'webhooks', '*', 'url'],
   ['alerts', 'webhooks', '*', 'headers'],
 ] as const;
