@@ -13,14 +13,17 @@ import { SqliteSessionRecords } from './auth/sqlite-session-records.js';
 import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
 import { ClutterHistory } from './clutter-history/clutter-history.js';
 import { clutterWebhookFromConfig, type ClutterWebhook } from './clutter-history/clutter-webhook.js';
+import { DailyUtilizationPost } from './clutter-history/daily-utilization-post.js';
 import { ImagePruner } from './clutter-history/image-pruner.js';
 import { Thumbnails } from './clutter-history/thumbnails.js';
 import { NO_FRONT_END, type MountHttp } from './http/http-front-end.js';
+import { isMetricsRequest, MetricsEndpoint } from './http/metrics-endpoint.js';
 import { HttpServer } from './http/http-server.js';
 import { HubDataSource } from './hub-data-source.js';
 import { ImageStore } from './ingest/image-store.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { LiveState } from './ingest/live-state.js';
+import { HubMetrics } from './metrics/hub-metrics.js';
 import { BrokerPersistence } from './mqtt/broker-persistence.js';
 import { mqttAccessFromConfig } from './mqtt/mqtt-access-config.js';
 import type { MqttAccessControl } from './mqtt/mqtt-auth.js';
@@ -85,6 +88,8 @@ export class Hub {
   readonly clutterWebhook: ClutterWebhook | null;
   /** What one MQTT client may cost, and the count of refusals (kept across restarts of the hub object). */
   readonly mqttLimits: MqttLimits;
+  /** Prometheus metrics, served at GET /metrics (kept across restarts of the hub object, like the refusals). */
+  readonly metrics: HubMetrics;
   private storeInstance: Store | null = null;
   private brokerInstance: MqttBroker | null = null;
   private ingest: Ingest | null = null;
@@ -171,6 +176,14 @@ export class Hub {
       logger: options.logger,
       now,
     });
+    this.metrics = new HubMetrics({
+      stats: () => this.stats(),
+      ingestStats: () => this.ingestStats(),
+      alarmsActive: () => this.alerts.activeBySeverity(),
+      queues: () => this.queueDepths(),
+      nodes: () => this.live.list(),
+      retentionLastRun: () => this.retention.lastRun,
+    });
     this.dataSource = new HubDataSource({
       live: this.live,
       images: this.images,
@@ -252,7 +265,20 @@ export class Hub {
       rowsWritten: this.storeInstance?.rowsWritten ?? 0,
       clientsConnected: this.brokerInstance?.clientsConnected ?? 0,
       mqttRefused: { ...(this.mqttAccess?.stats() ?? { connect: {}, publish: {}, subscribe: {} }), limits: this.mqttLimits.stats() },
+      metricsRefused: this.metrics.refusalCounts(),
     };
+  }
+
+  /** Items waiting per queue: each alert channel (mail, webhook, towers), the clutter webhook, the store's writes. */
+  queueDepths(): Record<string, number> {
+    const queues: Record<string, number> = {};
+    for (const channel of this.alerts.channels) {
+      const pending = channel.status().pending;
+      if (pending !== undefined) queues[channel.name] = pending;
+    }
+    if (this.clutterWebhook) queues['clutter-webhook'] = this.clutterWebhook.stats().queued;
+    queues['store-writes'] = this.storeInstance?.writerStats().queued ?? 0;
+    return queues;
   }
 
   /** New nodes refused past the caps, for admins to see (empty before the first start). */
@@ -296,7 +322,7 @@ export class Hub {
   }
 
   ingestStats(): IngestStats {
-    return this.ingest?.stats() ?? this.lastIngest ?? { received: 0, invalid: { total: 0, byReason: {}, byNode: {} }, duplicates: { total: 0, byKind: {} }, imagesSaved: 0, imageErrors: 0 };
+    return this.ingest?.stats() ?? this.lastIngest ?? { received: 0, accepted: { total: 0, byKind: {} }, invalid: { total: 0, byReason: {}, byNode: {} }, duplicates: { total: 0, byKind: {} }, imagesSaved: 0, imageErrors: 0 };
   }
 
   /**
@@ -368,7 +394,7 @@ export class Hub {
   /** The store, and the live snapshots loaded from it. */
   private async startStore(): Promise<Store> {
     const { batchSize, flushIntervalMs } = this.config.hub.ingest;
-    const store = new Store({ dataDir: this.dataDir, batchSize, flushIntervalMs, logger: this.options.logger, now: this.now });
+    const store = new Store({ dataDir: this.dataDir, batchSize, flushIntervalMs, logger: this.options.logger, now: this.now, onStored: (row, waitedMs) => this.metrics.stored(row, waitedMs) });
     await store.start();
     this.storeInstance = store;
     this.started.push({ name: 'store', stop: () => store.stop() });
@@ -441,9 +467,14 @@ export class Hub {
     const off = ingest.onMessage((message) => {
       if (message.kind === 'clutter') webhook.offer(message.site, message.node, message.payload);
     });
+    const daily = this.config.hub.clutterWebhook?.dailyUtilization
+      ? new DailyUtilizationPost({ reports: this.reports, webhook, now: this.now, logger: this.options.logger })
+      : null;
+    daily?.start();
     this.started.push({
       name: 'clutter-webhook',
       stop: async () => {
+        daily?.stop();
         off();
         await webhook.stop();
       },
@@ -485,10 +516,20 @@ export class Hub {
     mqttWs.start();
     this.started.push({ name: 'mqtt-websocket', stop: () => mqttWs.stop() });
 
+    // GET /metrics is the hub's own; the front end only says who a request's session belongs to.
+    const requestUser = frontEnd.requestUser?.bind(frontEnd);
+    const metrics = new MetricsEndpoint({
+      render: () => this.metrics.render(),
+      token: config.hub.metrics?.token,
+      ...(requestUser ? { requestUser } : {}),
+      refused: (reason) => this.metrics.refused(reason),
+      logger: hubLogger,
+      now: this.now,
+    });
     const http = new HttpServer({
       host: config.hub.http.host,
       port: config.hub.http.port,
-      handler: frontEnd.app,
+      handler: (req, res) => (isMetricsRequest(req) ? metrics.handle(req, res) : frontEnd.app(req, res)),
       upgradeHandlers: [(req, socket, head) => mqttWs.handleUpgrade(req, socket, head), (req, socket, head) => frontEnd.handleUpgrade(req, socket, head)],
       logger: hubLogger,
     });

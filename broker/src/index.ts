@@ -12,6 +12,8 @@ export { mayPublish, mayRead, maySubscribe, isAgentClientIdOf, type MqttPrincipa
 export { AclFile, loadAclFile } from './mqtt/acl-file.js';
 export { HttpServer, type HttpServerOptions, type UpgradeHandler } from './http/http-server.js';
 export { NO_FRONT_END, type HttpFrontEnd, type HttpFrontEndDeps, type MountHttp } from './http/http-front-end.js';
+export { MetricsEndpoint, METRICS_PATH, isMetricsRequest, type MetricsEndpointOptions, type MetricsRefusal } from './http/metrics-endpoint.js';
+export { HubMetrics, INGEST_LATENCY_BUCKETS, type HubMetricsSource } from './metrics/hub-metrics.js';
 export { Store, DATA_TABLES, type DataTable, type StoreOptions } from './store/store.js';
 export { BatchWriter, type BatchWriterOptions, type BatchWriterStats } from './store/batch-writer.js';
 export { openDatabase, type OpenDatabaseOptions } from './store/database.js';

@@ -1,5 +1,5 @@
 /** `mieruka station` in-process: --once through the real ffmpeg file camera, and the MQTT agent against aedes. */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import sharp from 'sharp';
@@ -79,5 +79,9 @@ describe('mieruka station', () => {
     await hub.publishAsync(commandTopic('factory', 'bench-1', 'capture'), JSON.stringify({ ts: Date.now() }), { qos: 1 });
     await waitFor(() => clutter.length === 1, 'a clutter message');
     expect(clutter[0]).toMatchObject({ slot: 'manual', score: 50 });
+    // The latest score is kept in the data dir, for arrival lines after a restart.
+    const saved = join(cwd, 'data', 'station', 'last-score-factory-bench-1.json');
+    const kept = await waitFor(() => readFile(saved, 'utf8').then((t) => JSON.parse(t) as unknown), 'the last score file');
+    expect(kept).toMatchObject({ score: 50, ts: clutter[0]!.ts });
   });
 });

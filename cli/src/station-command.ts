@@ -110,7 +110,8 @@ export function registerStationCommand(program: Command, ctx: CliContext): void 
         dataDir: resolve(ctx.cwd, opts.dataDir),
         logger: logger.child({ component: 'mqtt' }),
       });
-      const st = new ClutterStation({ link, station, camera, gpio, voice, logger, timeZone: config.timezone });
+      // Arrival lines keep to the work calendar of this config file, and choose by the latest score kept beside the seq counter.
+      const st = new ClutterStation({ link, station, camera, gpio, voice, logger, timeZone: config.timezone, shifts: config.shifts, lastScoreFile: resolve(ctx.cwd, opts.dataDir, `last-score-${config.site}-${opts.station}.json`) });
       const service = {
         async stop() {
           await st.stop();

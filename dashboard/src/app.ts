@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { systemNow, type Now } from '@mieruka/protocol';
 import express from 'express';
 import type pino from 'pino';
-import { requireSession, requireWrite, type DashboardUsers } from './auth.js';
+import { requestUser, requireSession, requireWrite, type DashboardUsers } from './auth.js';
 import type { DashboardContext, KioskSettings } from './context.js';
 import type { DashboardDataSource, SessionRecords } from './data-source.js';
 import { errorHandler, sendError } from './http-errors.js';
@@ -75,6 +75,8 @@ export type DashboardApp = {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** For the hub's MQTT over WebSocket: the session's user from a same-origin page, or null. */
   authorizeUpgrade(req: IncomingMessage): MqttUpgradeUser | null;
+  /** For the hub's own routes (GET /metrics): the request's logged-in user, or null. */
+  requestUser(req: IncomingMessage): { username: string; role: 'admin' | 'viewer' } | null;
   close(): Promise<void>;
 };
 
@@ -176,6 +178,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     app,
     handleUpgrade: (req, socket, head) => live.handleUpgrade(req, socket, head),
     authorizeUpgrade: (req) => authorizeMqttUpgrade(sessions, req),
+    requestUser: (req) => requestUser(sessions, req),
     close: () => {
       closing ??= (async () => {
         loginLimit.close();

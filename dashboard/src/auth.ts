@@ -5,6 +5,7 @@
  * wall display) only reads. Every state-changing request made with a session must carry the
  * session's CSRF token — requireSession checks it, so no route behind it can forget.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { readSessionId } from './cookies.js';
 import { csrfTokenMatches, isStateChanging } from './csrf.js';
@@ -25,6 +26,13 @@ export type { UserStamps };
 
 export function sessionFromRequest(sessions: SessionStore, req: Request): Session | null {
   return sessions.get(readSessionId(req.headers.cookie));
+}
+
+/** The logged-in user of a plain request (the hub's own GET /metrics asks); a kiosk display reads like a viewer. */
+export function requestUser(sessions: SessionStore, req: IncomingMessage): { username: string; role: AuthenticatedUser['role'] } | null {
+  const session = sessions.get(readSessionId(req.headers.cookie));
+  if (!session) return null;
+  return { username: session.user.username, role: session.kiosk ? 'viewer' : session.user.role };
 }
 
 /** 403 CSRF_FAILED unless the request echoes the session's token; true when it may go on. */

@@ -62,6 +62,7 @@ describe('system page in Chromium', () => {
       messagesInvalid: 5,
       invalidByReason: { 'not-admitted': 4, schema: 1 },
       mqttRefused: { connect: { 'bad-credentials': 3 }, publish: { acl: 2 }, subscribe: {}, limits: { 'connection-rate': 7 } },
+      metricsRefused: { 'bad-token': 6 },
     });
     h.data.addJoinRequest('factory', 'new-a', now - 30 * MIN);
     h.data.addJoinRequest('factory', 'new-a', now - 2 * MIN);
@@ -89,6 +90,7 @@ describe('system page in Chromium', () => {
     expect(await page.getByTestId('refusal-publish-acl').textContent()).toContain('2');
     expect(await page.getByTestId('refusal-limits-connection-rate').textContent()).toContain('7');
     expect(await page.getByTestId('refusal-invalid-not-admitted').textContent()).toContain('自動参加がオフ');
+    expect(await page.getByTestId('refusal-metrics-bad-token').textContent()).toMatch(/6.*トークンが違う/);
     expect(await page.getByTestId('refusals-subscribe').textContent()).toContain('ありません');
     expect(await page.getByTestId('system-auto-join').textContent()).toContain('オフ');
 
@@ -130,6 +132,7 @@ describe('system page in Chromium', () => {
     // English.
     await page.getByTestId('lang-switch').click();
     expect(await page.getByTestId('refusal-connect-bad-credentials').textContent()).toContain('wrong user name or password');
+    expect(await page.getByTestId('refusal-metrics-bad-token').textContent()).toContain('a wrong token');
     expect(await page.getByTestId('system-auto-join').textContent()).toContain('Auto-join: on');
     expect(await page.getByTestId('system-retention-last').textContent()).toContain('Last run:');
     await page.getByTestId('lang-switch').click();

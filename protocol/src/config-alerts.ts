@@ -50,11 +50,20 @@ export const TowerConfig = z
   .refine((t) => t.type !== 'pns' || (t.host !== undefined && t.model !== undefined), { message: 'a pns tower needs host and model', path: ['host'] })
   .refine((t) => t.type !== 'relay' || t.node !== undefined, { message: 'a relay tower needs the node of its edge agent', path: ['node'] });
 
+/** Body shapes a webhook can post (docs/alerts-channels.md); generic is Mieruka's own JSON. */
+export const WEBHOOK_FORMATS = ['generic', 'slack', 'teams', 'google-chat', 'line-works'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+
 export const WebhookConfig = z.strictObject({
   /** Unique; shown on the System page. */
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'use a-z, 0-9, "_" and "-"'),
   /** Secret (chat webhook URLs carry their token). */
   url: z.string().regex(/^https?:\/\//, 'use an http:// or https:// URL'),
+  /**
+   * Body shape: generic (text plus the structured alarm), slack (Block Kit), teams (Adaptive
+   * Card for a Workflows webhook), google-chat (cardsV2) or line-works (Incoming Webhook app).
+   */
+  format: z.enum(WEBHOOK_FORMATS).default('generic'),
   timeoutMs: z.int().min(100).max(60_000).default(5000),
   /** Extra request headers (e.g. Authorization); secret. */
   headers: z.record(z.string(), z.string()).optional(),

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { AlertsConfig } from './config-alerts.js';
 
-export { AlertsConfig, TowerConfig, WebhookConfig } from './config-alerts.js';
+export { AlertsConfig, TowerConfig, WebhookConfig, WEBHOOK_FORMATS, type WebhookFormat } from './config-alerts.js';
 import { Hsv, Host, Id, Point, Port, Slot, TimeZone } from './config-fields.js';
 
 
@@ -87,18 +87,50 @@ const StationMotion = z.strictObject({
   /** Light stays on this long after the last motion. */
   lightOffDelayS: z.number().min(0).max(3600).default(60),
 });
+/** What the station says: text per language (text-to-speech), or a WAV/MP3 file played instead. */
+const voiceLineFields = {
+  /** What the station says, per language. */
+  text: z.strictObject({ ja: z.string().min(1).max(500).optional(), en: z.string().min(1).max(500).optional() }).optional(),
+  /** WAV or MP3 file played instead of text-to-speech. */
+  file: z.string().min(1).max(1000).optional(),
+};
+const hasLine = (b: { file?: string | undefined; text?: { ja?: string | undefined; en?: string | undefined } | undefined }) => b.file !== undefined || b.text?.ja !== undefined || b.text?.en !== undefined;
+const VoiceLine = z.strictObject(voiceLineFields).refine(hasLine, { message: 'give text (ja/en) or a file', path: ['text'] });
 const VoiceBand = z
   .strictObject({
     /** This band applies when score ≤ maxScore (bands are tried from low to high). */
     maxScore: z.number().min(0).max(100),
-    /** What the station says, per language. */
-    text: z.strictObject({ ja: z.string().min(1).max(500).optional(), en: z.string().min(1).max(500).optional() }).optional(),
-    /** WAV or MP3 file played instead of text-to-speech. */
-    file: z.string().min(1).max(1000).optional(),
+    ...voiceLineFields,
   })
-  .refine((b) => b.file !== undefined || b.text?.ja !== undefined || b.text?.en !== undefined, { message: 'give text (ja/en) or a file', path: ['text'] });
+  .refine(hasLine, { message: 'give text (ja/en) or a file', path: ['text'] });
+/**
+ * A line when someone arrives at the bench (the PIR sees motion after a quiet spell), chosen by
+ * the station's latest score. Spoken only inside the work `shifts` (in `timezone`) of the
+ * station's own config file, and never over another message.
+ */
+const StationMotionVoice = z.strictObject({
+  /** Off by default: in a shared workshop a bench that talks to everyone walking past surprises people; switch it on where its users want it. */
+  enabled: z.boolean().default(false),
+  /** No motion for this long (seconds) before new motion counts as an arrival. */
+  quietS: z.number().min(0).max(86_400).default(600),
+  /** At least this long (seconds) between two arrival lines. */
+  cooldownS: z.number().min(0).max(86_400).default(900),
+  /** Arrival lines by band of the latest score, lowest maxScore first. */
+  bands: z
+    .array(VoiceBand)
+    .min(1)
+    .max(10)
+    .default([
+      { maxScore: 20, text: { ja: 'こんにちは。作業台はきれいに片付いています。', en: 'Hello. The bench is tidy.' } },
+      { maxScore: 50, text: { ja: 'こんにちは。作業台が少し散らかっています。使った物は元に戻しましょう。', en: 'Hello. The bench is a little cluttered. Please put things back after use.' } },
+      { maxScore: 100, text: { ja: 'こんにちは。作業台がかなり散らかっています。まず片付けから始めましょう。', en: 'Hello. The bench is cluttered. Please start by tidying up.' } },
+    ]),
+  /** Said while the station has no score yet (a new station, before its first shot). */
+  noScore: VoiceLine.default({ text: { ja: 'こんにちは。今日もよろしくお願いします。', en: 'Hello. Have a good day at the bench.' } }),
+});
 /** Spoken encouragement after a shot, chosen by score band. */
 const StationVoice = z.strictObject({
+  /** The end-of-day message at the last slot. */
   enabled: z.boolean().default(true),
   language: z.enum(['ja', 'en']).default('ja'),
   /** Lines by score band, lowest maxScore first. */
@@ -121,6 +153,7 @@ const StationVoice = z.strictObject({
   openjtalkDict: z.string().min(1).max(1000).optional(),
   /** Plays the rendered WAV (aplay from alsa-utils) or MP3/WAV files (ffmpeg). */
   player: z.enum(['aplay', 'ffmpeg']).default('aplay'),
+  onMotion: StationMotionVoice.prefault({}),
 });
 
 /** A clutter station (camera over a green mat), keyed by its node id. */
@@ -280,6 +313,20 @@ export const ConfigSchema = z.strictObject({
           batchRows: z.int().min(100).max(100_000).default(5000),
         })
         .prefault({}),
+      /**
+       * Prometheus `GET /metrics` on the HTTP port (docs/prometheus.md). An admin's dashboard
+       * session may always read it; a scraper sends `Authorization: Bearer <token>`, accepted
+       * only when a token is set here.
+       */
+      metrics: z
+        .strictObject({
+          /** Secret: the scraper's bearer token; URL-safe characters, never logged. Absent: no token is accepted. */
+          token: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{24,256}$/, 'use 24–256 characters from A–Z a–z 0–9 _ - (e.g. `openssl rand -base64 32 | tr "+/" "-_" | tr -d =`)')
+            .optional(),
+        })
+        .optional(),
       /** POSTs every clutter score as JSON (e.g. to a spreadsheet's web-app URL). Off when absent. */
       clutterWebhook: z
         .strictObject({
@@ -291,6 +338,8 @@ export const ConfigSchema = z.strictObject({
           lang: z.enum(['ja', 'en']).optional(),
           /** Scores waiting to be sent; the oldest are dropped past this. */
           maxQueue: z.int().min(1).max(100_000).default(1000),
+          /** Also post each machine's utilization of the day once it has ended (docs/sheets/README.md). */
+          dailyUtilization: z.boolean().default(false),
         })
         .optional(),
     })
@@ -405,6 +454,7 @@ export const SECRET_PATHS = [
   ['alerts', 'smtp', 'password'],
   ['alerts', 'ackSecret'],
   ['hub', 'clutterWebhook', 'url'],
+  ['hub', 'metrics', 'token'],
   ['alerts', 'webhooks', '*', 'url'],
   ['alerts', 'webhooks', '*', 'headers'],
 ] as const;

@@ -13,7 +13,7 @@ describe('hub.images and hub.clutterWebhook config', () => {
     const url = 'https://script.google.com/macros/s/SECRET-TOKEN/exec';
     const c = parseConfig({ text: `hub:\n  images:\n    retentionDays: 30\n  clutterWebhook:\n    url: ${url}\n` });
     expect(c.hub.images.retentionDays).toBe(30);
-    expect(c.hub.clutterWebhook).toEqual({ url, timeoutMs: 10_000, maxQueue: 1000 });
+    expect(c.hub.clutterWebhook).toEqual({ url, timeoutMs: 10_000, maxQueue: 1000, dailyUtilization: false });
     expect(JSON.stringify(redactConfig(c))).not.toContain('SECRET-TOKEN');
   });
 

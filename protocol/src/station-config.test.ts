@@ -10,6 +10,10 @@ describe('StationConfig station fields', () => {
     expect(s.voice.tts).toBe('espeak');
     expect(s.voice.player).toBe('aplay');
     expect(s.voice.bands.map((b) => b.maxScore)).toEqual([20, 50, 100]);
+    // Arrival lines are opt-in, with Japanese and English lines for every band and before the first score.
+    expect(s.voice.onMotion).toMatchObject({ enabled: false, quietS: 600, cooldownS: 900 });
+    expect(s.voice.onMotion.bands.map((b) => b.maxScore)).toEqual([20, 50, 100]);
+    for (const line of [...s.voice.onMotion.bands, s.voice.onMotion.noScore]) expect(Object.keys(line.text!).sort()).toEqual(['en', 'ja']);
   });
 
   it('accepts a full station section', () => {
@@ -32,6 +36,10 @@ describe('StationConfig station fields', () => {
     [{ motion: { debounceMs: 'fast' } }],
     [{ voice: { bands: [{ maxScore: 50 }] } }],
     [{ voice: { tts: 'say' } }],
+    [{ voice: { onMotion: { bands: [] } } }],
+    [{ voice: { onMotion: { noScore: {} } } }],
+    [{ voice: { onMotion: { quietS: -1 } } }],
+    [{ voice: { onMotion: { enable: true } } }],
     [{ light: { gpio: 17, colour: 'white' } }],
   ])('rejects %j', (input) => {
     expect(StationConfig.safeParse(input).success).toBe(false);

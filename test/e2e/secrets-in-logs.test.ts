@@ -16,7 +16,7 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const CLI = fileURLToPath(new URL('../../bin/mieruka.js', import.meta.url));
 const { canaries } = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/secret-canaries.json', import.meta.url)), 'utf8')) as { canaries: string[] };
-const [admin, smtp, ack, kiosk, hookToken, hookHeader, clutterHook, bridgePw, cameraPw] = canaries as [string, string, string, string, string, string, string, string, string];
+const [admin, smtp, ack, kiosk, hookToken, hookHeader, clutterHook, bridgePw, cameraPw, , metricsToken] = canaries as [string, string, string, string, string, string, string, string, string, string, string];
 
 function configYaml(dataDir: string): string {
   return `site: factory
@@ -27,6 +27,7 @@ hub:
   mqtt: { host: 127.0.0.1, port: 0 }
   http: { host: 127.0.0.1, port: 0 }
   clutterWebhook: { url: "https://hooks.example.invalid/exec/${clutterHook}" }
+  metrics: { token: ${metricsToken} }
 dashboard:
   adminPassword: ${admin}
   kiosk: { enabled: true, token: ${kiosk} }
@@ -66,6 +67,16 @@ describe('secrets in logs', () => {
     expect(hub.exitCode, hubOut).toBeNull();
     const mqttPort = Number(/Mieruka hub: MQTT mqtt:\/\/[^:]+:(\d+)/.exec(hubOut)?.[1]);
 
+    // Prometheus: the token is taken, and a wrong one (its first half) refused and logged.
+    const metricsUrl = `${/dashboard (http:\/\/\S+)/.exec(hubOut)?.[1]}/metrics`;
+    const scrape = async (token: string) => {
+      const res = await fetch(metricsUrl, { headers: { authorization: `Bearer ${token}` } });
+      await res.body?.cancel();
+      return res.status;
+    };
+    expect(await scrape(metricsToken)).toBe(200);
+    expect(await scrape(metricsToken.slice(0, 20))).toBe(401);
+
     // A bridge with a password the hub does not know: refused (no such account), says so, exits.
     const bridge = await runCommand(
       'node',
@@ -96,6 +107,7 @@ describe('secrets in logs', () => {
     expect(bridge.code).not.toBe(0);
     expect(bridge.stderr).toMatch(/mqtt:\/\/\*\*\*@127\.0\.0\.1/);
     expect(hubOut).toMatch(/MQTT connect refused/);
+    expect(hubOut).toMatch(/metrics request refused/);
     expect(offlineOut).toMatch(/mqtt:\/\/\*\*\*@127\.0\.0\.1:1\b/);
   });
 });

@@ -9,7 +9,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { AlarmAckResult, AlarmItem, AlarmLinkResult, AlarmQuery, AlarmUpdate } from '@mieruka/protocol';
+import type { AlarmAckResult, AlarmItem, AlarmLinkResult, AlarmQuery, AlarmSeverity, AlarmUpdate } from '@mieruka/protocol';
 import type { Config } from '@mieruka/protocol';
 import { Fanout } from '../events/fanout.js';
 import type { LiveState } from '../ingest/live-state.js';
@@ -197,6 +197,13 @@ export class Alerts {
     } catch (err) {
       this.logger.error({ err }, 'alerts tick failed');
     }
+  }
+
+  /** Alarms active now (acknowledged or not) per severity; empty before start. */
+  activeBySeverity(): Partial<Record<AlarmSeverity, number>> {
+    const counts: Partial<Record<AlarmSeverity, number>> = {};
+    for (const alarm of this.manager?.active() ?? []) counts[alarm.severity] = (counts[alarm.severity] ?? 0) + 1;
+    return counts;
   }
 
   async listAlarms(query: AlarmQuery): Promise<AlarmItem[]> {

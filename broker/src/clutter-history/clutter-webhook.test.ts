@@ -73,6 +73,7 @@ describe('clutter webhook', () => {
     expect(peer.received[0]).toEqual({
       path: '/macros/s/SECRET/exec',
       body: {
+        id: 'factory/bench-1/7',
         site: 'factory',
         node: 'bench-1',
         name: '組立台',

@@ -1,8 +1,10 @@
 /**
  * Posts every clutter score as one JSON object to a URL (e.g. a spreadsheet's web-app URL).
  * A bounded queue (oldest dropped when full), one request at a time, retries with capped
- * exponential back-off (or the server's Retry-After). The URL holds a token: logs show only
- * its scheme and host.
+ * exponential back-off (or the server's Retry-After). Redirects are followed as an Apps Script
+ * web app needs (it answers a POST with 302 to the result). A retry may repeat a POST the
+ * receiver already stored, so each score carries a stable `id` (site/node/seq) the receiver
+ * keys on. The URL holds a token: logs show only its scheme and host.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -10,6 +12,7 @@ import type { Logger } from 'pino';
 import { LocalTime } from '@mieruka/protocol';
 import type { Config, PayloadOf } from '@mieruka/protocol';
 import { postJson, redactWebhookUrl } from '../alerts/webhook/index.js';
+import { readWebhookAnswer, type WebhookAnswer } from './webhook-answer.js';
 
 export type ClutterWebhookOptions = {
   url: string;
@@ -31,6 +34,8 @@ export type ClutterWebhookOptions = {
 };
 
 export type ClutterWebhookBody = {
+  /** `<site>/<node>/<seq>`: the same score always has the same id (a receiver keys rows on it). */
+  id: string;
   site: string;
   node: string;
   name: string | null;
@@ -47,11 +52,21 @@ export type ClutterWebhookBody = {
   text: string;
 };
 
-export type ClutterWebhookStats = { queued: number; sent: number; failed: number; dropped: number; lastError: string | null };
+export type ClutterWebhookStats = {
+  queued: number;
+  sent: number;
+  /** Of `sent`: answered `duplicate: true` (the receiver had the row already, e.g. after a retry). */
+  duplicates: number;
+  failed: number;
+  dropped: number;
+  lastError: string | null;
+};
 
 type Item = { key: string; body: string; attempts: number };
 
 const RECENT_KEYS = 10_000;
+/** Hops followed per POST (Apps Script needs one). */
+const MAX_REDIRECTS = 5;
 
 export class ClutterWebhook {
   private readonly options: ClutterWebhookOptions;
@@ -65,7 +80,7 @@ export class ClutterWebhook {
   private abort: AbortController | null = null;
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
-  private counts = { sent: 0, failed: 0, dropped: 0 };
+  private counts = { sent: 0, duplicates: 0, failed: 0, dropped: 0 };
   private lastError: string | null = null;
 
   constructor(options: ClutterWebhookOptions) {
@@ -103,19 +118,25 @@ export class ClutterWebhook {
     const imageUrl = base && p.imageId ? `${base}/api/nodes/${site}/${node}/images/${encodeURIComponent(p.imageId)}` : null;
     const who = name ?? node;
     const text = this.options.lang === 'ja' ? `${who} の散乱度 ${p.score}（${p.slot}）` : `Clutter score of ${who}: ${p.score} (${p.slot})`;
-    return { site, node, name, ts: this.clock.iso(p.ts), epochMs: p.ts, seq: p.seq, score: p.score, coveredRatio: p.coveredRatio, slot: p.slot, imageId: p.imageId, imageUrl, text };
+    return { id: scoreId(site, node, p.seq), site, node, name, ts: this.clock.iso(p.ts), epochMs: p.ts, seq: p.seq, score: p.score, coveredRatio: p.coveredRatio, slot: p.slot, imageId: p.imageId, imageUrl, text };
   }
 
   /** Queues one score (a repeat of a recent one is ignored). */
   offer(site: string, node: string, payload: PayloadOf<'clutter'>): void {
-    const key = `${site}/${node}/${payload.seq}`;
+    const key = scoreId(site, node, payload.seq);
+    if (!this.recent.has(key)) this.offerRecord(this.body(site, node, payload));
+  }
+
+  /** Queues any object for the receiver (a score, a day's utilization), keyed by its `id`. */
+  offerRecord(body: { id: string }): void {
+    const key = body.id;
     if (this.recent.has(key)) return;
     this.recent.add(key);
     if (this.recent.size > RECENT_KEYS) {
       const oldest = this.recent.values().next().value;
       if (oldest !== undefined) this.recent.delete(oldest);
     }
-    this.queue.push({ key, body: JSON.stringify(this.body(site, node, payload)), attempts: 0 });
+    this.queue.push({ key, body: JSON.stringify(body), attempts: 0 });
     while (this.queue.length > this.options.maxQueue) {
       // Never the one in flight (index 0 while busy).
       this.queue.splice(this.busy ? 1 : 0, 1);
@@ -139,11 +160,18 @@ export class ClutterWebhook {
     const agents = this.agents;
     if (!agents) return;
     item.attempts += 1;
-    const result = await postJson(this.url, item.body, { timeoutMs: this.options.timeoutMs, agents, ...(this.abort ? { signal: this.abort.signal } : {}) });
+    const posted = await postJson(this.url, item.body, {
+      timeoutMs: this.options.timeoutMs,
+      agents,
+      maxRedirects: MAX_REDIRECTS,
+      ...(this.abort ? { signal: this.abort.signal } : {}),
+    });
     if (!this.agents) return; // stopped meanwhile: the item stays queued
-    if (result.ok) {
+    const result: WebhookAnswer = posted.ok ? readWebhookAnswer(posted) : { delivered: false, ...posted };
+    if (result.delivered) {
       this.queue.shift();
       this.counts.sent += 1;
+      if (result.duplicate) this.counts.duplicates += 1;
       this.lastError = null;
       return;
     }
@@ -164,6 +192,11 @@ export class ClutterWebhook {
       this.pump();
     }, delay);
   }
+}
+
+/** The id of one score: stable across retries, resends and hub restarts (seq survives them). */
+export function scoreId(site: string, node: string, seq: number): string {
+  return `${site}/${node}/${seq}`;
 }
 
 /** The clutter webhook as hub.clutterWebhook configures it; null when it is not configured. */

@@ -20,6 +20,11 @@ export type HttpFrontEnd = {
    * A front end without it leaves the path to the anonymous rule and MQTT accounts.
    */
   authorizeUpgrade?: (req: IncomingMessage) => { username: string; role: 'admin' | 'viewer'; isCurrent?: () => boolean } | null;
+  /**
+   * The logged-in user of a request (its session cookie; a kiosk display counts as a viewer),
+   * or null: the hub's own routes (GET /metrics) ask it. Without it only their tokens work.
+   */
+  requestUser?: (req: IncomingMessage) => { username: string; role: 'admin' | 'viewer' } | null;
   close(): Promise<void> | void;
 };
 

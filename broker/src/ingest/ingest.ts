@@ -45,6 +45,8 @@ export type IngestOptions = {
 export type IngestStats = {
   /** Messages under `mieruka/v1/` from clients (valid and invalid; commands excluded). */
   received: number;
+  /** Valid new messages taken (stored and applied), by kind. */
+  accepted: { total: number; byKind: Record<string, number> };
   invalid: InvalidStats;
   /**
    * Messages already taken (a store-and-forward resend, also from before a hub restart):
@@ -73,6 +75,7 @@ export class Ingest {
   private readonly admission: NodeAdmission;
   private readonly duplicates: DuplicateGuard;
   private readonly duplicateCounts = { total: 0, byKind: {} as Record<string, number> };
+  private readonly acceptedCounts = { total: 0, byKind: {} as Record<string, number> };
   /** Per node: the image id the latest clutter snapshot waits for, so it can show it once saved. */
   /** Packets ingested before their acknowledgement (takeBeforeAck). */
   private readonly taken = new WeakSet<object>();
@@ -133,7 +136,8 @@ export class Ingest {
 
   stats(): IngestStats {
     const duplicates = { total: this.duplicateCounts.total, byKind: { ...this.duplicateCounts.byKind } };
-    return { received: this.received, invalid: this.invalid.stats(), duplicates, imagesSaved: this.imagesSaved, imageErrors: this.imageErrors };
+    const accepted = { total: this.acceptedCounts.total, byKind: { ...this.acceptedCounts.byKind } };
+    return { received: this.received, accepted, invalid: this.invalid.stats(), duplicates, imagesSaved: this.imagesSaved, imageErrors: this.imageErrors };
   }
 
   /** An admin admitted the node: its next message is accepted whatever the caps and auto-join say. */
@@ -208,6 +212,8 @@ export class Ingest {
         return;
       }
       this.apply(result.message, now);
+      this.acceptedCounts.total += 1;
+      this.acceptedCounts.byKind[kind] = (this.acceptedCounts.byKind[kind] ?? 0) + 1;
       this.messages.emit(result.message);
     } catch (err) {
       if (!counted) this.received += 1;

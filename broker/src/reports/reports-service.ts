@@ -6,13 +6,12 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { LocalTime, type CurrentSeries, type MachineJob, type MachineSummary, type MachineTimeline, type NodeSnapshot, type ReportSettings, type TimeRange, type UsageGrouping, type UsageReport, type UsageRow } from '@mieruka/protocol';
+import { LocalTime, shiftWindows, type CurrentSeries, type MachineJob, type MachineSummary, type MachineTimeline, type NodeSnapshot, type ReportSettings, type TimeRange, type UsageGrouping, type UsageReport, type UsageRow } from '@mieruka/protocol';
 import type { MachineConfig, ShiftConfig } from '@mieruka/protocol';
 import { CurrentSeriesQuery } from './current-series.js';
 import { HubRuns } from './hub-runs.js';
 import { deriveJobs, RUN_EVENT_TYPES, type RunEvent } from './jobs.js';
 import { ObservationReader } from './observations.js';
-import { shiftWindows } from './shifts.js';
 import { addDurations, emptyDurations, usageFigures, accumulate, type Bucket } from './usage.js';
 import { UsageRollups } from './usage-rollups.js';
 

@@ -32,6 +32,26 @@ describe('Store (SQLite)', () => {
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.at(-1)?.version);
   });
 
+  it('tells onStored of each row once committed, with its wait on the monotonic clock', async () => {
+    let clock = 1_000;
+    const told: Array<[string, number]> = [];
+    const timed = new Store({ dataDir: join(dir.path, 'timed'), batchSize: 100, flushIntervalMs: 60_000, logger: silentLogger, monotonic: () => clock, onStored: (row, ms) => told.push([row.kind, ms]) });
+    await timed.start();
+    try {
+      timed.enqueue({ kind: 'reading', ...where(), ts: TS, seq: 1, irms: [1] });
+      clock += 40;
+      timed.enqueue({ kind: 'state', ...where(), ts: TS, state: 'idle', since: TS, irms: [1] });
+      clock += 10;
+      expect(told).toEqual([]); // queued, not committed yet
+      timed.flush();
+      expect(told).toEqual([['reading', 50], ['state', 10]]);
+      timed.flush();
+      expect(told).toHaveLength(2);
+    } finally {
+      await timed.stop();
+    }
+  });
+
   it('writes queued rows in one flush and stores a duplicate seq once', () => {
     store.enqueue({ kind: 'reading', ...where(), ts: TS, seq: 1, irms: [1.5] });
     store.enqueue({ kind: 'reading', ...where(), ts: TS, seq: 1, irms: [1.5] });

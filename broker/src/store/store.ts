@@ -19,6 +19,14 @@ export type StoreOptions = {
   logger: Logger;
   /** The hub's clock, for migrations that judge data by the time. */
   now?: Now;
+  /**
+   * Told of each row once committed, with how long it waited since it was queued (ms on the
+   * monotonic clock, so a clock jump or the demo's replay clock cannot skew it): the ingest
+   * latency metric.
+   */
+  onStored?: (row: StoreRow, waitedMs: number) => void;
+  /** Monotonic milliseconds for `onStored`. Default: performance.now. */
+  monotonic?: () => number;
 };
 
 export const DATA_TABLES = ['nodes', 'readings', 'states', 'events', 'clutter', 'motion', 'users', 'ingest_errors'] as const;
@@ -32,10 +40,14 @@ export class Store {
   private checkpointer: WalCheckpointer | null = null;
   /** Counters survive stop so a stopped hub still reports what it wrote. */
   private lastStats: BatchWriterStats = { queued: 0, itemsWritten: 0, rowsWritten: 0, flushes: 0, failedFlushes: 0, dropped: 0 };
+  /** When each queued row was queued (only with onStored); a dropped row's entry goes with it. */
+  private readonly queuedAt = new WeakMap<StoreRow, number>();
+  private readonly monotonic: () => number;
 
   constructor(options: StoreOptions) {
     this.options = options;
     this.logger = options.logger.child({ component: 'store' });
+    this.monotonic = options.monotonic ?? (() => performance.now());
   }
 
   /** The database file of a data dir (whether one exists tells whether the dir was used). */
@@ -65,7 +77,11 @@ export class Store {
     this.writer = new BatchWriter<StoreRow>({
       batchSize: this.options.batchSize,
       flushIntervalMs: this.options.flushIntervalMs,
-      write: (batch) => rows.write(batch),
+      write: (batch) => {
+        const written = rows.write(batch);
+        this.reportStored(batch);
+        return written;
+      },
       logger: this.logger,
     });
     // Checkpoints in a worker thread, not inside the ingest commits (wal-checkpointer.ts).
@@ -81,7 +97,24 @@ export class Store {
   }
 
   enqueue(row: StoreRow): boolean {
-    return this.writer?.push(row) ?? false;
+    if (!this.writer) return false;
+    if (this.options.onStored) this.queuedAt.set(row, this.monotonic());
+    return this.writer.push(row);
+  }
+
+  private reportStored(batch: readonly StoreRow[]): void {
+    const onStored = this.options.onStored;
+    if (!onStored) return;
+    const now = this.monotonic();
+    try {
+      for (const row of batch) {
+        const at = this.queuedAt.get(row);
+        if (at !== undefined) onStored(row, Math.max(0, now - at));
+      }
+    } catch (err) {
+      // The batch is committed: a failing observer must not make the writer retry (and duplicate) it.
+      this.logger.error({ err }, 'onStored failed');
+    }
   }
 
   /** Writes every queued row now (tests; shutdown). */

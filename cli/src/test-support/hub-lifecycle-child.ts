@@ -42,6 +42,10 @@ await ws.subscribeAsync(topicFor('factory', 'mill-1', 'state'), { qos: 1 });
 await ws.publishAsync('other/app', 'hello', { qos: 1 });
 const health = await fetch(`${hub.httpUrl}/api/health`);
 await health.text();
+// The first scrape starts prom-client's process metrics (event-loop and GC observers): they must not keep the process alive.
+const metrics = await fetch(`${hub.httpUrl}/metrics`, { headers: { cookie } });
+if (metrics.status !== 200) throw new Error(`GET /metrics answered ${metrics.status}`);
+await metrics.text();
 // A dashboard live-feed upgrade without a session: refused, but it exercises the upgrade path.
 await new Promise<void>((resolve) => {
   const live = new WebSocket(`ws://127.0.0.1:${httpPort}/api/live`);

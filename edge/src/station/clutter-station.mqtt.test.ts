@@ -1,32 +1,39 @@
 /**
  * ClutterStation over the real wire: MqttNodeLink → aedes on 127.0.0.1 → an MQTT.js hub that
  * decodes everything with the contract. Hardware is faked (camera, GPIO, audio sink); slots
- * are fired by hand through ManualSlotScheduler.
+ * are fired by hand through ManualSlotScheduler. Arrival lines go through real espeak-ng into
+ * WAV files, checked non-silent with sox.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  addDays,
   commandTopic,
   decodeMessage,
+  LocalTime,
   MAX_IMAGE_BYTES,
   StationConfig,
   topicFilters,
   type ClutterPayload,
   type MotionPayload,
+  type ShiftSpec,
   type StatusPayload,
 } from '@mieruka/protocol';
 import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
+import { wavRms } from '../../../test/helpers/wav-rms.js';
 import { createClutterScorer, type ClutterScorer } from '../clutter/clutter-scorer.js';
 import { MqttNodeLink } from '../mqtt/index.js';
 import { FakeGpioPort } from '../patlite/fake-gpio-port.js';
 import { FakeCamera } from './camera/fake-camera.js';
 import { ClutterStation } from './clutter-station.js';
 import { ManualSlotScheduler } from './slot-scheduler.js';
-import { FakeAudioSink } from './voice/audio-sink.js';
-import type { Tts } from './voice/tts.js';
+import { FakeAudioSink, type AudioSink, type Sound } from './voice/audio-sink.js';
+import { EspeakTts, type Tts } from './voice/tts.js';
 import { Voice } from './voice/voice.js';
 import { startTestBroker } from '../../../test/helpers/aedes-broker.js';
 
@@ -58,7 +65,9 @@ afterEach(async () => {
 
 type Received = { kind: string; payload: unknown };
 
-async function setup(stationInput: Record<string, unknown>, hw: { gpio?: FakeGpioPort; camera?: FakeCamera } = {}) {
+type Hardware<S extends AudioSink> = { gpio?: FakeGpioPort; camera?: FakeCamera; sink?: S; tts?: Tts; clock?: () => number; shifts?: ShiftSpec[]; lastScoreFile?: string };
+
+async function setup<S extends AudioSink = FakeAudioSink>(stationInput: Record<string, unknown>, hw: Hardware<S> = {}) {
   const { aedes, url, close: closeBroker } = await startTestBroker();
   cleanups.push(closeBroker);
   const cmdFilter = topicFilters.commandsFor('factory', 'bench-1');
@@ -87,9 +96,23 @@ async function setup(stationInput: Record<string, unknown>, hw: { gpio?: FakeGpi
   const station = StationConfig.parse(stationInput);
   const gpio = hw.gpio ?? new FakeGpioPort();
   const camera = hw.camera ?? new FakeCamera(greenMat);
-  const sink = new FakeAudioSink();
+  const sink = hw.sink ?? (new FakeAudioSink() as unknown as S);
   const scheduler = new ManualSlotScheduler();
-  const st = new ClutterStation({ link, station, camera, gpio, voice: new Voice(station.voice, textTts, sink), logger, scheduler, scorer, timeZone: 'Asia/Tokyo' });
+  const { clock, shifts, lastScoreFile } = hw;
+  const st = new ClutterStation({
+    link,
+    station,
+    camera,
+    gpio,
+    voice: new Voice(station.voice, hw.tts ?? textTts, sink),
+    logger,
+    scheduler,
+    scorer,
+    timeZone: 'Asia/Tokyo',
+    ...(clock ? { clock } : {}),
+    ...(shifts ? { shifts } : {}),
+    ...(lastScoreFile ? { lastScoreFile } : {}),
+  });
   cleanups.push(() => st.stop());
   await st.start();
   await waitFor(() => commandsSubscribed, 'the station to subscribe to its commands');
@@ -204,6 +227,8 @@ describe('ClutterStation over MQTT', () => {
     expect(t.scheduler.fire('17:00')).toBe(0);
     t.scheduler.fire('16:30'); // now the last slot of the day: it speaks
     await waitFor(() => t.sink.played.length === 1, 'the end-of-day message at the new last slot');
+    // Spoken after publishing, but the hub's copy may still be on its way.
+    await waitFor(() => t.of('clutter').length === 1, 'the clutter message at the hub');
     expect(t.of<ClutterPayload>('clutter').map((c) => c.slot)).toEqual(['16:30']);
 
     await t.sendCommand('schedule', { slots: ['25:00'] });
@@ -240,5 +265,153 @@ describe('ClutterStation over MQTT', () => {
     expect(t.gpio.isActive(LIGHT)).toBe(false);
     expect(t.gpio.isOpen(LIGHT)).toBe(false);
     expect(t.gpio.isInputOpen(PIR)).toBe(false);
+  });
+});
+
+/** The speaker at the hardware edge: each sound is written to a WAV file; hold() keeps the next one "playing" until released. */
+class WavFileSink implements AudioSink {
+  readonly files: string[] = [];
+  playing = 0;
+  private gate: { promise: Promise<void>; release: () => void } | null = null;
+  constructor(private readonly dir: string) {}
+
+  hold(): () => void {
+    let release = () => {};
+    const promise = new Promise<void>((r) => (release = r));
+    this.gate = { promise, release };
+    return () => {
+      this.gate = null;
+      release();
+    };
+  }
+
+  async play(sound: Sound): Promise<void> {
+    if (sound.kind !== 'wav') throw new Error('only TTS output is expected here');
+    const file = join(this.dir, `${String(this.files.length).padStart(2, '0')}.wav`);
+    this.files.push(file);
+    await writeFile(file, sound.data);
+    this.playing++;
+    try {
+      await this.gate?.promise;
+    } finally {
+      this.playing--;
+    }
+  }
+
+  close(): void {
+    this.gate?.release();
+  }
+}
+
+describe('arrival lines (voice.onMotion) with real espeak-ng', () => {
+  const tokyo = new LocalTime('Asia/Tokyo');
+  const everyDay = [{ name: 'day', start: '08:00', end: '17:00', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] }];
+  const onMotion = StationConfig.parse({}).voice.onMotion;
+  const line = (score: number) => onMotion.bands.find((b) => score <= b.maxScore)!.text!.ja!;
+
+  /** A clock the test moves by hand; it starts at a local time of today (Tokyo), and the fixture's times come from it. */
+  function handClock(hour: number) {
+    const today = tokyo.dateOf(Date.now());
+    let now = tokyo.instant(today, hour);
+    return Object.assign(() => now, {
+      today,
+      advanceS: (s: number) => (now += s * 1000),
+      set: (t: number) => (now = t),
+    });
+  }
+
+  async function voiceSetup(clock: () => number, extra: { lastScoreFile?: string } = {}) {
+    const dir = await makeTempDir();
+    cleanups.push(() => dir.remove());
+    const said: string[] = [];
+    const espeak = new EspeakTts();
+    const tts: Tts = { name: 'espeak', synthesize: (text, language) => (said.push(text), espeak.synthesize(text, language)) };
+    const sink = new WavFileSink(dir.path);
+    const t = await setup({ motion: { gpio: PIR }, voice: { onMotion: { enabled: true, quietS: 600, cooldownS: 900 } } }, { sink, tts, clock, shifts: everyDay, ...extra });
+    const arrivals = () => t.st.stats().motionVoice!;
+    const settled = () => arrivals().spoken + Object.values(arrivals().skipped).reduce((a, b) => a + b, 0);
+    /** Someone comes (the PIR fires), the station decides, and they go (quiet from now on). */
+    const visit = async () => {
+      const before = settled();
+      t.gpio.setInput(PIR, true);
+      await waitFor(() => settled() === before + 1, 'the arrival to be decided');
+      t.gpio.setInput(PIR, false);
+    };
+    return { ...t, said, sink, arrivals, visit };
+  }
+
+  it('an arrival after a quiet spell speaks the line of the latest score; motion within quietS or cooldownS does not', async () => {
+    const clock = handClock(10);
+    const t = await voiceSetup(clock);
+    t.camera.push(redBench);
+    expect((await t.st.capture('manual')).ok).toBe(true); // score 100
+
+    await t.visit();
+    expect(t.said).toEqual([line(100)]);
+    expect(t.sink.files).toHaveLength(1);
+    expect(wavRms(t.sink.files[0]!)).toBeGreaterThan(0.001);
+
+    clock.advanceS(60); // quiet for one minute only: the same visit
+    await t.visit();
+    clock.advanceS(700); // quiet long enough, but 760 s after the last line (cooldown 900 s)
+    await t.visit();
+    expect(t.arrivals()).toMatchObject({ spoken: 1, skipped: { recentMotion: 1, cooldown: 1 } });
+
+    t.camera.push(greenMat);
+    expect((await t.st.capture('manual')).ok).toBe(true); // score 0
+    clock.advanceS(700);
+    await t.visit();
+    expect(t.said).toEqual([line(100), line(0)]);
+    expect(t.sink.files).toHaveLength(2);
+    expect(wavRms(t.sink.files[1]!)).toBeGreaterThan(0.001);
+    expect(t.st.stats().voiceMessages).toBe(2);
+    await waitFor(() => t.of<StatusPayload>('status').at(-1)?.detail === 'arrival lines: 2 spoken, skipped 1 recent motion, 1 cooldown', 'the counts in the status detail');
+  });
+
+  it('outside the work shifts it stays quiet; at the start of the next shift, with no score yet, it greets', async () => {
+    const clock = handClock(18);
+    const t = await voiceSetup(clock);
+    await t.visit();
+    expect(t.arrivals()).toMatchObject({ spoken: 0, skipped: { outsideShifts: 1 } });
+    expect(t.sink.files).toEqual([]);
+
+    clock.set(tokyo.instant(addDays(clock.today, 1), 8));
+    await t.visit();
+    expect(t.st.stats().lastScore).toBeNull();
+    expect(t.said).toEqual([onMotion.noScore.text!.ja]);
+    expect(wavRms(t.sink.files[0]!)).toBeGreaterThan(0.001);
+  });
+
+  it('never speaks over another message: an arrival while cmd/say plays is skipped, not queued', async () => {
+    const clock = handClock(10);
+    const t = await voiceSetup(clock);
+    const release = t.sink.hold();
+    await t.sendCommand('say', { text: '点検の時間です' });
+    await waitFor(() => t.sink.playing === 1, 'the message to be playing');
+    await t.visit();
+    expect(t.arrivals()).toMatchObject({ spoken: 0, skipped: { busy: 1 } });
+    release();
+    await waitFor(() => t.sink.playing === 0, 'the message to end');
+    expect(t.said).toEqual(['点検の時間です']);
+    expect(t.sink.files).toHaveLength(1);
+
+    clock.advanceS(600);
+    await t.visit();
+    expect(t.said).toEqual(['点検の時間です', onMotion.noScore.text!.ja]);
+  });
+
+  it('the latest score survives a restart (lastScoreFile)', async () => {
+    const dir = await makeTempDir();
+    cleanups.push(() => dir.remove());
+    const lastScoreFile = join(dir.path, 'last-score.json');
+    const first = await voiceSetup(handClock(10), { lastScoreFile });
+    first.camera.push(redBench);
+    expect((await first.st.capture('manual')).ok).toBe(true);
+    await first.st.stop();
+
+    const second = await voiceSetup(handClock(10), { lastScoreFile });
+    expect(second.st.stats().lastScore).toBe(100);
+    await second.visit();
+    expect(second.said).toEqual([line(100)]);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * The clutter station on the bench: at each scheduled slot (or on `cmd/capture`) light on →
  * settle → shoot → light off → score → publish `clutter` + `image`; at the last slot of the day
- * a voice message chosen by score band; a PIR keeps the light on while someone is there and
- * publishes `motion`. Hardware that is absent (GPIO on a PC) or failing is reported in the
- * `status` detail and never stops the station; the next slot simply tries again.
+ * a voice message chosen by score band; a PIR keeps the light on while someone is there,
+ * publishes `motion` and (voice.onMotion) greets an arrival with a line for the latest score.
+ * Hardware that is absent (GPIO on a PC) or failing is reported in the `status` detail and
+ * never stops the station; the next slot simply tries again.
  */
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { ScheduleCommand, type ClutterPayload, type CommandPayload } from '@mieruka/protocol';
 import type { Logger } from 'pino';
 import { createClutterScorer, type ClutterScorer } from '../clutter/clutter-scorer.js';
@@ -13,6 +15,7 @@ import { fitImage } from './fit-image.js';
 import { CronSlotScheduler, type SlotScheduler } from './slot-scheduler.js';
 import type { ClutterStationOptions, ClutterStationStats, ShotResult } from './station-options.js';
 import { ShotNamer } from '../clutter/shot-namer.js';
+import { MotionVoice, type MotionVoiceOutcome, type MotionVoiceSkip } from './voice/motion-voice.js';
 
 export type { ClutterStationOptions, ClutterStationStats, ShotResult, StationLink } from './station-options.js';
 
@@ -54,6 +57,7 @@ export class ClutterStation {
     lastImageId: null as string | null,
     lastError: null as string | null,
   };
+  private readonly motionVoice: MotionVoice | null;
   private lightMode: ClutterStationStats['light'];
   private motionMode: ClutterStationStats['motion'];
 
@@ -69,6 +73,11 @@ export class ClutterStation {
     this.endOfDaySlot = this.slots.at(-1) ?? null;
     this.lightMode = opts.station.light.gpio === undefined ? 'off-by-config' : 'disabled';
     this.motionMode = opts.station.motion.gpio === undefined ? 'off-by-config' : 'disabled';
+    const onMotion = opts.station.voice.onMotion;
+    this.motionVoice =
+      opts.voice && onMotion.enabled
+        ? new MotionVoice({ config: onMotion, voice: opts.voice, shifts: opts.shifts ?? [], timeZone: this.timeZone, clock: this.clock, lastScore: () => this.counters.lastScore })
+        : null;
   }
 
   async start(): Promise<void> {
@@ -90,11 +99,13 @@ export class ClutterStation {
       this.running = false;
       throw err;
     }
+    await this.loadLastScore();
     await this.openGpio();
     this.cancels.push(this.opts.link.onCommand((action, payload) => this.onCommand(action, payload)));
     this.schedule(this.slots);
     this.publishDetails();
     this.log.info({ slots: this.slots, timeZone: this.timeZone, camera: this.opts.camera.description, light: this.lightMode, motion: this.motionMode }, 'clutter station started');
+    if (this.motionVoice && (this.opts.shifts ?? []).length === 0) this.log.warn('voice.onMotion is on but no work shifts are configured: arrival lines are never spoken');
   }
 
   /** Cancels the schedule, commands and timers, waits for a shot in progress, switches the light off and releases GPIO. */
@@ -160,6 +171,7 @@ export class ClutterStation {
       light: this.lightMode,
       motion: this.motionMode,
       backend: this.scorer?.backend.name ?? null,
+      motionVoice: this.motionVoice?.stats() ?? null,
     };
   }
 
@@ -244,6 +256,21 @@ export class ClutterStation {
       }, this.opts.station.motion.lightOffDelayS * 1000);
     }
     void this.updateLight();
+    void this.motionVoice?.motion(active).then((outcome) => this.motionVoiceDone(outcome));
+  }
+
+  private motionVoiceDone(outcome: MotionVoiceOutcome | null): void {
+    if (!outcome) return;
+    if ('spoken' in outcome) {
+      this.counters.voiceMessages++;
+      this.setDetail('voice', undefined);
+      this.log.info({ line: outcome.spoken }, 'arrival line spoken');
+    } else if (outcome.skipped === 'failed') {
+      this.voiceFailed(outcome.error);
+    }
+    const s = this.motionVoice!.stats();
+    const skipped = (Object.entries(s.skipped) as Array<[MotionVoiceSkip, number]>).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${SKIP_TEXT[why]}`);
+    this.setDetail('motion-voice', `arrival lines: ${s.spoken} spoken${skipped.length > 0 ? `, skipped ${skipped.join(', ')}` : ''}`);
   }
 
   /** Writes the light's wanted level; writes are serialised so the last one wins. */
@@ -302,6 +329,7 @@ export class ClutterStation {
       this.counters.published++;
       this.counters.lastScore = result.score;
       this.counters.lastImageId = imageId;
+      await this.saveLastScore(payload);
       this.log.info({ score: result.score, slot, imageId, seq: payload.seq }, 'clutter shot published');
     } catch (err) {
       this.counters.failures++;
@@ -319,6 +347,32 @@ export class ClutterStation {
       }
     }
     return { ok: true, payload };
+  }
+
+  /** The latest score from before a restart, so the first arrival line still fits the bench. */
+  private async loadLastScore(): Promise<void> {
+    const file = this.opts.lastScoreFile;
+    if (!file || this.counters.lastScore !== null) return;
+    try {
+      const saved: unknown = JSON.parse(await readFile(file, 'utf8'));
+      const score = (saved as { score?: unknown } | null)?.score;
+      if (typeof score === 'number' && score >= 0 && score <= 100) this.counters.lastScore = score;
+      else this.log.warn({ file }, 'saved last score is not valid; starting without one');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ err, file }, 'saved last score cannot be read; starting without one');
+    }
+  }
+
+  private async saveLastScore(payload: ClutterPayload): Promise<void> {
+    const file = this.opts.lastScoreFile;
+    if (!file) return;
+    try {
+      // Write then rename: a power cut leaves the old file or the new one, never half of one.
+      await writeFile(`${file}.tmp`, JSON.stringify({ score: payload.score, ts: payload.ts, imageId: payload.imageId }));
+      await rename(`${file}.tmp`, file);
+    } catch (err) {
+      this.log.warn({ err, file }, 'last score cannot be saved');
+    }
   }
 
   private voiceFailed(err: unknown): void {
@@ -354,6 +408,15 @@ export class ClutterStation {
   }
 
 }
+
+const SKIP_TEXT: Record<MotionVoiceSkip, string> = {
+  recentMotion: 'recent motion',
+  cooldown: 'cooldown',
+  outsideShifts: 'outside shifts',
+  busy: 'voice busy',
+  noLine: 'no line',
+  failed: 'failed',
+};
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -1,5 +1,5 @@
 /** What a clutter station is built from, what it reports, and what one shot gives. */
-import type { ClutterPayload, StationConfig } from '@mieruka/protocol';
+import type { ClutterPayload, ShiftSpec, StationConfig } from '@mieruka/protocol';
 import type { Logger } from 'pino';
 import type { ClutterScorer } from '../clutter/clutter-scorer.js';
 import type { BackendPreference } from '../clutter/backend.js';
@@ -7,6 +7,7 @@ import type { NodeLink } from '../node-link.js';
 import type { GpioPort } from '../patlite/gpio-port.js';
 import type { Camera } from './camera/camera.js';
 import type { SlotScheduler } from './slot-scheduler.js';
+import type { MotionVoiceStats } from './voice/motion-voice.js';
 import type { Voice } from './voice/voice.js';
 
 /** A NodeLink that can also carry a status detail (MqttNodeLink can). */
@@ -21,8 +22,12 @@ export interface ClutterStationOptions {
   /** Absent = no voice. */
   voice?: Voice;
   logger: Logger;
-  /** IANA time zone of the slots and image ids; default Asia/Tokyo. */
+  /** IANA time zone of the slots, shifts and image ids; default Asia/Tokyo. */
   timeZone?: string;
+  /** The work calendar (config `shifts`): arrival lines are spoken only inside a shift. Absent: none, so never. */
+  shifts?: readonly ShiftSpec[];
+  /** Keeps the latest score across restarts (arrival lines choose by it); absent: kept in memory only. */
+  lastScoreFile?: string;
   scheduler?: SlotScheduler;
   /** Epoch ms; injectable for tests. */
   clock?: () => number;
@@ -54,6 +59,8 @@ export interface ClutterStationStats {
   lastImageId: string | null;
   lastError: string | null;
   backend: string | null;
+  /** Arrival lines (voice.onMotion): spoken and skipped by reason; null when off. */
+  motionVoice: MotionVoiceStats | null;
 }
 
 export type ShotResult = { ok: true; payload: ClutterPayload } | { ok: false; error: string };

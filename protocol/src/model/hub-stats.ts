@@ -13,6 +13,8 @@ export type HubStats = {
   clientsConnected: number;
   /** MQTT clients refused per reason: by the accounts and ACL (connect, publish, subscribe) and by the limits. */
   mqttRefused: MqttRefusals;
+  /** Requests for GET /metrics refused per reason (no-credentials, bad-token, not-admin). */
+  metricsRefused?: Record<string, number>;
 };
 
 /** Refusal counters; a reason is a short stable word (e.g. `bad-credentials`, `acl`). */

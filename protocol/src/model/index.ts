@@ -14,3 +14,4 @@ export type * from './system-info.js';
 export type * from './dashboard-data-source.js';
 export type * from './session-records.js';
 export { LocalTime, localTimeFor, isValidTimeZone, parseDate, addDays, weekdayOf, HOUR_MS, DAY_MS, type LocalParts } from './local-time.js';
+export { shiftWindows, shiftAt, type ShiftWindow, type ShiftSpec } from './shifts.js';

@@ -4,43 +4,20 @@
  * under `mieruka` for anything that wants to parse it (Node-RED, n8n, Power Automate).
  */
 import { MIERUKA_VERSION } from '@mieruka/protocol';
-import type { AlarmNotice, AlarmSeverity } from '../channel.js';
+import type { AlarmNotice } from '../channel.js';
+import { noticeView, type WebhookBodyOptions } from './formats/notice-view.js';
 
-export type WebhookLanguage = 'ja' | 'en';
+export type { WebhookBodyOptions, WebhookLanguage } from './formats/notice-view.js';
 
-export type WebhookBodyOptions = {
-  lang?: WebhookLanguage;
-  /** The signed acknowledge link gives anyone in the chat room the power to acknowledge. */
-  includeAckUrl?: boolean;
-  /** IANA time zone for the text (default: the system's). */
-  timeZone?: string;
-};
+const SINCE = { ja: (t: string) => `${t} から`, en: (t: string) => `since ${t}` };
 
-const SEVERITY_LABEL: Record<WebhookLanguage, Record<AlarmSeverity, string>> = {
-  ja: { critical: '重大', major: '重要', minor: '軽微', warning: '警告', info: '情報' },
-  en: { critical: 'CRITICAL', major: 'MAJOR', minor: 'MINOR', warning: 'WARNING', info: 'INFO' },
-};
-
-const KIND_LABEL: Record<WebhookLanguage, Record<AlarmNotice['kind'], string>> = {
-  ja: { raised: '発生', reminder: '再通知', escalated: 'エスカレーション', acknowledged: '確認済み', cleared: '解消' },
-  en: { raised: 'raised', reminder: 'reminder', escalated: 'escalated', acknowledged: 'acknowledged', cleared: 'cleared' },
-};
-
-const SINCE: Record<WebhookLanguage, (t: string) => string> = { ja: (t) => `${t} から`, en: (t) => `since ${t}` };
-
-function formatTime(ms: number, lang: WebhookLanguage, timeZone: string | undefined): string {
-  return new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'short', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(new Date(ms));
-}
-
+/** The plain-text message: the generic body's `text`, and the fallback of the chat formats. */
 export function webhookText(notice: AlarmNotice, options: WebhookBodyOptions = {}): string {
-  const lang = options.lang ?? 'ja';
-  const { alarm } = notice;
-  const lines = [
-    `[${SEVERITY_LABEL[lang][alarm.severity]}] ${KIND_LABEL[lang][notice.kind]}: ${alarm.site}/${alarm.node} — ${alarm.message[lang]} (${SINCE[lang](formatTime(alarm.activeSince, lang, options.timeZone))})`,
-  ];
-  if (notice.kind === 'acknowledged' && alarm.acknowledgedBy) lines.push(lang === 'ja' ? `確認者: ${alarm.acknowledgedBy}` : `acknowledged by ${alarm.acknowledgedBy}`);
-  if (notice.dashboardUrl) lines.push(`${lang === 'ja' ? 'ダッシュボード' : 'Dashboard'}: ${notice.dashboardUrl}`);
-  if (options.includeAckUrl && notice.ackUrl && notice.kind !== 'acknowledged' && notice.kind !== 'cleared') lines.push(`${lang === 'ja' ? '確認する' : 'Acknowledge'}: ${notice.ackUrl}`);
+  const v = noticeView(notice, options);
+  const lines = [`${v.title} — ${v.message} (${SINCE[v.lang](v.since)})`];
+  if (v.acknowledgedBy) lines.push(v.lang === 'ja' ? `確認者: ${v.acknowledgedBy}` : `acknowledged by ${v.acknowledgedBy}`);
+  if (v.dashboardUrl) lines.push(`${v.labels.dashboard}: ${v.dashboardUrl}`);
+  if (v.ackUrl) lines.push(`${v.labels.acknowledge}: ${v.ackUrl}`);
   return lines.join('\n');
 }
 

@@ -3,20 +3,19 @@
  * no answer then an answer, connection refused, 404, a full queue, independent targets, and
  * the token never in logs or status.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlarmNotice } from '../channel.js';
 import { waitFor } from '../../test-support/helpers.js';
+import { startHttpPeer, type PeerHandler } from '../../test-support/http-peer.js';
 import { WebhookChannel, type WebhookChannelOptions } from './webhook-channel.js';
 
 const SECRET = 'T0KEN-s3cr3t-abcdef';
 const TS = Date.UTC(2025, 10, 24, 8, 0); // 17:00 in Tokyo
 
 type Received = { path: string; headers: IncomingMessage['headers']; body: Record<string, unknown> & { text: string; mieruka: Record<string, unknown> } };
-type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
 function notice(kind: AlarmNotice['kind'] = 'raised', id = 'a1', severity: AlarmNotice['alarm']['severity'] = 'critical'): AlarmNotice {
   return {
@@ -34,24 +33,10 @@ describe('WebhookChannel', () => {
     cleanups.length = 0;
   });
 
-  async function server(handler: Handler) {
-    const received: Received[] = [];
-    let n = 0;
-    const srv: Server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-        handler(req, res, ++n);
-      });
-    });
-    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-    cleanups.push(async () => {
-      srv.closeAllConnections();
-      await new Promise<void>((resolve) => srv.close(() => resolve()));
-    });
-    const port = (srv.address() as AddressInfo).port;
-    return { received, port, url: `http://127.0.0.1:${port}/services/${SECRET}?token=${SECRET}` };
+  async function server(handler: PeerHandler) {
+    const peer = await startHttpPeer<Received['body']>(handler);
+    cleanups.push(() => peer.close());
+    return { received: peer.received, port: peer.port, url: `http://127.0.0.1:${peer.port}/services/${SECRET}?token=${SECRET}` };
   }
 
   function channel(options: Partial<WebhookChannelOptions> & Pick<WebhookChannelOptions, 'targets'>) {

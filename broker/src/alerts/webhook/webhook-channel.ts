@@ -1,10 +1,11 @@
 /**
- * Alarm notices as JSON POSTs to chat webhooks (Slack, Teams, Mattermost …) or any HTTP
- * receiver. Each target has its own bounded in-memory queue and sender, so a slow or broken
- * target delays nobody else; failures are retried with capped back-off (honouring
- * Retry-After), 4xx answers other than 408/429 are not retried. Queued notices are lost on a
- * hub restart (a persisted queue, as for mail, is a later step). Webhook URLs and headers
- * are secrets: logs and status show the target's name and host only.
+ * Alarm notices as JSON POSTs to chat webhooks (Slack, Teams, Google Chat, LINE WORKS, each
+ * in its own shape: ./formats) or any HTTP receiver. Each target has its own bounded
+ * in-memory queue and sender, so a slow or broken target delays nobody else; failures are
+ * retried with capped back-off (honouring Retry-After), 4xx answers other than 408/429 are
+ * not retried. Queued notices are lost on a hub restart (a persisted queue, as for mail, is a
+ * later step). Webhook URLs and headers are secrets: logs and status show the target's name
+ * and host only.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -15,7 +16,8 @@ import { backoffDelayMs, type BackoffOptions } from '../patlite/backoff.js';
 import { SEVERITIES_HIGH_TO_LOW } from '../patlite/severity-patterns.js';
 import { postJson } from './http-post.js';
 import { redactWebhookUrl } from './redact-url.js';
-import { webhookBody, type WebhookLanguage } from './webhook-body.js';
+import { webhookPayload, type WebhookFormat } from './formats/index.js';
+import type { WebhookLanguage } from './webhook-body.js';
 
 export type WebhookTarget = {
   /** Shown in logs and status instead of the URL. */
@@ -26,6 +28,8 @@ export type WebhookTarget = {
   timeoutMs?: number;
   /** Extra headers (e.g. Authorization); secrets, never logged. */
   headers?: Record<string, string>;
+  /** Body shape (default generic: text plus the structured alarm). */
+  format?: WebhookFormat;
   lang?: WebhookLanguage;
   includeAckUrl?: boolean;
   /** Which notices to send (default all kinds). */
@@ -112,7 +116,7 @@ export class WebhookChannel implements AlertChannel {
     if (!this.started) return;
     for (const t of this.targets) {
       if (!wants(t.target, notice)) continue;
-      const body = JSON.stringify(webhookBody(notice, { lang: t.target.lang, includeAckUrl: t.target.includeAckUrl, timeZone: this.options.timeZone }));
+      const body = JSON.stringify(webhookPayload(t.target.format ?? 'generic', notice, { lang: t.target.lang, includeAckUrl: t.target.includeAckUrl, timeZone: this.options.timeZone }));
       t.queue.push({ body, attempts: 0 });
       const limit = Math.max(1, t.target.queueLimit ?? this.queueLimit);
       if (t.queue.length > limit) {

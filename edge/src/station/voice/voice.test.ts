@@ -1,5 +1,4 @@
 /** Voice: band choice, real espeak-ng (checked non-silent with sox), VOICEVOX against a local look-alike server. */
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isMierukaError, StationConfig } from '@mieruka/protocol';
 import { makeTempDir } from '../../../../test/helpers/temp-dir.js';
-import { CommandAudioSink, FakeAudioSink } from './audio-sink.js';
+import { wavRms } from '../../../../test/helpers/wav-rms.js';
+import { CommandAudioSink, FakeAudioSink, type Sound } from './audio-sink.js';
 import { EspeakTts, VoicevoxTts } from './tts.js';
 import { chooseBand, Voice } from './voice.js';
 
@@ -17,16 +17,13 @@ afterEach(async () => {
   cleanups.length = 0;
 });
 
-/** sox's RMS amplitude of a WAV: > 0 means something is heard. */
+/** RMS of a WAV in memory: > 0 means something is heard. */
 async function rmsOf(wav: Buffer): Promise<number> {
   const dir = await makeTempDir();
   cleanups.push(() => dir.remove());
   const file = join(dir.path, 'v.wav');
   await writeFile(file, wav);
-  // sox stat reports on stderr.
-  const stat = execFileSync('sh', ['-c', 'sox "$1" -n stat 2>&1', 'sh', file], { encoding: 'utf8' });
-  const m = /RMS\s+amplitude:\s+([0-9.]+)/.exec(stat);
-  return m ? Number(m[1]) : 0;
+  return wavRms(file);
 }
 
 const fakeTts = { name: 'fake', synthesize: async (text: string) => Buffer.from(`RIFF....WAVE${text}`) };
@@ -55,6 +52,35 @@ describe('voice bands', () => {
     expect(await voice.announce(80)).toBe('片付けてください');
     expect(sink.played[0]).toEqual({ kind: 'file', path: '/srv/good.mp3' });
     expect(sink.played[1]!.kind).toBe('wav');
+  });
+});
+
+describe('one voice at a time', () => {
+  it('say() waits for the message playing; speakIfIdle() is refused while anything plays or waits', async () => {
+    const log: string[] = [];
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const sink = {
+      async play(sound: Sound) {
+        const what = sound.kind === 'wav' ? sound.data.toString('utf8').slice(12) : sound.path;
+        log.push(`start ${what}`);
+        if (log.length === 1) await held;
+        log.push(`end ${what}`);
+      },
+      close() {},
+    };
+    const voice = new Voice(StationConfig.parse({}).voice, fakeTts, sink);
+    expect(voice.busy).toBe(false);
+    const first = voice.say('first');
+    const second = voice.say('second');
+    expect(voice.busy).toBe(true);
+    expect(await voice.speakIfIdle({ text: 'arrival', language: 'ja' })).toBe(false);
+    release();
+    await Promise.all([first, second]);
+    expect(log).toEqual(['start first', 'end first', 'start second', 'end second']);
+    expect(voice.busy).toBe(false);
+    expect(await voice.speakIfIdle({ text: 'arrival', language: 'ja' })).toBe(true);
+    expect(log.at(-1)).toBe('end arrival');
   });
 });
 

@@ -2,7 +2,7 @@
 import { isMessageKey, t, type MessageKey } from '../../i18n/index.js';
 import type { SystemAnswer } from '../../types.js';
 
-type Category = 'connect' | 'publish' | 'subscribe' | 'limits' | 'invalid';
+type Category = 'connect' | 'publish' | 'subscribe' | 'limits' | 'invalid' | 'metrics';
 
 /** Publish and subscribe share their reasons (the ACL). */
 function meaning(category: Category, reason: string): string {
@@ -61,6 +61,7 @@ export function RefusalTables({ stats }: { stats: SystemAnswer['stats'] }) {
         <ReasonTable category="subscribe" counts={refused.subscribe} />
         <ReasonTable category="limits" counts={refused.limits} />
         <ReasonTable category="invalid" counts={stats.invalidByReason ?? {}} />
+        <ReasonTable category="metrics" counts={stats.metricsRefused ?? {}} />
       </div>
     </section>
   );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LocalTime } from '@mieruka/protocol';
-import { shiftWindows } from './shifts.js';
+import { LocalTime } from './local-time.js';
+import { shiftAt, shiftWindows } from './shifts.js';
 
 describe('shiftWindows', () => {
   it('places shifts on their weekdays and runs a night shift past midnight, in the configured zone', () => {
@@ -38,5 +38,25 @@ describe('shiftWindows', () => {
     // The window of Jan 1 (22:00–06:00) is under way at 03:00 but started before: left out.
     expect(shiftWindows(night, utc, Date.UTC(2025, 0, 2, 3), Date.UTC(2025, 0, 3, 23)).map((w) => w.date)).toEqual(['2025-01-02', '2025-01-03']);
     expect(shiftWindows(night, utc, Date.UTC(2025, 0, 2, 3), Date.UTC(2025, 0, 3, 22)).map((w) => w.date)).toEqual(['2025-01-02']);
+  });
+});
+
+describe('shiftAt', () => {
+  const tokyo = new LocalTime('Asia/Tokyo');
+  const shifts = [
+    { name: 'day', start: '08:00', end: '17:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] },
+    { name: 'night', start: '22:00', end: '06:00', days: ['fri'] },
+  ];
+  const at = (date: string, h: number, m = 0) => tokyo.instant(date, h, m);
+
+  it('finds the shift under way, start inclusive and end exclusive, a night shift after midnight included', () => {
+    expect(shiftAt(shifts, tokyo, at('2025-11-28', 8))?.shift).toBe('day');
+    expect(shiftAt(shifts, tokyo, at('2025-11-28', 16, 59))?.shift).toBe('day');
+    expect(shiftAt(shifts, tokyo, at('2025-11-28', 17))).toBeNull();
+    expect(shiftAt(shifts, tokyo, at('2025-11-28', 7, 59))).toBeNull();
+    // Saturday 03:00 is inside Friday's night shift; Saturday day time is in no shift.
+    expect(shiftAt(shifts, tokyo, at('2025-11-29', 3))).toMatchObject({ shift: 'night', date: '2025-11-28' });
+    expect(shiftAt(shifts, tokyo, at('2025-11-29', 10))).toBeNull();
+    expect(shiftAt([], tokyo, at('2025-11-28', 10))).toBeNull();
   });
 });

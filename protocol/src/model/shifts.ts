@@ -1,9 +1,10 @@
 /**
  * Work shifts from the config as concrete time windows. A shift belongs to the local date it
  * starts on; `end` at or before `start` means it runs past midnight into the next day.
- * Wall times skipped or repeated by DST resolve like LocalTime.instant.
+ * Wall times skipped or repeated by DST resolve like LocalTime.instant. The hub cuts reports
+ * by them; a clutter station keeps its motion voice quiet outside them.
  */
-import { addDays, type LocalTime, weekdayOf } from '@mieruka/protocol';
+import { addDays, DAY_MS, type LocalTime, weekdayOf } from './local-time.js';
 
 export type ShiftWindow = { shift: string; date: string; start: number; end: number };
 
@@ -34,4 +35,10 @@ export function shiftWindows(shifts: readonly ShiftSpec[], clock: LocalTime, fro
     }
   }
   return out.sort((a, b) => a.start - b.start || a.shift.localeCompare(b.shift));
+}
+
+/** The shift whose window holds `t` (start inclusive, end exclusive), or null outside every shift. */
+export function shiftAt(shifts: readonly ShiftSpec[], clock: LocalTime, t: number): ShiftWindow | null {
+  // A shift is at most a day (25 h across DST) long: one that holds t started in the two days before.
+  return shiftWindows(shifts, clock, t - 2 * DAY_MS, t + 1).find((w) => w.start <= t && t < w.end) ?? null;
 }
