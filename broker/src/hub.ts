@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { systemNow, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
+import { systemNow, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type NodeRemovalOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteSessionRecords } from './auth/sqlite-session-records.js';
@@ -18,6 +18,7 @@ import { Thumbnails } from './clutter-history/thumbnails.js';
 import { NO_FRONT_END, type MountHttp } from './http/http-front-end.js';
 import { HttpServer } from './http/http-server.js';
 import { HubDataSource } from './hub-data-source.js';
+import { HomeAssistantDiscovery } from './integrations/home-assistant/home-assistant-discovery.js';
 import { ImageStore } from './ingest/image-store.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { LiveState } from './ingest/live-state.js';
@@ -83,6 +84,8 @@ export class Hub {
   readonly settings: RuntimeSettingsService;
   /** Posts each clutter score (null when hub.clutterWebhook is not configured). */
   readonly clutterWebhook: ClutterWebhook | null;
+  /** Home Assistant MQTT discovery (hub.homeAssistant); clears what it published when switched off. */
+  readonly homeAssistant: HomeAssistantDiscovery;
   /** What one MQTT client may cost, and the count of refusals (kept across restarts of the hub object). */
   readonly mqttLimits: MqttLimits;
   private storeInstance: Store | null = null;
@@ -154,6 +157,16 @@ export class Hub {
       logger: options.logger,
     });
     this.clutterWebhook = clutterWebhookFromConfig(options.config, options.logger);
+    this.homeAssistant = new HomeAssistantDiscovery({
+      config: options.config,
+      live: this.live,
+      reports: this.reports,
+      publish: (message) => this.broker.publish(message),
+      stored: () => this.flush(),
+      recordFile: join(this.dataDir, 'home-assistant.json'),
+      now,
+      logger: options.logger,
+    });
     this.mqttLimits = new MqttLimits({ limits: options.config.hub.mqtt.limits, logger: options.logger, now });
     this.settings = new RuntimeSettingsService({
       fileConfig: options.config,
@@ -295,6 +308,24 @@ export class Hub {
     return { outcome: 'dismissed' };
   }
 
+  /**
+   * An admin removes a node that is gone for good: it leaves the node list and the live state,
+   * and what the hub published about it (Home Assistant discovery) is cleared. Its history
+   * stays. If its agent reports again, it is a new node (admission rules apply).
+   */
+  async removeNode(site: string, node: string, by: string): Promise<NodeRemovalOutcome> {
+    const store = this.storeInstance;
+    if (!store?.started) return { outcome: 'not-found' };
+    // Queued rows first, so none of them brings the node back.
+    await this.flush();
+    const deleted = store.database.prepare('DELETE FROM nodes WHERE site = ? AND node = ?').run(site, node).changes > 0;
+    const forgotten = this.live.remove(site, node);
+    if (!deleted && !forgotten) return { outcome: 'not-found' };
+    await this.homeAssistant.forget(site, node);
+    this.logger.info({ site, node, by }, 'node removed');
+    return { outcome: 'removed' };
+  }
+
   ingestStats(): IngestStats {
     return this.ingest?.stats() ?? this.lastIngest ?? { received: 0, invalid: { total: 0, byReason: {}, byNode: {} }, duplicates: { total: 0, byKind: {} }, imagesSaved: 0, imageErrors: 0 };
   }
@@ -358,6 +389,10 @@ export class Hub {
     // After ingest, before any client can connect: every message ingest applies is seen by the rules.
     await this.alerts.start();
     this.started.push({ name: 'alerts', stop: () => this.alerts.stop() });
+
+    // Retained configs are in place (or cleared) before Home Assistant can connect.
+    await this.homeAssistant.start();
+    this.started.push({ name: 'home-assistant', stop: () => this.homeAssistant.stop() });
 
     await this.startListeners(broker, users, tlsFiles);
 
