@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { systemNow, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type NodeRemovalOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
+import { systemNow, topicFor, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type NodeRemovalOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteSessionRecords } from './auth/sqlite-session-records.js';
@@ -321,6 +321,8 @@ export class Hub {
     const deleted = store.database.prepare('DELETE FROM nodes WHERE site = ? AND node = ?').run(site, node).changes > 0;
     const forgotten = this.live.remove(site, node);
     if (!deleted && !forgotten) return { outcome: 'not-found' };
+    // Its retained status and state would still tell MQTT subscribers it exists (ingest ignores empty retained messages).
+    for (const kind of ['status', 'state'] as const) await this.broker.publish({ topic: topicFor(site, node, kind), payload: '', retain: true });
     await this.homeAssistant.forget(site, node);
     this.logger.info({ site, node, by }, 'node removed');
     return { outcome: 'removed' };

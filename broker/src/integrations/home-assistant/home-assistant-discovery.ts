@@ -38,6 +38,7 @@ export class HomeAssistantDiscovery {
   private readonly published = new Map<string, string>();
   /** Machines by key, with the state last seen (a change refreshes utilization). */
   private readonly machineStates = new Map<string, string | null>();
+  /** Removed nodes, so a utilization refresh still under way does not publish for them again. */
   private readonly removed = new Set<string>();
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -73,7 +74,8 @@ export class HomeAssistantDiscovery {
     const stale = recorded.filter((topic) => !this.published.has(topic));
     for (const topic of stale) this.send(topic, '');
     await this.settled();
-    this.writeRecord();
+    // Off and never on: no file to leave behind.
+    if (this.enabled || recorded.length > 0) this.writeRecord();
     this.logger.info({ enabled: this.enabled, prefix: this.options.config.hub.homeAssistant.prefix, topics: this.published.size, cleared: stale.length }, 'home assistant discovery');
   }
 
@@ -85,7 +87,7 @@ export class HomeAssistantDiscovery {
     await this.settled();
   }
 
-  /** A node was removed: its configs and utilization are cleared now and not published again. */
+  /** A node was removed: its configs and utilization are cleared now (published again only if it reports again). */
   async forget(site: string, node: string): Promise<void> {
     this.removed.add(key(site, node));
     this.machineStates.delete(key(site, node));
@@ -120,7 +122,8 @@ export class HomeAssistantDiscovery {
   /** Publishes what changed for this node: its configs, and utilization when its state moved. */
   private offer(n: NodeSnapshot): void {
     const k = key(n.site, n.node);
-    if (this.removed.has(k)) return;
+    // A removed node that reports again is a new node.
+    this.removed.delete(k);
     const { prefix } = this.options.config.hub.homeAssistant;
     let changed = false;
     for (const role of this.roles(n)) {

@@ -208,6 +208,8 @@ describe('Home Assistant discovery', () => {
     // The bridge dies: its will says offline, and so does the template.
     mill.stream.destroy();
     await waitFor(() => available() === state.payload_not_available, 'unavailable after the will');
+    // The hub took the will too (else it would bring the node back right after its removal, as a node reporting again).
+    await waitFor(() => hub.live.get('factory', 'mill-1')?.online === false, 'the will ingested');
 
     // An admin removes the machine: its configs and utilization are cleared (empty retained).
     expect(await hub.removeNode('factory', 'mill-1', 'admin')).toEqual({ outcome: 'removed' });
