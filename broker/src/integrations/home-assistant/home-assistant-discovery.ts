@@ -92,6 +92,7 @@ export class HomeAssistantDiscovery {
     this.removed.add(key(site, node));
     this.machineStates.delete(key(site, node));
     const mine = [...this.published.keys()].filter((topic) => this.ownedBy(topic, site, node));
+    if (mine.length === 0) return;
     for (const topic of mine) this.send(topic, '');
     await this.settled();
     this.writeRecord();

@@ -5,6 +5,7 @@
  * every template is evaluated on what its topic really carries.
  */
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -118,8 +119,9 @@ async function addObserver(dir: string): Promise<void> {
   }
 }
 
-async function startHub(dir: string, discovery: boolean): Promise<Hub> {
-  const hub = new Hub({ config: config(dir, discovery), logger: silentLogger, now: stoppedClock(NOW) });
+async function startHub(dir: string, discovery: boolean, aclFile?: string): Promise<Hub> {
+  const base = config(dir, discovery);
+  const hub = new Hub({ config: aclFile ? { ...base, hub: { ...base.hub, mqtt: { ...base.hub.mqtt, aclFile } } } : base, logger: silentLogger, now: stoppedClock(NOW) });
   cleanups.push(() => hub.stop());
   await hub.start();
   return hub;
@@ -244,5 +246,19 @@ describe('Home Assistant discovery', () => {
     await waitFor(() => ha.last.has('homeassistant/status'), 'birth message');
     expect(ha.last.get(topic)?.payload).toBe(before);
     expect(hub.stats().mqttRefused.publish).toEqual({ acl: 1 });
+  });
+
+  it('works with an ACL file that has the rules docs/home-assistant.md gives the account', async () => {
+    const dir = await makeTempDir();
+    cleanups.push(() => dir.remove());
+    const aclFile = join(dir.path, 'acl');
+    await writeFile(aclFile, 'user home-assistant\ntopic read homeassistant/#\ntopic write homeassistant/status\ntopic read mieruka/v1/#\n');
+    await addObserver(dir.path);
+    const hub = await startHub(dir.path, true, aclFile);
+    const ha = await homeAssistant(hub, ['homeassistant/#', 'mieruka/v1/#']);
+    await waitFor(() => configsIn(ha.last).size === 4, 'configs');
+    await ha.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
+    await waitFor(() => ha.last.get('homeassistant/status')?.payload === 'online', 'birth message');
+    expect(hub.stats().mqttRefused).toEqual(expect.objectContaining({ publish: {}, subscribe: {} }));
   });
 });
