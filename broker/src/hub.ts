@@ -35,6 +35,7 @@ import { ReportsService } from './reports/reports-service.js';
 import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
 import { RuntimeSettingsService } from './settings/runtime-settings.js';
 import { admitJoinRequest, countJoinRequests, dismissJoinRequest, listAdmitted, listJoinRequests } from './store/join-requests.js';
+import { deleteNodeRow } from './store/node-removal.js';
 import { RetentionPruner } from './store/retention-pruner.js';
 import { Store } from './store/store.js';
 import { disablePacketNumberCache } from './packet-number-cache.js';
@@ -318,7 +319,7 @@ export class Hub {
     if (!store?.started) return { outcome: 'not-found' };
     // Queued rows first, so none of them brings the node back.
     await this.flush();
-    const deleted = store.database.prepare('DELETE FROM nodes WHERE site = ? AND node = ?').run(site, node).changes > 0;
+    const deleted = deleteNodeRow(store.database, site, node);
     const forgotten = this.live.remove(site, node);
     if (!deleted && !forgotten) return { outcome: 'not-found' };
     // Its retained status and state would still tell MQTT subscribers it exists (ingest ignores empty retained messages).
