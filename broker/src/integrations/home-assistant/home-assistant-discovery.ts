@@ -196,8 +196,9 @@ export class HomeAssistantDiscovery {
   private send(topic: string, payload: string): void {
     if (payload === '') this.published.delete(topic);
     else this.published.set(topic, payload);
-    const p = this.options
-      .publish({ topic, payload, qos: 1, retain: true })
+    // Through a promise: a publish that throws (the broker stopping) is logged like one that fails.
+    const p = Promise.resolve()
+      .then(() => this.options.publish({ topic, payload, qos: 1, retain: true }))
       .catch((err: unknown) => this.logger.warn({ err, topic }, 'home assistant publish failed'))
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
