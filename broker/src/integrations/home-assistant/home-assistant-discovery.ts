@@ -17,7 +17,7 @@ import { discoveryConfigs, type DiscoveryNode } from './discovery-configs.js';
 export type HomeAssistantDiscoveryOptions = {
   config: Readonly<Config>;
   live: LiveState;
-  reports: Pick<ReportsService, 'usage'>;
+  reports: Pick<ReportsService, 'timeline'>;
   publish: (message: HubPublish) => Promise<void>;
   /** Waits until what ingest took is in the store (the hub's flush), so a new state counts. */
   stored: () => Promise<void>;
@@ -43,6 +43,8 @@ export class HomeAssistantDiscovery {
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private pending = new Set<Promise<void>>();
+  /** The publish queued last (sends go out one after another). */
+  private last: Promise<void> = Promise.resolve();
 
   constructor(options: HomeAssistantDiscoveryOptions) {
     this.options = options;
@@ -70,6 +72,7 @@ export class HomeAssistantDiscovery {
       this.timer = setInterval(() => this.refreshAllUtilization(), every);
       this.timer.unref();
     }
+    await this.settled();
     // Whatever an earlier run published and this one does not: a removed node, another prefix, discovery off.
     const stale = recorded.filter((topic) => !this.published.has(topic));
     for (const topic of stale) this.send(topic, '');
@@ -164,20 +167,30 @@ export class HomeAssistantDiscovery {
     this.pending.add(p);
   }
 
-  /** Running / known time since local midnight (hub timezone); null when the store cannot tell. */
+  /**
+   * Running / known time since local midnight (hub timezone), as the usage report counts it,
+   * summed over the timeline (the stored states themselves, read fresh each time rather than
+   * through the hourly roll-ups). Null when the store cannot tell.
+   */
   private utilization(site: string, node: string): UtilizationPayload | null {
     const now = this.options.now();
     const clock = localTimeFor(this.options.config.timezone);
     try {
-      const report = this.options.reports.usage(site, node, { from: clock.startOfDayAt(now), to: now }, 'day');
-      if (!report) return null;
-      const { utilization, seconds, knownS } = report.total;
+      const timeline = this.options.reports.timeline(site, node, { from: clock.startOfDayAt(now), to: now });
+      if (!timeline) return null;
+      let runningMs = 0;
+      let knownMs = 0;
+      for (const i of timeline.intervals) {
+        const ms = (i.end ?? timeline.now) - i.start;
+        if (i.state !== 'unknown') knownMs += ms;
+        if (i.state === 'running') runningMs += ms;
+      }
       return {
         ts: now,
         date: clock.dateOf(now),
-        utilizationPct: utilization === null ? null : Math.round(utilization * 1000) / 10,
-        runningS: Math.round(seconds.running),
-        knownS: Math.round(knownS),
+        utilizationPct: knownMs > 0 ? Math.round((runningMs / knownMs) * 1000) / 10 : null,
+        runningS: Math.round(runningMs / 1000),
+        knownS: Math.round(knownMs / 1000),
       };
     } catch (err) {
       this.logger.warn({ err, site, node }, 'utilization today not available');
@@ -196,11 +209,13 @@ export class HomeAssistantDiscovery {
   private send(topic: string, payload: string): void {
     if (payload === '') this.published.delete(topic);
     else this.published.set(topic, payload);
-    // Through a promise: a publish that throws (the broker stopping) is logged like one that fails.
-    const p = Promise.resolve()
+    // One at a time, in order: a config and its clearing never overtake each other. A publish
+    // that throws (the broker stopping) is logged like one that fails.
+    const p = this.last
       .then(() => this.options.publish({ topic, payload, qos: 1, retain: true }))
       .catch((err: unknown) => this.logger.warn({ err, topic }, 'home assistant publish failed'))
       .finally(() => this.pending.delete(p));
+    this.last = p;
     this.pending.add(p);
   }
 

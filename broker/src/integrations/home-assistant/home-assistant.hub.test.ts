@@ -192,17 +192,17 @@ describe('Home Assistant discovery', () => {
       { name: 'ProtoMat S63', manufacturer: 'Mieruka', via: 'mieruka_hub_factory' },
     ]);
 
-    // Each template, on what its topic carries now.
+    // Each template, on what its topic carries now (acknowledged is not yet delivered to every subscriber).
+    await waitFor(() => list.every((c) => ha.last.has(c.state_topic)), 'a value on every state topic');
     const value = (c: HaSensorDiscovery) => render(c.value_template!, ha.last.get(c.state_topic)!.payload);
     const byId = (id: string) => list.find((c) => c.unique_id === `mieruka_factory_${id}`)!;
     expect(value(byId('mill-1_state'))).toBe('running');
     expect(byId('mill-1_state').options).toContain('running');
     expect(value(byId('mill-1_current'))).toBe('3.5'); // channel 1 of the machine config
     expect(value(byId('bench-1_clutter'))).toBe('23.4');
-    const report = hub.reports.usage('factory', 'mill-1', { from: NOW - 3_600_000 * 30, to: NOW }, 'day');
-    const runningToday = Number(value(byId('mill-1_utilization')));
-    expect(runningToday).toBeGreaterThan(0);
-    expect(report?.total.seconds.running).toBeGreaterThan(0);
+    // Running since NOW − 60 s, nothing known before it today: 100 %, as the usage report says.
+    expect(value(byId('mill-1_utilization'))).toBe('100');
+    expect(hub.reports.usage('factory', 'mill-1', { from: NOW - 60_000, to: NOW }, 'day')?.total.utilization).toBe(1);
     const state = byId('mill-1_state');
     const available = () => render(state.availability_template!, ha.last.get(state.availability_topic!)!.payload);
     expect(available()).toBe(state.payload_available);
