@@ -11,6 +11,7 @@ import type {
   HubStats,
   JoinRequest,
   JoinRequestOutcome,
+  NodeRemovalOutcome,
   LiveUpdate,
   MachineJob,
   MachineSummary,
@@ -47,6 +48,7 @@ export type HubDataSourceOptions = {
     joinRequests(): JoinRequest[];
     admitJoinRequest(site: string, node: string, by: string): JoinRequestOutcome;
     dismissJoinRequest(site: string, node: string, by: string): JoinRequestOutcome;
+    removeNode(site: string, node: string, by: string): Promise<NodeRemovalOutcome>;
   };
 };
 
@@ -152,5 +154,9 @@ export class HubDataSource implements DashboardDataSource {
 
   async dismissJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome> {
     return this.options.system.dismissJoinRequest(site, node, by);
+  }
+
+  removeNode(site: string, node: string, by: string): Promise<NodeRemovalOutcome> {
+    return this.options.system.removeNode(site, node, by);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { systemNow, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
+import { systemNow, topicFor, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type NodeRemovalOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteSessionRecords } from './auth/sqlite-session-records.js';
@@ -20,6 +20,7 @@ import { NO_FRONT_END, type MountHttp } from './http/http-front-end.js';
 import { isMetricsRequest, MetricsEndpoint } from './http/metrics-endpoint.js';
 import { HttpServer } from './http/http-server.js';
 import { HubDataSource } from './hub-data-source.js';
+import { HomeAssistantDiscovery } from './integrations/home-assistant/home-assistant-discovery.js';
 import { ImageStore } from './ingest/image-store.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { LiveState } from './ingest/live-state.js';
@@ -37,6 +38,7 @@ import { ReportsService } from './reports/reports-service.js';
 import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
 import { RuntimeSettingsService } from './settings/runtime-settings.js';
 import { admitJoinRequest, countJoinRequests, dismissJoinRequest, listAdmitted, listJoinRequests } from './store/join-requests.js';
+import { deleteNodeRow } from './store/node-removal.js';
 import { RetentionPruner } from './store/retention-pruner.js';
 import { Store } from './store/store.js';
 import { disablePacketNumberCache } from './packet-number-cache.js';
@@ -86,6 +88,8 @@ export class Hub {
   readonly settings: RuntimeSettingsService;
   /** Posts each clutter score (null when hub.clutterWebhook is not configured). */
   readonly clutterWebhook: ClutterWebhook | null;
+  /** Home Assistant MQTT discovery (hub.homeAssistant); clears what it published when switched off. */
+  readonly homeAssistant: HomeAssistantDiscovery;
   /** What one MQTT client may cost, and the count of refusals (kept across restarts of the hub object). */
   readonly mqttLimits: MqttLimits;
   /** Prometheus metrics, served at GET /metrics (kept across restarts of the hub object, like the refusals). */
@@ -159,6 +163,16 @@ export class Hub {
       logger: options.logger,
     });
     this.clutterWebhook = clutterWebhookFromConfig(options.config, options.logger);
+    this.homeAssistant = new HomeAssistantDiscovery({
+      config: options.config,
+      live: this.live,
+      reports: this.reports,
+      publish: (message) => this.broker.publish(message),
+      stored: () => this.flush(),
+      recordFile: join(this.dataDir, 'home-assistant.json'),
+      now,
+      logger: options.logger,
+    });
     this.mqttLimits = new MqttLimits({ limits: options.config.hub.mqtt.limits, logger: options.logger, now });
     this.settings = new RuntimeSettingsService({
       fileConfig: options.config,
@@ -321,6 +335,26 @@ export class Hub {
     return { outcome: 'dismissed' };
   }
 
+  /**
+   * An admin removes a node that is gone for good: it leaves the node list and the live state,
+   * and what the hub published about it (Home Assistant discovery) is cleared. Its history
+   * stays. If its agent reports again, it is a new node (admission rules apply).
+   */
+  async removeNode(site: string, node: string, by: string): Promise<NodeRemovalOutcome> {
+    const store = this.storeInstance;
+    if (!store?.started) return { outcome: 'not-found' };
+    // Queued rows first, so none of them brings the node back.
+    await this.flush();
+    const deleted = deleteNodeRow(store.database, site, node);
+    const forgotten = this.live.remove(site, node);
+    if (!deleted && !forgotten) return { outcome: 'not-found' };
+    // Its retained status and state would still tell MQTT subscribers it exists (ingest ignores empty retained messages).
+    for (const kind of ['status', 'state'] as const) await this.broker.publish({ topic: topicFor(site, node, kind), payload: '', retain: true });
+    await this.homeAssistant.forget(site, node);
+    this.logger.info({ site, node, by }, 'node removed');
+    return { outcome: 'removed' };
+  }
+
   ingestStats(): IngestStats {
     return this.ingest?.stats() ?? this.lastIngest ?? { received: 0, accepted: { total: 0, byKind: {} }, invalid: { total: 0, byReason: {}, byNode: {} }, duplicates: { total: 0, byKind: {} }, imagesSaved: 0, imageErrors: 0 };
   }
@@ -384,6 +418,10 @@ export class Hub {
     // After ingest, before any client can connect: every message ingest applies is seen by the rules.
     await this.alerts.start();
     this.started.push({ name: 'alerts', stop: () => this.alerts.stop() });
+
+    // Retained configs are in place (or cleared) before Home Assistant can connect.
+    await this.homeAssistant.start();
+    this.started.push({ name: 'home-assistant', stop: () => this.homeAssistant.stop() });
 
     await this.startListeners(broker, users, tlsFiles);
 

@@ -180,6 +180,19 @@ describe('fuzz: dashboard API inputs', () => {
     await stillAnswers();
   });
 
+  it('node removal: any site and node → 2xx or a coded 4xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(target('factory', 'gone-1'), async ([site, node]) => {
+        // Known again before every try, so the removal can succeed too.
+        harness.data.updateNode('factory', 'gone-1', { online: false });
+        const res = await fetch(`${harness.url}/api/system/nodes/${site}/${node}/remove`, { method: 'POST', headers: writeHeaders(session) });
+        await expectClientAnswer(res);
+      }),
+      params(200),
+    );
+    await stillAnswers();
+  });
+
   const body = (near: fc.Arbitrary<unknown>) =>
     fc.oneof(
       near.map((v) => JSON.stringify(v)),

@@ -19,6 +19,7 @@ export type {
   HubStats,
   JoinRequest,
   JoinRequestOutcome,
+  NodeRemovalOutcome,
   LiveUpdate,
   MachineJob,
   MachineSummary,

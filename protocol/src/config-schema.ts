@@ -342,6 +342,24 @@ export const ConfigSchema = z.strictObject({
           dailyUtilization: z.boolean().default(false),
         })
         .optional(),
+      /**
+       * Home Assistant MQTT discovery (docs/home-assistant.md): the hub publishes retained
+       * sensor configs on its own broker so Home Assistant, connected as an observer, lists each
+       * machine and bench as a device. Off by default; switching it off removes them at the next start.
+       */
+      homeAssistant: z
+        .strictObject({
+          /** Publish discovery configs (and each machine's utilization today, see docs/topics.md). */
+          discovery: z.boolean().default(false),
+          /** Home Assistant's discovery prefix (its MQTT integration setting; `homeassistant` unless changed there). */
+          prefix: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*$/, 'use topic levels of A–Z a–z 0–9 _ - separated by /, no wildcards')
+            .max(128)
+            .refine((p) => !p.startsWith('mieruka/'), 'must not lie under mieruka/')
+            .default('homeassistant'),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** The web dashboard (docs/dashboard.md). */

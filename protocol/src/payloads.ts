@@ -139,6 +139,21 @@ export const ScheduleCommand = z.strictObject({
 });
 export type ScheduleCommand = z.infer<typeof ScheduleCommand>;
 
+/**
+ * `mieruka/v1/<site>/<node>/utilization` (hub → anyone, retained; only with Home Assistant
+ * discovery on): a machine's utilization today, running / known time since local midnight.
+ */
+export const UtilizationPayload = z.strictObject({
+  ts: Timestamp,
+  /** Local date (hub timezone) the figures are for. */
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  /** Percent of the known time spent running, one decimal; null before anything is known today. */
+  utilizationPct: z.number().min(0).max(100).nullable(),
+  runningS: z.int().min(0),
+  knownS: z.int().min(0),
+});
+export type UtilizationPayload = z.infer<typeof UtilizationPayload>;
+
 export const MAX_JSON_PAYLOAD_BYTES = 64 * 1024;
 export const MAX_IMAGE_BYTES = 512 * 1024;
 

@@ -38,6 +38,19 @@ export function commandTopic(site: string, node: string, action: string): string
   return `${TOPIC_ROOT}/${site}/${node}/cmd/${action}`;
 }
 
+/**
+ * Topics the hub publishes about a node (retained); no agent or client may send them (see the
+ * built-in ACL). Not ingested.
+ */
+export const HUB_KINDS = ['utilization'] as const;
+export type HubKind = (typeof HUB_KINDS)[number];
+
+export function hubTopic(site: string, node: string, kind: HubKind): string {
+  assertId('site', site);
+  assertId('node', node);
+  return `${TOPIC_ROOT}/${site}/${node}/${kind}`;
+}
+
 /** Subscription filters. `+` matches exactly one level (MQTT 3.1.1 §4.7.1.3). */
 export const topicFilters = {
   everything: `${TOPIC_ROOT}/#`,

@@ -59,6 +59,11 @@ export class LiveState {
     return next;
   }
 
+  /** Forgets a node (an admin removed it); emits nothing. False when it was not known. */
+  remove(site: string, node: string): boolean {
+    return this.nodes.delete(LiveState.key(site, node));
+  }
+
   /** One broken subscriber does not stop ingest or the others. */
   emit(update: ReadingUpdate): void {
     this.stream.emit(update);

@@ -12,7 +12,7 @@ const viewer: MqttPrincipal = { kind: 'dashboard', username: 'suzuki', role: 'vi
 const admin: MqttPrincipal = { kind: 'dashboard', username: 'boss', role: 'admin' };
 
 describe('built-in rules', () => {
-  it('publish: a node only its own readings; anonymous readings of any node; admins commands only; never $SYS', () => {
+  it('publish: a node only its own readings; anonymous readings of any node; admins commands only; never $SYS nor what the hub publishes', () => {
     const rows: Array<[string, boolean[]]> = [
       // topic: node, observer, anon, viewer, admin
       ['mieruka/v1/factory/mill-1/state', [true, false, true, false, false]],
@@ -21,6 +21,12 @@ describe('built-in rules', () => {
       ['mieruka/v1/factory/mill-1/cmd/patlite', [false, false, false, false, true]],
       ['mieruka/v1/factory/mill-1/cmd', [false, false, false, false, true]],
       ['mieruka/v1/factory/mill-1', [false, false, true, false, false]],
+      ['mieruka/v1/factory/mill-1/utilization', [false, false, false, false, false]],
+      ['mieruka/v1/factory/mill-1/utilization/x', [true, false, true, false, false]],
+      ['homeassistant/sensor/mieruka/factory_mill-1_state/config', [false, false, false, false, false]],
+      ['ha/site-a/sensor/mieruka/factory_mill-1_state/config', [false, false, false, false, false]],
+      ['homeassistant/status', [true, true, true, true, true]],
+      ['homeassistant/sensor/other/x/config', [true, true, true, true, true]],
       ['node-red/flow', [true, true, true, true, true]],
       ['mieruka/v2/x', [true, true, true, true, true]],
       ['$SYS/broker/x', [false, false, false, false, false]],
@@ -37,6 +43,11 @@ describe('built-in rules', () => {
     expect(mayRead(node, 'mieruka/v1/factory/mill-1/state')).toBe(false);
     expect(mayRead(node, 'other/topic')).toBe(true);
     for (const p of [observer, anonLocal, anonLan, viewer]) expect(mayRead(p, 'mieruka/v1/factory/mill-2/state')).toBe(true);
+    // Home Assistant connects as an observer: discovery configs and the hub's utilization topic.
+    for (const topic of ['homeassistant/sensor/mieruka/factory_mill-1_state/config', 'mieruka/v1/factory/mill-1/utilization']) {
+      expect(mayRead(observer, topic), topic).toBe(true);
+      expect(maySubscribe(observer, topic.replace(/\/[^/]+\/config$/, '/+/config')), topic).toBe(true);
+    }
     expect([node, observer, anonLocal, anonLan, viewer].map((p) => mayRead(p, '$SYS/abc/clients'))).toEqual([true, true, true, false, true]);
   });
 

@@ -6,15 +6,18 @@
  * it). An ACL file (acl-file.ts) can narrow these, never widen them.
  *
  * - node account `<site>/<node>`: publishes only under `mieruka/v1/<site>/<node>/…`, never its
- *   `cmd/…`; reads only its own `cmd/…` (all the agents subscribe to, see MqttNodeLink).
+ *   `cmd/…` or what the hub publishes about it (HUB_KINDS); reads only its own `cmd/…` (all the
+ *   agents subscribe to, see MqttNodeLink).
  * - observer account: reads `mieruka/v1/#`, publishes nothing there.
  * - anonymous (only admitted per `hub.mqtt.anonymous`): reads like an observer and publishes
- *   readings (every kind but `cmd/…`); `$SYS` only over loopback.
+ *   readings (every kind but `cmd/…` and HUB_KINDS); `$SYS` only over loopback.
+ * - Home Assistant discovery configs of the hub (`<prefix>/sensor/mieruka/<object>/config`,
+ *   any prefix) are the hub's alone: every client may read them, none may publish there.
  * - dashboard session over /mqtt: reads like an observer; an admin may also send commands
  *   (not retained: persistent settings are the hub's own retained publishes), never readings.
  * - commands come from the hub itself (MqttBroker.publish is not a client and is not checked).
  */
-import { TOPIC_ROOT } from '@mieruka/protocol';
+import { HUB_KINDS, TOPIC_ROOT } from '@mieruka/protocol';
 
 export type MqttPrincipal =
   | { kind: 'node'; username: string; site: string; node: string }
@@ -32,6 +35,17 @@ function isCommand(levels: readonly string[]): boolean {
   return isV1(levels) && levels[4] === 'cmd';
 }
 
+/** Topics under `mieruka/v1/` only the hub publishes: commands and what it says about a node. */
+function isHubOnly(levels: readonly string[]): boolean {
+  return isCommand(levels) || (isV1(levels) && levels.length === 5 && (HUB_KINDS as readonly string[]).includes(levels[4] ?? ''));
+}
+
+/** The hub's Home Assistant discovery configs, whatever the prefix (home-assistant/discovery-configs.ts). */
+function isHubDiscoveryConfig(levels: readonly string[]): boolean {
+  const n = levels.length;
+  return n >= 5 && levels[n - 4] === 'sensor' && levels[n - 3] === 'mieruka' && levels[n - 1] === 'config';
+}
+
 /** The username a principal has in logs and ACL files (null for anonymous). */
 export function principalName(p: MqttPrincipal): string | null {
   return p.kind === 'anonymous' ? null : p.username;
@@ -42,12 +56,12 @@ export function mayPublish(p: MqttPrincipal, topic: string, retain = false): boo
   // $SYS is the broker's own (aedes' default refuses it too); other $-topics likewise.
   if (topic.startsWith('$')) return false;
   const levels = topic.split('/');
-  if (!isV1(levels)) return true;
+  if (!isV1(levels)) return !isHubDiscoveryConfig(levels);
   switch (p.kind) {
     case 'node':
-      return levels.length >= 5 && levels[2] === p.site && levels[3] === p.node && levels[4] !== 'cmd';
+      return levels.length >= 5 && levels[2] === p.site && levels[3] === p.node && !isHubOnly(levels);
     case 'anonymous':
-      return !isCommand(levels);
+      return !isHubOnly(levels);
     case 'dashboard':
       return p.role === 'admin' && isCommand(levels) && !retain;
     case 'observer':

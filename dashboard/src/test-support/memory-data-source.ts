@@ -15,6 +15,7 @@ import type {
   HubStats,
   JoinRequest,
   JoinRequestOutcome,
+  NodeRemovalOutcome,
   LiveUpdate,
   MachineJob,
   MachineSummary,
@@ -382,6 +383,10 @@ export class MemoryDataSource implements DashboardDataSource {
 
   async dismissJoinRequest(site: string, node: string, _by: string): Promise<JoinRequestOutcome> {
     return { outcome: this.joinRequests.delete(key(site, node)) ? 'dismissed' : 'not-found' };
+  }
+
+  async removeNode(site: string, node: string, _by: string): Promise<NodeRemovalOutcome> {
+    return { outcome: this.nodes.delete(key(site, node)) ? 'removed' : 'not-found' };
   }
 
   private publish(update: LiveUpdate): void {

@@ -10,7 +10,7 @@ import type { LiveUpdate } from './live-update.js';
 import type { NodeSnapshot } from './node-snapshot.js';
 import type { CurrentSeries, MachineJob, MachineSummary, MachineTimeline, ReportSettings, TimeRange, UsageGrouping, UsageReport } from './reports.js';
 import type { SettingsUpdateResult, SettingsView } from './settings-view.js';
-import type { JoinRequestOutcome, SystemInfo } from './system-info.js';
+import type { JoinRequestOutcome, NodeRemovalOutcome, SystemInfo } from './system-info.js';
 
 export interface DashboardDataSource {
   listNodes(): NodeSnapshot[];
@@ -48,4 +48,6 @@ export interface DashboardDataSource {
   admitJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome>;
   /** Forgets a node's request; it is listed again when it next reports. */
   dismissJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome>;
+  /** Removes a node that is gone for good from the node list and live state (its history stays); it is a new node if it reports again. */
+  removeNode(site: string, node: string, by: string): Promise<NodeRemovalOutcome>;
 }

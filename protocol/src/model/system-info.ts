@@ -38,3 +38,6 @@ export type RetentionStatus = {
 
 /** What admitting or dismissing a join request gave: `not-found` when no such node is asking. */
 export type JoinRequestOutcome = { outcome: 'admitted' | 'dismissed' | 'not-found' };
+
+/** An admin removed a node that is gone for good (its history stays). */
+export type NodeRemovalOutcome = { outcome: 'removed' | 'not-found' };
