@@ -9,6 +9,7 @@ export * from './settings-schema.js';
 export * from './errors.js';
 export * from './redact.js';
 export * from './clock.js';
+export * from './seeded-random.js';
 export * from './model/index.js';
 export const PROTOCOL_VERSION = 'v1';
 export * from './version.js';

@@ -2,7 +2,7 @@
 // (retained state changes as the agent's MachineStateTracker commits them, run events, sensor
 // outages) and their 1 Hz current readings, written through the hub's own store (Store.enqueue
 // → BatchWriter → RowWriter, one transaction per batch). Deterministic per machine (seeded).
-import { addDays, weekdayOf } from '@mieruka/protocol';
+import { addDays, mulberry32, weekdayOf } from '@mieruka/protocol';
 
 export const SITE = 'plant';
 const DWELL_MS = 3_000; // MachineConfig.minDwellS default: a state is committed 3 s after its first reading
@@ -11,16 +11,7 @@ const MIN = 60_000;
 
 export const machineIds = (n) => Array.from({ length: n }, (_, i) => `m-${String(i + 1).padStart(2, '0')}`);
 
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 /** Work pattern of machine i: day shift, two shifts, or around the clock with Sundays off. */
 function pattern(i) {

@@ -5,6 +5,7 @@
  *
  * The defaults reproduce the original sample photos exactly (same PRNG call sequence).
  */
+import { mulberry32 } from '@mieruka/protocol';
 
 /** Mat colour under even light: OpenCV HSV ≈ (65, 173, 140), mid-range of the default 35–85 hue band. */
 export const MAT = [45, 140, 60];
@@ -32,17 +33,8 @@ export const GREENISH_PALETTE = [
   [40, 150, 175], // green-blue cup, H ≈ 94
 ];
 
-/** mulberry32: tiny, fast, good enough for test pictures. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so the same seed draws the same picture (protocol's mulberry32). */
+export const prng = mulberry32;
 
 // Shapes are predicates over pixel centres plus a bounding box.
 export function rotatedRect(cx, cy, hw, hh, angle) {

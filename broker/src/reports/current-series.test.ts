@@ -1,6 +1,6 @@
 /** Current series over a real SQLite store in a temp dir, checked against a plain-JS computation. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CurrentSeries, TimeRange } from '@mieruka/protocol';
+import { mulberry32, type CurrentSeries, type TimeRange } from '@mieruka/protocol';
 import { Store } from '../store/store.js';
 import { makeTempDir, silentLogger } from '../test-support/helpers.js';
 import { bucketWidth, CurrentSeriesQuery } from './current-series.js';
@@ -26,16 +26,8 @@ async function openStore() {
   return { store, reading };
 }
 
-/** A small deterministic PRNG (mulberry32): failures can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic, so failures can be replayed. */
+const random = mulberry32;
 
 type Reading = { ts: number; irms: number[] };
 

@@ -5,7 +5,7 @@
  * reported hour/day and the timeline must equal a minute-by-minute evaluation of the rules.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { addDays, LocalTime } from '@mieruka/protocol';
+import { addDays, LocalTime, mulberry32 } from '@mieruka/protocol';
 import { MACHINE_STATES, type MachineState } from '@mieruka/protocol';
 import { Store } from '../store/store.js';
 import { makeTempDir, silentLogger } from '../test-support/helpers.js';
@@ -15,17 +15,7 @@ const MIN = 60_000;
 const SITE = 'factory';
 const NODE = 'mill-1';
 
-function random(seed: number): () => number {
-  // mulberry32: small, seedable, good enough to shuffle test inputs.
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+const random = mulberry32;
 
 type Model = { states: Map<number, { ts: number; since: number; state: MachineState }>; offline: number[]; restarts: number[] };
 

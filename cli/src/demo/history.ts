@@ -8,7 +8,7 @@
  * moments someone acknowledges a node's alarms (never in the last days, so some stay open).
  * Pure and seeded: the same input gives the same history. Times are local in `timeZone`.
  */
-import { addDays, LocalTime, weekdayOf, type MachineState, type PayloadOf } from '@mieruka/protocol';
+import { addDays, LocalTime, mulberry32, weekdayOf, type MachineState, type PayloadOf } from '@mieruka/protocol';
 
 export type HistoryInput = {
   /** The history ends here (nothing after it). */
@@ -81,17 +81,8 @@ export const isWorkday = (date: string): boolean => {
   return w >= 1 && w <= 5;
 };
 
-/** mulberry32: small, fast, good enough for plausible data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so the same seed gives the same month (protocol's mulberry32). */
+export const prng = mulberry32;
 
 const between = (rand: () => number, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 const round1 = (x: number) => Math.round(x * 10) / 10;
