@@ -1,4 +1,5 @@
 /** What the dashboard reads: the live snapshots, images on disk, hub counters and machine reports. */
+import type { AndonBoard, DowntimePareto, DowntimeReason, DowntimeStop, OeeReport, QualityEntry, QualityEntryResult, StopList, StopReasonResult } from '@mieruka/protocol/model';
 import type {
   AlarmAckResult,
   AlarmItem,
@@ -159,4 +160,21 @@ export class HubDataSource implements DashboardDataSource {
   removeNode(site: string, node: string, by: string): Promise<NodeRemovalOutcome> {
     return this.options.system.removeNode(site, node, by);
   }
+
+  // Production (issue 20): the contract is in protocol/src/model/production.ts; these are
+  // filled in by the production service. Until then they refuse plainly.
+  machineOee(): Promise<OeeReport | null> { return notYet('machineOee'); }
+  machineStops(): Promise<StopList | null> { return notYet('machineStops'); }
+  stopsNeedingReason(): Promise<DowntimeStop[]> { return notYet('stopsNeedingReason'); }
+  setStopReason(): Promise<StopReasonResult> { return notYet('setStopReason'); }
+  downtimePareto(): Promise<DowntimePareto> { return notYet('downtimePareto'); }
+  downtimeReasons(): Promise<DowntimeReason[]> { return notYet('downtimeReasons'); }
+  listQualityEntries(): Promise<QualityEntry[] | null> { return notYet('listQualityEntries'); }
+  addQualityEntry(): Promise<QualityEntryResult> { return notYet('addQualityEntry'); }
+  deleteQualityEntry(): Promise<boolean> { return notYet('deleteQualityEntry'); }
+  andonBoard(): Promise<AndonBoard> { return notYet('andonBoard'); }
+}
+
+function notYet(what: string): Promise<never> {
+  return Promise.reject(new Error(`${what}: production figures are not built yet`));
 }

@@ -9,6 +9,50 @@ export { AlertsConfig, TowerConfig, WebhookConfig, WEBHOOK_FORMATS, type Webhook
 import { Hsv, Host, Id, Point, Port, Slot, TimeZone } from './config-fields.js';
 
 
+/**
+ * A machining cycle is a load peak: current above `aboveA` for at least `minS`, ended by at
+ * least `minGapS` below it (shorter dips belong to the same cycle).
+ */
+const MachineCycles = z.strictObject({
+  /** Load level of a cycle (amperes RMS), above the machine's running level. */
+  aboveA: z.number().min(0).max(10_000),
+  /** Shorter peaks are not cycles (tool changes, spindle starts). */
+  minS: z.number().min(0).max(86_400).default(2),
+  /** A dip must last this long to end a cycle. */
+  minGapS: z.number().min(0).max(3600).default(1),
+  /** Ideal (fastest sustainable) cycle time; absent = learned as the 10th percentile of the last 30 days' cycles. */
+  idealCycleS: z.number().positive().max(86_400).optional(),
+});
+
+const MachineEnergy = z.strictObject({
+  /** Line-to-line voltage for three-phase, line voltage for single-phase. */
+  voltageV: z.number().positive().max(1000).default(200),
+  phases: z.union([z.literal(1), z.literal(3)]).default(3),
+  /** cos φ: real power / apparent power. */
+  powerFactor: z.number().positive().max(1).default(0.85),
+});
+
+const MachineSensor = z.strictObject({
+  /**
+   * Readings at or below this are the ADC's floor: no current reaches the clamp at all. If the
+   * machine's calibrated off level (`offLevelA`) is above it, a floor reading means the clamp is
+   * unplugged or the sensor broken, not a machine that is off.
+   */
+  floorA: z.number().min(0).max(10).default(0.02),
+  /** Floor readings for this long raise a sensor fault (state unknown, no downtime booked). */
+  floorAfterS: z.number().min(1).max(86_400).default(60),
+  /** The machine's standby current when off, from calibration; absent = a floor reading may be a machine that is off. */
+  offLevelA: z.number().min(0).max(10_000).optional(),
+});
+
+const GpioButton = z.strictObject({
+  /** BCM GPIO line. */
+  gpio: z.int().min(0).max(63),
+  /** Pressed pulls the line low (pull-up wiring, the usual). */
+  activeLow: z.boolean().default(true),
+});
+const MachineButtons = z.strictObject({ good: GpioButton.optional(), scrap: GpioButton.optional() });
+
 /** A machine watched by a CT clamp, keyed by its node id (thresholds in amperes RMS). */
 export const MachineConfig = z
   .strictObject({
@@ -29,6 +73,14 @@ export const MachineConfig = z
     hysteresisA: z.number().min(0).default(0.1),
     /** No reading for this long → state `unknown` and a `sensor_offline` event. */
     offlineAfterS: z.number().min(1).max(86_400).default(15),
+    /** Machining cycles from load peaks (docs/oee.md); absent = not counted (no Performance). */
+    cycles: MachineCycles.optional(),
+    /** Electrical supply for energy figures (defaults: 200 V three-phase, power factor 0.85). */
+    energy: MachineEnergy.prefault({}),
+    /** Telling a dead sensor from a machine that is off (docs/oee.md#sensor-honesty). */
+    sensor: MachineSensor.prefault({}),
+    /** Good / scrap push buttons wired to the bridge's Pi (BCM GPIO lines). */
+    buttons: MachineButtons.prefault({}),
   })
   .refine((m) => m.runningAboveA > m.offBelowA, { message: 'runningAboveA must be greater than offBelowA', path: ['runningAboveA'], params: { ja: 'runningAboveA は offBelowA より大きくしてください' } })
   .refine((m) => m.runningAboveA <= m.offBelowA || m.runningAboveA - m.hysteresisA > m.offBelowA + m.hysteresisA, {
@@ -50,6 +102,43 @@ export const ShiftConfig = z
     days: z.array(Weekday).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
   })
   .refine((s) => s.start !== s.end, { message: 'start and end must differ', path: ['end'], params: { ja: '開始と終了は違う時刻にしてください' } });
+
+/** A downtime reason in the config's default list (admins edit the list on the dashboard). */
+export const DowntimeReasonConfig = z.strictObject({
+  code: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'use a-z, 0-9, "_" and "-"'),
+  en: z.string().trim().min(1).max(60),
+  ja: z.string().trim().min(1).max(60),
+  category: z.enum(['breakdown', 'setup', 'planned', 'other']),
+  /** Node ids it is offered for; empty = every machine. */
+  machines: z.array(Id).max(200).default([]),
+});
+
+const OeeConfig = z
+  .strictObject({
+    /** Electricity price for energy cost (yen per kWh). */
+    tariffYenPerKWh: z.number().min(0).max(1000).default(30),
+    /** Stops at least this long wait for a reason on the dashboard and the kiosk. */
+    askReasonAfterS: z.int().min(10).max(86_400).default(300),
+    /** Stops shorter than this are microstops: grouped as minor stops, never prompted. */
+    microstopBelowS: z.int().min(0).max(3600).default(60),
+    /** The reasons offered when nobody has edited the list yet. */
+    reasons: z
+      .array(DowntimeReasonConfig)
+      .max(50)
+      .default([
+        { code: 'breakdown', en: 'Breakdown', ja: '故障', category: 'breakdown', machines: [] },
+        { code: 'setup', en: 'Setup / changeover', ja: '段取り', category: 'setup', machines: [] },
+        { code: 'material', en: 'Waiting for material', ja: '材料待ち', category: 'other', machines: [] },
+        { code: 'operator', en: 'No operator', ja: '作業者不在', category: 'other', machines: [] },
+        { code: 'tooling', en: 'Tool change', ja: '工具交換', category: 'setup', machines: [] },
+        { code: 'quality', en: 'Quality check', ja: '品質確認', category: 'other', machines: [] },
+        { code: 'break', en: 'Planned break', ja: '休憩 (計画停止)', category: 'planned', machines: [] },
+        { code: 'maintenance', en: 'Planned maintenance', ja: '計画保全', category: 'planned', machines: [] },
+      ])
+      .refine((r) => new Set(r.map((x) => x.code)).size === r.length, 'reason codes must be unique'),
+  })
+  .prefault({})
+  .refine((o) => o.microstopBelowS <= o.askReasonAfterS, { message: 'microstopBelowS must not exceed askReasonAfterS', path: ['microstopBelowS'], params: { ja: 'microstopBelowS は askReasonAfterS 以下にしてください' } });
 
 /** Station camera; `file` reads a photo or the newest photo of a folder (tests, demos). */
 const StationCamera = z.strictObject({
@@ -457,6 +546,8 @@ export const ConfigSchema = z.strictObject({
   stations: z.record(Id, StationConfig).default({}),
   /** Rules, mail, signal towers and webhooks (docs/alerts.md). */
   alerts: AlertsConfig,
+  /** OEE, downtime reasons and energy (docs/oee.md). */
+  oee: OeeConfig,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -2,6 +2,7 @@
  * A DashboardDataSource kept in memory: the hub side for tests, demos and UI work without a
  * broker. Changes made through it are published to subscribers like the real hub does.
  */
+import type { AndonBoard, DowntimePareto, DowntimeReason, DowntimeStop, OeeReport, QualityEntry, QualityEntryResult, StopList, StopReasonResult } from '@mieruka/protocol/model';
 import type {
   AlarmAckResult,
   AlarmChangeKind,
@@ -389,6 +390,19 @@ export class MemoryDataSource implements DashboardDataSource {
     return { outcome: this.nodes.delete(key(site, node)) ? 'removed' : 'not-found' };
   }
 
+  // Production (issue 20): the contract is in protocol/src/model/production.ts; these are
+  // filled in by the production service. Until then they refuse plainly.
+  machineOee(): Promise<OeeReport | null> { return notYet('machineOee'); }
+  machineStops(): Promise<StopList | null> { return notYet('machineStops'); }
+  stopsNeedingReason(): Promise<DowntimeStop[]> { return notYet('stopsNeedingReason'); }
+  setStopReason(): Promise<StopReasonResult> { return notYet('setStopReason'); }
+  downtimePareto(): Promise<DowntimePareto> { return notYet('downtimePareto'); }
+  downtimeReasons(): Promise<DowntimeReason[]> { return notYet('downtimeReasons'); }
+  listQualityEntries(): Promise<QualityEntry[] | null> { return notYet('listQualityEntries'); }
+  addQualityEntry(): Promise<QualityEntryResult> { return notYet('addQualityEntry'); }
+  deleteQualityEntry(): Promise<boolean> { return notYet('deleteQualityEntry'); }
+  andonBoard(): Promise<AndonBoard> { return notYet('andonBoard'); }
+
   private publish(update: LiveUpdate): void {
     for (const listener of [...this.listeners]) {
       try {
@@ -402,4 +416,8 @@ export class MemoryDataSource implements DashboardDataSource {
 
 function key(site: string, node: string): string {
   return `${site}/${node}`;
+}
+
+function notYet(what: string): Promise<never> {
+  return Promise.reject(new Error(`${what}: production figures are not built yet`));
 }

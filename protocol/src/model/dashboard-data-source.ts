@@ -6,6 +6,7 @@
 import type { AlarmAckResult, AlarmItem, AlarmLinkResult, AlarmQuery } from './alarm.js';
 import type { BenchScore, BenchSummary } from './bench.js';
 import type { HubStats } from './hub-stats.js';
+import type { AndonBoard, DowntimePareto, DowntimeStop, DowntimeReason, OeeGrouping, OeeReport, QualityEntry, QualityEntryInput, QualityEntryResult, StopList, StopReasonInput, StopReasonResult } from './production.js';
 import type { LiveUpdate } from './live-update.js';
 import type { NodeSnapshot } from './node-snapshot.js';
 import type { CurrentSeries, MachineJob, MachineSummary, MachineTimeline, ReportSettings, TimeRange, UsageGrouping, UsageReport } from './reports.js';
@@ -50,4 +51,24 @@ export interface DashboardDataSource {
   dismissJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome>;
   /** Removes a node that is gone for good from the node list and live state (its history stays); it is a new node if it reports again. */
   removeNode(site: string, node: string, by: string): Promise<NodeRemovalOutcome>;
+
+  // Production (docs/oee.md): OEE, cycles, energy, downtime reasons, quality counts.
+  /** OEE parts, cycles, six big losses and energy per bucket; null when the machine is unknown. */
+  machineOee(site: string, node: string, range: TimeRange, by: OeeGrouping): Promise<OeeReport | null>;
+  /** Stops inside planned time overlapping the range (microstops grouped); null when the machine is unknown. */
+  machineStops(site: string, node: string, range: TimeRange): Promise<StopList | null>;
+  /** Stops of every machine that wait for a reason (newest first, within `withinMs` of now). */
+  stopsNeedingReason(withinMs: number): Promise<DowntimeStop[]>;
+  /** Gives or re-classifies a stop's reason; `by` is the user name (or `kiosk`). */
+  setStopReason(input: StopReasonInput, by: string): Promise<StopReasonResult>;
+  /** Lost time by reason, largest first; one machine or (site/node null) all. */
+  downtimePareto(range: TimeRange, machine: { site: string; node: string } | null): Promise<DowntimePareto>;
+  /** The reasons offered for a machine (or all reasons with null). */
+  downtimeReasons(machine: { site: string; node: string } | null): Promise<DowntimeReason[]>;
+  listQualityEntries(site: string, node: string, range: TimeRange): Promise<QualityEntry[] | null>;
+  addQualityEntry(input: QualityEntryInput, by: string): Promise<QualityEntryResult>;
+  /** Removes an entry (a typing mistake); false when there is none with that id. */
+  deleteQualityEntry(id: number, by: string): Promise<boolean>;
+  /** Every machine for the kiosk's andon board. */
+  andonBoard(): Promise<AndonBoard>;
 }

@@ -7,6 +7,8 @@ export type * from './node-snapshot.js';
 export type * from './live-update.js';
 export type * from './user.js';
 export type * from './reports.js';
+export type * from './production.js';
+export { LOSS_CATEGORIES } from './production.js';
 export type * from './bench.js';
 export type * from './settings-view.js';
 export type * from './hub-stats.js';

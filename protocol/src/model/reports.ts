@@ -41,6 +41,10 @@ export type MachineJob = {
   interrupted: boolean;
   /** `events`: run_started/run_finished; `states`: derived from the state timeline (no events). */
   source: 'events' | 'states';
+  /** Machining cycles counted in the run (null: cycle detection is not configured for the machine). */
+  cycles?: number | null;
+  /** Energy used during the run (kWh; null: no current readings). */
+  kWh?: number | null;
 };
 
 export type UsageGrouping = 'hour' | 'day' | 'shift';
