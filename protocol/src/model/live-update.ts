@@ -9,5 +9,8 @@ export type EventUpdate = { type: 'event'; site: string; node: string; event: { 
 /** An alarm was raised, re-occurred or changed, acknowledged or cleared (the alert engine's own stream). */
 export type AlarmUpdate = { type: 'alarm'; change: AlarmChangeKind; alarm: AlarmItem };
 
+/** A machine's production figures changed: a stop began waiting for a reason, a reason or a quality entry was saved. */
+export type ProductionUpdate = { type: 'production'; site: string; node: string; change: 'stop' | 'reason' | 'quality' };
+
 /** What the dashboard's live feed carries: the readings stream and the alarm stream, merged. */
-export type LiveUpdate = NodeUpdate | EventUpdate | AlarmUpdate;
+export type LiveUpdate = NodeUpdate | EventUpdate | AlarmUpdate | ProductionUpdate;
