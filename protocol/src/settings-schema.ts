@@ -10,7 +10,7 @@ import { Recipient } from './config-alerts.js';
 import { ALARM_SEVERITIES } from './model/alarm.js';
 import { Id, Slot } from './config-fields.js';
 import { deepFreeze } from './config-parse.js';
-import { ConfigSchema, Weekday, type Config } from './config-schema.js';
+import { ConfigSchema, DowntimeReasonConfig, Weekday, type Config } from './config-schema.js';
 
 const Severity = z.enum(ALARM_SEVERITIES);
 const Name = z.string().trim().max(100).nullable();
@@ -48,6 +48,11 @@ export const RuntimeSettingsSchema = z.strictObject({
    * document saved before it existed still applies (the config file's value then stays).
    */
   ingest: z.strictObject({ autoJoin: z.boolean() }).optional(),
+  /**
+   * The downtime reasons operators pick (config `oee.reasons`), JA/EN, per machine. Optional
+   * like `ingest`: a document saved before it existed keeps the config file's list.
+   */
+  downtimeReasons: z.array(DowntimeReasonConfig).max(50).optional(),
 });
 
 export type RuntimeSettings = z.infer<typeof RuntimeSettingsSchema>;
@@ -105,6 +110,7 @@ export function settingsFromConfig(config: Readonly<Config>, extraNodes: { machi
     machines,
     stations,
     ingest: { autoJoin: config.hub.ingest.autoJoin },
+    downtimeReasons: config.oee.reasons.map((r) => ({ ...r, machines: [...r.machines] })),
   };
 }
 
@@ -116,6 +122,7 @@ function settingsPathOf(configPath: ReadonlyArray<PropertyKey>): Array<string | 
   if (p[0] === 'alerts' && p[1] === 'quietHours') return ['quietHours', ...p.slice(2)];
   if (p[0] === 'alerts' && (p[1] === 'recipients' || p[1] === 'rules')) return p.slice(1);
   if (p[0] === 'hub' && p[1] === 'ingest' && p[2] === 'autoJoin') return ['ingest', 'autoJoin'];
+  if (p[0] === 'oee' && p[1] === 'reasons') return ['downtimeReasons', ...p.slice(2)];
   return null;
 }
 
@@ -170,6 +177,7 @@ export function applySettings(base: Readonly<Config>, input: unknown): SettingsC
   const rules = alerts.rules as Record<string, object>;
   for (const key of Object.keys(RULE_FIELDS) as Array<keyof typeof RULE_FIELDS>) rules[key] = { ...rules[key], ...s.rules[key] };
   if (s.ingest) tree.hub = { ...tree.hub, ingest: { ...tree.hub.ingest, autoJoin: s.ingest.autoJoin } };
+  if (s.downtimeReasons) tree.oee = { ...tree.oee, reasons: s.downtimeReasons as Config['oee']['reasons'] };
 
   const parsed = ConfigSchema.safeParse(tree);
   if (!parsed.success) {

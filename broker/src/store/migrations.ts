@@ -346,6 +346,69 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX dashboard_sessions_created ON dashboard_sessions (created_at);
     `,
   },
+  {
+    version: 12,
+    description: 'production figures: machining cycles, quality entries, downtime stop reasons, energy per quarter hour (docs/oee.md)',
+    sql: `
+      -- One row per cycle event from a machine's agent; (site, node, seq) makes a resend one row.
+      CREATE TABLE cycles (
+        site TEXT NOT NULL,
+        node TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        start_ts INTEGER NOT NULL,
+        end_ts INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        peak_a REAL NOT NULL,
+        mean_a REAL NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (site, node, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX cycles_end ON cycles (site, node, end_ts);
+
+      -- Good / scrap counts for a period (start < end) or an instant (a button press: start = end).
+      CREATE TABLE quality_entries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        site TEXT NOT NULL,
+        node TEXT NOT NULL,
+        start_ts INTEGER NOT NULL,
+        end_ts INTEGER NOT NULL,
+        good INTEGER NOT NULL,
+        scrap INTEGER NOT NULL,
+        startup_scrap INTEGER NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('dashboard', 'kiosk', 'button')),
+        entered_by TEXT NOT NULL,
+        entered_at INTEGER NOT NULL,
+        note TEXT,
+        CHECK (end_ts >= start_ts)
+      );
+      CREATE INDEX quality_entries_end ON quality_entries (site, node, end_ts);
+
+      -- The reason given for a stop, keyed by the stop's start; a re-classification replaces it.
+      CREATE TABLE stop_reasons (
+        site TEXT NOT NULL,
+        node TEXT NOT NULL,
+        start_ts INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        set_by TEXT NOT NULL,
+        set_at INTEGER NOT NULL,
+        PRIMARY KEY (site, node, start_ts)
+      ) WITHOUT ROWID;
+
+      -- Ampere-seconds per machine state in each quarter hour (UTC-aligned), from the current
+      -- readings: energy follows from the machine's energy config at query time, so a corrected
+      -- voltage or power factor applies to the past too.
+      CREATE TABLE energy_quarters (
+        site TEXT NOT NULL,
+        node TEXT NOT NULL,
+        quarter_start INTEGER NOT NULL,
+        running_as REAL NOT NULL,
+        idle_as REAL NOT NULL,
+        off_as REAL NOT NULL,
+        unknown_as REAL NOT NULL,
+        PRIMARY KEY (site, node, quarter_start)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
