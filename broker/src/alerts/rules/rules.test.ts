@@ -110,6 +110,7 @@ describe('agent or sensor offline', () => {
   it.each([
     ['LWT online:false', node({ online: false }), MON_10, 0, 'agent'],
     ['sensor silent (state unknown)', node({ ...state('unknown', MON_10 - MIN), current: { irms: [1], ts: 1, seq: 1 } }), MON_10, 0, 'sensor'],
+    ['state unknown while readings keep coming (a sensor fault, not silence)', node({ ...state('unknown', MON_10 - MIN), current: { irms: [0.01], ts: MON_10 - 1000, seq: 9 } }), MON_10, 0, null],
     ['streaming node quiet for 2 min', node({ current: { irms: [1], ts: 1, seq: 1 }, lastSeen: MON_10 - silent }), MON_10, 0, 'silent'],
     ['streaming node quiet for 1 min', node({ current: { irms: [1], ts: 1, seq: 1 }, lastSeen: MON_10 - MIN }), MON_10, 0, null],
     ['quiet, but the hub only started watching 1 min ago', node({ current: { irms: [1], ts: 1, seq: 1 }, lastSeen: MON_10 - 10 * MIN }), MON_10, MON_10 - MIN, null],
