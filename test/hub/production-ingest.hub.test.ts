@@ -71,11 +71,11 @@ describe('production figures stored by the hub', () => {
 
   it('counts an invalid cycle with a clear reason and stores nothing of it; the next reading is stored', async () => {
     const edge = await client('edge-lathe-1');
-    const invalidBefore = hub.stats().invalidByReason.schema ?? 0;
+    const invalidBefore = hub.stats().invalidByReason?.schema ?? 0;
     await send(edge, 'lathe-1', 'event', { ts: t0, seq: 9, type: 'cycle', startTs: t0 - 5000, durationS: -5, peakA: 3, meanA: 2 });
     await send(edge, 'lathe-1', 'current', reading(t0, 10, 1.25));
 
-    await waitFor(() => (hub.stats().invalidByReason.schema ?? 0) === invalidBefore + 1);
+    await waitFor(() => (hub.stats().invalidByReason?.schema ?? 0) === invalidBefore + 1, 'the invalid cycle counted');
     await hub.flush();
     const error = db().prepare("SELECT reason, count, last_message FROM ingest_errors WHERE node = 'lathe-1'").get() as { reason: string; count: number; last_message: string };
     expect(error).toMatchObject({ reason: 'schema', count: 1 });
@@ -126,12 +126,12 @@ describe('production figures stored by the hub', () => {
     const edge = await client('edge-mill-1-sensor');
     const sinceTs = clock.at - 90_000;
     await send(edge, 'mill-1', 'event', { ts: clock.at - 30_000, seq: 600, type: 'sensor_fault', cause: 'at_floor', sinceTs, readingA: 0.01, offLevelA: 0.4 });
-    await waitFor(async () => (await hub.alerts.listAlarms({ state: 'active', limit: 10 })).some((a) => a.type === 'sensor_fault'));
+    await waitFor(async () => (await hub.alerts.listAlarms({ state: 'active', limit: 10 })).some((a) => a.type === 'sensor_fault'), 'the sensor_fault alarm');
     const [alarm] = (await hub.alerts.listAlarms({ state: 'active', limit: 10 })).filter((a) => a.type === 'sensor_fault');
     expect(alarm).toMatchObject({ node: 'mill-1', severity: 'major', active: true, activeSince: sinceTs });
 
     await send(edge, 'mill-1', 'event', { ts: clock.at - 10_000, seq: 601, type: 'sensor_ok', faultS: 80 });
-    await waitFor(async () => !(await hub.alerts.listAlarms({ state: 'active', limit: 10 })).some((a) => a.type === 'sensor_fault'));
+    await waitFor(async () => !(await hub.alerts.listAlarms({ state: 'active', limit: 10 })).some((a) => a.type === 'sensor_fault'), 'the sensor_fault alarm cleared');
     const history = await hub.alerts.listAlarms({ state: 'history', limit: 10 });
     expect(history.find((a) => a.id === alarm?.id)).toMatchObject({ active: false, clearedAt: clock.at });
   });
