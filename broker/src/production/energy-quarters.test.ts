@@ -76,8 +76,9 @@ describe('energy quarters', () => {
     batch.write(mixed);
     expect(quarters(batch.db)).toEqual(expected);
 
-    // And equal to a full rebuild from readings and states.
-    rebuildEnergyQuarters(inOrder.db, machines, q - QUARTER_MS, q + 3 * QUARTER_MS);
+    // And equal to a full rebuild from readings and states, from an empty table.
+    inOrder.db.prepare('DELETE FROM energy_quarters').run();
+    expect(rebuildEnergyQuarters(inOrder.db, machines, q - QUARTER_MS, q + 3 * QUARTER_MS)).toBe(2);
     expect(quarters(inOrder.db)).toEqual(expected);
   });
 

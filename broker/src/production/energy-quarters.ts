@@ -95,7 +95,8 @@ class EnergyQueries {
     );
     this.insert = db.prepare('INSERT INTO energy_quarters (site, node, quarter_start, running_as, idle_as, off_as, unknown_as) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.deleteRange = db.prepare('DELETE FROM energy_quarters WHERE site = ? AND node = ? AND quarter_start >= ? AND quarter_start < ?');
-    this.nodes = db.prepare('SELECT DISTINCT site, node FROM readings');
+    // The next (site, node) of readings after a given one: hops along the index instead of scanning every reading.
+    this.nodes = db.prepare('SELECT site, node FROM readings WHERE (site, node) > (?, ?) ORDER BY site, node LIMIT 1');
   }
 
   columnAt(site: string, node: string, ts: number): number {
@@ -143,9 +144,11 @@ export function rebuildMachineQuarters(db: Database, site: string, node: string,
 export function rebuildEnergyQuarters(db: Database, machines: EnergyMachines, from: number, to: number): number {
   let rows = 0;
   const run = db.transaction(() => {
-    for (const { site, node } of queriesOf(db).nodes.all() as Array<{ site: string; node: string }>) {
-      const machine = machines(site, node);
-      if (machine) rows += rebuildMachineQuarters(db, site, node, machine, from, to);
+    const next = queriesOf(db).nodes;
+    type Key = { site: string; node: string } | undefined;
+    for (let key = next.get('', '') as Key; key; key = next.get(key.site, key.node) as Key) {
+      const machine = machines(key.site, key.node);
+      if (machine) rows += rebuildMachineQuarters(db, key.site, key.node, machine, from, to);
     }
   });
   run();
