@@ -82,6 +82,41 @@ describe('energy quarters', () => {
     expect(quarters(inOrder.db)).toEqual(expected);
   });
 
+  it('carries on after a restart (a new writer on the same database) as if none happened', async () => {
+    const first = await fresh();
+    first.write(trace());
+    const expected = quarters(first.db);
+
+    const { db, write } = await fresh();
+    const rows = trace();
+    write(rows.slice(0, 50));
+    // The hub restarts: a new writer with a cold cache of newest readings.
+    const restarted = new RowWriter(db, [new EnergyQuarters(db, { machines })]);
+    restarted.write(rows.slice(50));
+    expect(quarters(db)).toEqual(expected);
+  });
+
+  it('never rebuilds quarters before the horizon (their readings may be pruned)', async () => {
+    const dir = await makeTempDir('energy-');
+    const db = openDatabase(join(dir.path, 'm.db'));
+    open.push({ db, dir });
+    const withHorizon = new RowWriter(db, [new EnergyQuarters(db, { machines, horizon: () => q + QUARTER_MS })]);
+    const without = await fresh();
+    const rest = trace().filter((r) => r.kind !== 'reading' || r.seq !== 10);
+    // The reading at +9 s comes late, and with 50 A instead of 10 A.
+    const late = reading(t0 + 9000, 10, 50);
+    withHorizon.write(rest);
+    without.write(rest);
+    const before = quarters(db);
+    withHorizon.write([late]);
+    without.write([late]);
+    // Without a horizon its first quarter is rebuilt: 1 s at 50 A instead of 1 s at 10 A.
+    expect(quarters(without.db)[0]?.running_as).toBe(640);
+    // It lies before horizon + offlineAfterS: that quarter is final, nothing moves.
+    expect(quarters(db)).toEqual(before);
+    expect(before[0]?.running_as).toBe(600);
+  });
+
   it('counts a reading at most offlineAfterS: a longer gap adds nothing more', async () => {
     const { db, write } = await fresh();
     // 5 A at t0, silent for 10 minutes, then another reading: 15 s × 5 A, no state yet (unknown).
