@@ -17,7 +17,7 @@
  *    Σ pieces / 10⁶: integer sums, so the result does not depend on the order data arrived in.
  * 5. A quarter has a row once one of its pieces is non-zero.
  *
- * In-order data is added as it comes (one span per reading). A late reading (older than the
+ * In-order data is added as it comes (its spans summed per batch, one upsert per quarter). A late reading (older than the
  * machine's newest, e.g. an agent's store-and-forward backfill) or a state row that changes
  * the state of already booked spans marks a time range dirty; at the end of the batch the
  * quarters of that range are rebuilt from `readings` + `states` — so the table always equals
@@ -171,6 +171,8 @@ export class EnergyQuarters implements RowObserver {
   private readonly options: EnergyQuartersOptions;
   /** Per machine: its newest reading (booked once its successor arrives). Cold after a restart or a rollback. */
   private readonly newest = new Map<string, Reading | null>();
+  /** Per machine: in-order spans of this batch, added to the table once at its end (one upsert per quarter, not per reading). */
+  private readonly pending = new Map<string, { site: string; node: string; pieces: Pieces }>();
   /** Per machine: time ranges to rebuild at the end of the batch. */
   private readonly dirty = new Map<string, { site: string; node: string; machine: EnergyMachine; from: number; to: number }>();
 
@@ -189,12 +191,18 @@ export class EnergyQuarters implements RowObserver {
   }
 
   batchEnd(): void {
+    // Added first: a rebuild afterwards replaces its quarters whole, these spans included.
+    for (const { site, node, pieces } of this.pending.values()) {
+      for (const [start, [a, b, c, d]] of pieces) this.q.add.run(site, node, start, a / 1e6, b / 1e6, c / 1e6, d / 1e6);
+    }
+    this.pending.clear();
     for (const d of this.dirty.values()) this.rebuild(d.site, d.node, d.machine, d.from, d.to);
     this.dirty.clear();
   }
 
   rolledBack(): void {
     this.newest.clear();
+    this.pending.clear();
     this.dirty.clear();
   }
 
@@ -213,9 +221,12 @@ export class EnergyQuarters implements RowObserver {
     const capMs = machine.offlineAfterS * 1000;
     if (last === null || r.ts > last.ts || (r.ts === last.ts && r.seq > last.seq)) {
       if (last) {
-        const pieces: Pieces = new Map();
-        addSpan(pieces, last.ts, Math.min(r.ts, last.ts + capMs), last.amps, this.q.columnAt(r.site, r.node, last.ts));
-        for (const [start, [a, b, c, d]] of pieces) this.q.add.run(r.site, r.node, start, a / 1e6, b / 1e6, c / 1e6, d / 1e6);
+        let p = this.pending.get(key);
+        if (!p) {
+          p = { site: r.site, node: r.node, pieces: new Map() };
+          this.pending.set(key, p);
+        }
+        addSpan(p.pieces, last.ts, Math.min(r.ts, last.ts + capMs), last.amps, this.q.columnAt(r.site, r.node, last.ts));
       }
       this.newest.set(key, { ts: r.ts, seq: r.seq, amps });
       return;
