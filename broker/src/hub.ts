@@ -34,6 +34,7 @@ import { MqttServer } from './mqtt/mqtt-server.js';
 import { loadMqttTlsFiles, type MqttTlsFiles } from './mqtt/mqtt-tls-files.js';
 import { MqttTlsServer } from './mqtt/mqtt-tls-server.js';
 import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
+import { productionRowObservers } from './production/production-ingest.js';
 import { ReportsService } from './reports/reports-service.js';
 import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
 import { RuntimeSettingsService } from './settings/runtime-settings.js';
@@ -432,7 +433,16 @@ export class Hub {
   /** The store, and the live snapshots loaded from it. */
   private async startStore(): Promise<Store> {
     const { batchSize, flushIntervalMs } = this.config.hub.ingest;
-    const store = new Store({ dataDir: this.dataDir, batchSize, flushIntervalMs, logger: this.options.logger, now: this.now, onStored: (row, waitedMs) => this.metrics.stored(row, waitedMs) });
+    const store = new Store({
+      dataDir: this.dataDir,
+      batchSize,
+      flushIntervalMs,
+      logger: this.options.logger,
+      now: this.now,
+      onStored: (row, waitedMs) => this.metrics.stored(row, waitedMs),
+      // Cycles, button quality entries and energy per quarter hour, written with their batch.
+      observers: (db) => productionRowObservers(db, { config: () => this.settings.config, now: this.now }),
+    });
     await store.start();
     this.storeInstance = store;
     this.started.push({ name: 'store', stop: () => store.stop() });

@@ -278,6 +278,10 @@ describe('overview, alarms and settings in Chromium', () => {
     await page.getByTestId('recipient-add').click();
     await page.getByTestId(`recipient-default-${before}-address`).fill('lead@example.com');
     await page.getByTestId(`recipient-default-${before}-language`).selectOption('en');
+    // The sensor fault rule (on by default) is listed with its Japanese name; switch it off.
+    expect(initial.settings.rules.sensorFault?.enabled).toBe(true);
+    expect(await page.getByTestId('rule-sensorFault').locator('th').textContent()).toBe('電流センサーの異常 (クランプ外れ・断線)');
+    await page.getByTestId('rule-sensorFault-enabled').uncheck();
     await page.getByTestId('settings-save').click();
     await page.getByTestId('settings-saved').waitFor();
     const saved = await h.data.getSettings();
@@ -285,6 +289,7 @@ describe('overview, alarms and settings in Chromium', () => {
     expect(saved.updatedBy).toBe(ADMIN.username);
     expect(saved.settings.machines['protomat-s63']!.runningAboveA).toBe(2.5);
     expect(saved.settings.recipients.default).toContainEqual({ address: 'lead@example.com', language: 'en' });
+    expect(saved.settings.rules.sensorFault).toEqual({ enabled: false, severity: initial.settings.rules.sensorFault?.severity });
     expect(await page.getByTestId('settings-last-saved').textContent()).toContain(ADMIN.username);
     await fullScreenshot('settings-ja.png');
 

@@ -110,6 +110,11 @@ const IdleLongRule = z.strictObject({ ...ruleBase, afterMin: z.number().positive
  * silentAfterS from a node that streams readings.
  */
 const SensorOfflineRule = z.strictObject({ ...ruleBase, silentAfterS: z.int().min(5).max(86_400) });
+/**
+ * The machine's agent reports a sensor fault (its clamp reads the ADC's floor while the machine's
+ * calibrated off level is above it: unplugged, broken lead); cleared by its sensor_ok.
+ */
+const SensorFaultRule = z.strictObject({ ...ruleBase });
 /** A clutter score above `above` at one of `slots` (default: every scheduled slot, not manual shots). */
 const ClutterHighRule = z.strictObject({ ...ruleBase, above: z.number().min(0).max(100), slots: z.array(Slot).max(24).optional() });
 /** An alert channel (mail, tower, webhook) reports not-ok for afterS. Hub-wide. */
@@ -120,6 +125,7 @@ const RuleOverrides = z.strictObject({
   runningLong: RunningLongRule.partial().optional(),
   idleLong: IdleLongRule.partial().optional(),
   sensorOffline: SensorOfflineRule.partial().optional(),
+  sensorFault: SensorFaultRule.partial().optional(),
   clutterHigh: ClutterHighRule.partial().optional(),
 });
 const sev = (s: AlarmSeverity) => s;
@@ -193,6 +199,9 @@ export const AlertsConfig = z
         sensorOffline: SensorOfflineRule.partial()
           .prefault({})
           .transform((r) => ({ enabled: true, severity: sev('major'), clearAfterS: 120, silentAfterS: 120, ...r })),
+        sensorFault: SensorFaultRule.partial()
+          .prefault({})
+          .transform((r) => ({ enabled: true, severity: sev('major'), clearAfterS: 0, ...r })),
         clutterHigh: ClutterHighRule.partial()
           .prefault({})
           .transform((r) => ({ enabled: true, severity: sev('minor'), clearAfterS: 0, above: 50, ...r })),

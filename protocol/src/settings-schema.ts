@@ -34,6 +34,8 @@ export const RuntimeSettingsSchema = z.strictObject({
     runningLong: z.strictObject({ enabled: z.boolean(), severity: Severity, afterMin: Minutes }),
     idleLong: z.strictObject({ enabled: z.boolean(), severity: Severity, afterMin: Minutes }),
     sensorOffline: z.strictObject({ enabled: z.boolean(), severity: Severity, silentAfterS: z.int().min(5).max(86_400) }),
+    /** Optional: a document saved before the rule existed keeps the config file's values. */
+    sensorFault: z.strictObject({ enabled: z.boolean(), severity: Severity }).optional(),
     clutterHigh: z.strictObject({ enabled: z.boolean(), severity: Severity, above: z.number().min(0).max(100) }),
   }),
   /** Current thresholds per machine (amperes RMS); the hub sends them to the machine's agent. */
@@ -66,6 +68,7 @@ const RULE_FIELDS = {
   runningLong: ['enabled', 'severity', 'afterMin'],
   idleLong: ['enabled', 'severity', 'afterMin'],
   sensorOffline: ['enabled', 'severity', 'silentAfterS'],
+  sensorFault: ['enabled', 'severity'],
   clutterHigh: ['enabled', 'severity', 'above'],
 } as const;
 
@@ -105,6 +108,7 @@ export function settingsFromConfig(config: Readonly<Config>, extraNodes: { machi
       runningLong: pick(rules.runningLong, RULE_FIELDS.runningLong),
       idleLong: pick(rules.idleLong, RULE_FIELDS.idleLong),
       sensorOffline: pick(rules.sensorOffline, RULE_FIELDS.sensorOffline),
+      sensorFault: pick(rules.sensorFault, RULE_FIELDS.sensorFault),
       clutterHigh: pick(rules.clutterHigh, RULE_FIELDS.clutterHigh),
     },
     machines,

@@ -19,6 +19,7 @@ import { isValidImageId, type ImageStore } from './image-store.js';
 import { InvalidMessageCounter, type InvalidMessage, type InvalidStats } from './invalid-counter.js';
 import type { LiveState } from './live-state.js';
 import { DuplicateGuard } from './duplicate-guard.js';
+import { productionEventProblem } from '../production/production-event-ingest.js';
 
 export type IngestOptions = {
   broker: MqttBroker;
@@ -194,6 +195,12 @@ export class Ingest {
       }
       const now = this.now();
       const { site, node, kind } = result.message;
+      // Production events (cycle, quality, sensor faults) have a stricter shape than other events.
+      const problem = result.message.kind === 'event' ? productionEventProblem(result.message.payload) : null;
+      if (problem !== null) {
+        this.reject({ reason: 'schema', message: problem, topic, kind, site, node });
+        return;
+      }
       const future = futureTimestamp(result.message, now, this.options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS);
       if (future !== null) {
         this.reject({ reason: 'future-ts', message: future, topic, kind, site, node });

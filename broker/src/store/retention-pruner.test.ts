@@ -124,6 +124,30 @@ describe('RetentionPruner', () => {
     expect(run.deleted).toMatchObject({ status_log: 1, events: 1, clutter: 1, alarms: 1, mail_queue: 1 });
   });
 
+  it('prunes cycles with the readings, and quality entries, stop reasons and energy quarters with the history', async () => {
+    const cycle = db.prepare("INSERT INTO cycles (site, node, seq, start_ts, end_ts, duration_ms, peak_a, mean_a, received_at) VALUES ('factory', 'mill-1', ?, ?, ?, 1000, 9, 8, ?)");
+    const quality = db.prepare("INSERT INTO quality_entries (site, node, start_ts, end_ts, good, scrap, startup_scrap, source, entered_by, entered_at) VALUES ('factory', 'mill-1', ?, ?, 1, 0, 0, 'button', 'mill-1', ?)");
+    const reason = db.prepare("INSERT INTO stop_reasons (site, node, start_ts, code, set_by, set_at) VALUES ('factory', 'mill-1', ?, 'setup', 'admin', ?)");
+    const quarter = db.prepare("INSERT INTO energy_quarters (site, node, quarter_start, running_as, idle_as, off_as, unknown_as) VALUES ('factory', 'mill-1', ?, 1, 2, 3, 4)");
+    // Older than readingsDays (90) but younger than historyDays (365), and older than both.
+    const between = t - 100 * DAY_MS;
+    const ancient = t - 400 * DAY_MS;
+    cycle.run(1, between - 5000, between, between);
+    cycle.run(2, t - 5000, t - 1000, t);
+    for (const at of [ancient, between]) {
+      quality.run(at, at, at);
+      reason.run(at, at);
+      quarter.run(at);
+    }
+    const run = await make({ batchRows: 1 }).prune();
+    expect(run.error).toBeUndefined();
+    expect(run.deleted).toMatchObject({ cycles: 1, quality_entries: 1, stop_reasons: 1, energy_quarters: 1 });
+    expect(db.prepare('SELECT seq FROM cycles').pluck().all()).toEqual([2]);
+    expect(db.prepare('SELECT end_ts FROM quality_entries').pluck().all()).toEqual([between]);
+    expect(db.prepare('SELECT start_ts FROM stop_reasons').pluck().all()).toEqual([between]);
+    expect(db.prepare('SELECT quarter_start FROM energy_quarters').pluck().all()).toEqual([between]);
+  });
+
   it('keeps everything when the days are 0 (forever)', async () => {
     reading().run('mill-1', t - 5000 * DAY_MS, 1, t);
     reading().run('mill-1', t - 4000 * DAY_MS, 2, t);

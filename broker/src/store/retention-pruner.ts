@@ -1,7 +1,8 @@
 /**
  * Deletes old rows every night so an SD card does not fill up (hub.retention, docs/config.md).
- * Raw samples (current readings, motion) go after `readingsDays`; the history (states, status
- * messages, run events, clutter scores, cleared alarms with their history, sent mails) after
+ * Raw samples (current readings, motion, machining cycles) go after `readingsDays`; the history
+ * (states, status messages, run events, clutter scores, cleared alarms with their history, sent
+ * mails, quality entries, stop reasons, and the energy roll-up per quarter hour) after
  * `historyDays`; 0 keeps a group forever. Not touched: users, accounts, nodes, settings, the
  * counters of ingest_errors and hub_runs (a row per node/reason or per start), and the usage
  * roll-ups, which the reports service keeps for its own horizon (usage-rollups.ts).
@@ -133,6 +134,7 @@ export class RetentionPruner {
         const cutoff = startedAt - readingsDays * DAY_MS;
         add('readings', await this.pruneRaw('readings', 'ORDER BY ts DESC, seq DESC', cutoff));
         add('motion', await this.pruneRaw('motion', 'ORDER BY ts DESC, id DESC', cutoff));
+        add('cycles', await this.pruneKeyed('cycles', 'site, node, seq', 'end_ts', cutoff));
       }
       if (historyDays > 0) {
         const cutoff = startedAt - historyDays * DAY_MS;
@@ -144,6 +146,10 @@ export class RetentionPruner {
         // An alarm's history (alarm_events) goes with it (ON DELETE CASCADE).
         add('alarms', await this.batches(`SELECT id FROM alarms WHERE active = 0 AND coalesce(cleared_at, updated_at) < @cutoff LIMIT @limit`, 'alarms', { cutoff }));
         add('mail_queue', await this.batches(`SELECT id FROM mail_queue WHERE status IN ('sent', 'failed', 'summarized') AND created_at < @cutoff LIMIT @limit`, 'mail_queue', { cutoff }));
+        // Production figures: what operators entered, and the energy roll-up (its readings are gone sooner).
+        add('quality_entries', await this.batches('SELECT id FROM quality_entries WHERE end_ts < @cutoff LIMIT @limit', 'quality_entries', { cutoff }));
+        add('stop_reasons', await this.pruneKeyed('stop_reasons', 'site, node, start_ts', 'start_ts', cutoff));
+        add('energy_quarters', await this.pruneKeyed('energy_quarters', 'site, node, quarter_start', 'quarter_start', cutoff));
       }
     } catch (err) {
       // The database closing under a run (hub stopping) or a disk error: counted so far, retried tomorrow.
@@ -164,6 +170,18 @@ export class RetentionPruner {
     let total = 0;
     for (;;) {
       const n = del.run({ ...params, limit: this.options.retention.batchRows }).changes;
+      total += n;
+      if (n < this.options.retention.batchRows) return total;
+      await yieldToEventLoop();
+    }
+  }
+
+  /** Rows of a WITHOUT ROWID table (primary key `key`) with `column` < cutoff, in batches like `batches`. */
+  private async pruneKeyed(table: string, key: string, column: string, cutoff: number): Promise<number> {
+    const del = this.options.database().prepare(`DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE ${column} < @cutoff LIMIT @limit)`);
+    let total = 0;
+    for (;;) {
+      const n = del.run({ cutoff, limit: this.options.retention.batchRows }).changes;
       total += n;
       if (n < this.options.retention.batchRows) return total;
       await yieldToEventLoop();

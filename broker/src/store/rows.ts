@@ -23,6 +23,19 @@ export type StoreRow =
 
 export type RowKind = StoreRow['kind'];
 
+/**
+ * Something that derives more rows from what the store writes (production figures, docs/oee.md).
+ * Called inside the batch's transaction, so its writes commit (or roll back) with the batch.
+ */
+export interface RowObserver {
+  /** A data row of the batch was written; `inserted`: it is new (false: a duplicate, ignored). */
+  stored(row: StoreRow, inserted: boolean): void;
+  /** Every row of the batch is written (still inside the transaction). */
+  batchEnd(): void;
+  /** The batch's transaction rolled back: forget what was learned from it. */
+  rolledBack(): void;
+}
+
 /** Rows kept in join_requests at most. */
 export const MAX_JOIN_REQUESTS = 1000;
 
@@ -44,9 +57,15 @@ export class RowWriter {
     offlineDirty: Statement;
   };
   private readonly tx: (rows: readonly StoreRow[]) => number;
+  private readonly observers: readonly RowObserver[];
 
-  constructor(db: Database) {
+  private readonly onObserverError: (err: unknown) => void;
+
+  /** `onObserverError`: an observer threw; the batch's own rows still commit (derived rows are not worth losing data for). */
+  constructor(db: Database, observers: readonly RowObserver[] = [], onObserverError: (err: unknown) => void = () => undefined) {
     this.db = db;
+    this.observers = observers;
+    this.onObserverError = onObserverError;
     this.stmt = {
       status: db.prepare(
         `INSERT INTO nodes (site, node, online, agent, version, status_ts, detail, backlog, last_seen) VALUES (@site, @node, @online, @agent, @version, @ts, @detail, @backlog, @receivedAt)
@@ -88,7 +107,25 @@ export class RowWriter {
 
   /** Writes the batch in one transaction; returns the number of data rows inserted (duplicates excluded). */
   write(rows: readonly StoreRow[]): number {
-    return this.tx(rows);
+    try {
+      return this.tx(rows);
+    } catch (err) {
+      for (const o of this.observers) o.rolledBack();
+      throw err;
+    }
+  }
+
+  private observe(row: StoreRow, changes: number): void {
+    for (const o of this.observers) this.guard(o, () => o.stored(row, changes > 0));
+  }
+
+  private guard(o: RowObserver, call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      o.rolledBack();
+      this.onObserverError(err);
+    }
   }
 
   private apply(rows: readonly StoreRow[]): number {
@@ -108,18 +145,25 @@ export class RowWriter {
           s.statusLog.run(r.site, r.node, r.online ? 1 : 0, r.ts, r.receivedAt);
           if (!r.online) s.offlineDirty.run({ at: r.receivedAt, site: r.site, node: r.node });
           break;
-        case 'reading':
-          inserted += s.reading.run(r.site, r.node, r.ts, r.seq, JSON.stringify(r.irms), r.receivedAt).changes;
-          break;
-        case 'state': {
-          const changes = s.state.run(r.site, r.node, r.ts, r.state, r.since, JSON.stringify(r.irms), r.receivedAt).changes;
-          if (changes > 0) s.stateDirty.run(r.site, r.node, r.ts);
+        case 'reading': {
+          const changes = s.reading.run(r.site, r.node, r.ts, r.seq, JSON.stringify(r.irms), r.receivedAt).changes;
+          this.observe(r, changes);
           inserted += changes;
           break;
         }
-        case 'event':
-          inserted += s.event.run(r.site, r.node, r.ts, r.seq, r.type, JSON.stringify(r.data), r.receivedAt).changes;
+        case 'state': {
+          const changes = s.state.run(r.site, r.node, r.ts, r.state, r.since, JSON.stringify(r.irms), r.receivedAt).changes;
+          if (changes > 0) s.stateDirty.run(r.site, r.node, r.ts);
+          this.observe(r, changes);
+          inserted += changes;
           break;
+        }
+        case 'event': {
+          const changes = s.event.run(r.site, r.node, r.ts, r.seq, r.type, JSON.stringify(r.data), r.receivedAt).changes;
+          this.observe(r, changes);
+          inserted += changes;
+          break;
+        }
         case 'clutter':
           inserted += s.clutter.run(r.site, r.node, r.ts, r.seq, r.score, r.coveredRatio, r.slot, r.imageId, r.receivedAt).changes;
           break;
@@ -137,6 +181,7 @@ export class RowWriter {
       }
     }
     for (const { site, node, at } of lastSeen.values()) s.seen.run(site, node, at);
+    for (const o of this.observers) this.guard(o, () => o.batchEnd());
     return inserted;
   }
 

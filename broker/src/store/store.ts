@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { NodeSnapshot, Now } from '@mieruka/protocol';
 import { BatchWriter, type BatchWriterStats } from './batch-writer.js';
 import { openDatabase } from './database.js';
-import { RowWriter, type StoreRow } from './rows.js';
+import { RowWriter, type RowObserver, type StoreRow } from './rows.js';
 import { loadSnapshots } from './snapshot-queries.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
@@ -27,6 +27,8 @@ export type StoreOptions = {
   onStored?: (row: StoreRow, waitedMs: number) => void;
   /** Monotonic milliseconds for `onStored`. Default: performance.now. */
   monotonic?: () => number;
+  /** Derive more rows inside each batch's transaction (production figures); built once the database is open. */
+  observers?: (db: Database) => RowObserver[];
 };
 
 export const DATA_TABLES = ['nodes', 'readings', 'states', 'events', 'clutter', 'motion', 'users', 'ingest_errors'] as const;
@@ -72,7 +74,7 @@ export class Store {
   async start(): Promise<void> {
     if (this.db) return;
     const db = openDatabase(this.file, this.options.now ? { now: this.options.now } : {});
-    const rows = new RowWriter(db);
+    const rows = new RowWriter(db, this.options.observers?.(db) ?? [], (err) => this.logger.error({ err }, 'derived rows failed; the batch itself is stored'));
     this.db = db;
     this.writer = new BatchWriter<StoreRow>({
       batchSize: this.options.batchSize,

@@ -12,7 +12,7 @@ export type AlarmItem = {
   site: string;
   /** Machine or station id; `hub` for hub-level alarms (a broken alert channel). */
   node: string;
-  /** Rule type: machine_stopped, job_finished, running_long, idle_long, sensor_offline, clutter_high, channel_broken. */
+  /** Rule type: machine_stopped, job_finished, running_long, idle_long, sensor_offline, sensor_fault, clutter_high, channel_broken. */
   type: string;
   severity: AlarmSeverity;
   message: { ja: string; en: string };

@@ -5,6 +5,7 @@ import { jobFinished } from './job-finished.js';
 import { machineStopped } from './machine-stopped.js';
 import type { NodeRuleKey, RuleDefinition } from './rule.js';
 import { runningLong } from './running-long.js';
+import { sensorFault } from './sensor-fault.js';
 import { sensorOffline } from './sensor-offline.js';
 
 // Each rule only ever sees the settings of its own key (the engine looks them up by rule.key);
@@ -15,5 +16,6 @@ export const NODE_RULES: readonly RuleDefinition<NodeRuleKey>[] = [
   runningLong,
   idleLong,
   sensorOffline,
+  sensorFault,
   clutterHigh,
 ] as unknown as readonly RuleDefinition<NodeRuleKey>[];

@@ -12,6 +12,7 @@ import { machineStopped } from './machine-stopped.js';
 import type { NodeRuleKey, RuleContext, RuleSettings, Verdict } from './rule.js';
 import { RuleSettingsResolver } from './rule-settings.js';
 import { evaluateRunningLong } from './running-long.js';
+import { sensorFault } from './sensor-fault.js';
 import { evaluateSensorOffline, offlineCause } from './sensor-offline.js';
 import { WorkCalendar } from './work-calendar.js';
 
@@ -109,6 +110,7 @@ describe('agent or sensor offline', () => {
   it.each([
     ['LWT online:false', node({ online: false }), MON_10, 0, 'agent'],
     ['sensor silent (state unknown)', node({ ...state('unknown', MON_10 - MIN), current: { irms: [1], ts: 1, seq: 1 } }), MON_10, 0, 'sensor'],
+    ['state unknown while readings keep coming (a sensor fault, not silence)', node({ ...state('unknown', MON_10 - MIN), current: { irms: [0.01], ts: MON_10 - 1000, seq: 9 } }), MON_10, 0, null],
     ['streaming node quiet for 2 min', node({ current: { irms: [1], ts: 1, seq: 1 }, lastSeen: MON_10 - silent }), MON_10, 0, 'silent'],
     ['streaming node quiet for 1 min', node({ current: { irms: [1], ts: 1, seq: 1 }, lastSeen: MON_10 - MIN }), MON_10, 0, null],
     ['quiet, but the hub only started watching 1 min ago', node({ current: { irms: [1], ts: 1, seq: 1 }, lastSeen: MON_10 - 10 * MIN }), MON_10, MON_10 - MIN, null],
@@ -127,6 +129,27 @@ describe('agent or sensor offline', () => {
     // An agent that goes offline while the hub watches is raised at once.
     const wentOffline = node({ online: false, lastSeen: MON_10 + 10_000 });
     expect(action(evaluateSensorOffline(wentOffline, ctx('sensorOffline', MON_10 + 20_000, {}, MON_10)))).toBe('raise');
+  });
+});
+
+describe('sensor fault', () => {
+  const fault = (patch: Record<string, unknown> = {}) => ({ ts: MON_10 - MIN, seq: 7, type: 'sensor_fault', cause: 'at_floor', sinceTs: MON_10 - 2 * MIN, readingA: 0.01, offLevelA: 0.4, ...patch });
+  const run = (event: ReturnType<typeof fault>) => sensorFault.onEvent?.(event, undefined, ctx('sensorFault', MON_10)) ?? null;
+  it.each([
+    ['a fault', fault(), 'raise'],
+    ['a fault replayed long after (history)', fault({ ts: MON_10 - STALE_EVENT_MS - MIN }), null],
+    ['the sensor is fine again', { ts: MON_10, seq: 8, type: 'sensor_ok', faultS: 120 } as unknown as ReturnType<typeof fault>, 'resolve'],
+    ['another event', fault({ type: 'run_started' }), null],
+  ] as const)('%s → %s', (_label, event, expected) => {
+    expect(action(run(event))).toBe(expected);
+  });
+
+  it('dates the alarm at the first floor reading and says what was read', () => {
+    expect(run(fault())).toMatchObject({ action: 'raise', at: MON_10 - 2 * MIN, details: { readingA: 0.01, offLevelA: 0.4 }, message: { en: 'Mill 1: current sensor fault (clamp unplugged or lead broken?)' } });
+  });
+
+  it('is on by default, major', () => {
+    expect(rules.sensorFault).toMatchObject({ enabled: true, severity: 'major' });
   });
 });
 

@@ -11,7 +11,9 @@ export type OfflineCause = 'agent' | 'sensor' | 'silent';
 
 export function offlineCause(node: NodeSnapshot, { now, settings, watchSince }: Pick<RuleContext<'sensorOffline'>, 'now' | 'settings' | 'watchSince'>): OfflineCause | null {
   if (node.online === false) return 'agent';
-  if (node.state?.state === 'unknown') return 'sensor';
+  // Readings newer than the unknown state: the sensor is heard, reading its floor (a sensor
+  // fault, the sensorFault rule's alarm), not silent.
+  if (node.state?.state === 'unknown' && !(node.current && node.current.ts > node.state.since)) return 'sensor';
   // Silence counts from when the hub began watching: a restarted hub gives agents time to speak.
   if (node.current !== null && now - Math.max(node.lastSeen ?? 0, watchSince) >= settings.silentAfterS * 1000) return 'silent';
   return null;

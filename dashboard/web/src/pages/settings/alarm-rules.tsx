@@ -13,7 +13,7 @@ const NUMBER: Partial<Record<RuleName, { field: string; unit: MessageKey }>> = {
   sensorOffline: { field: 'silentAfterS', unit: 'settings_unitS' },
   clutterHigh: { field: 'above', unit: 'settings_unitScore' },
 };
-const ORDER: RuleName[] = ['machineStopped', 'jobFinished', 'runningLong', 'idleLong', 'sensorOffline', 'clutterHigh'];
+const ORDER: RuleName[] = ['machineStopped', 'jobFinished', 'runningLong', 'idleLong', 'sensorOffline', 'sensorFault', 'clutterHigh'];
 
 export function AlarmRules({ s, set, server, hints }: SectionProps) {
   return (
@@ -30,7 +30,9 @@ export function AlarmRules({ s, set, server, hints }: SectionProps) {
           </thead>
           <tbody>
             {ORDER.map((name) => {
-              const rule = s.rules[name] as { enabled: boolean; severity: string } & Record<string, unknown>;
+              const rule = s.rules[name] as ({ enabled: boolean; severity: string } & Record<string, unknown>) | undefined;
+              // A hub older than the rule does not send it.
+              if (!rule) return null;
               const num = NUMBER[name];
               const label = t(`settings_rule_${name}` as MessageKey);
               return (

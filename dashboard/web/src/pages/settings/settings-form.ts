@@ -101,6 +101,7 @@ const FIELD: Record<string, MessageKey> = {
   runningLong: 'settings_rule_runningLong',
   idleLong: 'settings_rule_idleLong',
   sensorOffline: 'settings_rule_sensorOffline',
+  sensorFault: 'settings_rule_sensorFault',
   clutterHigh: 'settings_rule_clutterHigh',
   enabled: 'settings_enabled',
   severity: 'settings_severity',
