@@ -34,6 +34,7 @@ import { MqttServer } from './mqtt/mqtt-server.js';
 import { loadMqttTlsFiles, type MqttTlsFiles } from './mqtt/mqtt-tls-files.js';
 import { MqttTlsServer } from './mqtt/mqtt-tls-server.js';
 import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
+import { ProductionService } from './production/production-service.js';
 import { ReportsService } from './reports/reports-service.js';
 import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
 import { RuntimeSettingsService } from './settings/runtime-settings.js';
@@ -76,6 +77,8 @@ export class Hub {
   readonly dataSource: HubDataSource;
   /** Machine timeline, jobs and utilization over the store. */
   readonly reports: ReportsService;
+  /** OEE, downtime stops and reasons, quality entries, energy (docs/oee.md). */
+  readonly production: ProductionService;
   /** Alarm rules, lifecycle and alert channels (mail, towers, webhooks). */
   readonly alerts: Alerts;
   /** Clutter scores over time, image thumbnails and image retention. */
@@ -125,6 +128,14 @@ export class Hub {
       shifts: options.config.shifts,
       site: options.config.site,
       machines: options.config.machines,
+      logger: options.logger,
+      now,
+    });
+    this.production = new ProductionService({
+      database: () => this.store.database,
+      reports: this.reports,
+      live: this.live,
+      config: options.config,
       logger: options.logger,
       now,
     });
@@ -180,6 +191,7 @@ export class Hub {
       targets: [
         { name: 'alerts', reconfigure: (config) => this.alerts.reconfigure(config) },
         { name: 'reports', reconfigure: (config) => this.reports.reconfigure({ shifts: config.shifts, machines: config.machines }) },
+        { name: 'production', reconfigure: (config) => this.production.reconfigure(config) },
         { name: 'clutter-history', reconfigure: (config) => this.clutter.reconfigure(config.stations) },
         new EdgeSettingsPublisher({ publish: (message) => this.broker.publish(message), logger: this.logger, now }),
       ],
@@ -203,6 +215,7 @@ export class Hub {
       images: this.images,
       stats: () => this.stats(),
       reports: this.reports,
+      production: this.production,
       alerts: this.alerts,
       clutter: this.clutter,
       thumbnails: this.thumbnails,
@@ -398,6 +411,8 @@ export class Hub {
     // Before ingest: it records this run, so the time the hub was down counts as unknown.
     this.reports.start();
     this.started.push({ name: 'reports', stop: () => this.reports.stop() });
+    this.production.start();
+    this.started.push({ name: 'production', stop: () => this.production.stop() });
 
     const users = await this.startUsers(store);
     const broker = await this.startBroker(store);
