@@ -35,6 +35,7 @@ import { loadMqttTlsFiles, type MqttTlsFiles } from './mqtt/mqtt-tls-files.js';
 import { MqttTlsServer } from './mqtt/mqtt-tls-server.js';
 import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
 import { ProductionService } from './production/production-service.js';
+import type { Timers } from './production/stop-watch.js';
 import { ReportsService } from './reports/reports-service.js';
 import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
 import { RuntimeSettingsService } from './settings/runtime-settings.js';
@@ -54,6 +55,8 @@ export type HubOptions = {
   mountHttp?: MountHttp;
   /** The one clock of every hub service and the front end (tests pass their own). Default: the system clock. */
   now?: Now;
+  /** Timers that go with `now` (the production stop watch); tests with a held clock drive their own. Default: setTimeout. */
+  timers?: Timers;
 };
 
 type Service = { name: string; stop(): Promise<void> | void };
@@ -138,6 +141,7 @@ export class Hub {
       config: options.config,
       logger: options.logger,
       now,
+      ...(options.timers ? { timers: options.timers } : {}),
     });
     this.alerts = new Alerts({
       config: options.config,

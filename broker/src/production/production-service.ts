@@ -29,7 +29,7 @@ import type {
   StopReasonResult,
   TimeRange,
 } from '@mieruka/protocol';
-import { DAY_MS, shiftWindows } from '@mieruka/protocol';
+import { DAY_MS, shiftAt, shiftWindows } from '@mieruka/protocol';
 import { Fanout } from '../events/fanout.js';
 import type { ReportsService } from '../reports/reports-service.js';
 import { andonTile, sensorFaultFrom } from './andon.js';
@@ -53,6 +53,7 @@ export type ProductionServiceOptions = {
   config: Readonly<Pick<Config, 'site' | 'machines' | 'oee'>>;
   logger: Logger;
   now: () => number;
+  /** The clock's timers (tests drive them). Default: setTimeout. */
   timers?: Timers;
 };
 
@@ -209,8 +210,11 @@ export class ProductionService {
     const { reports } = this.options;
     if (!reports.isMachine(site, node)) return null;
     const now = this.options.now();
-    const facts = this.facts(site, node, range, now);
-    const rows: OeeRow[] = bucketsFor(by, reports.settings().shifts, reports.clock, range, now).map((b) => ({
+    const buckets = bucketsFor(by, reports.settings().shifts, reports.clock, range, now);
+    // A shift bucket may end after the range (a night shift that starts on its last day): read facts for all of it.
+    const span = { from: Math.min(range.from, ...buckets.map((b) => b.start)), to: Math.max(range.to, ...buckets.map((b) => b.end)) };
+    const facts = this.facts(site, node, span, now);
+    const rows: OeeRow[] = buckets.map((b) => ({
       ...oeeFigures(facts, b.start, b.end),
       label: b.label,
       shift: b.shift,
@@ -219,7 +223,7 @@ export class ProductionService {
   }
 
   private stopsIn(site: string, node: string, range: TimeRange, now: number): DowntimeStop[] {
-    return this.stopsAround(site, node, range.from, range.to, now).stops.filter((s) => s.start < range.to && (s.end ?? now) > range.from);
+    return this.stopsAround(site, node, range.from, range.to, now).stops.filter((s) => s.start < range.to && (s.end === null ? now >= range.from : s.end > range.from));
   }
 
   machineStops(site: string, node: string, range: TimeRange): StopList | null {
@@ -325,30 +329,41 @@ export class ProductionService {
 
   // --- stop watch --------------------------------------------------------------------------
 
-  /** Announces the stop under way once it needs a reason; returns when to look again. */
+  /**
+   * Announces the stop under way once it needs a reason; returns when to look again. Timing
+   * comes from the live state (the store may not have the newest row yet); whether the stop
+   * needs a reason is then decided on the stored timeline, like every other figure.
+   */
   private checkStop(site: string, node: string): number | null {
     if (!this.db) return null;
+    const { reports, live } = this.options;
     const now = this.options.now();
     const ask = this.options.config.oee.askReasonAfterS * 1000;
-    const current = this.stopsIn(site, node, { from: now, to: now + 1 }, now).find((s) => s.end === null);
-    if (current) {
-      if (current.reason) return null;
-      if (current.needsReason) {
-        const key = `${site}/${node}/${current.start}`;
-        if (!this.announced.has(key)) {
-          this.announced.add(key);
-          if (this.announced.size > 10_000) this.announced.clear();
-          this.emit(site, node, 'stop');
-        }
-        return null;
-      }
-      return current.start + ask;
+    const state = live.list().find((n) => n.site === site && n.node === node)?.state;
+    if (!state || (state.state !== 'off' && state.state !== 'idle')) return null;
+    const shift = shiftAt(reports.settings().shifts, reports.clock, now);
+    if (!shift) {
+      // Stopped outside planned time: a stop begins with the next shift.
+      const next = shiftWindows(reports.settings().shifts, reports.clock, now + 1, now + 2 * DAY_MS)[0];
+      return next ? next.start + ask : null;
     }
-    // Stopped outside planned time: the stop begins with the next shift.
-    const live = this.options.live.list().find((n) => n.site === site && n.node === node);
-    const state = live?.state?.state;
-    if (state !== 'off' && state !== 'idle') return null;
-    const next = shiftWindows(this.options.reports.settings().shifts, this.options.reports.clock, now + 1, now + 2 * DAY_MS)[0];
-    return next ? next.start + ask : null;
+    const current = this.stopsIn(site, node, { from: now, to: now + 1 }, now).find((s) => s.end === null);
+    if (current && current.start + ask <= now) return this.announce(current);
+    // The store may not hold the newest state yet: then the stop began at the later of the
+    // state's since and the shift's start (look again then; the store decides).
+    const start = current?.start ?? Math.max(state.since, shift.start);
+    return start + ask > now ? start + ask : null;
+  }
+
+  private announce(stop: DowntimeStop): null {
+    if (!stop.needsReason) return null;
+    const key = `${stop.site}/${stop.node}/${stop.start}`;
+    if (this.announced.has(key)) return null;
+    // Bounded: a key only guards against announcing one stop twice in a row.
+    if (this.announced.size > 10_000) this.announced.clear();
+    this.announced.add(key);
+    this.logger.info({ site: stop.site, node: stop.node, start: stop.start }, 'stop waits for a reason');
+    this.emit(stop.site, stop.node, 'stop');
+    return null;
   }
 }
