@@ -327,6 +327,22 @@ describe('production figures on a running hub', () => {
     expect(lathe()).toHaveLength(1); // once per stop
   });
 
+  it('offers the reasons an admin saved, at once', async () => {
+    const view = await hub.dataSource.getSettings();
+    const reasons = [...(view.settings.downtimeReasons ?? []), { code: 'cleaning', en: 'Cleaning', ja: '清掃', category: 'other' as const, machines: [MILL] }];
+    const saved = await hub.dataSource.updateSettings({ ...view.settings, downtimeReasons: reasons }, view.version, 'boss');
+    expect(saved.outcome).toBe('saved');
+    expect((await hub.dataSource.downtimeReasons({ site: SITE, node: MILL })).map((r) => r.code)).toEqual(['breakdown', 'setup', 'break', 'cleaning']);
+    expect((await hub.dataSource.downtimeReasons({ site: SITE, node: LATHE })).map((r) => r.code)).toEqual(['breakdown', 'setup', 'break', 'coolant']);
+    expect(await hub.dataSource.setStopReason({ site: SITE, node: MILL, start: S + 7 * H, code: 'cleaning' }, 'chief')).toMatchObject({ ok: true });
+    const p = await hub.dataSource.downtimePareto({ from: S, to: W_END }, { site: SITE, node: MILL });
+    expect(p.bars.map((b) => [b.code, b.category, b.en])).toEqual([
+      ['cleaning', 'other', 'Cleaning'],
+      ['breakdown', 'breakdown', 'Breakdown'],
+      ['microstops', 'minor_stop', 'Minor stops'],
+    ]);
+  });
+
   it('shows every machine on the andon board', async () => {
     const board = await hub.dataSource.andonBoard();
     const tile = (node: string) => board.tiles.find((t) => t.node === node)!;
@@ -335,6 +351,6 @@ describe('production figures on a running hub', () => {
     expect(tile(MILL)).toMatchObject({ name: 'Mill', state: 'off', sensorFault: false, stop: { start: clock.instant(today, 8), reason: null, needsReason: true } });
     expect(tile(MILL).today).toMatchObject({ availability: 0, oee: 0, cycles: 0 });
     expect(tile(LATHE).stop).toMatchObject({ start: NOW - 4 * MIN, needsReason: true });
-    expect(board.reasons.map((r) => r.code)).toEqual(['breakdown', 'setup', 'break', 'coolant']);
+    expect(board.reasons.map((r) => r.code)).toEqual(['breakdown', 'setup', 'break', 'coolant', 'cleaning']);
   });
 });

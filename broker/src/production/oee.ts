@@ -49,17 +49,33 @@ export function qualityInBucket(e: { start: number; end: number }, from: number,
   return e.start === e.end ? e.end >= from && e.end < to : e.end > from && e.end <= to;
 }
 
-function countBetween(sorted: readonly number[], from: number, to: number): number {
-  let n = 0;
-  for (const t of sorted) if (t >= from && t < to) n++;
-  return n;
+/** Index of the first item for which `after` holds (false, then true, along the sorted items). */
+function firstWhere<T>(items: readonly T[], after: (item: T) => boolean): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (after(items[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
+/** How many of the sorted instants lie in [from, to). */
+function countBetween(sorted: readonly number[], from: number, to: number): number {
+  return Math.max(0, firstWhere(sorted, (t) => t >= to) - firstWhere(sorted, (t) => t >= from));
+}
+
+/** Milliseconds per state of the segments inside `within`; both sorted and disjoint (one sweep: a month of hours stays cheap). */
 function stateMs(segments: readonly Segment[], within: readonly Interval[]): Record<Segment['state'], number> {
   const ms = { off: 0, idle: 0, running: 0, unknown: 0 };
-  for (const s of segments) {
-    for (const i of within) {
-      const overlap = Math.min(s.end, i.end) - Math.max(s.start, i.start);
+  if (within.length === 0) return ms;
+  let i = firstWhere(segments, (s) => s.end > within[0]!.start);
+  for (const w of within) {
+    while (i < segments.length && segments[i]!.end <= w.start) i++;
+    for (let k = i; k < segments.length && segments[k]!.start < w.end; k++) {
+      const s = segments[k]!;
+      const overlap = Math.min(s.end, w.end) - Math.max(s.start, w.start);
       if (overlap > 0) ms[s.state] += overlap;
     }
   }
