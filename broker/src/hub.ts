@@ -1,6 +1,6 @@
 /**
  * The hub: starts small services in order and stops them in reverse (like zigbee2mqtt's
- * controller). Store → reports → MQTT persistence → broker → ingest → alerts → MQTT/TCP → HTTP (dashboard and
+ * controller). Store → reports → production figures → MQTT persistence → broker → ingest → alerts → MQTT/TCP → HTTP (dashboard and
  * MQTT over WebSocket). Stopping closes the listeners first, so every message the broker
  * accepted has reached ingest before the store's final flush.
  */
