@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addDays, LocalTime } from '@mieruka/protocol';
-import { mergeIntervals, shiftIntervals, subtractIntervals, totalMs } from './planned-time.js';
+import { mergeIntervals, shiftIntervals, shiftIntervalsAround, subtractIntervals, totalMs } from './planned-time.js';
 import { bucketsFor } from './buckets.js';
 
 const H = 3_600_000;
@@ -26,6 +26,27 @@ describe('planned time', () => {
     ];
     const from = clock.startOfDay(day);
     expect(totalMs(shiftIntervals(shifts, clock, from, from + 24 * H))).toBe(12 * H);
+  });
+
+  it('stops are cut from pieces that start where a shift starts, whatever the range asked', () => {
+    const tiling = [
+      { name: 'am', start: '00:00', end: '12:00', days: ALL },
+      { name: 'pm', start: '12:00', end: '00:00', days: ALL },
+    ];
+    const noon = clock.instant(day, 12);
+    const piece = (from: number, to: number) => shiftIntervalsAround(tiling, clock, from, to).find((i) => i.start <= noon + H && noon + H < i.end);
+    expect(piece(noon + 30 * 60_000, noon + 2 * H)).toEqual({ start: noon, end: clock.startOfDay(addDays(day, 1)) });
+    expect(piece(noon - 30 * H, noon + 2 * H)).toEqual(piece(noon + 30 * 60_000, noon + 2 * H));
+    // Overlapping shifts: cut where the second starts, not where the first ends.
+    const overlapping = [
+      { name: 'a', start: '08:00', end: '17:00', days: ALL },
+      { name: 'b', start: '16:00', end: '20:00', days: ALL },
+    ];
+    const from = clock.startOfDay(day);
+    expect(shiftIntervalsAround(overlapping, clock, from, from + 24 * H).filter((i) => i.start >= from)).toEqual([
+      { start: clock.instant(day, 8), end: clock.instant(day, 16) },
+      { start: clock.instant(day, 16), end: clock.instant(day, 20) },
+    ]);
   });
 
   it('interval algebra', () => {

@@ -65,9 +65,26 @@ export function shiftIntervals(shifts: readonly ShiftSpec[], clock: LocalTime, f
   return clipIntervals(mergeIntervals(windows), from, to);
 }
 
-/** The whole shift windows (not clipped) that overlap [from, to), joined: stops are cut by these, so a stop's id never depends on the range asked. */
+/**
+ * The planned time around [from, to) in pieces that stops are cut from: the shift windows
+ * joined, then cut again wherever a shift starts (a new crew gives its own reasons), not clipped
+ * to the range. A piece's start depends only on the windows that began in the 25 h before it,
+ * all of which are read here, so a stop's start — its id — never depends on the range asked
+ * (a bare union would: with shifts tiling the day it reaches back as far as the range does).
+ */
 export function shiftIntervalsAround(shifts: readonly ShiftSpec[], clock: LocalTime, from: number, to: number): Interval[] {
   if (!(to > from)) return [];
-  const windows = shiftWindows(shifts, clock, from - 2 * DAY_MS, to).filter((w) => w.end > from);
-  return mergeIntervals(windows);
+  const windows = shiftWindows(shifts, clock, from - 2 * DAY_MS, to);
+  const starts = [...new Set(windows.map((w) => w.start))].sort((a, b) => a - b);
+  const out: Interval[] = [];
+  for (const m of mergeIntervals(windows)) {
+    let cursor = m.start;
+    for (const s of starts) {
+      if (s <= cursor || s >= m.end) continue;
+      out.push({ start: cursor, end: s });
+      cursor = s;
+    }
+    out.push({ start: cursor, end: m.end });
+  }
+  return out.filter((i) => i.end > from);
 }

@@ -1,7 +1,7 @@
 /**
  * Downtime stops: maximal stretches of off/idle (off ↔ idle joined) inside planned time
- * (docs/oee.md#stops). A stretch that crosses the end of a shift is cut there; the part in the
- * next shift is a stop of its own. A stop's id is (site, node, start) with the clipped start,
+ * (docs/oee.md#stops). A stretch that crosses the end or the start of a shift is cut there;
+ * the part in the next shift is a stop of its own. A stop's id is (site, node, start) with the clipped start,
  * so it never depends on the range asked (stops are always cut from whole shift windows).
  */
 import type { DowntimeStop, LossCategory } from '@mieruka/protocol';
