@@ -227,6 +227,8 @@ describe('production figures on a running hub', () => {
       [96, 0, 4, 'dashboard'],
     ]);
     expect(updates.filter((u) => u.type === 'production' && u.change === 'quality').length).toBe(6); // five saved, one deleted
+    // Every refusal so far (the reasons test included) is counted by its error.
+    expect(hub.production.refused).toEqual({ unknown_machine: 2, unknown_stop: 1, unknown_reason: 1, microstop: 1, overlaps: 1, invalid: 3 });
   });
 
   it('computes the night shift across midnight by hand', async () => {

@@ -129,8 +129,18 @@ export class ProductionService {
     return this.stream.subscribe(listener);
   }
 
-  private emit(site: string, node: string, change: ProductionUpdate['change']): void {
+  /** Tells live subscribers a machine's figures changed (also for ingest: a quality button press). */
+  notify(site: string, node: string, change: ProductionUpdate['change']): void {
     this.stream.emit({ type: 'production', site, node, change });
+  }
+
+  /** Inputs refused (bad stop reasons and quality entries), by error code, since start. */
+  readonly refused: Record<string, number> = {};
+
+  private refuse<T extends { ok: false; error: string }>(what: string, result: T, detail: Record<string, unknown>): T {
+    this.refused[result.error] = (this.refused[result.error] ?? 0) + 1;
+    this.logger.info({ ...detail, error: result.error }, `${what} refused`);
+    return result;
   }
 
   // --- reasons -----------------------------------------------------------------------------
@@ -248,16 +258,17 @@ export class ProductionService {
 
   setStopReason(input: StopReasonInput, by: string): StopReasonResult {
     const { site, node, start, code } = input;
-    if (!this.options.reports.isMachine(site, node)) return { ok: false, error: 'unknown_machine' };
-    if (!this.downtimeReasons({ site, node }).some((r) => r.code === code)) return { ok: false, error: 'unknown_reason' };
+    const refuse = (error: 'unknown_machine' | 'unknown_stop' | 'unknown_reason' | 'microstop') => this.refuse('stop reason', { ok: false as const, error }, { site, node, start, code });
+    if (!this.options.reports.isMachine(site, node)) return refuse('unknown_machine');
+    if (!this.downtimeReasons({ site, node }).some((r) => r.code === code)) return refuse('unknown_reason');
     const now = this.options.now();
-    if (!Number.isSafeInteger(start)) return { ok: false, error: 'unknown_stop' };
+    if (!Number.isSafeInteger(start)) return refuse('unknown_stop');
     const stop = this.stopsIn(site, node, { from: start, to: start + 1 }, now).find((s) => s.start === start);
-    if (!stop) return { ok: false, error: 'unknown_stop' };
-    if (stop.microstop) return { ok: false, error: 'microstop' };
+    if (!stop) return refuse('unknown_stop');
+    if (stop.microstop) return refuse('microstop');
     this.parts.q.setReason.run(site, node, start, code, by, now);
     this.logger.info({ site, node, start, code, by }, 'stop reason saved');
-    this.emit(site, node, 'reason');
+    this.notify(site, node, 'reason');
     return { ok: true, stop: { ...stop, reason: { code, by, at: now }, needsReason: false } };
   }
 
@@ -275,15 +286,16 @@ export class ProductionService {
 
   addQualityEntry(input: QualityEntryInput, by: string): QualityEntryResult {
     const now = this.options.now();
-    if (typeof input !== 'object' || input === null || typeof input.site !== 'string' || typeof input.node !== 'string') return { ok: false, error: 'invalid', detail: 'site and node are required' };
-    if (!this.options.reports.isMachine(input.site, input.node)) return { ok: false, error: 'unknown_machine' };
+    const where = { site: input?.site, node: input?.node, by };
+    const refuse = (r: Extract<QualityEntryResult, { ok: false }>) => this.refuse('quality entry', r, { ...where, ...(r.overlapping ? { overlapping: r.overlapping } : {}) });
+    if (typeof input !== 'object' || input === null || typeof input.site !== 'string' || typeof input.node !== 'string') return refuse({ ok: false, error: 'invalid', detail: 'site and node are required' });
+    if (!this.options.reports.isMachine(input.site, input.node)) return refuse({ ok: false, error: 'unknown_machine' });
     const invalid = invalidQuality(input, now);
-    if (invalid) return { ok: false, error: 'invalid', detail: invalid };
+    if (invalid) return refuse({ ok: false, error: 'invalid', detail: invalid });
     const result = this.parts.quality.add(input, by, now);
-    if (result.ok) {
-      this.logger.info({ site: input.site, node: input.node, id: result.entry.id, replaced: result.replaced, by }, 'quality entry saved');
-      this.emit(input.site, input.node, 'quality');
-    }
+    if (!result.ok) return refuse(result);
+    this.logger.info({ site: input.site, node: input.node, id: result.entry.id, replaced: result.replaced, by }, 'quality entry saved');
+    this.notify(input.site, input.node, 'quality');
     return result;
   }
 
@@ -292,7 +304,7 @@ export class ProductionService {
     const removed = this.parts.quality.remove(id);
     if (!removed) return false;
     this.logger.info({ site: removed.site, node: removed.node, id, by }, 'quality entry deleted');
-    this.emit(removed.site, removed.node, 'quality');
+    this.notify(removed.site, removed.node, 'quality');
     return true;
   }
 
@@ -363,7 +375,7 @@ export class ProductionService {
     if (this.announced.size > 10_000) this.announced.clear();
     this.announced.add(key);
     this.logger.info({ site: stop.site, node: stop.node, start: stop.start }, 'stop waits for a reason');
-    this.emit(stop.site, stop.node, 'stop');
+    this.notify(stop.site, stop.node, 'stop');
     return null;
   }
 }
