@@ -15,7 +15,9 @@
  *   run at all): then OEE is 0 whatever P and Q are.
  */
 import type { DowntimeStop, EnergyFigures, LossCategory, OeeMissing, OeeRow, SixBigLosses } from '@mieruka/protocol';
+import { firstWhere } from '../reports/first-where.js';
 import type { Segment } from '../reports/timeline.js';
+import { accumulate, addDurations, emptyDurations, type Durations } from '../reports/usage.js';
 import { energyFigures, type EnergySupply, type Quarter } from './energy.js';
 import { clipIntervals, mergeIntervals, subtractIntervals, totalMs, type Interval } from './planned-time.js';
 import { stopCategory } from './stops.js';
@@ -49,37 +51,21 @@ export function qualityInBucket(e: { start: number; end: number }, from: number,
   return e.start === e.end ? e.end >= from && e.end < to : e.end > from && e.end <= to;
 }
 
-/** Index of the first item for which `after` holds (false, then true, along the sorted items). */
-function firstWhere<T>(items: readonly T[], after: (item: T) => boolean): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (after(items[mid]!)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
 /** How many of the sorted instants lie in [from, to). */
 function countBetween(sorted: readonly number[], from: number, to: number): number {
   return Math.max(0, firstWhere(sorted, (t) => t >= to) - firstWhere(sorted, (t) => t >= from));
 }
 
-/** Milliseconds per state of the segments inside `within`; both sorted and disjoint (one sweep: a month of hours stays cheap). */
-function stateMs(segments: readonly Segment[], within: readonly Interval[]): Record<Segment['state'], number> {
-  const ms = { off: 0, idle: 0, running: 0, unknown: 0 };
-  if (within.length === 0) return ms;
-  let i = firstWhere(segments, (s) => s.end > within[0]!.start);
-  for (const w of within) {
-    while (i < segments.length && segments[i]!.end <= w.start) i++;
-    for (let k = i; k < segments.length && segments[k]!.start < w.end; k++) {
-      const s = segments[k]!;
-      const overlap = Math.min(s.end, w.end) - Math.max(s.start, w.start);
-      if (overlap > 0) ms[s.state] += overlap;
-    }
-  }
-  return ms;
+/** Milliseconds per state of the timeline inside `within` (sorted, disjoint): the reports' bucket sweep, summed. */
+function stateMs(segments: readonly Segment[], within: readonly Interval[]): Durations {
+  const buckets = within.map((i) => ({ start: i.start, end: i.end, ms: emptyDurations() }));
+  // Only the segments that can touch `within`: a month of hour rows stays one sweep each.
+  const first = within.length > 0 ? firstWhere(segments, (s) => s.end > within[0]!.start) : segments.length;
+  const last = within.length > 0 ? firstWhere(segments, (s) => s.start >= within.at(-1)!.end) : first;
+  accumulate(buckets, segments.slice(first, last));
+  const total = emptyDurations();
+  for (const b of buckets) addDurations(total, b.ms);
+  return total;
 }
 
 /** Planned stops (reason category `planned`) as intervals. */
