@@ -106,7 +106,8 @@ export class ProductionService {
     });
     const watch = this.watch;
     this.unsubscribe = this.options.live.subscribe((u) => {
-      if (u.type === 'node' && this.options.reports.isMachine(u.node.site, u.node.node)) watch.onNode(u.node);
+      // A node with a state is a machine; the watch itself skips updates that change no state (readings).
+      if (u.type === 'node' && u.node.state) watch.onNode(u.node);
     });
     for (const n of this.options.live.list()) if (n.state) watch.onNode(n);
   }
