@@ -279,6 +279,20 @@ describe('production figures on a running hub', () => {
     expect(report.tariffYenPerKWh).toBe(TARIFF);
   });
 
+  it('cuts the night shift at midnight by day, and groups days into the month', async () => {
+    const byDay = (await hub.dataSource.machineOee(SITE, MILL, shiftRange, 'day'))!;
+    expect(byDay.rows).toHaveLength(1);
+    const d = byDay.rows[0]!;
+    const early = (clock.instant(D, 6) - clock.startOfDay(D)) / 1000; // 6 h (but for a DST change that night)
+    // Day D: 00:00–06:00 of the night shift that began the day before and the day shift (no data
+    // yet: the machine's first state is at 18:00), then 22:00–24:00 of the night shift of D.
+    expect(d).toMatchObject({ label: D, shift: null, plannedS: early + 8 * 3600 + 7200, noDataS: early + 8 * 3600, runS: 5400, unplannedRunS: 3600, cycles: 80, quality: null, oee: null });
+    expect(d.availability).toBeCloseTo(5400 / 7200, 12);
+    expect(d.performance).toBeCloseTo((IDEAL * 50) / 5400, 12);
+    const byMonth = (await hub.dataSource.machineOee(SITE, MILL, shiftRange, 'month'))!;
+    expect(byMonth.rows.map((r) => [r.label, r.plannedS, r.runS])).toEqual([[D.slice(0, 7), early + 8 * 3600 + 7200, 5400]]);
+  });
+
   it('books run time outside the shifts as unplanned, hour by hour', async () => {
     const report = (await hub.dataSource.machineOee(SITE, MILL, { from: S - 4 * H, to: W_END }, 'hour'))!;
     const before = report.rows.filter((r) => r.start < S);
