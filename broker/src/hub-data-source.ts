@@ -1,5 +1,5 @@
 /** What the dashboard reads: the live snapshots, images on disk, hub counters and machine reports. */
-import type { AndonBoard, DowntimePareto, DowntimeReason, DowntimeStop, OeeReport, QualityEntry, QualityEntryResult, StopList, StopReasonResult } from '@mieruka/protocol/model';
+import type { AndonBoard, DowntimePareto, DowntimeReason, DowntimeStop, OeeGrouping, OeeReport, QualityEntry, QualityEntryInput, QualityEntryResult, StopList, StopReasonInput, StopReasonResult } from '@mieruka/protocol/model';
 import type {
   AlarmAckResult,
   AlarmItem,
@@ -31,6 +31,7 @@ import type { ClutterHistory } from './clutter-history/clutter-history.js';
 import type { Thumbnails } from './clutter-history/thumbnails.js';
 import type { ImageStore } from './ingest/image-store.js';
 import type { LiveState } from './ingest/live-state.js';
+import type { ProductionService } from './production/production-service.js';
 import type { ReportsService } from './reports/reports-service.js';
 import type { RuntimeSettingsService } from './settings/runtime-settings.js';
 
@@ -39,6 +40,7 @@ export type HubDataSourceOptions = {
   images: ImageStore;
   stats: () => HubStats;
   reports: ReportsService;
+  production: ProductionService;
   alerts: Alerts;
   clutter: ClutterHistory;
   thumbnails: Thumbnails;
@@ -78,13 +80,15 @@ export class HubDataSource implements DashboardDataSource {
     return this.options.stats();
   }
 
-  /** The readings stream (node and event updates) and the alarm stream, merged for the live feed. */
+  /** The readings stream (node and event updates), the alarm stream and production changes, merged for the live feed. */
   subscribe(listener: (update: LiveUpdate) => void): () => void {
     const offReadings = this.options.live.subscribe(listener);
     const offAlarms = this.options.alerts.subscribe(listener);
+    const offProduction = this.options.production.subscribe(listener);
     return () => {
       offReadings();
       offAlarms();
+      offProduction();
     };
   }
 
@@ -102,7 +106,8 @@ export class HubDataSource implements DashboardDataSource {
   }
 
   async machineJobs(site: string, node: string, range: TimeRange): Promise<{ jobs: MachineJob[]; now: number } | null> {
-    return this.options.reports.jobs(site, node, range);
+    const result = this.options.reports.jobs(site, node, range);
+    return result && { ...result, jobs: this.options.production.decorateJobs(site, node, result.jobs) };
   }
 
   async machineUsage(site: string, node: string, range: TimeRange, by: UsageGrouping): Promise<UsageReport | null> {
@@ -161,20 +166,44 @@ export class HubDataSource implements DashboardDataSource {
     return this.options.system.removeNode(site, node, by);
   }
 
-  // Production (issue 20): the contract is in protocol/src/model/production.ts; these are
-  // filled in by the production service. Until then they refuse plainly.
-  machineOee(): Promise<OeeReport | null> { return notYet('machineOee'); }
-  machineStops(): Promise<StopList | null> { return notYet('machineStops'); }
-  stopsNeedingReason(): Promise<DowntimeStop[]> { return notYet('stopsNeedingReason'); }
-  setStopReason(): Promise<StopReasonResult> { return notYet('setStopReason'); }
-  downtimePareto(): Promise<DowntimePareto> { return notYet('downtimePareto'); }
-  downtimeReasons(): Promise<DowntimeReason[]> { return notYet('downtimeReasons'); }
-  listQualityEntries(): Promise<QualityEntry[] | null> { return notYet('listQualityEntries'); }
-  addQualityEntry(): Promise<QualityEntryResult> { return notYet('addQualityEntry'); }
-  deleteQualityEntry(): Promise<boolean> { return notYet('deleteQualityEntry'); }
-  andonBoard(): Promise<AndonBoard> { return notYet('andonBoard'); }
-}
+  // Production (docs/oee.md).
+  async machineOee(site: string, node: string, range: TimeRange, by: OeeGrouping): Promise<OeeReport | null> {
+    return this.options.production.machineOee(site, node, range, by);
+  }
 
-function notYet(what: string): Promise<never> {
-  return Promise.reject(new Error(`${what}: production figures are not built yet`));
+  async machineStops(site: string, node: string, range: TimeRange): Promise<StopList | null> {
+    return this.options.production.machineStops(site, node, range);
+  }
+
+  async stopsNeedingReason(withinMs: number): Promise<DowntimeStop[]> {
+    return this.options.production.stopsNeedingReason(withinMs);
+  }
+
+  async setStopReason(input: StopReasonInput, by: string): Promise<StopReasonResult> {
+    return this.options.production.setStopReason(input, by);
+  }
+
+  async downtimePareto(range: TimeRange, machine: { site: string; node: string } | null): Promise<DowntimePareto> {
+    return this.options.production.downtimePareto(range, machine);
+  }
+
+  async downtimeReasons(machine: { site: string; node: string } | null): Promise<DowntimeReason[]> {
+    return this.options.production.downtimeReasons(machine);
+  }
+
+  async listQualityEntries(site: string, node: string, range: TimeRange): Promise<QualityEntry[] | null> {
+    return this.options.production.listQualityEntries(site, node, range);
+  }
+
+  async addQualityEntry(input: QualityEntryInput, by: string): Promise<QualityEntryResult> {
+    return this.options.production.addQualityEntry(input, by);
+  }
+
+  async deleteQualityEntry(id: number, by: string): Promise<boolean> {
+    return this.options.production.deleteQualityEntry(id, by);
+  }
+
+  async andonBoard(): Promise<AndonBoard> {
+    return this.options.production.andonBoard();
+  }
 }

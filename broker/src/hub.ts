@@ -1,6 +1,6 @@
 /**
  * The hub: starts small services in order and stops them in reverse (like zigbee2mqtt's
- * controller). Store → reports → MQTT persistence → broker → ingest → alerts → MQTT/TCP → HTTP (dashboard and
+ * controller). Store → reports → production figures → MQTT persistence → broker → ingest → alerts → MQTT/TCP → HTTP (dashboard and
  * MQTT over WebSocket). Stopping closes the listeners first, so every message the broker
  * accepted has reached ingest before the store's final flush.
  */
@@ -35,6 +35,8 @@ import { loadMqttTlsFiles, type MqttTlsFiles } from './mqtt/mqtt-tls-files.js';
 import { MqttTlsServer } from './mqtt/mqtt-tls-server.js';
 import { MqttWebSocketGateway } from './mqtt/mqtt-websocket.js';
 import { productionRowObservers } from './production/production-ingest.js';
+import { ProductionService } from './production/production-service.js';
+import type { Timers } from './production/stop-watch.js';
 import { ReportsService } from './reports/reports-service.js';
 import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
 import { RuntimeSettingsService } from './settings/runtime-settings.js';
@@ -54,6 +56,8 @@ export type HubOptions = {
   mountHttp?: MountHttp;
   /** The one clock of every hub service and the front end (tests pass their own). Default: the system clock. */
   now?: Now;
+  /** Timers that go with `now` (the production stop watch); tests with a held clock drive their own. Default: setTimeout. */
+  timers?: Timers;
 };
 
 type Service = { name: string; stop(): Promise<void> | void };
@@ -77,6 +81,8 @@ export class Hub {
   readonly dataSource: HubDataSource;
   /** Machine timeline, jobs and utilization over the store. */
   readonly reports: ReportsService;
+  /** OEE, downtime stops and reasons, quality entries, energy (docs/oee.md). */
+  readonly production: ProductionService;
   /** Alarm rules, lifecycle and alert channels (mail, towers, webhooks). */
   readonly alerts: Alerts;
   /** Clutter scores over time, image thumbnails and image retention. */
@@ -128,6 +134,15 @@ export class Hub {
       machines: options.config.machines,
       logger: options.logger,
       now,
+    });
+    this.production = new ProductionService({
+      database: () => this.store.database,
+      reports: this.reports,
+      live: this.live,
+      config: options.config,
+      logger: options.logger,
+      now,
+      ...(options.timers ? { timers: options.timers } : {}),
     });
     this.alerts = new Alerts({
       config: options.config,
@@ -181,6 +196,7 @@ export class Hub {
       targets: [
         { name: 'alerts', reconfigure: (config) => this.alerts.reconfigure(config) },
         { name: 'reports', reconfigure: (config) => this.reports.reconfigure({ shifts: config.shifts, machines: config.machines }) },
+        { name: 'production', reconfigure: (config) => this.production.reconfigure(config) },
         { name: 'clutter-history', reconfigure: (config) => this.clutter.reconfigure(config.stations) },
         new EdgeSettingsPublisher({ publish: (message) => this.broker.publish(message), logger: this.logger, now }),
       ],
@@ -204,6 +220,7 @@ export class Hub {
       images: this.images,
       stats: () => this.stats(),
       reports: this.reports,
+      production: this.production,
       alerts: this.alerts,
       clutter: this.clutter,
       thumbnails: this.thumbnails,
@@ -399,6 +416,8 @@ export class Hub {
     // Before ingest: it records this run, so the time the hub was down counts as unknown.
     this.reports.start();
     this.started.push({ name: 'reports', stop: () => this.reports.stop() });
+    this.production.start();
+    this.started.push({ name: 'production', stop: () => this.production.stop() });
 
     const users = await this.startUsers(store);
     const broker = await this.startBroker(store);

@@ -119,7 +119,8 @@ describe('machine reports on a running hub', () => {
 
   it('gives the jobs from the events, once each', async () => {
     const body = await getJson<{ jobs: unknown[] }>(`/api/machines/${SITE}/${NODE}/jobs?${range}`);
-    expect(body.jobs).toEqual([{ start: base + 30 * MIN, end: base + 90 * MIN, durationS: 3600, partial: false, interrupted: false, source: 'events' }]);
+    // No cycles config and no current readings: both figures are null (not 0).
+    expect(body.jobs).toEqual([{ start: base + 30 * MIN, end: base + 90 * MIN, durationS: 3600, partial: false, interrupted: false, source: 'events', cycles: null, kWh: null }]);
   });
 
   it('sums the same seconds by hour, by day and by shift', async () => {

@@ -4,6 +4,7 @@
  * from the timeline itself.
  */
 import type { MachineJob, TimeRange } from '@mieruka/protocol';
+import { firstWhere } from './first-where.js';
 import type { Segment } from './timeline.js';
 
 export type RunEvent = { ts: number; seq: number; type: string; data: Record<string, unknown> };
@@ -14,17 +15,6 @@ type Draft = { start: number; end: number | null; reportedS: number | null; part
 
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** Index of the first item for which `after` holds; `after` is false, then true, along the sorted items. */
-function firstWhere<T>(items: readonly T[], after: (item: T) => boolean): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (after(items[mid]!)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
 
 /** First instant ≥ t at which the timeline says off or idle (unknown does not end a run). */
 function knownStop(segments: readonly Segment[], t: number): number | null {
