@@ -15,3 +15,4 @@ export {
 export { parseTraceText, type ParsedTrace, type TraceFormat, type TraceSkipReason } from './trace-file.js';
 export { CycleDetector, type CycleConfig, type CycleDetectorStats, type DetectedCycle } from './cycle-detector.js';
 export { SensorFloorWatch, type FloorVerdict, type SensorFloorConfig } from './sensor-floor-watch.js';
+export { QualityButtons, type QualityButtonsOptions, type QualityButtonsStats, type QualityKind } from './quality-buttons.js';
