@@ -15,9 +15,11 @@
  * - `cycles.idealCycleS`: the 10th percentile of the cycles found with these settings, a
  *   robust "fastest sustainable" cycle (a few freak short ones do not set it).
  *
- * At least MIN_CYCLES cycles are needed for a proposal. Pure: samples in, proposal out.
+ * At least MIN_CYCLES cycles are needed, and they must repeat within runs: at least half of
+ * them followed by the next one with the machine running all along in between (jobs at
+ * different loads separated by idle time are not cycles). Pure: samples in, proposal out.
  */
-import { CycleDetector } from './cycle-detector.js';
+import { CycleDetector, type DetectedCycle } from './cycle-detector.js';
 import type { AmpsSample, CalibrationReport } from './threshold-calibration.js';
 
 export interface CycleProposal {
@@ -68,13 +70,19 @@ export function calibrateProduction(trace: readonly AmpsSample[], report: Calibr
   const dips = dipLengths(points, aboveA, runningAboveA);
   const shortDips = dips.filter((d) => d <= 3 * intervalS + 1e-9);
   const minGapS = ceilNice(Math.max(2 * intervalS, ...shortDips.map((d) => d + intervalS / 2)));
-  const bridged = detect(points, { aboveA, minS: 0, minGapS });
+  const bridged = detect(points, { aboveA, minS: 0, minGapS }).map((c) => c.durationS).sort((a, b) => a - b);
   const typical = bridged.filter((d) => d >= 0.25 * quantile(bridged, 0.5));
   const minS = ceilNice(Math.max(2 * intervalS, 0.5 * quantile(typical, 0.1)));
-  const cycles = detect(points, { aboveA, minS, minGapS });
+  const found = detect(points, { aboveA, minS, minGapS });
+  const cycles = found.map((c) => c.durationS).sort((a, b) => a - b);
   if (cycles.length < MIN_CYCLES) {
     warnings.push(`No cycles proposed: only ${cycles.length} load peak(s) above ${aboveA} A in this trace (at least ${MIN_CYCLES} needed). Record while the machine works a series of parts.`);
     return { ...none, cycleCount: cycles.length };
+  }
+  const backToBack = countBackToBack(points, found, runningAboveA);
+  if (backToBack < Math.max(MIN_CYCLES - 1, found.length / 2)) {
+    warnings.push(`No cycles proposed: the ${found.length} stretches above ${aboveA} A do not repeat within runs (only ${backToBack} follow one another while the machine keeps running): they look like jobs at different loads, not machining cycles.`);
+    return { ...none, cycleCount: 0 };
   }
   const p10 = quantile(cycles, 0.1);
   const p50 = quantile(cycles, 0.5);
@@ -157,14 +165,34 @@ function dipLengths(points: readonly AmpsSample[], aboveA: number, runningAboveA
   return out.sort((a, b) => a - b);
 }
 
-function detect(points: readonly AmpsSample[], config: { aboveA: number; minS: number; minGapS: number }): number[] {
+function detect(points: readonly AmpsSample[], config: { aboveA: number; minS: number; minGapS: number }): DetectedCycle[] {
   const d = new CycleDetector(config);
-  const out: number[] = [];
+  const out: DetectedCycle[] = [];
   for (const p of points) {
     const c = d.update(p.ts, p.amps);
-    if (c) out.push(c.durationS);
+    if (c) out.push(c);
   }
-  return out.sort((a, b) => a - b);
+  return out;
+}
+
+/** Cycles followed by the next one with every reading in between above the running threshold. */
+function countBackToBack(points: readonly AmpsSample[], cycles: readonly DetectedCycle[], runningAboveA: number): number {
+  let n = 0;
+  let i = 0;
+  for (let k = 0; k + 1 < cycles.length; k++) {
+    const end = (cycles[k] as DetectedCycle).ts;
+    const next = (cycles[k + 1] as DetectedCycle).startTs;
+    while (i < points.length && (points[i] as AmpsSample).ts < end) i++;
+    let running = true;
+    for (let j = i; j < points.length && (points[j] as AmpsSample).ts < next; j++) {
+      if ((points[j] as AmpsSample).amps <= runningAboveA) {
+        running = false;
+        break;
+      }
+    }
+    if (running) n++;
+  }
+  return n;
 }
 
 function quantile(sorted: readonly number[], q: number): number {
