@@ -335,8 +335,11 @@ export class CurrentAgent {
       // The run ends, as far as we can know, with the last reading that showed it.
       this.finishRun(last, since ?? last, { interrupted: true });
     }
-    if (state !== 'unknown') this.counters.stateChanges++;
-    this.tracker.setUnknown(last);
+    // Already unknown (a sensor fault): it stays unknown since the fault began.
+    if (state !== 'unknown') {
+      this.counters.stateChanges++;
+      this.tracker.setUnknown(last);
+    }
     this.publishState(ts);
     this.publish('event', { ts, seq: this.link.nextSeq(), type: 'sensor_offline', lastReadingTs: last });
   }
