@@ -4,6 +4,7 @@
  * `--cal <ch> <factor>` form and `--print`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -108,6 +109,32 @@ describe('mieruka bridge on a pty', () => {
     bridge.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(stderr).toMatch(/SIGINT, stopping bridge/);
+  });
+
+  it('with quality buttons in the machine config: says what became of them and reads current all the same', async () => {
+    const { url, close: closeBroker } = await startTestBroker();
+    cleanups.push(closeBroker);
+    const sub = await connectAsync(url, { reconnectPeriod: 0 });
+    cleanups.push(() => sub.endAsync());
+    let readings = 0;
+    sub.on('message', () => readings++);
+    await sub.subscribeAsync('mieruka/v1/factory/mill-1/current', { qos: 1 });
+    const tmp = await makeTempDir();
+    cleanups.push(() => tmp.remove());
+    const pty = await PtyPair.open({ dir: tmp.path });
+    cleanups.push(() => pty.close());
+    const config = join(tmp.path, 'mieruka.yaml');
+    await writeFile(config, 'machines:\n  mill-1:\n    buttons:\n      good: { gpio: 17 }\n      scrap: { gpio: 27 }\n');
+    const bridge = startBridge(['-c', config, '--port', pty.hostPath, '--mqtt', url, '--node', 'mill-1', '--data-dir', tmp.path, '--log-level', 'warn']);
+    await waitFor(() => bridge.out().includes('Quality buttons:'), `the buttons line (stderr: ${bridge.err()})`);
+    // Open on a Pi with GPIO access; elsewhere off, with the reason.
+    expect(bridge.out()).toMatch(/Quality buttons: good GPIO 17 (open|off: .+), scrap GPIO 27 (open|off: .+)/);
+    const simulator = new Esp32Simulator({ seed: 9, intervalMs: 50 });
+    cleanups.push(() => simulator.stop());
+    await simulator.connectToPath(pty.devicePath);
+    await waitFor(() => readings >= 5, 'readings on MQTT');
+    bridge.child.kill('SIGINT');
+    expect(await bridge.exited).toBe(0);
   });
 
   function startBridge(args: string[]): { child: ChildProcessWithoutNullStreams; out: () => string; err: () => string; exited: Promise<number | null> } {

@@ -113,7 +113,7 @@ async function runBridge(opts: BridgeOptions, ctx: CliContext): Promise<void> {
   const machine = bridgeMachine(config, node, opts);
   // Loaded here, not at the top: every command shares one program, and the hub must not pay
   // for the edge agents' modules (sharp, serialport, opencv) it never runs.
-  const [{ findSerialPort, SerialLineReader }, { CurrentAgent, MqttNodeLink, mqttLinkConnection }] = await Promise.all([import('@mieruka/firmware-bridge'), import('@mieruka/edge')]);
+  const [{ findSerialPort, SerialLineReader }, { CurrentAgent, MqttNodeLink, mqttLinkConnection, OnoffGpioPort, QualityButtons }] = await Promise.all([import('@mieruka/firmware-bridge'), import('@mieruka/edge')]);
   // Password and CA files are read now: a wrong path fails the start, before the serial port opens.
   const connection = await mqttLinkConnection(config.bridge, ctx.cwd);
   const logger = createLogger(config.log.level);
@@ -140,6 +140,8 @@ async function runBridge(opts: BridgeOptions, ctx: CliContext): Promise<void> {
     ...opts.cal.pairs.map((c) => ({ channel: c.channel, ampsPerVolt: c.ampsPerVolt })),
   ];
   const agent = new CurrentAgent({ link, source, machine, logger: logger.child({ component: 'current-agent' }), calibration });
+  // Good / scrap buttons only when wired in the config: no GPIO is touched otherwise (onoff loads lazily).
+  const buttons = QualityButtons.configured(machine.buttons) ? new QualityButtons({ link, gpio: new OnoffGpioPort(), buttons: machine.buttons, logger: logger.child({ component: 'quality-buttons' }) }) : null;
   if (opts.print) printSerial(source, ctx);
   const service = {
     async start() {
@@ -147,14 +149,17 @@ async function runBridge(opts: BridgeOptions, ctx: CliContext): Promise<void> {
       // once and readings wait in the outbox; refused credentials still fail the start.
       await link.start({ waitForConnect: false });
       await agent.start();
+      await buttons?.start();
       try {
         await link.firstConnect({ connectTimeoutMs: 5000, whenUnreachable: 'continue' });
       } catch (err) {
+        await buttons?.stop();
         await agent.stop();
         throw err;
       }
     },
     async stop() {
+      await buttons?.stop();
       await agent.stop();
       await link.stop();
     },
@@ -162,4 +167,5 @@ async function runBridge(opts: BridgeOptions, ctx: CliContext): Promise<void> {
   await service.start();
   ctx.keepRunning(service, 'bridge');
   ctx.print(`Mieruka bridge: ${explicitPort ?? 'auto-detected serial port'} → ${redactUrl(config.bridge.mqttUrl)} as ${config.site}/${node}`);
+  if (buttons) ctx.print(`Quality buttons: ${Object.entries(buttons.stats().lines).map(([kind, status]) => `${kind} GPIO ${machine.buttons[kind as 'good' | 'scrap']?.gpio} ${status}`).join(', ')}`);
 }

@@ -7,7 +7,8 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MachineStateTracker, parseTraceText, type CalibrationReport } from '@mieruka/edge';
+import { MachineStateTracker, parseTraceText, type CalibrationReport, type ProductionCalibration } from '@mieruka/edge';
+import { CYCLING_MACHINE_PROFILE, simulateTrace } from '@mieruka/firmware-bridge';
 import { parseConfig } from '@mieruka/protocol';
 import { runCommand } from '../../test/helpers/run-command.js';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
@@ -160,6 +161,36 @@ describe('mieruka machine calibrate', () => {
     const config = parseConfig({ text, env: {} });
     expect(config.machines['mill-1']).toMatchObject({ name: 'LPKF ProtoMat S63', channel: 0, offBelowA: p.offBelowA, runningAboveA: p.runningAboveA, hysteresisA: p.hysteresisA, minDwellS: p.minDwellS });
     expect(config.machines['lathe-2']?.offBelowA).toBe(0.5);
+  });
+
+  it('a trace with machining cycles: prints and writes sensor.offLevelA and cycles.*; a flat trace says it has no cycles', async () => {
+    const dir = await tempDir();
+    // Four hours of a simulated machine that works series of parts, one reading a second.
+    const trace = simulateTrace({ seed: 5, durationS: 4 * 3600, intervalMs: 1000, profile: CYCLING_MACHINE_PROFILE });
+    const csv = join(dir, 'cycles.csv');
+    await writeFile(csv, `ts,amps\n${trace.map((p) => `${p.tMs},${p.irms}`).join('\n')}\n`);
+    const r = await calibrate('--trace', csv, '--node', 'mill-1');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {4}sensor:\n {6}offLevelA: [\d.]+\n {4}cycles:\n {6}aboveA: [\d.]+\n {6}minS: [\d.]+\n {6}minGapS: [\d.]+\n {6}idealCycleS: [\d.]+$/m);
+
+    const file = join(dir, 'mieruka.yaml');
+    const w = await calibrate('--trace', csv, '--node', 'mill-1', '--write', file, '--json');
+    expect(w.stderr).toBe('');
+    const out = JSON.parse(w.stdout) as JsonOut & { production: ProductionCalibration };
+    const c = out.production.cycles!;
+    // The profile's running base is 3–3.6 A (± 15 % load), its peaks 2–2.4 × the base; cycles last 60–120 s.
+    expect(c.aboveA).toBeGreaterThan(4.2);
+    expect(c.aboveA).toBeLessThan(5.1);
+    expect(c.idealCycleS).toBeGreaterThanOrEqual(55);
+    expect(c.idealCycleS).toBeLessThan(90);
+    expect(out.production.offLevelA).toBeCloseTo(0.12, 2);
+    const config = parseConfig({ text: await readFile(file, 'utf8'), env: {} });
+    expect(config.machines['mill-1']).toMatchObject({ sensor: { offLevelA: out.production.offLevelA }, cycles: c });
+
+    // The fixture's machine runs flat jobs: no cycle numbers.
+    const flat = await calibrate('--trace', join(TRACES, 'mill-3-levels.csv'), '--node', 'mill-1');
+    expect(flat.stdout).toMatch(/cycles: +— \(no cycles found in this trace/);
+    expect(flat.stdout).not.toMatch(/^ {4}cycles:$/m);
   });
 
   it('--write refuses a result that would not validate, and leaves the file as it was', async () => {

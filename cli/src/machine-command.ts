@@ -2,13 +2,15 @@
  * `mieruka machine calibrate`: learns a machine's thresholds from a recorded trace (CSV,
  * serial lines, current payloads, `bridge --print` output) or from the readings the hub
  * stored, prints the report, and can write the proposal into the config file (comments kept).
+ * The same trace also gives the production settings (edge/src/current/production-calibration.ts):
+ * sensor.offLevelA and, when the running current shows load peaks, cycles.*.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { InvalidArgumentError, type Command } from 'commander';
 import { isMap, parseDocument } from 'yaml';
-import type { AmpsSample, CalibrationReport } from '@mieruka/edge';
+import type { AmpsSample, CalibrationReport, ProductionCalibration } from '@mieruka/edge';
 import { ID_PATTERN, MierukaError, parseConfig, type Config } from '@mieruka/protocol';
 import { writeFileAtomicSync } from '@mieruka/protocol/node';
 import type { CliContext } from './context.js';
@@ -62,7 +64,7 @@ export function registerMachineCommand(program: Command, ctx: CliContext): void 
     .option('--write <config.yaml>', 'write the proposal into machines.<node> of this YAML file (comments kept; refused if the result is invalid)')
     .action(async (opts: CalibrateOptions) => {
       // Loaded on use, so the hub (same program) does not load the edge package.
-      const { calibrateThresholds, parseTraceText } = await import('@mieruka/edge');
+      const { calibrateProduction, calibrateThresholds, parseTraceText } = await import('@mieruka/edge');
       const { config } = loadConfig({ file: opts.config, env: ctx.env, cwd: ctx.cwd });
       const node = opts.node ?? config.bridge.node;
       if (node !== undefined && !ID_PATTERN.test(node)) throw new MierukaError('CONFIG_INVALID', `--node ${node}: use a-z, 0-9 and "-"`);
@@ -74,21 +76,22 @@ export function registerMachineCommand(program: Command, ctx: CliContext): void 
 
       const loaded = opts.trace ? readTrace(resolve(ctx.cwd, opts.trace), channel, parseTraceText) : readStore(config, opts, ctx, site, node, channel);
       const report = calibrateThresholds(loaded.samples);
+      const production = calibrateProduction(loaded.samples, report, { floorA: (node ? config.machines[node]?.sensor.floorA : undefined) ?? 0.02 });
       // Write first, print after: the report is shown even when the write is refused.
       let written: { file: string; fields: Record<string, number> } | null = null;
       let writeError: unknown = null;
       if (opts.write && node) {
         const file = resolve(ctx.cwd, opts.write);
         try {
-          written = { file, fields: writeProposal(file, node, report) };
+          written = { file, fields: writeProposal(file, node, report, production) };
         } catch (err) {
           writeError = err;
         }
       }
       if (opts.json) {
-        ctx.print(JSON.stringify({ source: loaded.source, site, node: node ?? null, channel, skipped: loaded.skipped, report, written }, null, 2));
+        ctx.print(JSON.stringify({ source: loaded.source, site, node: node ?? null, channel, skipped: loaded.skipped, report, production, written }, null, 2));
       } else {
-        for (const line of describeReport(report, { source: loaded.source, node, channel, skipped: loaded.skipped })) ctx.print(line);
+        for (const line of describeReport(report, production, { source: loaded.source, node, channel, skipped: loaded.skipped })) ctx.print(line);
         if (written) {
           ctx.print('');
           ctx.print(`Updated machines.${node} in ${written.file}: ${Object.entries(written.fields).map(([k, v]) => `${k} ${v}`).join(', ')}`);
@@ -145,7 +148,7 @@ function readStore(config: Readonly<Config>, opts: CalibrateOptions, ctx: CliCon
 }
 
 /** Sets the proposed fields in machines.<node>, validates the whole file, then replaces it. */
-function writeProposal(file: string, node: string, report: CalibrationReport): Record<string, number> {
+function writeProposal(file: string, node: string, report: CalibrationReport, production: ProductionCalibration): Record<string, number> {
   const p = report.proposal;
   if (p.offBelowA === null && p.runningAboveA === null) {
     throw new MierukaError('CONFIG_INVALID', `nothing to write: the trace gave no threshold (${report.warnings[0] ?? 'no levels found'})`);
@@ -159,7 +162,9 @@ function writeProposal(file: string, node: string, report: CalibrationReport): R
   if (p.runningAboveA !== null) fields.runningAboveA = p.runningAboveA;
   fields.hysteresisA = p.hysteresisA;
   fields.minDwellS = p.minDwellS;
-  for (const [key, value] of Object.entries(fields)) doc.setIn(['machines', node, key], value);
+  if (production.offLevelA !== null) fields['sensor.offLevelA'] = production.offLevelA;
+  for (const [key, value] of Object.entries(production.cycles ?? {})) fields[`cycles.${key}`] = value;
+  for (const [key, value] of Object.entries(fields)) doc.setIn(['machines', node, ...key.split('.')], value);
   const next = doc.toString();
   try {
     // The file alone must be valid (no environment): it is what the services will read.
@@ -175,7 +180,7 @@ function fmtA(a: number): string {
   return a < 10 ? a.toFixed(3) : a.toFixed(1);
 }
 
-function describeReport(r: CalibrationReport, meta: { source: string; node: string | undefined; channel: number; skipped: Record<string, number> }): string[] {
+function describeReport(r: CalibrationReport, production: ProductionCalibration, meta: { source: string; node: string | undefined; channel: number; skipped: Record<string, number> }): string[] {
   const out: string[] = [];
   const hours = r.durationS / 3600;
   const span = hours >= 1 ? `${hours.toFixed(1)} h` : `${(r.durationS / 60).toFixed(1)} min`;
@@ -201,10 +206,23 @@ function describeReport(r: CalibrationReport, meta: { source: string; node: stri
   out.push(`  runningAboveA: ${p.runningAboveA ?? '— (not found in this trace)'}${run ? `   in the gap ${fmtA(run.gapA[0])}–${fmtA(run.gapA[1])} A` : ''}`);
   out.push(`  hysteresisA:   ${p.hysteresisA}`);
   out.push(`  minDwellS:     ${p.minDwellS}${r.excursions.shortCount > 0 ? `   (outlasts ${r.excursions.shortCount} short excursions of up to ${r.excursions.longestShortS} s)` : ''}`);
-  if (r.warnings.length > 0) {
+  out.push('');
+  out.push('Production (docs/machine-monitor.md#calibration-output):');
+  out.push(`  sensor.offLevelA:    ${production.offLevelA ?? '— (not proposed)'}`);
+  const c = production.cycles;
+  if (c && production.cycleS) {
+    out.push(`  cycles.aboveA:       ${c.aboveA}   (${production.cycleCount} cycles in the trace: p10 ${production.cycleS.p10} s, median ${production.cycleS.p50} s, p90 ${production.cycleS.p90} s)`);
+    out.push(`  cycles.minS:         ${c.minS}`);
+    out.push(`  cycles.minGapS:      ${c.minGapS}`);
+    out.push(`  cycles.idealCycleS:  ${c.idealCycleS}   (10th percentile of the cycle times)`);
+  } else {
+    out.push(`  cycles:              — (no cycles found in this trace${production.cycleCount > 0 ? `: only ${production.cycleCount}` : ''})`);
+  }
+  const warnings = [...r.warnings, ...production.warnings];
+  if (warnings.length > 0) {
     out.push('');
     out.push('Warnings:');
-    for (const w of r.warnings) out.push(`  - ${w}`);
+    for (const w of warnings) out.push(`  - ${w}`);
   }
   if (p.offBelowA !== null || p.runningAboveA !== null) {
     out.push('');
@@ -215,6 +233,17 @@ function describeReport(r: CalibrationReport, meta: { source: string; node: stri
     if (p.runningAboveA !== null) out.push(`    runningAboveA: ${p.runningAboveA}`);
     out.push(`    hysteresisA: ${p.hysteresisA}`);
     out.push(`    minDwellS: ${p.minDwellS}`);
+    if (production.offLevelA !== null) {
+      out.push('    sensor:');
+      out.push(`      offLevelA: ${production.offLevelA}`);
+    }
+    if (c) {
+      out.push('    cycles:');
+      out.push(`      aboveA: ${c.aboveA}`);
+      out.push(`      minS: ${c.minS}`);
+      out.push(`      minGapS: ${c.minGapS}`);
+      out.push(`      idealCycleS: ${c.idealCycleS}`);
+    }
   }
   return out;
 }

@@ -85,6 +85,22 @@ describe('Esp32Simulator through the in-process link', () => {
     expect(rms()[1]?.uptimeMs).toBe(1000);
   });
 
+  it('an unplugged clamp reads the floor (0 A) while the machine goes on; plugged back, the readings are the machine\'s again', async () => {
+    const { link, clock, rms, simulator } = setup({ seed: 11, intervalMs: 500, timeScale: 10 });
+    await link.start();
+    clock.advance(500 * 10);
+    simulator.setClampUnplugged(true);
+    clock.advance(500 * 10);
+    simulator.setClampUnplugged(false);
+    clock.advance(500 * 10);
+    await waitFor(() => rms().length >= 30, '30 rms lines');
+    const trace = simulateTrace({ seed: 11, durationS: (30 * 500 * 10) / 1000, intervalMs: 500 * 10 }).map((p) => p.irms);
+    const got = rms().map((m) => m.irms[0]);
+    expect(got.slice(10, 20)).toEqual(Array(10).fill(0));
+    expect(got.slice(0, 10)).toEqual(trace.slice(0, 10));
+    expect(got.slice(20)).toEqual(trace.slice(20));
+  });
+
   it('answers host commands with acks and applies them', async () => {
     const { link, clock, simulator, rms, acks, messages } = setup({ seed: 11, intervalMs: 500, channels: 2 });
     await link.start();

@@ -83,6 +83,8 @@ export class Esp32Simulator extends EventEmitter<SimulatorEvents> {
   private readonly models: MachineModel[];
   private readonly ampsPerVolt: number[];
   private readonly noiseA: number[];
+  /** Channels whose clamp is off the cable: they read the ADC floor (0 A). */
+  private readonly unplugged = new Set<number>();
   private running = false;
   private timer: unknown = null;
   private seq = 0;
@@ -192,11 +194,22 @@ export class Esp32Simulator extends EventEmitter<SimulatorEvents> {
     if (this.inputBuffer.length > MAX_COMMAND_LINE) this.inputBuffer = '';
   }
 
+  /**
+   * Takes the clamp of `channel` off the machine's cable (or puts it back): the channel reads
+   * the ADC's floor, 0 A, while the machine goes on working. For sensor-fault tests and demos.
+   */
+  setClampUnplugged(unplugged: boolean, channel = 0): void {
+    if (unplugged) this.unplugged.add(channel);
+    else this.unplugged.delete(channel);
+  }
+
   /** Takes one sample of every channel and sends the `rms` line now. */
   tick(): void {
     const dtS = (this.intervalMs * this.timeScale) / 1000;
     const irms = this.models.map((m, ch) => {
-      const sensed = (m.advance(dtS) * (this.ampsPerVolt[ch] ?? DEFAULT_AMPS_PER_VOLT)) / DEFAULT_AMPS_PER_VOLT;
+      const machineA = m.advance(dtS);
+      if (this.unplugged.has(ch)) return 0;
+      const sensed = (machineA * (this.ampsPerVolt[ch] ?? DEFAULT_AMPS_PER_VOLT)) / DEFAULT_AMPS_PER_VOLT;
       const noise = this.noiseA[ch] ?? 0;
       // Firmware subtracts the noise floor in quadrature (uncorrelated noise adds in power).
       const net = noise > 0 ? Math.sqrt(Math.max(0, sensed * sensed - noise * noise)) : sensed;

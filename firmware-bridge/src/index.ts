@@ -6,9 +6,11 @@ export { Esp32Simulator, ESP32_ROM_BANNER, type Esp32SimulatorOptions, type Simu
 export {
   MachineModel,
   DEFAULT_MACHINE_PROFILE,
+  CYCLING_MACHINE_PROFILE,
   machineProfile,
   simulateTrace,
   type MachineProfile,
+  type CycleProfile,
   type SimulatedPhase,
   type TracePoint,
 } from './machine-model.js';

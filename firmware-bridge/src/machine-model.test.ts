@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MACHINE_PROFILE, machineProfile, simulateTrace } from './machine-model.js';
+import { CYCLING_MACHINE_PROFILE, DEFAULT_MACHINE_PROFILE, machineProfile, simulateTrace } from './machine-model.js';
 import { Prng } from './prng.js';
 
 describe('simulateTrace', () => {
@@ -11,6 +11,30 @@ describe('simulateTrace', () => {
     expect(a.map((p) => p.irms)).not.toEqual(c.map((p) => p.irms));
     expect(a).toHaveLength((4 * 3600) / 5);
     expect(a[0]?.tMs).toBe(5000);
+  });
+
+  it('with cycles, a job is a series of load peaks at about twice its base, clear of the base; off draws its standby current', () => {
+    const trace = simulateTrace({ seed: 3, durationS: 8 * 3600, intervalMs: 1000, profile: CYCLING_MACHINE_PROFILE });
+    const running = trace.filter((p) => p.phase === 'running').map((p) => p.irms);
+    // The base (3–3.6 A ± load) stays below 4.6 A, peaks (2–2.4 × base ± load) above it, apart from the inrush.
+    const near = running.filter((a) => a > 4.5 && a < 4.9).length;
+    expect(near / running.length).toBeLessThan(0.02);
+    const peaks = running.filter((a) => a >= 4.9).length / running.length;
+    expect(peaks).toBeGreaterThan(0.3);
+    expect(peaks).toBeLessThan(0.8);
+    // Peaks come in stretches (60–120 s): count the stretches of running readings above 4.7 A.
+    let stretches = 0;
+    for (let i = 1; i < trace.length; i++) if ((trace[i]?.irms ?? 0) > 4.7 && (trace[i - 1]?.irms ?? 0) <= 4.7) stretches++;
+    expect(stretches).toBeGreaterThan(10);
+    const off = trace.filter((p) => p.phase === 'off').map((p) => p.irms);
+    expect(off.filter((a) => a <= 0.05).length).toBe(0);
+    // Without cycles the default profile is unchanged (the fixtures depend on it).
+    expect(DEFAULT_MACHINE_PROFILE.cycles).toBeNull();
+  });
+
+  it('rejects impossible cycle profiles', () => {
+    expect(() => machineProfile({ cycles: { peakFactor: [2, 1], cycleS: [1, 2], gapS: [1, 2] } })).toThrow(/cycles.peakFactor/);
+    expect(() => machineProfile({ cycles: { peakFactor: [2, 3], cycleS: [0, 2], gapS: [1, 2] } })).toThrow(/cycles.cycleS/);
   });
 
   it('cycles through off, idle and running levels like a real machine', () => {

@@ -1,6 +1,8 @@
 /**
  * A simulated machine as seen by a CT clamp: it cycles off → idle (warm-up) → jobs separated
- * by idle gaps → idle (cool-down) → off, with the current levels of a small CNC mill.
+ * by idle gaps → idle (cool-down) → off, with the current levels of a small CNC mill. With
+ * `cycles` set, a job is a series of machining cycles: load peaks above the job's running
+ * base, separated by short stretches at the base (docs/machine-monitor.md#cycles).
  * Deterministic for a given seed, so tests and fixtures can rely on exact values.
  */
 import { Prng } from './prng.js';
@@ -11,6 +13,8 @@ export type SimulatedPhase = 'off' | 'idle' | 'running';
 export interface MachineProfile {
   /** Mean reading of an idle CT clamp on a switched-off machine (ADC / pick-up noise). */
   offA: number;
+  /** σ of the off reading's noise (default offA / 2: pick-up noise; a standby draw is steadier). */
+  offNoiseA?: number;
   /** Base idle current (controller, fans, coolant pump), drawn once per idle phase. */
   idleA: [number, number];
   /** Amplitude of the slow idle ripple (fan / pump cycling). */
@@ -29,6 +33,16 @@ export interface MachineProfile {
   jobS: [number, number];
   gapS: [number, number];
   cooldownS: [number, number];
+  /** Machining cycles within a job (load peaks); null = a flat job load (the default). */
+  cycles: CycleProfile | null;
+}
+
+/** Load peaks of a job: the current during a peak is the job's base × peakFactor. */
+export interface CycleProfile {
+  peakFactor: [number, number];
+  cycleS: [number, number];
+  /** At the running base between two peaks (part change, rapid moves). */
+  gapS: [number, number];
 }
 
 /** A small PCB mill / CNC router, like the LPKF ProtoMat the first sensor was clamped to. */
@@ -46,13 +60,32 @@ export const DEFAULT_MACHINE_PROFILE: Readonly<MachineProfile> = Object.freeze<M
   jobS: [120, 900],
   gapS: [30, 180],
   cooldownS: [60, 300],
+  cycles: null,
 });
+
+/**
+ * A machine that works series of parts: load peaks (machining cycles) of 60–120 s at about
+ * twice the running base, 40–80 s apart, and a standby draw of 0.12 A when switched off (so a
+ * clamp at the ADC floor reads as a fault, not as off). The demo's machines use it.
+ */
+export const CYCLING_MACHINE_PROFILE: Readonly<Partial<MachineProfile>> = Object.freeze({
+  offA: 0.12,
+  offNoiseA: 0.01,
+  runningA: [3, 3.6],
+  cycles: { peakFactor: [2, 2.4], cycleS: [60, 120], gapS: [40, 80] },
+} satisfies Partial<MachineProfile>);
 
 export function machineProfile(overrides: Partial<MachineProfile> = {}): MachineProfile {
   const p = { ...DEFAULT_MACHINE_PROFILE, ...overrides };
   for (const key of ['offS', 'warmupS', 'jobsPerCycle', 'jobS', 'gapS', 'cooldownS', 'idleA', 'runningA'] as const) {
     const [a, b] = p[key];
     if (!(Number.isFinite(a) && Number.isFinite(b) && a >= 0 && b >= a)) throw new RangeError(`machine profile ${key} must be [min, max] with 0 ≤ min ≤ max`);
+  }
+  if (p.cycles) {
+    for (const key of ['peakFactor', 'cycleS', 'gapS'] as const) {
+      const [a, b] = p.cycles[key];
+      if (!(Number.isFinite(a) && Number.isFinite(b) && a > 0 && b >= a)) throw new RangeError(`machine profile cycles.${key} must be [min, max] with 0 < min ≤ max`);
+    }
   }
   if (p.jobsPerCycle[1] < 1) throw new RangeError('machine profile jobsPerCycle must allow at least one job');
   return p;
@@ -70,6 +103,8 @@ export class MachineModel {
   /** Slowly wandering spindle load, an AR(1) process around 0. */
   private load = 0;
   private ripplePhase: number;
+  /** Within a job with cycles: at a peak or between, how long that lasts still, and the peak's factor. */
+  private cycle: { peak: boolean; leftS: number; factor: number } | null = null;
 
   constructor(seed: number, profile: Partial<MachineProfile> = {}) {
     this.rng = new Prng(seed);
@@ -94,6 +129,7 @@ export class MachineModel {
       this.tInPhaseS -= this.phase.durationS;
       this.phase = this.nextPhase();
       this.load = 0;
+      this.cycle = null;
     }
     return Math.round(Math.max(0, this.sample(dtS)) * 1000) / 1000;
   }
@@ -102,7 +138,7 @@ export class MachineModel {
     const p = this.profile;
     const { kind, levelA } = this.phase;
     const t = this.tInPhaseS;
-    if (kind === 'off') return Math.abs(p.offA + (p.offA / 2) * this.rng.gaussian());
+    if (kind === 'off') return Math.abs(p.offA + (p.offNoiseA ?? p.offA / 2) * this.rng.gaussian());
     if (kind === 'idle') {
       const ripple = p.idleRippleA * Math.sin(this.ripplePhase + (2 * Math.PI * t) / 20);
       return levelA + ripple + 0.01 * levelA * this.rng.gaussian();
@@ -115,7 +151,23 @@ export class MachineModel {
     const tau = p.inrushTauS;
     const inrushMean = t > a ? (tau * (Math.exp(-a / tau) - Math.exp(-t / tau))) / (t - a) : 1;
     const inrush = (p.inrushFactor - 1) * levelA * inrushMean;
-    return levelA * (1 + p.loadVariation * clamp(this.load, -2, 2) / 2) + inrush + 0.02 * levelA * this.rng.gaussian();
+    const base = levelA * this.cycleFactor(dtS);
+    return base * (1 + p.loadVariation * clamp(this.load, -2, 2) / 2) + inrush + 0.02 * levelA * this.rng.gaussian();
+  }
+
+  /** 1 at the running base, the peak's factor during a machining cycle (profile.cycles only). */
+  private cycleFactor(dtS: number): number {
+    const c = this.profile.cycles;
+    if (!c) return 1;
+    // A job starts at its base (the part is clamped and the program starts).
+    this.cycle ??= { peak: false, leftS: this.rng.range(c.gapS[0], c.gapS[1]), factor: 1 };
+    this.cycle.leftS -= dtS;
+    while (this.cycle.leftS <= 0) {
+      const peak: boolean = !this.cycle.peak;
+      const [lo, hi]: [number, number] = peak ? c.cycleS : c.gapS;
+      this.cycle = { peak, leftS: this.cycle.leftS + this.rng.range(lo, hi), factor: peak ? this.rng.range(c.peakFactor[0], c.peakFactor[1]) : 1 };
+    }
+    return this.cycle.factor;
   }
 
   private nextPhase(): Phase {

@@ -169,6 +169,57 @@ describe('CurrentAgent sensor offline detection', () => {
     expect(agent.stats().offlineEvents).toBe(1);
   });
 
+  it('the clamp taken off mid-run (readings at the floor): sensor_fault, the run closed where the floor began, state unknown; silence on top keeps that; back: sensor_online, sensor_ok, a new run', async () => {
+    const { sub, link } = await setup();
+    const clock = new ManualClock();
+    // A machine with a standby draw of 0.12 A when off, on a long job soon after boot.
+    const simulator = new Esp32Simulator({ seed: 4, intervalMs: 1000, clock, bootNoise: false, profile: { offA: 0.12, offNoiseA: 0.01, offS: [4, 4], warmupS: [5, 5], jobsPerCycle: [1, 1], jobS: [900, 900] } });
+    cleanups.push(() => simulator.stop());
+    const source = new InProcessSerialLink({ simulator, logger });
+    const machine = MachineConfig.parse({ offBelowA: 0.3, runningAboveA: 1.8, minDwellS: 2, offlineAfterS: 5, sensor: { offLevelA: 0.12, floorAfterS: 5 } });
+    const agent = new CurrentAgent({ link, source, machine, logger, now: clock.now, timers: clock });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    for (let i = 0; i < 40 && agent.stats().state !== 'running'; i++) await clock.advance(1000);
+    expect(agent.stats().state).toBe('running');
+    await clock.advance(10_000);
+    const started = await waitFor(() => events(sub.got, 'run_started')[0], 'run_started');
+
+    // Off the cable: the next readings are 0 A, the ESP32 goes on reporting.
+    simulator.setClampUnplugged(true);
+    await clock.advance(1000);
+    const floorFrom = agent.stats().lastReadingTs as number;
+    await clock.advance(4000);
+    expect(agent.stats()).toMatchObject({ sensorFault: false, state: 'running', sensorFaults: 0 });
+    await clock.advance(1000);
+    expect(agent.stats()).toMatchObject({ sensorFault: true, state: 'unknown', since: floorFrom, sensorFaults: 1, offline: false });
+    const fault = await waitFor(() => events(sub.got, 'sensor_fault')[0], 'sensor_fault');
+    expect(fault).toMatchObject({ ts: floorFrom + 5000, cause: 'at_floor', sinceTs: floorFrom, readingA: 0, offLevelA: 0.12 });
+    const finished = await waitFor(() => events(sub.got, 'run_finished')[0], 'run_finished');
+    expect(finished).toMatchObject({ ts: floorFrom, startedAt: started.ts, interrupted: true });
+    await waitFor(() => ofKind(sub.got, 'state').at(-1)?.state === 'unknown', 'state unknown');
+
+    // Then the ESP32 goes silent as well: sensor_offline, the state stays unknown since the fault began.
+    await simulator.stop();
+    await clock.advance(5000);
+    await waitFor(() => events(sub.got, 'sensor_offline')[0], 'sensor_offline');
+    expect(agent.stats()).toMatchObject({ offline: true, state: 'unknown', since: floorFrom });
+
+    // Clamp back on, ESP32 back: both outages end with the first reading, and the job goes on as a new run.
+    simulator.setClampUnplugged(false);
+    await simulator.start();
+    for (let i = 0; i < 5 && agent.stats().offline; i++) await clock.advance(1000);
+    const backAt = agent.stats().lastReadingTs as number;
+    expect(agent.stats()).toMatchObject({ offline: false, sensorFault: false, state: 'running', since: backAt });
+    const ok = await waitFor(() => events(sub.got, 'sensor_ok')[0], 'sensor_ok');
+    expect(ok).toMatchObject({ ts: backAt, faultS: Math.round((backAt - floorFrom) / 1000) });
+    await waitFor(() => events(sub.got, 'run_started')[1], 'a new run');
+    const story = (ofKind(sub.got, 'event') as Ev[]).map((e) => `${e.type}${e.interrupted ? '(interrupted)' : ''}${e.afterFault ? '(afterFault)' : ''}`);
+    expect(story).toEqual(['run_started', 'sensor_fault', 'run_finished(interrupted)', 'sensor_offline', 'sensor_online', 'sensor_ok', 'run_started(afterFault)']);
+    expect(ofKind(sub.got, 'state').map((s) => s.state).slice(-4)).toEqual(['running', 'unknown', 'unknown', 'running']);
+    expect(ofKind(sub.got, 'state').filter((s) => s.state === 'unknown').map((s) => s.since)).toEqual([floorFrom, floorFrom]);
+  });
+
   it('a machine idle when the sensor goes silent gets no run event; it stays unknown until readings return', async () => {
     const { sub, link } = await setup();
     const clock = new ManualClock();

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { Esp32Simulator, InProcessSerialLink, PtyPair, SerialLineReader, socatAvailable } from '@mieruka/firmware-bridge';
+import { CYCLING_MACHINE_PROFILE, Esp32Simulator, InProcessSerialLink, PtyPair, SerialLineReader, socatAvailable } from '@mieruka/firmware-bridge';
 import { CurrentAgent, DemoClutterStation, listSamplePhotos, MqttNodeLink } from '@mieruka/edge';
 import { MachineConfig, MIERUKA_VERSION, StationConfig, systemNow, type Config, type Now, type SerialMessageSource } from '@mieruka/protocol';
 import { Store, type Hub } from '@mieruka/broker';
@@ -15,6 +15,7 @@ import { makeDirs } from '@mieruka/protocol/node';
 import { generateHistory } from './history.js';
 import { backfillHistory, type BackfillResult } from './history-backfill.js';
 import { ReplayClock } from './replay-clock.js';
+import { withDemoMachines } from './demo-machines.js';
 
 export type DemoOptions = {
   config: Readonly<Config>;
@@ -50,16 +51,32 @@ export class Demo {
   private readonly clock: ReplayClock;
   private readonly options: DemoOptions;
   private readonly logger: Logger;
+  /** Simulated time per real time (options.timeScale, default 20). */
+  private readonly timeScale: number;
+  /** Simulators by machine id: tests unplug their clamps. */
+  private readonly simulators = new Map<string, Esp32Simulator>();
   /** Started parts, stopped in reverse order. */
   private started: Stoppable[] = [];
 
   constructor(options: DemoOptions) {
-    this.options = options;
-    this.logger = options.logger.child({ component: 'demo' });
-    this.clock = new ReplayClock(options.now ?? systemNow);
-    this.hub = createHub({ config: options.config, logger: options.logger, now: this.clock.now });
     const n = Math.max(1, Math.min(options.machines ?? 2, 32));
     this.machineIds = Array.from({ length: n }, (_, i) => MACHINE_NAMES[i] ?? `machine-${i + 1}`);
+    this.timeScale = options.timeScale ?? 20;
+    // The simulated machines are in the config the hub reads (cycles, ideal cycle time).
+    this.options = { ...options, config: withDemoMachines(options.config, this.machineIds, this.timeScale) };
+    this.logger = options.logger.child({ component: 'demo' });
+    this.clock = new ReplayClock(options.now ?? systemNow);
+    this.hub = createHub({ config: this.options.config, logger: options.logger, now: this.clock.now });
+  }
+
+  /**
+   * Takes the clamp of a simulated machine off its cable (readings at the floor: after
+   * sensor.floorAfterS the bridge reports a sensor fault), or puts it back.
+   */
+  setClampUnplugged(node: string, unplugged: boolean): void {
+    const simulator = this.simulators.get(node);
+    if (!simulator) throw new Error(`no simulated machine ${node}`);
+    simulator.setClampUnplugged(unplugged);
   }
 
   async start(): Promise<void> {
@@ -140,9 +157,11 @@ export class Demo {
     const simulator = new Esp32Simulator({
       seed: 1000 + index * 7919,
       intervalMs: 1000,
-      timeScale: this.options.timeScale ?? 20,
+      timeScale: this.timeScale,
       id: `demo${index.toString(16).padStart(8, '0')}`,
+      profile: CYCLING_MACHINE_PROFILE,
     });
+    this.simulators.set(node, simulator);
     let source: SerialMessageSource;
     if (this.serialMode === 'pty') {
       const dir = join(resolve(this.options.config.hub.dataDir), 'pty', node);
@@ -158,7 +177,7 @@ export class Demo {
     const link = this.link(node, 'bridge');
     await link.start();
     this.started.push(link);
-    const machine = MachineConfig.parse(this.options.config.machines[node] ?? { offBelowA: 0.3, runningAboveA: 1.8, minDwellS: 2 });
+    const machine = MachineConfig.parse(this.options.config.machines[node]);
     const agent = new CurrentAgent({ link, source, machine, logger });
     await agent.start();
     this.started.push(agent);

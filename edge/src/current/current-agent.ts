@@ -9,7 +9,14 @@
  * `run_finished{interrupted: true}` (its end is the last reading: we cannot know more). When
  * readings return: event `sensor_online{offlineS}` and the state is set afresh from the new
  * readings (a machine still running starts a new run, `run_started{afterOffline: true}`).
- * See docs/machine-monitor.md.
+ *
+ * Production (docs/machine-monitor.md#cycles): with `machine.cycles` a CycleDetector turns load
+ * peaks into `cycle` events. With `machine.sensor.offLevelA` a SensorFloorWatch holds floor
+ * readings back and, after `floorAfterS`, publishes `sensor_fault` and then the retained state
+ * `unknown` (since = the first floor reading); a run under way is closed as interrupted, as
+ * for sensor_offline, and the first reading above the floor publishes `sensor_ok{faultS}` and
+ * sets the state afresh (`run_started{afterFault: true}` if running). A cycle cut by silence or
+ * a fault is dropped. See docs/machine-monitor.md.
  *
  * The agent owns its source's lifecycle: start() starts it, stop() stops it.
  */
@@ -28,6 +35,8 @@ import {
 } from '@mieruka/protocol';
 import type { NodeLink } from '../node-link.js';
 import { MachineStateTracker, type MachineStateUpdate } from './machine-state.js';
+import { CycleDetector, type DetectedCycle } from './cycle-detector.js';
+import { SensorFloorWatch, type FloorVerdict } from './sensor-floor-watch.js';
 
 export type ChannelCalibration = { channel: number; ampsPerVolt?: number; noiseA?: number };
 
@@ -67,6 +76,15 @@ export interface CurrentAgentStats {
   stateChanges: number;
   /** Times the sensor went silent for offlineAfterS. */
   offlineEvents: number;
+  /** Cycles published; peaks too short to be one; cycles dropped (cut by silence or a sensor fault). */
+  cycles: number;
+  shortPeaks: number;
+  cyclesDropped: number;
+  /** Times the sensor read its floor for floorAfterS (sensor_fault), and floor readings held back. */
+  sensorFaults: number;
+  floorReadings: number;
+  /** True during a sensor fault (readings at the floor). */
+  sensorFault: boolean;
   published: number;
   publishErrors: number;
   /** True while no reading has arrived for offlineAfterS. */
@@ -95,8 +113,10 @@ export class CurrentAgent {
   /** When start() last ran: the reference for "no reading yet". */
   private startedAt = 0;
   private offline = false;
-  /** Set while the first reading after an outage is handled. */
-  private returningFromOffline = false;
+  /** Set from the end of an outage until a reading has set the state afresh. */
+  private returningFrom: 'offline' | 'fault' | null = null;
+  private readonly cycles: CycleDetector | null;
+  private readonly floorWatch: SensorFloorWatch;
   private offlineTimer: unknown = null;
   /** When the current run began, if we saw it begin (a run already under way at start has none). */
   private runStartedAt: number | null = null;
@@ -112,6 +132,9 @@ export class CurrentAgent {
     thresholdUpdatesRefused: 0,
     stateChanges: 0,
     offlineEvents: 0,
+    cycles: 0,
+    sensorFaults: 0,
+    floorReadings: 0,
     published: 0,
     publishErrors: 0,
   };
@@ -130,6 +153,8 @@ export class CurrentAgent {
       return ok;
     });
     this.tracker = new MachineStateTracker(options.machine);
+    this.cycles = options.machine.cycles ? new CycleDetector(options.machine.cycles) : null;
+    this.floorWatch = new SensorFloorWatch(options.machine.sensor);
   }
 
   async start(): Promise<void> {
@@ -139,6 +164,8 @@ export class CurrentAgent {
     this.source.on('open', this.onOpen);
     this.source.on('status', this.onStatus);
     this.unsubscribeCommands = this.link.onCommand((action, payload) => this.onCommand(action, payload));
+    const { offLevelA, floorA } = this.machine.sensor;
+    if (offLevelA !== undefined && !this.floorWatch.enabled) this.logger.warn({ offLevelA, floorA }, 'sensor.offLevelA is not above sensor.floorA: an unplugged clamp cannot be told from a machine that is off');
     // After a restart of the agent the state is known already: say it again.
     this.publishState(this.now());
     this.startedAt = this.now();
@@ -159,7 +186,16 @@ export class CurrentAgent {
   }
 
   stats(): CurrentAgentStats {
-    return { ...this.counters, offline: this.offline, lastReadingTs: this.lastReadingTs, ...this.tracker.current };
+    const cycles = this.cycles?.stats();
+    return {
+      ...this.counters,
+      shortPeaks: cycles?.shortPeaks ?? 0,
+      cyclesDropped: cycles?.dropped ?? 0,
+      sensorFault: this.floorWatch.inFault,
+      offline: this.offline,
+      lastReadingTs: this.lastReadingTs,
+      ...this.tracker.current,
+    };
   }
 
   private readonly onMessage = (message: SerialMessage): void => {
@@ -210,14 +246,61 @@ export class CurrentAgent {
       this.warnedMissingChannel = true;
       return;
     }
+    if (!this.passesFloorWatch(ts, amps)) return;
+    const cycle = this.cycles?.update(ts, amps);
+    if (cycle) this.publishCycle(cycle);
     const update = this.tracker.update(ts, amps);
     if (update.changed) this.onStateChange(ts, update);
-    this.returningFromOffline = false;
+    this.returningFrom = null;
+  }
+
+  /** False: a floor reading, held back from state and cycles (see SensorFloorWatch). */
+  private passesFloorWatch(ts: number, amps: number): boolean {
+    const verdict = this.floorWatch.update(ts, amps);
+    switch (verdict.type) {
+      case 'reading':
+        return true;
+      case 'floor':
+      case 'faulted':
+        this.counters.floorReadings++;
+        return false;
+      case 'fault':
+        this.counters.floorReadings++;
+        this.onSensorFault(ts, verdict);
+        return false;
+      case 'ok':
+        this.logger.info({ faultS: verdict.faultS }, 'sensor reads above its floor again');
+        this.returningFrom = 'fault';
+        this.publish('event', { ts, seq: this.link.nextSeq(), type: 'sensor_ok', faultS: verdict.faultS });
+        return true;
+    }
+  }
+
+  /**
+   * The clamp reads its floor although the machine draws offLevelA when off: the event goes
+   * out first so the hub knows why the state turns unknown (and books no downtime for it).
+   */
+  private onSensorFault(ts: number, fault: Extract<FloorVerdict, { type: 'fault' }>): void {
+    this.counters.sensorFaults++;
+    this.logger.warn({ sinceTs: fault.sinceTs, readingA: fault.readingA, offLevelA: fault.offLevelA }, 'the sensor reads its floor: clamp unplugged or lead broken? state unknown');
+    this.cycles?.drop();
+    this.publish('event', { ts, seq: this.link.nextSeq(), type: 'sensor_fault', cause: 'at_floor', sinceTs: fault.sinceTs, readingA: fault.readingA, offLevelA: fault.offLevelA });
+    const { state, since } = this.tracker.current;
+    // The run ends, as far as we can know, where the floor began.
+    if (state === 'running') this.finishRun(fault.sinceTs, since ?? fault.sinceTs, { interrupted: true });
+    if (state !== 'unknown') this.counters.stateChanges++;
+    this.tracker.setUnknown(fault.sinceTs);
+    this.publishState(ts);
+  }
+
+  private publishCycle(cycle: DetectedCycle): void {
+    this.counters.cycles++;
+    this.publish('event', { ts: cycle.ts, seq: this.link.nextSeq(), type: 'cycle', startTs: cycle.startTs, durationS: cycle.durationS, peakA: cycle.peakA, meanA: cycle.meanA });
   }
 
   private onSensorBack(ts: number, previousReadingTs: number | null): void {
     this.offline = false;
-    this.returningFromOffline = true;
+    this.returningFrom ??= 'offline';
     const offlineS = Math.max(0, Math.round((ts - (previousReadingTs ?? this.startedAt)) / 1000));
     this.logger.info({ offlineS }, 'sensor readings are back');
     this.publish('event', { ts, seq: this.link.nextSeq(), type: 'sensor_online', offlineS, lastReadingTs: previousReadingTs });
@@ -244,14 +327,19 @@ export class CurrentAgent {
     const last = this.lastReadingTs;
     this.offline = true;
     this.counters.offlineEvents++;
+    this.cycles?.drop();
+    this.floorWatch.onSilent();
     this.logger.warn({ lastReadingTs: last, offlineAfterS: this.offlineAfterMs / 1000 }, 'no reading from the sensor: state unknown');
     const { state, since } = this.tracker.current;
     if (state === 'running' && last !== null) {
       // The run ends, as far as we can know, with the last reading that showed it.
       this.finishRun(last, since ?? last, { interrupted: true });
     }
-    if (state !== 'unknown') this.counters.stateChanges++;
-    this.tracker.setUnknown(last);
+    // Already unknown (a sensor fault): it stays unknown since the fault began.
+    if (state !== 'unknown') {
+      this.counters.stateChanges++;
+      this.tracker.setUnknown(last);
+    }
     this.publishState(ts);
     this.publish('event', { ts, seq: this.link.nextSeq(), type: 'sensor_offline', lastReadingTs: last });
   }
@@ -265,11 +353,12 @@ export class CurrentAgent {
     if (update.state === 'running' && update.previous !== 'unknown') {
       this.runStartedAt = since;
       this.publish('event', { ts: since, seq: this.link.nextSeq(), type: 'run_started' });
-    } else if (update.state === 'running' && this.returningFromOffline) {
+    } else if (update.state === 'running' && this.returningFrom !== null) {
       // The outage closed the previous run (interrupted); this is a new one, seen from its
       // first reading after the outage.
       this.runStartedAt = since;
-      this.publish('event', { ts: since, seq: this.link.nextSeq(), type: 'run_started', afterOffline: true });
+      const after = this.returningFrom === 'fault' ? { afterFault: true } : { afterOffline: true };
+      this.publish('event', { ts: since, seq: this.link.nextSeq(), type: 'run_started', ...after });
     } else if (update.previous === 'running') {
       this.finishRun(since, update.previousSince ?? since);
     }
