@@ -115,26 +115,44 @@ function queriesOf(db: Database): EnergyQueries {
   return q;
 }
 
+/** µA·s per state of one machine's spans inside [clipFrom, clipTo), by quarter start (rule 1–4). */
+function piecesFromReadings(db: Database, site: string, node: string, machine: EnergyMachine, clipFrom: number, clipTo: number): Pieces {
+  const q = queriesOf(db);
+  const capMs = machine.offlineAfterS * 1000;
+  const pieces: Pieces = new Map();
+  let prev: Reading | null = null;
+  // A span reaches at most capMs past its reading: earlier readings cannot touch [clipFrom, clipTo).
+  for (const row of q.readingsFrom.iterate(site, node, clipFrom - capMs) as Iterable<{ ts: number; seq: number; irms: string }>) {
+    const amps = ampsOf(row.irms, machine.channel);
+    if (amps === null) continue;
+    if (prev) addSpan(pieces, prev.ts, Math.min(row.ts, prev.ts + capMs), prev.amps, q.columnAt(site, node, prev.ts), clipFrom, clipTo);
+    if (row.ts >= clipTo) break; // it was the successor of the last reading inside
+    prev = { ts: row.ts, seq: row.seq, amps };
+  }
+  return pieces;
+}
+
+/**
+ * Ampere-seconds per state of one machine in [from, to), straight from readings and states by
+ * the same rule as the table: for the part of a quarter a report's bucket holds (a shift that
+ * starts at 08:10, a range from 23:40), where the quarter's sum would have to be prorated.
+ */
+export function ampereSecondsFromReadings(db: Database, site: string, node: string, machine: EnergyMachine, from: number, to: number): { runningAs: number; idleAs: number; offAs: number; unknownAs: number } {
+  const sum = [0, 0, 0, 0];
+  if (to > from) for (const row of piecesFromReadings(db, site, node, machine, from, to).values()) for (let i = 0; i < 4; i++) sum[i]! += row[i]!;
+  return { runningAs: sum[0]! / 1e6, idleAs: sum[1]! / 1e6, offAs: sum[2]! / 1e6, unknownAs: sum[3]! / 1e6 };
+}
+
 /**
  * Recomputes the quarters of one machine that overlap [from, to) from readings and states
  * (whole quarters; rule 1–5). Returns the number of rows written.
  */
 export function rebuildMachineQuarters(db: Database, site: string, node: string, machine: EnergyMachine, from: number, to: number): number {
-  const q = queriesOf(db);
   const q0 = floorQuarter(from);
   const q1 = floorQuarter(to) + (to > floorQuarter(to) ? QUARTER_MS : 0);
   if (q1 <= q0) return 0;
-  const capMs = machine.offlineAfterS * 1000;
-  const pieces: Pieces = new Map();
-  let prev: Reading | null = null;
-  // A span reaches at most capMs past its reading: earlier readings cannot touch [q0, q1).
-  for (const row of q.readingsFrom.iterate(site, node, q0 - capMs) as Iterable<{ ts: number; seq: number; irms: string }>) {
-    const amps = ampsOf(row.irms, machine.channel);
-    if (amps === null) continue;
-    if (prev) addSpan(pieces, prev.ts, Math.min(row.ts, prev.ts + capMs), prev.amps, q.columnAt(site, node, prev.ts), q0, q1);
-    if (row.ts >= q1) break; // it was the successor of the last reading inside
-    prev = { ts: row.ts, seq: row.seq, amps };
-  }
+  const pieces = piecesFromReadings(db, site, node, machine, q0, q1);
+  const q = queriesOf(db);
   q.deleteRange.run(site, node, q0, q1);
   for (const [start, [r, i, o, u]] of pieces) q.insert.run(site, node, start, r / 1e6, i / 1e6, o / 1e6, u / 1e6);
   return pieces.size;

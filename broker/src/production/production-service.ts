@@ -33,7 +33,7 @@ import { DAY_MS, shiftAt, shiftWindows } from '@mieruka/protocol';
 import { Fanout } from '../events/fanout.js';
 import type { ReportsService } from '../reports/reports-service.js';
 import { andonTile, sensorFaultFrom } from './andon.js';
-import { ampereSecondsIn, DEFAULT_SUPPLY, EnergyQuarters, kWhOf, type EnergySupply } from './energy.js';
+import { ampereSecondsIn, DEFAULT_SUPPLY, EnergyReader, kWhOf, type EnergySupply } from './energy.js';
 import { idealCycle, LEARN_DAYS } from './ideal-cycle.js';
 import { oeeFigures, type MachineFacts, type OeeFigures } from './oee.js';
 import { pareto } from './pareto.js';
@@ -50,7 +50,7 @@ export type ProductionServiceOptions = {
   /** Node updates from ingest (the stop watch follows state changes). */
   live: { list(): NodeSnapshot[]; subscribe(listener: (update: LiveUpdate) => void): () => void };
   /** site, machines (cycles, energy) and oee (tariff, thresholds, reasons as in effect). */
-  config: Readonly<Pick<Config, 'site' | 'machines' | 'oee'>>;
+  config: Readonly<Pick<Config, 'site' | 'machines' | 'oee' | 'hub'>>;
   logger: Logger;
   now: () => number;
   /** The clock's timers (tests drive them). Default: setTimeout. */
@@ -63,7 +63,7 @@ export class ProductionService {
   private options: ProductionServiceOptions;
   private readonly logger: Logger;
   private readonly stream: Fanout<ProductionUpdate>;
-  private db: { quality: QualityEntries; energy: EnergyQuarters; q: Queries } | null = null;
+  private db: { quality: QualityEntries; energy: EnergyReader; q: Queries } | null = null;
   private watch: StopWatch | null = null;
   private unsubscribe: (() => void) | null = null;
   /** Stops already announced as waiting for a reason (site/node/start). */
@@ -85,7 +85,7 @@ export class ProductionService {
     const db = this.options.database();
     this.db = {
       quality: new QualityEntries(db),
-      energy: new EnergyQuarters(db),
+      energy: new EnergyReader(db),
       q: {
         cycleEnds: db.prepare('SELECT end_ts FROM cycles WHERE site = ? AND node = ? AND end_ts >= ? AND end_ts < ? ORDER BY end_ts').pluck(),
         cycleDurations: db.prepare('SELECT duration_ms FROM cycles WHERE site = ? AND node = ? AND end_ts >= ? AND end_ts <= ?').pluck(),
@@ -121,7 +121,7 @@ export class ProductionService {
   }
 
   /** New config in effect (runtime settings: reasons; the file: machines, oee). */
-  reconfigure(config: Readonly<Pick<Config, 'site' | 'machines' | 'oee'>>): void {
+  reconfigure(config: Readonly<Pick<Config, 'site' | 'machines' | 'oee' | 'hub'>>): void {
     this.options = { ...this.options, config };
   }
 
@@ -193,7 +193,15 @@ export class ProductionService {
     return this.machineConfig(site, node)?.energy ?? DEFAULT_SUPPLY;
   }
 
-  private facts(site: string, node: string, range: TimeRange, now: number): MachineFacts & { ideal: OeeReport['idealCycle'] } {
+  /** How to cut energy quarters exactly at `cuts` (bucket edges) while the readings are kept; null for a machine not configured. */
+  private energyCuts(site: string, node: string, cuts: readonly number[], now: number): Parameters<EnergyReader['read']>[4] {
+    const m = this.machineConfig(site, node);
+    if (!m) return undefined;
+    const days = this.options.config.hub.retention.readingsDays;
+    return { machine: { channel: m.channel, offlineAfterS: m.offlineAfterS }, cuts, keptFrom: days > 0 ? now - days * DAY_MS + m.offlineAfterS * 1000 : null };
+  }
+
+  private facts(site: string, node: string, range: TimeRange, now: number, cuts: readonly number[] = [range.from, range.to]): MachineFacts & { ideal: OeeReport['idealCycle'] } {
     const { quality, energy, q } = this.parts;
     const { stops, shifts, segments } = this.stopsAround(site, node, range.from, range.to, now);
     const ideal = this.idealCycle(site, node, now);
@@ -205,7 +213,7 @@ export class ProductionService {
       cycleEnds: q.cycleEnds.all(site, node, range.from, range.to) as number[],
       // Entries ending at `to` count in the bucket that ends there (a period's end is in (from, to]).
       quality: quality.list(site, node, { from: range.from, to: range.to + 1 }),
-      quarters: energy.read(site, node, range.from, Math.min(range.to, now)),
+      quarters: energy.read(site, node, range.from, Math.min(range.to, now), this.energyCuts(site, node, [...cuts, now], now)),
       cyclesConfigured: this.machineConfig(site, node)?.cycles !== undefined,
       idealCycleS: ideal.seconds,
       ideal,
@@ -224,7 +232,7 @@ export class ProductionService {
     const buckets = bucketsFor(by, reports.settings().shifts, reports.clock, range, now);
     // A shift bucket may end after the range (a night shift that starts on its last day): read facts for all of it.
     const span = { from: Math.min(range.from, ...buckets.map((b) => b.start)), to: Math.max(range.to, ...buckets.map((b) => b.end)) };
-    const facts = this.facts(site, node, span, now);
+    const facts = this.facts(site, node, span, now, [range.from, range.to, ...buckets.flatMap((b) => [b.start, b.end])]);
     const rows: OeeRow[] = buckets.map((b) => ({
       ...oeeFigures(facts, b.start, b.end),
       label: b.label,
@@ -330,7 +338,7 @@ export class ProductionService {
     const supply = this.supply(site, node);
     return jobs.map((j) => {
       const end = j.end ?? now;
-      const as = ampereSecondsIn(this.parts.energy.read(site, node, j.start, end), j.start, end, now);
+      const as = ampereSecondsIn(this.parts.energy.read(site, node, j.start, end, this.energyCuts(site, node, [j.start, end], now)), j.start, end, now);
       return {
         ...j,
         // A cycle belongs to the job it ends in.
