@@ -10,7 +10,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { addDays, LocalTime } from '@mieruka/protocol';
 import type { OeeRow } from '@mieruka/protocol/model';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -50,9 +50,9 @@ afterAll(async () => {
   if (downloadsDir) await rm(downloadsDir, { recursive: true, force: true });
 });
 
-async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+async function shot(page: Page | Locator, name: string, fullPage = true): Promise<void> {
   const path = join(resultsDir, name);
-  await page.screenshot({ path, fullPage });
+  await ('goto' in page ? page.screenshot({ path, fullPage }) : page.screenshot({ path }));
   if (process.env.UPDATE_DOC_SCREENSHOTS === '1') await copyFile(path, join(docsDir, name));
 }
 
@@ -76,7 +76,7 @@ async function start(): Promise<{ h: Harness; now: number; today: string; rows: 
     const e = tz.startOfDay(addDays(date, 1));
     rows.push(
       oeeRow({
-        start: s, end: e, label: date, plannedS: 8 * 3600, runS: (5 + (i % 3)) * 3600, cycles: 380 + (i % 5) * 10, idealS: 45, good: 370 + (i % 5) * 10, scrap: 4 + (i % 4), startupScrap: 2,
+        start: s, end: e, label: date, plannedS: 8 * 3600, runS: (6 + (i % 2)) * 3600, cycles: 380 + (i % 5) * 10, idealS: 45, good: 370 + (i % 5) * 10, scrap: 4 + (i % 4), startupScrap: 2,
         kWh: 40 + (i % 7), idleKWh: 5 + (i % 3), losses: { breakdownS: (i % 4) * 600, setupS: 1800, unexplainedS: 900, minorStopS: 300, reducedSpeedS: 1200, defectS: 45 * 6 },
       }),
     );
@@ -194,7 +194,8 @@ describe('production figures in Chromium', () => {
     entries = (await h.data.listQualityEntries(SITE, MILL, { from: now - 3 * 24 * H, to: now }))!;
     expect(entries.map((e) => [e.good, e.scrap, e.start])).toEqual([[50, 1, tz.instant(yesterday, 12, 0)]]);
 
-    await shot(page, 'machine-oee.png');
+    await page.screenshot({ path: join(resultsDir, 'machine-oee-full.png'), fullPage: true });
+    await shot(page.getByTestId('oee-section'), 'machine-oee.png');
 
     // CSV of this month per day, in Japanese.
     const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('csv-oee').click()]);
