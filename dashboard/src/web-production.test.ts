@@ -149,6 +149,9 @@ describe('production figures in Chromium', () => {
     await dayRows.first().waitFor();
     expect(await dayRows.count()).toBe(month.rows.length);
     expect(await page.locator(`[data-testid="oee-row"][data-label="${today}"] td[data-part="performance"]`).textContent()).toBe('サイクルなし');
+    // The chart: a bar slot per day (today's OEE cannot be computed: no bar, not a 0).
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="oee-chart"]')?.getAttribute('data-points')) > 0);
+    expect(Number(await page.getByTestId('oee-chart').getAttribute('data-points'))).toBe(month.rows.length);
     // Six big losses and energy (today: 12.5 kWh, 2.5 kWh idle at 30 yen → 75 yen).
     expect(Number(await page.locator('[data-testid="six-losses"] [data-loss="setupS"]').getAttribute('data-seconds'))).toBe(month.total.losses.setupS);
     expect(await page.getByTestId('energy-today').getAttribute('data-idle-cost')).toBe('75');

@@ -9,6 +9,8 @@ import { formatDuration } from '../../format.js';
 import { lang, locale, t, type MessageKey } from '../../i18n/index.js';
 import { productionVersion } from '../../production-store.js';
 import { addDays, weekdayMon0 } from '../../site-time.js';
+import { BarChart } from '../../charts/bar-chart.js';
+import { cssColor } from '../../charts/colors.js';
 import { ErrorNote, Loading } from '../machine/status.js';
 import { useFetch } from '../machine/use-fetch.js';
 import { Figure, ratioText } from './figures.js';
@@ -174,6 +176,22 @@ export function OeeSection(props: { base: string; today: string }) {
           </button>
         </div>
       </div>
+      {month.data && by === 'day' && month.data.rows.length > 0 && (
+        <BarChart
+          x={month.data.rows.map((r) => r.start)}
+          y={month.data.rows.map((r) => (r.oee === null ? null : Math.round(r.oee * 1000) / 10))}
+          stepMs={86_400_000}
+          names={{ value: t('prod_oee'), time: t('prod_period') }}
+          unit="%"
+          color={cssColor('--accent')}
+          locale={locale.value}
+          timeZone={month.data.timeZone}
+          yRange={[0, 100]}
+          height={180}
+          label={t('prod_oeeChart')}
+          data-testid="oee-chart"
+        />
+      )}
       {month.data ? <RowsTable rows={month.data.rows} by={by} /> : month.error ? null : <Loading />}
       {month.data && <Losses losses={month.data.total.losses} />}
       <Energy today={day.data} month={month.data} />
