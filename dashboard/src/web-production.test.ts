@@ -295,6 +295,19 @@ describe('production figures in Chromium', () => {
     h.data.updateNode(SITE, LATHE, { state: { state: 'running', since: h.now(), ts: h.now() } });
     await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-state') === 'running', `andon-${SITE}-${LATHE}`);
     await shot(page, 'andon.png', false);
+
+    // The operator enters the pieces just finished on the lathe's tile: an entry at this instant, from the kiosk.
+    await lathe.getByTestId('andon-counts-open').click();
+    await lathe.getByTestId('andon-good').fill('12');
+    await lathe.getByTestId('andon-scrap').fill('1');
+    await lathe.getByTestId('andon-counts-save').click();
+    await lathe.getByTestId('andon-counts').waitFor({ state: 'detached' });
+    const entries = (await h.data.listQualityEntries(SITE, LATHE, { from: h.now() - H, to: h.now() + H }))!;
+    expect(entries).toEqual([expect.objectContaining({ good: 12, scrap: 1, startupScrap: 0, source: 'kiosk', by: 'kiosk' })]);
+    // At the hub's clock (the test's clock stands still; the browser's runs on from it).
+    expect(entries[0]!.end).toBe(entries[0]!.start);
+    expect(entries[0]!.start - h.now()).toBeGreaterThanOrEqual(0);
+    expect(entries[0]!.start - h.now()).toBeLessThan(5 * MIN);
     expect(problems).toEqual([]);
     await wall.close();
   });

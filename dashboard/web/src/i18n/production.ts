@@ -103,6 +103,7 @@ export const ja = {
   prod_andonNoReason: '理由未入力',
   prod_andonOeeToday: '今日の OEE',
   prod_andonOffline: 'オフライン',
+  prod_andonCounts: '良品・不良を入力',
   navAndon: 'アンドン',
 };
 
@@ -210,5 +211,6 @@ export const en: Record<keyof typeof ja, string> = {
   prod_andonNoReason: 'no reason yet',
   prod_andonOeeToday: 'OEE today',
   prod_andonOffline: 'Offline',
+  prod_andonCounts: 'Enter good / scrap',
   navAndon: 'Andon',
 };

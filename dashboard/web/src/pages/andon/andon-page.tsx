@@ -2,7 +2,7 @@
  * The andon board (/andon, and /kiosk/<token>/andon on a wall display): one tile per machine in
  * its state colour, the stop under way with its duration and reason, today's OEE in letters
  * readable across a hall. A sensor fault (clamp unplugged, ESP32 silent) shows as such — never
- * as "off" — because no downtime is booked for it.
+ * as "off" — because no downtime is booked for it. Operators enter good/scrap counts on the tile.
  */
 import type { AndonBoard, AndonTile, DowntimeReason } from '@mieruka/protocol';
 import { formatDuration } from '../../format.js';
@@ -12,6 +12,7 @@ import { nodeKey, nodes, now } from '../../store.js';
 import { ErrorNote, Loading } from '../machine/status.js';
 import { useFetch } from '../machine/use-fetch.js';
 import { missingText, percentText } from '../production/figures.js';
+import { AndonCounts } from './andon-counts.js';
 import '../production/production.css';
 
 function reasonText(reasons: readonly DowntimeReason[], code: string): string {
@@ -73,6 +74,7 @@ function Tile({ tile, reasons, at }: { tile: AndonTile; reasons: readonly Downti
           {t('prod_quality')} {today.quality === null ? '—' : percentText(today.quality)}
         </span>
       </div>
+      <AndonCounts site={tile.site} node={tile.node} />
     </article>
   );
 }
