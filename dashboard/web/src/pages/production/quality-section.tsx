@@ -15,10 +15,11 @@ import { useFetch } from '../machine/use-fetch.js';
 
 type Draft = { startDate: string; startTime: string; endDate: string; endTime: string; good: string; scrap: string; startupScrap: string; note: string };
 
+/** A shift's worth before now (on the hour) up to now: a sensible start that is never after the end. */
 function initialDraft(timeZone: string): Draft {
   const now = hubClockNow();
-  const today = localDate(now, timeZone);
-  return { startDate: today, startTime: '08:00', endDate: today, endTime: localHhmm(now, timeZone), good: '', scrap: '0', startupScrap: '0', note: '' };
+  const from = Math.floor((now - 8 * 3_600_000) / 3_600_000) * 3_600_000;
+  return { startDate: localDate(from, timeZone), startTime: localHhmm(from, timeZone), endDate: localDate(now, timeZone), endTime: localHhmm(now, timeZone), good: '', scrap: '0', startupScrap: '0', note: '' };
 }
 
 const HHMM = /^(\d{2}):(\d{2})$/;
