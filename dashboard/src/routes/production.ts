@@ -1,5 +1,5 @@
 /**
- * Production figures (docs/api.md#production, definitions in docs/oee.md): OEE per
+ * Production figures (docs/api.md "Production", definitions in docs/oee.md): OEE per
  * hour/shift/day/month (JSON or CSV), stops and their reasons, the lost-time Pareto, quality
  * entries and the andon board.
  *
