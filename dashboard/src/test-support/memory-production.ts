@@ -172,7 +172,9 @@ export class MemoryProduction {
 
   async listQualityEntries(site: string, node: string, range: TimeRange): Promise<QualityEntry[] | null> {
     if (!this.host.hasMachine(site, node)) return null;
-    return this.quality.filter((e) => e.site === site && e.node === node && e.start < range.to && e.end >= range.from).map((e) => structuredClone(e));
+    // A period that shares time with the range, or an instant inside it.
+    const inRange = (e: QualityEntry) => e.start < range.to && (e.end > range.from || e.start >= range.from);
+    return this.quality.filter((e) => e.site === site && e.node === node && inRange(e)).map((e) => structuredClone(e));
   }
 
   async addQualityEntry(input: QualityEntryInput, by: string): Promise<QualityEntryResult> {
