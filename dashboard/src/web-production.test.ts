@@ -231,6 +231,15 @@ describe('production figures in Chromium', () => {
     expect(codes).toEqual((await h.data.downtimeReasons({ site: SITE, node: MILL })).map((r) => r.code));
     await shot(page, 'reason-prompt.png', false);
 
+    // Under the prompt, the overview's Pareto of today over all machines: the hub's bars, in order.
+    const todayDate = tz.dateOf(now);
+    const pareto = await h.data.downtimePareto({ from: tz.startOfDay(todayDate), to: tz.startOfDay(addDays(todayDate, 1)) }, null);
+    if (pareto.bars.length === 0) await page.getByTestId('pareto-empty').waitFor();
+    else {
+      await page.locator('[data-testid="pareto-bar"]').first().waitFor();
+      expect(await page.locator('[data-testid="pareto-bar"]').evaluateAll((bars) => bars.map((b) => b.getAttribute('data-code')))).toEqual(pareto.bars.map((b) => b.code));
+    }
+
     await page.locator('[data-testid="reason-button"][data-code="material"]').click();
     await prompt.waitFor({ state: 'detached' });
     const saved = (await h.data.machineStops(SITE, MILL, { from: openStop, to: openStop + 1 }))!.stops[0]!;
