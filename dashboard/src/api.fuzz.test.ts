@@ -1,7 +1,7 @@
 /**
  * Fuzzing (fast-check) of the dashboard API's inputs over real HTTP (the test harness: the
- * real app on 127.0.0.1:0): query parameters of the machine report, bench and alarm routes,
- * and JSON bodies of login and settings. Every answer is a 2xx or a 4xx with a coded JSON
+ * real app on 127.0.0.1:0): query parameters of the machine report, production, bench and
+ * alarm routes, and JSON bodies of login, settings, stop reasons and quality entries. Every answer is a 2xx or a 4xx with a coded JSON
  * error, never a 5xx, and the server still answers afterwards.
  * Seeds are fixed (FUZZ_SEED overrides); fast-check prints seed and path of a failure.
  */
@@ -119,6 +119,7 @@ describe('fuzz: dashboard API inputs', () => {
       intervals: [{ state: 'running', start: now - 7_200_000, end: null }],
       jobs: [{ start: now - 7_200_000, end: now - 3_600_000, durationS: 3600, partial: false, interrupted: false, source: 'events' }],
     });
+    harness.data.production.addStop({ site: 'factory', node: 'protomat-s63', start: now - 3_600_000, end: now - 1_800_000, state: 'idle', reason: null, microstop: false });
     harness.data.addBenchScore('factory', 'bench-1', { ts: now - 3_600_000, seq: 1, score: 42, coveredRatio: 0.42, slot: '09:00', imageId: null, imageAvailable: false }, 'Bench');
     session = await loginSession(harness.url);
   });
@@ -141,6 +142,25 @@ describe('fuzz: dashboard API inputs', () => {
       params(300),
     );
     await expectClientAnswer(await get('/api/machines/factory/protomat-s63/utilization?by=shift&format=csv&lang=en'));
+    await stillAnswers();
+  });
+
+  it('production routes: any query → 2xx or a coded 4xx', async () => {
+    const view = fc.constantFrom('oee', 'oee.csv', 'stops', 'reasons', 'pareto', 'quality', 'other');
+    await fc.assert(
+      fc.asyncProperty(target('factory', 'protomat-s63'), view, query, async ([site, node], v, q) => {
+        await expectClientAnswer(await get(`/api/machines/${site}/${node}/${v}?${q}`));
+      }),
+      params(300),
+    );
+    const all = fc.constantFrom('/api/production/pareto', '/api/production/stops-needing-reason', '/api/production/reasons', '/api/andon');
+    const withinH = fc.oneof(fc.integer({ min: -5, max: 1000 }).map((n) => [['withinH', String(n)]] as Array<[string, string]>), fc.constant([] as Array<[string, string]>));
+    await fc.assert(
+      fc.asyncProperty(all, query, withinH, async (path, q, w) => {
+        await expectClientAnswer(await get(`${path}?${q}&${new URLSearchParams(w).toString()}`));
+      }),
+      params(200),
+    );
     await stillAnswers();
   });
 
@@ -214,6 +234,32 @@ describe('fuzz: dashboard API inputs', () => {
       }),
       params(300),
     );
+    await stillAnswers();
+  });
+
+  it('stop reasons and quality entries: any JSON body → 2xx or a coded 4xx', async () => {
+    const now = harness.now();
+    const stopStart = now - 3_600_000;
+    const code = fc.oneof(fc.constantFrom('breakdown', 'setup', 'material', 'coffee', 'Bad Code', ''), fc.string({ maxLength: 40 }));
+    const start = fc.oneof({ weight: 3, arbitrary: fc.constant(String(stopStart)) }, fc.integer({ min: 0, max: 2 ** 53 - 1 }).map(String), fc.string({ maxLength: 20 }).map(encodeURIComponent));
+    await fc.assert(
+      fc.asyncProperty(start, body(fc.record({ code })), async (s, text) => {
+        const res = await fetch(`${harness.url}/api/machines/factory/protomat-s63/stops/${s || '0'}/reason`, { method: 'PUT', headers: writeHeaders(session), body: text });
+        await expectClientAnswer(res);
+      }),
+      params(200),
+    );
+    const count = fc.oneof(fc.integer({ min: -2, max: 500 }), value);
+    const t = fc.oneof(fc.integer({ min: now - 30 * 86_400_000, max: now }), value);
+    const near = fc.record({ start: t, end: t, good: count, scrap: count, startupScrap: count, note: fc.oneof(fc.string({ maxLength: 250 }), fc.constant(null)), replace: fc.oneof(fc.boolean(), value) }, { requiredKeys: ['start', 'end', 'good'] });
+    await fc.assert(
+      fc.asyncProperty(body(near), async (text) => {
+        const res = await fetch(`${harness.url}/api/machines/factory/protomat-s63/quality`, { method: 'POST', headers: writeHeaders(session), body: text });
+        await expectClientAnswer(res);
+      }),
+      params(300),
+    );
+    await expectClientAnswer(await get(`/api/machines/factory/protomat-s63/quality?from=${now - 31 * 86_400_000}&to=${now + 1}`));
     await stillAnswers();
   });
 

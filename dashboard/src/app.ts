@@ -22,6 +22,7 @@ import { kioskRoutes } from './routes/kiosk.js';
 import { machineRoutes } from './routes/machines.js';
 import { authorizeMqttUpgrade, type MqttUpgradeUser } from './mqtt-upgrade.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { productionRoutes } from './routes/production.js';
 import { settingsRoutes } from './routes/settings.js';
 import { systemRoutes } from './routes/system.js';
 import { securityHeaders } from './security-headers.js';
@@ -159,6 +160,8 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   // Public acknowledge-link pages (the signed token is their credential) plus session routes
   // that check the session, CSRF token and kiosk themselves.
   app.use(alarmRoutes(ctx));
+  // Production: the kiosk may give a stop's reason and enter counts, so these check for themselves too.
+  app.use(productionRoutes(ctx));
   // Everything below under /api needs a session; changes also the CSRF token and no kiosk.
   app.use('/api', requireSession(sessions), requireWrite);
   app.use(meRoutes(ctx));

@@ -1,6 +1,7 @@
 export * from './topics.js';
 export * from './payloads.js';
 export * from './production-events.js';
+export * from './production-api.js';
 export * from './decode.js';
 export * from './serial-line.js';
 export type * from './serial-source.js';

@@ -2,7 +2,7 @@
  * A DashboardDataSource kept in memory: the hub side for tests, demos and UI work without a
  * broker. Changes made through it are published to subscribers like the real hub does.
  */
-import type { AndonBoard, DowntimePareto, DowntimeReason, DowntimeStop, OeeReport, QualityEntry, QualityEntryResult, StopList, StopReasonResult } from '@mieruka/protocol/model';
+import type { AndonBoard, DowntimePareto, DowntimeReason, DowntimeStop, OeeGrouping, OeeReport, QualityEntry, QualityEntryInput, QualityEntryResult, StopList, StopReasonInput, StopReasonResult } from '@mieruka/protocol/model';
 import type {
   AlarmAckResult,
   AlarmChangeKind,
@@ -33,6 +33,7 @@ import type {
   UsageRow,
 } from '../data-source.js';
 import { applySettings, parseConfig, settingsFromConfig, type Config } from '@mieruka/protocol';
+import { MemoryProduction } from './memory-production.js';
 
 export type NodePatch = Partial<Omit<NodeSnapshot, 'site' | 'node'>>;
 
@@ -72,6 +73,15 @@ export class MemoryDataSource implements DashboardDataSource {
   readonly admitted = new Set<string>();
   /** The clock reports are cut at (tests set it). */
   now: () => number = Date.now;
+  /** Production figures (stops, reasons, quality entries, OEE rows, andon): tests fill it through here. */
+  readonly production = new MemoryProduction({
+    now: () => this.now(),
+    hasMachine: (site, node) => this.machines.has(key(site, node)),
+    listMachines: () => this.listMachines(),
+    reasons: () => this.settingsBase.oee.reasons.map((r) => ({ ...r, machines: [...r.machines] })),
+    askReasonAfterS: () => this.settingsBase.oee.askReasonAfterS,
+    publish: (update) => this.publish(update),
+  });
 
   constructor(nodes: NodeSnapshot[] = [], startedAt = Date.now()) {
     for (const node of nodes) this.nodes.set(key(node.site, node.node), structuredClone(node));
@@ -390,18 +400,17 @@ export class MemoryDataSource implements DashboardDataSource {
     return { outcome: this.nodes.delete(key(site, node)) ? 'removed' : 'not-found' };
   }
 
-  // Production (issue 20): the contract is in protocol/src/model/production.ts; these are
-  // filled in by the production service. Until then they refuse plainly.
-  machineOee(): Promise<OeeReport | null> { return notYet('machineOee'); }
-  machineStops(): Promise<StopList | null> { return notYet('machineStops'); }
-  stopsNeedingReason(): Promise<DowntimeStop[]> { return notYet('stopsNeedingReason'); }
-  setStopReason(): Promise<StopReasonResult> { return notYet('setStopReason'); }
-  downtimePareto(): Promise<DowntimePareto> { return notYet('downtimePareto'); }
-  downtimeReasons(): Promise<DowntimeReason[]> { return notYet('downtimeReasons'); }
-  listQualityEntries(): Promise<QualityEntry[] | null> { return notYet('listQualityEntries'); }
-  addQualityEntry(): Promise<QualityEntryResult> { return notYet('addQualityEntry'); }
-  deleteQualityEntry(): Promise<boolean> { return notYet('deleteQualityEntry'); }
-  andonBoard(): Promise<AndonBoard> { return notYet('andonBoard'); }
+  // Production (issue 20): memory-production.ts.
+  machineOee(site: string, node: string, range: TimeRange, by: OeeGrouping): Promise<OeeReport | null> { return this.production.machineOee(site, node, range, by); }
+  machineStops(site: string, node: string, range: TimeRange): Promise<StopList | null> { return this.production.machineStops(site, node, range); }
+  stopsNeedingReason(withinMs: number): Promise<DowntimeStop[]> { return this.production.stopsNeedingReason(withinMs); }
+  setStopReason(input: StopReasonInput, by: string): Promise<StopReasonResult> { return this.production.setStopReason(input, by); }
+  downtimePareto(range: TimeRange, machine: { site: string; node: string } | null): Promise<DowntimePareto> { return this.production.downtimePareto(range, machine); }
+  downtimeReasons(machine: { site: string; node: string } | null): Promise<DowntimeReason[]> { return this.production.downtimeReasons(machine); }
+  listQualityEntries(site: string, node: string, range: TimeRange): Promise<QualityEntry[] | null> { return this.production.listQualityEntries(site, node, range); }
+  addQualityEntry(input: QualityEntryInput, by: string): Promise<QualityEntryResult> { return this.production.addQualityEntry(input, by); }
+  deleteQualityEntry(id: number, by: string): Promise<boolean> { return this.production.deleteQualityEntry(id, by); }
+  andonBoard(): Promise<AndonBoard> { return this.production.andonBoard(); }
 
   private publish(update: LiveUpdate): void {
     for (const listener of [...this.listeners]) {
@@ -418,6 +427,3 @@ function key(site: string, node: string): string {
   return `${site}/${node}`;
 }
 
-function notYet(what: string): Promise<never> {
-  return Promise.reject(new Error(`${what}: production figures are not built yet`));
-}

@@ -6,6 +6,7 @@ import { batch } from '@preact/signals';
 import { applyAlarm, clearAlarms, loadActiveAlarms } from './alarms-store.js';
 import { fetchMe } from './api.js';
 import { clearHistory, recordReading } from './live-history.js';
+import { clearProduction, loadWaitingStops, productionChanged } from './production-store.js';
 import { feedState, hubClockNow, lastFrameAt, now, replaceNodes, upsertNode, user } from './store.js';
 import { liveMessagesOf } from '../../src/live-message.js';
 import type { LiveMessage } from './types.js';
@@ -61,13 +62,20 @@ export function startLiveFeed(): () => void {
       if (msg.type === 'snapshot') {
         replaceNodes(msg.nodes);
         for (const n of msg.nodes) recordReading(n);
-        // Alarm changes missed while disconnected: the snapshot is the moment to catch up.
+        // Alarm changes and stops missed while disconnected: the snapshot is the moment to catch up.
         void loadActiveAlarms();
+        productionChanged();
       } else {
         // One re-render for the whole frame, not one per update in a batch.
+        let production = false;
         batch(() => {
-          for (const m of liveMessagesOf(msg)) if (m.type === 'node' || m.type === 'alarm') applyUpdate(m);
+          for (const m of liveMessagesOf(msg)) {
+            if (m.type === 'node' || m.type === 'alarm') applyUpdate(m);
+            else if (m.type === 'production') production = true;
+          }
         });
+        // Several production changes in one frame: one re-read.
+        if (production) productionChanged();
       }
     };
     socket.onclose = (ev: CloseEvent) => {
@@ -103,6 +111,7 @@ export function startLiveFeed(): () => void {
   };
 
   connect();
+  void loadWaitingStops();
   return () => {
     stopped = true;
     clearInterval(ticker);
@@ -112,5 +121,6 @@ export function startLiveFeed(): () => void {
     feedState.value = 'connecting';
     clearHistory();
     clearAlarms();
+    clearProduction();
   };
 }

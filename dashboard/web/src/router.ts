@@ -11,25 +11,27 @@ export type Route =
   | { page: 'alarms' }
   | { page: 'settings' }
   | { page: 'system' }
-  | { page: 'kiosk'; token: string }
+  | { page: 'andon' }
+  | { page: 'kiosk'; token: string; view: 'overview' | 'andon' }
   | { page: 'not-found' };
 
 const ID = '([a-z0-9-]+)';
 const MACHINE = new RegExp(`^/machines/${ID}/${ID}/?$`);
 const BENCH = new RegExp(`^/benches/${ID}/${ID}/?$`);
-const KIOSK = /^\/kiosk\/([A-Za-z0-9_-]{16,256})\/?$/;
+const KIOSK = /^\/kiosk\/([A-Za-z0-9_-]{16,256})(\/andon)?\/?$/;
 
 export function parseRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { page: 'overview' };
   if (pathname === '/alarms' || pathname === '/alarms/') return { page: 'alarms' };
   if (pathname === '/settings' || pathname === '/settings/') return { page: 'settings' };
   if (pathname === '/system' || pathname === '/system/') return { page: 'system' };
+  if (pathname === '/andon' || pathname === '/andon/') return { page: 'andon' };
   let m = MACHINE.exec(pathname);
   if (m) return { page: 'machine', site: m[1]!, node: m[2]! };
   m = BENCH.exec(pathname);
   if (m) return { page: 'bench', site: m[1]!, node: m[2]! };
   m = KIOSK.exec(pathname);
-  if (m) return { page: 'kiosk', token: m[1]! };
+  if (m) return { page: 'kiosk', token: m[1]!, view: m[2] ? 'andon' : 'overview' };
   return { page: 'not-found' };
 }
 
@@ -44,6 +46,7 @@ export const paths = {
   alarms: () => '/alarms',
   settings: () => '/settings',
   system: () => '/system',
+  andon: () => '/andon',
 };
 
 /** Goes to an app path without reloading; `replace` keeps the history entry (filter changes). */

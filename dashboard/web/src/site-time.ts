@@ -42,8 +42,13 @@ export function isDate(text: string | null | undefined): text is string {
 
 /** The instant a local date begins (00:00) in `timeZone`, DST-safe. */
 export function startOfDay(date: string, timeZone: string): number {
+  return localInstant(date, 0, 0, timeZone);
+}
+
+/** The instant of a wall-clock time on a local date in `timeZone` (a time skipped by DST lands after the gap). */
+export function localInstant(date: string, hour: number, minute: number, timeZone: string): number {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const asUtc = Date.UTC(y, m - 1, d);
+  const asUtc = Date.UTC(y, m - 1, d, hour, minute);
   // The zone's offset at a moment: its wall clock read as if it were UTC, minus the moment.
   const offsetAt = (t: number) => {
     const p = Object.fromEntries(formatter('en-CA', timeZone, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(t).map((x) => [x.type, x.value]));
@@ -52,4 +57,9 @@ export function startOfDay(date: string, timeZone: string): number {
   const first = asUtc - offsetAt(asUtc);
   // Once more with the offset at that instant (the offset may differ across a DST change).
   return asUtc - offsetAt(first);
+}
+
+/** `HH:MM` of an instant in `timeZone`. */
+export function localHhmm(ts: number, timeZone: string): string {
+  return formatter('en-GB', timeZone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ts);
 }

@@ -9,19 +9,24 @@ import { kiosk, user } from '../store.js';
 import { OverviewPage } from '../pages/overview/overview-page.js';
 import { FeedBanner } from './feed-banner.js';
 import { LanguageSwitch } from './language-switch.js';
+import { ReasonPrompt } from './reason-prompt.js';
 
 const MachinePage = lazyPage(() => import('../pages/machine/machine-page.js').then((m) => m.MachinePage));
 const BenchPage = lazyPage(() => import('../pages/bench/bench-page.js').then((m) => m.BenchPage));
 const AlarmsPage = lazyPage(() => import('../pages/alarms/alarms-page.js').then((m) => m.AlarmsPage));
 const SettingsPage = lazyPage(() => import('../pages/settings/settings-page.js').then((m) => m.SettingsPage));
+const AndonPage = lazyPage(() => import('../pages/andon/andon-page.js').then((m) => m.AndonPage));
 const SystemPage = lazyPage(() => import('../pages/system/system-page.js').then((m) => m.SystemPage));
 
 function CurrentPage() {
   const r = route.value;
   switch (r.page) {
     case 'overview':
-    case 'kiosk':
       return <OverviewPage />;
+    case 'kiosk':
+      return r.view === 'andon' ? <AndonPage /> : <OverviewPage />;
+    case 'andon':
+      return <AndonPage />;
     case 'machine':
       return <MachinePage site={r.site} node={r.node} />;
     case 'bench':
@@ -67,6 +72,9 @@ export function Shell() {
                 </span>
               ) : null}
             </Link>
+            <Link href={paths.andon()} data-testid="nav-andon" {...(page === 'andon' ? { 'aria-current': 'page' as const } : {})}>
+              {t('navAndon')}
+            </Link>
             {user.value?.role === 'admin' ? (
               <Link href={paths.settings()} data-testid="nav-settings" {...(page === 'settings' ? { 'aria-current': 'page' as const } : {})}>
                 {t('navSettings')}
@@ -95,6 +103,7 @@ export function Shell() {
       </header>
       <FeedBanner />
       <CurrentPage />
+      <ReasonPrompt />
     </>
   );
 }

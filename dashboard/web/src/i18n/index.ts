@@ -1,6 +1,6 @@
 /**
  * Every string the UI shows, in Japanese (default) and English. Each area keeps its own
- * message file (common, machine, bench, alarms, settings, system) with keys prefixed by the area;
+ * message file (common, machine, production, bench, alarms, settings, system) with keys prefixed by the area;
  * this module merges them and owns the language choice.
  */
 import { computed, signal } from '@preact/signals';
@@ -8,14 +8,15 @@ import * as alarms from './alarms.js';
 import * as bench from './bench.js';
 import * as common from './common.js';
 import * as machine from './machine.js';
+import * as production from './production.js';
 import * as settings from './settings.js';
 import * as system from './system.js';
 
 export type Lang = 'ja' | 'en';
 
-const ja = { ...common.ja, ...machine.ja, ...bench.ja, ...alarms.ja, ...settings.ja, ...system.ja };
+const ja = { ...common.ja, ...machine.ja, ...production.ja, ...bench.ja, ...alarms.ja, ...settings.ja, ...system.ja };
 export type MessageKey = keyof typeof ja;
-const en: Record<MessageKey, string> = { ...common.en, ...machine.en, ...bench.en, ...alarms.en, ...settings.en, ...system.en };
+const en: Record<MessageKey, string> = { ...common.en, ...machine.en, ...production.en, ...bench.en, ...alarms.en, ...settings.en, ...system.en };
 
 const TABLE: Record<Lang, Record<MessageKey, string>> = { ja, en };
 const STORAGE_KEY = 'mieruka.lang';

@@ -1,6 +1,6 @@
 /**
- * One machine: live state and current, the state timeline and jobs of a day or week (range
- * in the URL), utilization of the last 14 days, and CSV exports of what is shown.
+ * One machine: live state and current, OEE (today, week, month; losses, energy), the state timeline and jobs of a day or week (range
+ * in the URL) with its stops, their reasons, the lost-time Pareto and quality counts, utilization of the last 14 days, and CSV exports of what is shown.
  */
 import type { ComponentChildren } from 'preact';
 import { addDays, localDate } from '../../site-time.js';
@@ -15,6 +15,10 @@ import { TimelineSection } from './timeline-section.js';
 import type { MachinesAnswer } from './types.js';
 import { useFetch } from './use-fetch.js';
 import { UTILIZATION_DAYS, UtilizationSection } from './utilization-section.js';
+import { OeeSection } from '../production/oee-section.js';
+import { ParetoSection } from '../production/pareto-section.js';
+import { QualitySection } from '../production/quality-section.js';
+import { StopsSection } from '../production/stops-section.js';
 import './detail.css';
 import './machine.css';
 
@@ -47,6 +51,7 @@ export function MachinePage(props: { site: string; node: string }) {
     <Frame>
       <MachineHeader site={site} node={node} name={machine.name} state={machine.state} since={machine.since} timeZone={timeZone} />
       <CurrentSection site={site} node={node} timeZone={timeZone} />
+      <OeeSection base={base} today={today} />
       <TimelineSection
         base={base}
         range={range}
@@ -56,6 +61,9 @@ export function MachinePage(props: { site: string; node: string }) {
         onShift={(direction) => go(shiftRange(range, direction, today))}
         onToday={() => go({ ...range, date: today })}
       />
+      <StopsSection site={site} node={node} base={base} first={first} end={end} timeZone={timeZone} />
+      <ParetoSection path={`${base}/pareto`} first={first} end={end} />
+      <QualitySection base={base} first={first} end={end} timeZone={timeZone} />
       <UtilizationSection base={base} first={utilFirst} end={utilEnd} timeZone={timeZone} />
       <section class="card" aria-labelledby="csv-title">
         <h3 id="csv-title">{t('machine_csvTitle')}</h3>

@@ -8,7 +8,8 @@ import { apiGet, ApiError } from '../../api.js';
 
 export type Fetched<T> = { data: T | null; error: ApiError | null; loading: boolean };
 
-export function useFetch<T>(path: string | null, refreshMs = 0): Fetched<T> {
+/** `reloadKey`: a new value re-reads in the background (a live update said the data changed). */
+export function useFetch<T>(path: string | null, refreshMs = 0, reloadKey: unknown = 0): Fetched<T> {
   const [state, setState] = useState<Fetched<T> & { path: string | null }>({ data: null, error: null, loading: path !== null, path });
   useEffect(() => {
     if (path === null) return;
@@ -27,13 +28,14 @@ export function useFetch<T>(path: string | null, refreshMs = 0): Fetched<T> {
         },
       );
     };
-    load(false);
+    // Same path, new reloadKey: keep the answer on screen while the new one comes.
+    load(state.path === path && state.data !== null);
     const timer = refreshMs > 0 ? setInterval(() => load(true), refreshMs) : null;
     return () => {
       controller.abort();
       if (timer) clearInterval(timer);
     };
-  }, [path, refreshMs]);
+  }, [path, refreshMs, reloadKey]);
   // Until the effect has run for a new path, the old answer must not show as the new one.
   return state.path === path ? state : { data: null, error: null, loading: path !== null };
 }

@@ -5,6 +5,7 @@ import { loadNodeNames } from '../../node-names.js';
 import { kiosk, nodes } from '../../store.js';
 import type { NodeSnapshot } from '../../types.js';
 import { MachineTile } from './machine-tile.js';
+import { OverviewPareto } from '../production/pareto-section.js';
 import { StationTile } from './station-tile.js';
 
 /** A clutter station reports scores but no machine state or current; anything else is a machine. */
@@ -39,6 +40,7 @@ export function OverviewPage() {
               </div>
             </section>
           )}
+          {machines.length > 0 && !kiosk.value && <OverviewPareto />}
           {stations.length > 0 && (
             <section aria-labelledby="ov-stations">
               <h2 class="group-title" id="ov-stations">

@@ -71,6 +71,11 @@ export function clientChecks(s: RuntimeSettings): Issue[] {
   }
   need(Number.isFinite(s.recipients.escalateAfterMin), ['recipients', 'escalateAfterMin'], 'settings_checkNumber');
   need(Number.isFinite(s.recipients.remindEveryMin), ['recipients', 'remindEveryMin'], 'settings_checkNumber');
+  (s.downtimeReasons ?? []).forEach((r, i) => {
+    need(SHIFT_NAME.test(r.code), ['downtimeReasons', i, 'code'], 'settings_checkShiftName');
+    need(r.ja.trim() !== '', ['downtimeReasons', i, 'ja'], 'settings_checkText');
+    need(r.en.trim() !== '', ['downtimeReasons', i, 'en'], 'settings_checkText');
+  });
   return out;
 }
 
@@ -82,6 +87,7 @@ const SECTION: Record<string, MessageKey> = {
   recipients: 'settings_recipients',
   rules: 'settings_rules',
   ingest: 'settings_ingest',
+  downtimeReasons: 'settings_downtimeReasons',
 };
 const FIELD: Record<string, MessageKey> = {
   name: 'settings_name',
@@ -106,6 +112,10 @@ const FIELD: Record<string, MessageKey> = {
   enabled: 'settings_enabled',
   severity: 'settings_severity',
   autoJoin: 'settings_autoJoin',
+  code: 'settings_reasonCode',
+  ja: 'settings_reasonJa',
+  en: 'settings_reasonEn',
+  category: 'settings_reasonCategory',
 };
 
 /** `['machines','lathe-1','runningAboveA']` → "機械のしきい値 › lathe-1 › 稼働判定 (超)". */

@@ -8,6 +8,7 @@ import { formatDateTime } from '../../format.js';
 import { t } from '../../i18n/index.js';
 import type { SettingsView } from '../../types.js';
 import { AlarmRules } from './alarm-rules.js';
+import { DowntimeReasons } from './downtime-reasons.js';
 import { MachineThresholds } from './machine-thresholds.js';
 import { NewNodes } from './new-nodes.js';
 import { RecipientsEditor } from './recipients-editor.js';
@@ -137,6 +138,7 @@ export function SettingsPage() {
       <QuietHours {...props} />
       <RecipientsEditor {...props} />
       <AlarmRules {...props} />
+      <DowntimeReasons {...props} />
       <NewNodes {...props} />
 
       <SaveBar saved={savedAt.value !== null} dirty={dirty.value} saving={saving.value} onDiscard={discard} onSave={() => void save()} />
