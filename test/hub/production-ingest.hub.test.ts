@@ -6,7 +6,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePayload, topicFor, type MachineState } from '@mieruka/protocol';
+import { encodePayload, topicFor, type LiveUpdate, type MachineState } from '@mieruka/protocol';
 import type { Hub } from '@mieruka/broker';
 import { createHub } from '@mieruka/cli';
 import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, waitFor } from '../../broker/src/test-support/helpers.js';
@@ -53,6 +53,8 @@ describe('production figures stored by the hub', () => {
 
   it('stores a cycle once however often it is resent, and a button press as a quality entry', async () => {
     const edge = await client('edge-mill-1-events');
+    const updates: LiveUpdate[] = [];
+    const unsubscribe = hub.dataSource.subscribe((u) => updates.push(u));
     const cycle = { ts: t0 + 30_000, seq: 500, type: 'cycle', startTs: t0 + 17_654, durationS: 12.3456, peakA: 11.5, meanA: 9.25 };
     await send(edge, 'mill-1', 'event', cycle);
     await send(edge, 'mill-1', 'event', cycle); // store-and-forward resend
@@ -67,6 +69,10 @@ describe('production figures stored by the hub', () => {
     ]);
     // The events themselves are stored as before.
     expect(db().prepare("SELECT count(*) FROM events WHERE node = 'mill-1' AND type IN ('cycle', 'quality')").pluck().get()).toBe(2);
+    // The dashboard hears of the press (the quality figures changed), once: the resend was a duplicate.
+    await waitFor(() => updates.find((u) => u.type === 'production' && u.node === 'mill-1' && u.change === 'quality'), 'a live production update');
+    expect(updates.filter((u) => u.type === 'production')).toEqual([{ type: 'production', site: SITE, node: 'mill-1', change: 'quality' }]);
+    unsubscribe();
   });
 
   it('counts an invalid cycle with a clear reason and stores nothing of it; the next reading is stored', async () => {

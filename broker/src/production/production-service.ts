@@ -108,6 +108,8 @@ export class ProductionService {
     this.unsubscribe = this.options.live.subscribe((u) => {
       // A node with a state is a machine; the watch itself skips updates that change no state (readings).
       if (u.type === 'node' && u.node.state) watch.onNode(u.node);
+      // A good/scrap button at the machine: ingest wrote its quality row with the event.
+      else if (u.type === 'event' && u.event.type === 'quality') this.notify(u.site, u.node, 'quality');
     });
     for (const n of this.options.live.list()) if (n.state) watch.onNode(n);
   }
