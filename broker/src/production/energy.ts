@@ -87,7 +87,10 @@ export class EnergyReader {
       const edges = [q, ...new Set(cuts), q + QUARTER_MS].sort((a, b) => a - b);
       for (let i = 0; i + 1 < edges.length; i++) {
         const [a, b] = [edges[i]!, edges[i + 1]!];
-        if (b > a) out.push({ start: a, end: b, ...ampereSecondsFromReadings(this.db, site, node, exact.machine, a, b) });
+        if (!(b > a)) continue;
+        const part = { start: a, end: b, ...ampereSecondsFromReadings(this.db, site, node, exact.machine, a, b) };
+        // Like the table (a quarter has a row once it holds current): an empty part is no data.
+        if (part.runningAs || part.idleAs || part.offAs || part.unknownAs) out.push(part);
       }
     }
     return out.sort((a, b) => a.start - b.start);
