@@ -30,6 +30,7 @@ function facts(segments: Segment[], over: Partial<MachineFacts> & { reasons?: Re
     quality: [],
     quarters: [],
     cyclesConfigured: true,
+    countingFrom: T - 30 * 24 * H,
     idealCycleS: 60,
     supply: DEFAULT_SUPPLY,
     tariffYenPerKWh: 30,
@@ -117,6 +118,19 @@ describe('oeeFigures', () => {
     const fast = oeeFigures(facts(day, { cycleEnds: cycleEnds(500, T, T + 8 * H) }), T, T + 8 * H);
     expect(fast.performance).toBeCloseTo(30_000 / 21_600, 10);
     expect(fast.losses.reducedSpeedS).toBe(0);
+  });
+
+  it('run time before the first cycle ever stored is kept out of performance (counting had not begun)', () => {
+    // Cycles configured at 4 h into the shift: the first cycle starts there.
+    const f = facts(day, { countingFrom: T + 4 * H, cycleEnds: cycleEnds(100, T + 6 * H, T + 8 * H) });
+    const r = oeeFigures(f, T, T + 8 * H);
+    expect(r.runS).toBe(6 * 3600);
+    // Only the 2 h run from 6 h on were counted (4–6 h is idle and unknown).
+    expect(r.performance).toBeCloseTo((60 * 100) / (2 * 3600), 10);
+    expect(r.losses.reducedSpeedS).toBeCloseTo(2 * 3600 - 60 * 100, 6);
+    // A bucket wholly before counting began, or a machine with no cycle yet: no Performance, said so.
+    expect(oeeFigures(f, T, T + 4 * H)).toMatchObject({ performance: null, missing: ['cycles', 'quality'] });
+    expect(oeeFigures(facts(day, { countingFrom: null }), T, T + 8 * H)).toMatchObject({ performance: null, missing: ['cycles', 'quality'], losses: { reducedSpeedS: 0 } });
   });
 
   it('cycles after the shift count in the row but not in performance', () => {

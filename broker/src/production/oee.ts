@@ -38,6 +38,13 @@ export type MachineFacts = {
   quality: readonly QualityCounts[];
   quarters: readonly Quarter[];
   cyclesConfigured: boolean;
+  /**
+   * When cycle counting began: the start of the run that holds the machine's first stored cycle
+   * (a machine upgraded or newly configured has run time before it with no cycles at all). Run
+   * time before it is kept out of Performance; null (no cycle yet) leaves Performance out with
+   * `missing: ['cycles']`.
+   */
+  countingFrom: number | null;
   idealCycleS: number | null;
   supply: EnergySupply;
   tariffYenPerKWh: number;
@@ -107,10 +114,13 @@ export function oeeFigures(facts: MachineFacts, from: number, to: number): OeeFi
   else availability = runMs / usableMs;
 
   const ideal = facts.idealCycleS;
+  const counting = facts.countingFrom;
+  // Run time while cycles were counted (planned time from the first cycle on).
+  const countedRunMs = counting === null || counting >= end ? 0 : counting <= from ? runMs : stateMs(facts.segments, clipIntervals(planned, counting, end)).running;
   let performance: number | null = null;
-  if (!facts.cyclesConfigured) missing.push('cycles');
+  if (!facts.cyclesConfigured || counting === null || counting >= end) missing.push('cycles');
   else if (ideal === null) missing.push('ideal_cycle');
-  else if (runMs > 0) performance = (ideal * plannedCycles) / (runMs / 1000);
+  else if (countedRunMs > 0) performance = (ideal * plannedCycles) / (countedRunMs / 1000);
 
   const pieces = good + scrap + startupScrap;
   let quality: number | null = null;
@@ -132,7 +142,7 @@ export function oeeFigures(facts: MachineFacts, from: number, to: number): OeeFi
     else if (category === 'other') losses.otherS += seconds;
   }
   if (ideal !== null) {
-    losses.reducedSpeedS = Math.max(0, runMs / 1000 - ideal * plannedCycles);
+    losses.reducedSpeedS = Math.max(0, countedRunMs / 1000 - ideal * plannedCycles);
     losses.defectS = ideal * scrap;
     losses.startupS = ideal * startupScrap;
   }

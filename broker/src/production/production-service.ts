@@ -57,7 +57,7 @@ export type ProductionServiceOptions = {
   timers?: Timers;
 };
 
-type Queries = Record<'cycleEnds' | 'cycleDurations' | 'reasons' | 'reasonAt' | 'setReason' | 'sensorEvent' | 'cyclesIn', Statement>;
+type Queries = Record<'cycleEnds' | 'firstCycle' | 'cycleDurations' | 'reasons' | 'reasonAt' | 'setReason' | 'sensorEvent' | 'cyclesIn', Statement>;
 
 export class ProductionService {
   private options: ProductionServiceOptions;
@@ -88,6 +88,12 @@ export class ProductionService {
       energy: new EnergyReader(db),
       q: {
         cycleEnds: db.prepare('SELECT end_ts FROM cycles WHERE site = ? AND node = ? AND end_ts >= ? AND end_ts < ? ORDER BY end_ts').pluck(),
+        // The run the machine's first stored cycle belongs to: cycle counting began with it.
+        firstCycle: db.prepare(
+          `SELECT coalesce((SELECT s.since FROM states s WHERE s.site = c.site AND s.node = c.node AND s.ts <= c.start_ts AND s.state = 'running'
+                              AND NOT EXISTS (SELECT 1 FROM states o WHERE o.site = c.site AND o.node = c.node AND o.ts > s.ts AND o.ts <= c.start_ts)), c.start_ts)
+           FROM (SELECT site, node, min(start_ts) AS start_ts FROM cycles WHERE site = ? AND node = ?) c WHERE c.start_ts IS NOT NULL`,
+        ).pluck(),
         cycleDurations: db.prepare('SELECT duration_ms FROM cycles WHERE site = ? AND node = ? AND end_ts >= ? AND end_ts <= ?').pluck(),
         cyclesIn: db.prepare('SELECT count(*) FROM cycles WHERE site = ? AND node = ? AND end_ts > ? AND end_ts <= ?').pluck(),
         reasons: db.prepare('SELECT start_ts AS start, code, set_by AS by, set_at AS at FROM stop_reasons WHERE site = ? AND node = ? AND start_ts >= ? AND start_ts < ?'),
@@ -217,6 +223,7 @@ export class ProductionService {
       quality: quality.list(site, node, { from: range.from, to: range.to + 1 }),
       quarters: energy.read(site, node, range.from, Math.min(range.to, now), this.energyCuts(site, node, [...cuts, now], now)),
       cyclesConfigured: this.machineConfig(site, node)?.cycles !== undefined,
+      countingFrom: (q.firstCycle.get(site, node) as number | null) ?? null,
       idealCycleS: ideal.seconds,
       ideal,
       supply: this.supply(site, node),
