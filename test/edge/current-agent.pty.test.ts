@@ -4,12 +4,12 @@
  * 127.0.0.1 → an MQTT.js subscriber. The port vanishes mid-stream and comes back under the
  * same path; garbage of every kind is mixed into valid lines.
  */
-import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ofKind, subscribeNode, type Got } from './support/node-subscriber.js';
 import { Esp32Simulator, Prng, PtyPair, SerialLineReader } from '@mieruka/firmware-bridge';
-import { decodeMessage, MachineConfig, parseSerialLine, type JsonKind, type PayloadOf, type SkipReason } from '@mieruka/protocol';
+import { MachineConfig, parseSerialLine, type PayloadOf, type SkipReason } from '@mieruka/protocol';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { MqttNodeLink } from '../../edge/src/mqtt/mqtt-node-link.js';
@@ -19,20 +19,6 @@ import { startTestBroker as startBroker } from '../helpers/aedes-broker.js';
 const logger = pino({ level: 'silent' });
 
 
-type Got = { kind: JsonKind | 'invalid'; payload: unknown };
-
-async function subscribe(url: string): Promise<{ client: MqttClient; got: Got[] }> {
-  const client = await connectAsync(url, { clientId: `sub-${Math.random().toString(36).slice(2)}`, reconnectPeriod: 0 });
-  const got: Got[] = [];
-  client.on('message', (topic, payload) => {
-    const d = decodeMessage(topic, payload);
-    got.push(d.ok && d.message.kind !== 'image' ? { kind: d.message.kind, payload: d.message.payload } : { kind: 'invalid', payload: topic });
-  });
-  await client.subscribeAsync('mieruka/v1/factory/mill-1/#', { qos: 1 });
-  return { client, got };
-}
-
-const ofKind = <K extends JsonKind>(got: Got[], kind: K): Array<PayloadOf<K>> => got.filter((g) => g.kind === kind).map((g) => g.payload as PayloadOf<K>);
 const eventsOf = (got: Got[], type: string) => ofKind(got, 'event').filter((e) => e.type === type) as Array<PayloadOf<'event'> & Record<string, unknown>>;
 
 describe('bridge path on a socat pty: CurrentAgent through unplugging and garbage', () => {
@@ -47,7 +33,7 @@ describe('bridge path on a socat pty: CurrentAgent through unplugging and garbag
     cleanups.push(() => broker.close());
     const tmp = await makeTempDir();
     cleanups.push(() => tmp.remove());
-    const sub = await subscribe(broker.url);
+    const sub = await subscribeNode(broker.url);
     cleanups.push(() => sub.client.endAsync());
     const link = new MqttNodeLink({ url: broker.url, site: 'factory', node: 'mill-1', agent: 'bridge', version: 'test', dataDir: tmp.path, logger });
     await link.start();

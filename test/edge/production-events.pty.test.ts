@@ -4,12 +4,12 @@
  * subscriber. One reading a second on the agent's clock (the test's), with load peaks (cycles)
  * and a clamp that drops to its floor mid-run.
  */
-import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ofKind, subscribeNode, type Got } from './support/node-subscriber.js';
 import { PtyPair, SerialLineReader } from '@mieruka/firmware-bridge';
-import { decodeMessage, MachineConfig, productionEventSchemas, type JsonKind, type PayloadOf } from '@mieruka/protocol';
+import { MachineConfig, productionEventSchemas, type PayloadOf } from '@mieruka/protocol';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { MqttNodeLink } from '../../edge/src/mqtt/mqtt-node-link.js';
@@ -18,21 +18,7 @@ import { startTestBroker as startBroker } from '../helpers/aedes-broker.js';
 
 const logger = pino({ level: 'silent' });
 
-type Got = { kind: JsonKind | 'invalid'; payload: unknown };
 type Ev = PayloadOf<'event'> & Record<string, unknown>;
-
-async function subscribe(url: string): Promise<{ client: MqttClient; got: Got[] }> {
-  const client = await connectAsync(url, { clientId: `sub-${Math.random().toString(36).slice(2)}`, reconnectPeriod: 0 });
-  const got: Got[] = [];
-  client.on('message', (topic, payload) => {
-    const d = decodeMessage(topic, payload);
-    got.push(d.ok && d.message.kind !== 'image' ? { kind: d.message.kind, payload: d.message.payload } : { kind: 'invalid', payload: topic });
-  });
-  await client.subscribeAsync('mieruka/v1/factory/mill-1/#', { qos: 1 });
-  return { client, got };
-}
-
-const ofKind = <K extends JsonKind>(got: Got[], kind: K): Array<PayloadOf<K>> => got.filter((g) => g.kind === kind).map((g) => g.payload as PayloadOf<K>);
 const events = (got: Got[]): Ev[] => ofKind(got, 'event') as Ev[];
 
 /**
@@ -62,7 +48,7 @@ describe('production events over a socat pty: cycles and a clamp at its floor', 
     cleanups.push(() => broker.close());
     const tmp = await makeTempDir();
     cleanups.push(() => tmp.remove());
-    const sub = await subscribe(broker.url);
+    const sub = await subscribeNode(broker.url);
     cleanups.push(() => sub.client.endAsync());
     const link = new MqttNodeLink({ url: broker.url, site: 'factory', node: 'mill-1', agent: 'bridge', version: 'test', dataDir: tmp.path, logger });
     await link.start();

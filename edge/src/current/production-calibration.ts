@@ -20,7 +20,7 @@
  * different loads separated by idle time are not cycles). Pure: samples in, proposal out.
  */
 import { CycleDetector, type DetectedCycle } from './cycle-detector.js';
-import type { AmpsSample, CalibrationReport } from './threshold-calibration.js';
+import { quantile, type AmpsSample, type CalibrationReport } from './threshold-calibration.js';
 
 export interface CycleProposal {
   aboveA: number;
@@ -193,16 +193,6 @@ function countBackToBack(points: readonly AmpsSample[], cycles: readonly Detecte
     if (running) n++;
   }
   return n;
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  const a = sorted[lo] as number;
-  const b = sorted[hi] as number;
-  return a + (b - a) * (pos - lo);
 }
 
 function round1(v: number): number {

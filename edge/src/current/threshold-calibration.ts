@@ -354,7 +354,8 @@ function rateConfidence(p: CalibrationProposal, boundaries: readonly Calibration
   return c;
 }
 
-function quantile(sorted: readonly number[], q: number): number {
+/** Linear-interpolated quantile of sorted values (NaN when empty); shared with production-calibration. */
+export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
