@@ -16,6 +16,7 @@ import { BENCH_JPEG } from './test-support/fixtures.js';
 import { launchChromium } from '../../test/helpers/chromium.js';
 import { stoppedClock, testSiteZone } from '../../test/helpers/test-clock.js';
 import { ADMIN, startHarness, type Harness } from './test-support/harness.js';
+import { logIn, watchProblems } from './test-support/web-session.js';
 import { buildWebApp, type WebBuild } from './test-support/web-build.js';
 
 const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -114,23 +115,7 @@ function fill(h: Harness) {
   return { now, today, day, at, intervals, jobs, readings, lastMonth, scores };
 }
 
-async function logIn(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await page.fill('input[name=username]', ADMIN.username);
-  await page.fill('input[name=password]', ADMIN.password);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('nav-overview').waitFor();
-}
 
-/** Console errors and failed API calls after login (the 401 of /api/me before it is expected). */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(err.message));
-  page.on('response', (res) => {
-    if (res.status() >= 400 && !(res.status() === 401 && res.url().endsWith('/api/me'))) problems.push(`${res.status()} ${res.url()}`);
-  });
-  return problems;
-}
 
 async function points(page: Page, testId: string): Promise<number> {
   return Number(await page.getByTestId(testId).getAttribute('data-points'));

@@ -19,6 +19,7 @@ import { stoppedClock, testSiteZone } from '../../test/helpers/test-clock.js';
 import { parseCsv } from './test-support/csv-parse.js';
 import { BENCH_JPEG } from './test-support/fixtures.js';
 import { ADMIN, startHarness, VIEWER, type Harness } from './test-support/harness.js';
+import { logIn, watchProblems } from './test-support/web-session.js';
 import { oeeRow } from './test-support/production-fixtures.js';
 import { buildWebApp, type WebBuild } from './test-support/web-build.js';
 
@@ -96,22 +97,7 @@ async function start(): Promise<{ h: Harness; now: number; today: string; rows: 
   return { h, now, today, rows, openStop };
 }
 
-async function logIn(page: Page, url: string, who = ADMIN): Promise<void> {
-  await page.goto(url);
-  await page.fill('input[name=username]', who.username);
-  await page.fill('input[name=password]', who.password);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('nav-overview').waitFor();
-}
 
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(err.message));
-  page.on('response', (res) => {
-    if (res.status() >= 400 && !(res.status() === 401 && res.url().endsWith('/api/me'))) problems.push(`${res.status()} ${res.url()}`);
-  });
-  return problems;
-}
 
 const text = async (page: Page, testId: string) => (await page.getByTestId(testId).first().textContent()) ?? '';
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '@mieruka/protocol';
 import { launchChromium } from '../../test/helpers/chromium.js';
 import { ADMIN, startHarness, VIEWER, type Harness } from './test-support/harness.js';
+import { logIn, watchProblems } from './test-support/web-session.js';
 import { buildWebApp, type WebBuild } from './test-support/web-build.js';
 
 const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -35,23 +36,7 @@ afterAll(async () => {
   await web?.remove();
 });
 
-async function logIn(page: Page, url: string, who: { username: string; password: string }): Promise<void> {
-  await page.goto(url);
-  await page.fill('input[name=username]', who.username);
-  await page.fill('input[name=password]', who.password);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('nav-overview').waitFor();
-}
 
-/** Page errors and failed calls of the APIs under test (the overview, shown first, has no fixture here). */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(err.message));
-  page.on('response', (res) => {
-    if (res.status() >= 400 && /\/api\/(system|settings)/.test(res.url())) problems.push(`${res.status()} ${res.url()}`);
-  });
-  return problems;
-}
 
 describe('system page in Chromium', () => {
   it('shows refusals with their meaning, admits and dismisses nodes asking to join, follows the auto-join switch', async () => {
@@ -77,7 +62,8 @@ describe('system page in Chromium', () => {
 
     context = await browser!.newContext({ viewport: { width: 1180, height: 820 }, locale: 'ja-JP' });
     const page = await context.newPage();
-    const problems = watchProblems(page);
+    // Only the APIs under test: the overview, shown first, has no fixture here.
+    const problems = watchProblems(page, (_status, url) => /\/api\/(system|settings)/.test(url));
     await logIn(page, h.url, ADMIN);
     await page.getByTestId('nav-system').click();
     await page.getByTestId('system-page').waitFor();
