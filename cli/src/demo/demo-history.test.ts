@@ -80,6 +80,17 @@ describe('demo with history', () => {
       expect(jobs.some((j) => j.durationS >= 4 * 3600)).toBe(true);
     }
 
+    // Production figures of the last finished week, from the hub's own production service.
+    const week = { from: local.startOfDay(addDays(today, -7)), to: past.to };
+    console.log('HISTORY', JSON.stringify(demo.history));
+    for (const node of demo.machineIds) {
+      const oee = await hub.dataSource.machineOee(SITE, node, week, 'day');
+      expect(oee?.idealCycle).toEqual({ seconds: 45, source: 'config' });
+      for (const row of oee!.rows) console.log(node, row.label, row.availability, row.performance, row.quality, row.oee, row.cycles, row.energy.kWh, JSON.stringify(row.losses));
+    }
+    const pareto = await hub.dataSource.downtimePareto(past, null);
+    console.log(JSON.stringify(pareto.bars));
+
     // Alarms raised by the rules at the time, some acknowledged then, some still open.
     const alarms = await pastAlarms(demo);
     const stopped = alarms.filter((a) => a.type === 'machine_stopped');
