@@ -71,5 +71,5 @@ function historyLine(history: DemoHistory): string {
     if (history.reason === 'alert-channels') return 'none: alert channels are configured, the past alarms would be sent';
     return 'kept: the data dir has data already, nothing added';
   }
-  return `${history.days} days backfilled (${history.messages} messages, ${history.acknowledged} alarms acknowledged) in ${(history.ms / 1000).toFixed(1)} s`;
+  return `${history.days} days backfilled (${history.messages} messages, ${history.acknowledged} alarms acknowledged, ${history.qualityEntries} quality entries, ${history.reasons} stop reasons) in ${(history.ms / 1000).toFixed(1)} s`;
 }

@@ -76,7 +76,7 @@ describe('mieruka demo', () => {
   };
 
   it('says in its banner that it backfilled 30 days of history', () => {
-    expect(stdout).toMatch(/History \/ 履歴: +30 days backfilled \(\d+ messages, \d+ alarms acknowledged\) in [\d.]+ s/);
+    expect(stdout).toMatch(/History \/ 履歴: +30 days backfilled \(\d+ messages, \d+ alarms acknowledged, [1-9]\d* quality entries, [1-9]\d* stop reasons\) in [\d.]+ s/);
   });
 
   it('publishes status, current, state and clutter, seen by mosquitto_sub', async () => {

@@ -2,7 +2,8 @@
  * The demo's month at first glance, in Debian's Chromium: the real Demo (hub, dashboard,
  * simulated machines and bench in-process) backfills 30 days, and the dashboard shows them —
  * 14 utilization bars (every day known, weekdays busy, weekends zero), the jobs of a past
- * week, the bench calendar with three scores on every past weekday, and past alarms both
+ * week, the OEE section's month (Performance, Quality, scrap, energy) and the month's Pareto,
+ * the bench calendar with three scores on every past weekday, and past alarms both
  * acknowledged and open. Dates come from the clock the demo runs on (the system's, which
  * scripts/test-at.sh moves with faketime). Screenshots go to test/test-results/.
  */
@@ -102,7 +103,35 @@ describe("the demo's month of history in the dashboard", () => {
     const weekFrom = local.startOfDay(addDays(weekEnd, -6));
     const weekTo = local.startOfDay(addDays(weekEnd, 1));
     expect(starts.filter((s) => s >= weekFrom && s < weekTo).length).toBeGreaterThan(5);
+
+    // The OEE section. Its month is today's calendar month: when it holds working days of the
+    // history, they give Performance and Quality (Quality only from the history's daily entries),
+    // scrap among the losses, and more energy than today's live readings alone.
+    const monthStart = `${today.slice(0, 7)}-01`;
+    let pastWorkdays = 0;
+    for (let d = monthStart; d < today; d = addDays(d, 1)) if (isWorkday(d)) pastWorkdays += 1;
+    const month = page.getByTestId('oee-month');
+    await month.getByTestId('figure-quality').waitFor({ timeout: 10_000 });
+    const figure = async (part: string) => month.getByTestId(`figure-${part}`).getAttribute('data-value');
+    await page.getByTestId('energy-month').waitFor({ timeout: 10_000 });
+    await page.getByTestId('energy-today').waitFor({ timeout: 10_000 });
+    const monthKWh = Number(await page.getByTestId('energy-month').getAttribute('data-kwh'));
+    const todayKWh = Number(await page.getByTestId('energy-today').getAttribute('data-kwh'));
+    if (pastWorkdays > 0) {
+      expect(Number(await figure('performance'))).toBeGreaterThan(0.5);
+      const quality = Number(await figure('quality'));
+      expect(quality > 0.95 && quality < 1, `quality ${quality}`).toBe(true);
+      expect(Number(await page.locator('[data-testid="six-losses"] [data-loss="defectS"]').getAttribute('data-seconds'))).toBeGreaterThan(0);
+      expect(monthKWh).toBeGreaterThan(todayKWh);
+    } else {
+      // The first working day of a month: nothing entered yet this month.
+      expect(await figure('quality')).toBe('');
+      expect(monthKWh).toBeGreaterThanOrEqual(todayKWh);
+    }
     await page.screenshot({ path: join(resultsDir, 'e2e-demo-history-machine.png'), fullPage: true });
+    // The month's lost time by reason (the dashboard's API): the stoppage is a breakdown, other stops wait for a reason.
+    const pareto = (await (await page.request.get(`${demo.hub.httpUrl}/api/machines/${SITE}/${machine}/pareto?from=${addDays(today, -30)}&to=${today}`)).json()) as { bars: Array<{ code: string }> };
+    expect(pareto.bars.map((b) => b.code)).toEqual(expect.arrayContaining(['breakdown', 'unexplained']));
 
     // The bench calendar: each month of the history, three scores on every past weekday.
     const firstDate = addDays(today, -30);

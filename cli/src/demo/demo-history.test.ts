@@ -1,7 +1,8 @@
 /**
  * The demo's history on the real hub (aedes, SQLite, alert engine, dashboard on port 0), with
  * the simulated agents running in-process: 30 days of utilization (weekdays busy, weekends
- * zero), jobs, alarms acknowledged and open, the bench calendar with three scores per weekday.
+ * zero), jobs, alarms acknowledged and open, the bench calendar with three scores per weekday,
+ * and production figures (OEE parts, losses, kWh, a Pareto with reasons).
  * A second start on the same data dir adds nothing; `historyDays: 0` starts empty. Dates come
  * from the clock the test gives the demo.
  */
@@ -12,6 +13,7 @@ import { hubConfig, makeTempDir, silentLogger, waitFor } from '../../../broker/s
 import { login } from '../../../test/helpers/dashboard-client.js';
 import { stoppedClock, testSiteZone } from '../../../test/helpers/test-clock.js';
 import { Demo } from './demo.js';
+import { DEMO_IDEAL_CYCLE_S } from './demo-machines.js';
 
 const SITE = 'factory';
 const PASSWORD = 'demo-password-1';
@@ -80,6 +82,48 @@ describe('demo with history', () => {
       expect(jobs.some((j) => j.durationS >= 4 * 3600)).toBe(true);
     }
 
+    // Production figures of the last finished week, from the hub's own production service:
+    // Performance from the history's cycles, Quality from the daily entries, energy from readings.
+    const week = { from: local.startOfDay(addDays(today, -7)), to: past.to };
+    expect(demo.history).toMatchObject({ backfilled: true });
+    if (demo.history.backfilled) {
+      expect(demo.history.qualityEntries).toBeGreaterThan(20);
+      expect(demo.history.reasons).toBeGreaterThan(5);
+    }
+    for (const node of demo.machineIds) {
+      const oee = (await hub.dataSource.machineOee(SITE, node, week, 'day'))!;
+      expect(oee.idealCycle).toEqual({ seconds: DEMO_IDEAL_CYCLE_S, source: 'config' });
+      const worked = oee.rows.filter((r) => isWorkday(r.label) && r.runS > 0);
+      expect(worked.length).toBeGreaterThanOrEqual(4);
+      for (const row of worked) {
+        expect(row.cycles, `${node} ${row.label}`).toBeGreaterThan(0);
+        expect(row.performance, `${node} ${row.label} performance`).toBeGreaterThan(0.6);
+        expect(row.performance, `${node} ${row.label} performance`).toBeLessThan(0.95);
+        expect(row.quality, `${node} ${row.label} quality`).toBeGreaterThan(0.95);
+        expect(row.quality, `${node} ${row.label} quality`).toBeLessThan(1);
+        expect(row.oee).not.toBeNull();
+      }
+      // Energy of the last two working days: running and idle current, more running than idle.
+      for (const row of worked.slice(-2)) {
+        expect(row.energy.kWh, `${node} ${row.label} kWh`).toBeGreaterThan(0);
+        expect(row.energy.runningKWh).toBeGreaterThan(row.energy.idleKWh);
+        expect(row.energy.idleKWh).toBeGreaterThan(0);
+      }
+      // The month's losses: slow cycles, scrap, and stops with and without a reason.
+      const losses = (await hub.dataSource.machineOee(SITE, node, past, 'month'))!.total.losses;
+      expect(losses.reducedSpeedS).toBeGreaterThan(0);
+      expect(losses.defectS).toBeGreaterThan(0);
+      expect(losses.unexplainedS).toBeGreaterThan(0);
+      expect(losses.breakdownS + losses.setupS + losses.otherS).toBeGreaterThan(0);
+    }
+    // The Pareto has reasons (the stoppage a breakdown) next to the unexplained stops.
+    const pareto = await hub.dataSource.downtimePareto(past, null);
+    const codes = pareto.bars.map((b) => b.code);
+    expect(codes).toContain('unexplained');
+    expect(codes).toContain('breakdown');
+    expect(pareto.bars.filter((b) => b.category !== 'unexplained' && b.category !== 'minor_stop').length).toBeGreaterThanOrEqual(2);
+    const monthOee = async (d: Demo) => Promise.all(d.machineIds.map(async (n) => (await d.hub.dataSource.machineOee(SITE, n, past, 'month'))!.total));
+
     // Alarms raised by the rules at the time, some acknowledged then, some still open.
     const alarms = await pastAlarms(demo);
     const stopped = alarms.filter((a) => a.type === 'machine_stopped');
@@ -104,13 +148,14 @@ describe('demo with history', () => {
     expect(hub.ingestStats().duplicates.total).toBe(0);
 
     // A second start on the same data dir keeps the history as it is.
-    const before = { alarms: alarms.length, jobs: demo.machineIds.map((n) => hub.reports.jobs(SITE, n, past)!.jobs.length), days: [...days] };
+    const before = { alarms: alarms.length, jobs: demo.machineIds.map((n) => hub.reports.jobs(SITE, n, past)!.jobs.length), days: [...days], oee: await monthOee(demo) };
     await demo.stop();
     const again = await startDemo(dataDir);
     expect(again.history).toEqual({ backfilled: false, reason: 'data-dir-in-use' });
     expect((await pastAlarms(again)).length).toBe(before.alarms);
     expect(again.machineIds.map((n) => again.hub.reports.jobs(SITE, n, past)!.jobs.length)).toEqual(before.jobs);
     expect([...(await calendar(again))]).toEqual(before.days);
+    expect(await monthOee(again)).toEqual(before.oee);
   });
 
   it('starts empty with historyDays 0', async () => {

@@ -63,7 +63,7 @@ export class Demo {
     this.machineIds = Array.from({ length: n }, (_, i) => MACHINE_NAMES[i] ?? `machine-${i + 1}`);
     this.timeScale = options.timeScale ?? 20;
     // The simulated machines are in the config the hub reads (cycles, ideal cycle time).
-    this.options = { ...options, config: withDemoMachines(options.config, this.machineIds, this.timeScale) };
+    this.options = { ...options, config: withDemoMachines(options.config, this.machineIds) };
     this.logger = options.logger.child({ component: 'demo' });
     this.clock = new ReplayClock(options.now ?? systemNow);
     this.hub = createHub({ config: this.options.config, logger: options.logger, now: this.clock.now });

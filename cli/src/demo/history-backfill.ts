@@ -24,7 +24,7 @@ export type BackfillOptions = {
   seqDir: string;
 };
 
-export type BackfillResult = { days: number; messages: number; images: number; acknowledged: number };
+export type BackfillResult = { days: number; messages: number; images: number; acknowledged: number; qualityEntries: number; reasons: number };
 
 export async function backfillHistory(options: BackfillOptions): Promise<BackfillResult> {
   const { hub, clock, history, site } = options;
@@ -40,8 +40,8 @@ export async function backfillHistory(options: BackfillOptions): Promise<Backfil
   const photos = new Map<string, Buffer>();
   for (const item of history.items) if (item.kind === 'clutter' && item.photo !== null && !photos.has(item.photo)) photos.set(item.photo, await readFile(item.photo));
 
-  const result: BackfillResult = { days: history.days, messages: 0, images: 0, acknowledged: 0 };
-  const publish = (item: Exclude<HistoryItem, { kind: 'ack' }>) => {
+  const result: BackfillResult = { days: history.days, messages: 0, images: 0, acknowledged: 0, qualityEntries: 0, reasons: 0 };
+  const publish = (item: Extract<HistoryItem, { kind: 'status' | 'state' | 'event' | 'clutter' | 'current' }>) => {
     const topic = (kind: Parameters<typeof topicFor>[2]) => topicFor(site, item.node, kind);
     switch (item.kind) {
       case 'status':
@@ -49,6 +49,9 @@ export async function backfillHistory(options: BackfillOptions): Promise<Backfil
         break;
       case 'state':
         hub.ingestLocal(topic('state'), encodePayload('state', item.payload));
+        break;
+      case 'current':
+        hub.ingestLocal(topic('current'), encodePayload('current', { ...item.payload, seq: seqOf(item.node) }));
         break;
       case 'event':
         hub.ingestLocal(topic('event'), encodePayload('event', { ...item.payload, seq: seqOf(item.node) }));
@@ -72,13 +75,30 @@ export async function backfillHistory(options: BackfillOptions): Promise<Backfil
       clock.set(item.at);
       // What the alert timer does every second live (due clears, durations), once per message:
       // clears keep the time their condition ended, so nothing between messages is lost.
-      hub.alerts.tick();
+      // Readings and cycles (most of the messages) change no rule's state between two
+      // others, so they skip it: the backfill stays quick.
+      if (!isFrequent(item)) hub.alerts.tick();
       if (item.kind === 'ack') {
         // As a supervisor on the alarms page: the node's open alarms, each acknowledged.
         for (const alarm of await hub.dataSource.listAlarms({ state: 'active', site, node: item.node, limit: 100 })) {
           if (alarm.acknowledged) continue;
           const outcome = await hub.dataSource.acknowledgeAlarm(alarm.id, item.by);
           if (outcome.outcome === 'acknowledged') result.acknowledged += 1;
+        }
+      } else if (item.kind === 'quality') {
+        await hub.flush(); // the day's rows written: the entry is checked against them
+        // As a foreman on the machine page after the shift: the day's good and scrap pieces.
+        const outcome = await hub.dataSource.addQualityEntry({ site, node: item.node, ...item.entry, source: 'dashboard', note: null }, item.by);
+        // A refusal (the hub's rules) loses only this entry; the count tells the tests.
+        if (outcome.ok) result.qualityEntries += 1;
+      } else if (item.kind === 'reason') {
+        // As a supervisor classifying a past stop: the hub's own stop that covers the moment.
+        await hub.flush();
+        const stops = await hub.dataSource.machineStops(site, item.node, { from: item.within, to: item.within + 1 });
+        const stop = stops?.stops.find((s) => s.start <= item.within && (s.end ?? Infinity) > item.within && !s.microstop);
+        if (stop) {
+          const outcome = await hub.dataSource.setStopReason({ site, node: item.node, start: stop.start, code: item.code }, item.by);
+          if (outcome.ok) result.reasons += 1;
         }
       } else {
         publish(item);
@@ -93,4 +113,8 @@ export async function backfillHistory(options: BackfillOptions): Promise<Backfil
   // The hub brings its roll-ups up to date on a timer; once now, so the first page is quick.
   hub.reports.updateRollups();
   return result;
+}
+
+function isFrequent(item: HistoryItem): boolean {
+  return item.kind === 'current' || (item.kind === 'event' && item.payload.type === 'cycle');
 }

@@ -2,11 +2,14 @@
  * The demo's history generator, judged from the data it makes: shifts on weekdays only (one
  * machine also in the evening), a long job or two, one stoppage of hours, bench shots at
  * 09:00, 12:00 and 17:00 on weekdays with a tidy Monday and a messy Friday, acknowledgements
- * that stop before the last days. Dates come from the clock each test gives the generator,
+ * that stop before the last days, and production data that fits the states: cycles inside runs
+ * (Performance 60–95 % against the demo's ideal cycle), a good/scrap entry per working day,
+ * reasons for past stops only, readings at each state's level for the last days. Dates come from the clock each test gives the generator,
  * including the first of a month and both daylight-saving switches.
  */
 import { describe, expect, it } from 'vitest';
-import { addDays, LocalTime, weekdayOf } from '@mieruka/protocol';
+import { addDays, ConfigSchema, CycleEvent, LocalTime, weekdayOf } from '@mieruka/protocol';
+import { DEMO_IDEAL_CYCLE_S } from './demo-machines.js';
 import { stoppedClock, testSiteZone } from '../../../test/helpers/test-clock.js';
 import { generateHistory, isWorkday, type History, type HistoryInput, type HistoryItem } from './history.js';
 
@@ -15,6 +18,8 @@ const STATION = 'bench-1';
 const SLOTS = ['09:00', '12:00', '17:00'];
 const PHOTOS = [3, 10, 20, 32, 45, 60].map((score) => ({ id: `mat-${score}.jpg`, score }));
 const HOUR = 3_600_000;
+/** The config's default downtime reasons (oee.reasons). */
+const OeeConfigDefaults = ConfigSchema.parse({}).oee;
 
 function input(now: number, timeZone: string): HistoryInput {
   return { now, timeZone, machines: MACHINES, station: STATION, slots: SLOTS, photos: PHOTOS };
@@ -117,6 +122,103 @@ function checkInvariants(h: History, now: number, timeZone: string): void {
   expect(mean(1)).toBeLessThan(25);
   expect(mean(5)).toBeGreaterThan(45);
   for (let w = 1; w < 5; w++) expect(mean(w)).toBeLessThan(mean(w + 1));
+  checkProduction(h, now, timeZone);
+}
+
+/** The machine's state at `t` from its state items (the state whose `since` is the latest at or before t). */
+function stateAt(states: Of<'state'>[], t: number): string {
+  let state = 'off';
+  for (const s of states) if (s.payload.since <= t) state = s.payload.state;
+  return state;
+}
+
+/** Cycles, quality entries, reasons and readings (docs/oee.md) fit the states they come with. */
+function checkProduction(h: History, now: number, timeZone: string): void {
+  const clock = new LocalTime(timeZone);
+  const reasonCodes = new Set(OeeConfigDefaults.reasons.map((r) => r.code));
+  for (const node of MACHINES) {
+    const states = ofKind(h, 'state', node);
+    const runs = states.filter((s) => s.payload.state === 'running').map((s) => {
+      const next = states.find((n) => n.payload.since > s.payload.since);
+      return { from: s.payload.since, to: next?.payload.since ?? now };
+    });
+    // Cycles: the contract's shape (seq comes from the agent's counter), inside a run, one after another.
+    const cycles = ofKind(h, 'event', node).filter((e) => e.payload.type === 'cycle');
+    expect(cycles.length).toBeGreaterThan(runs.length);
+    let lastEnd = -Infinity;
+    for (const e of cycles) {
+      const c = CycleEvent.parse({ ...e.payload, seq: 1 });
+      expect(e.at).toBe(c.ts);
+      expect(c.ts - c.startTs).toBe(Math.round(c.durationS * 1000));
+      expect(c.durationS).toBeGreaterThanOrEqual(40);
+      expect(c.durationS).toBeLessThanOrEqual(56);
+      // Above the demo machines' cycle threshold (cycles.aboveA 4.6 A).
+      expect(c.peakA).toBeGreaterThan(4.6);
+      expect(c.meanA).toBeLessThan(c.peakA);
+      expect(c.startTs).toBeGreaterThan(lastEnd);
+      expect(runs.some((r) => r.from <= c.startTs && c.ts <= r.to), `cycle at ${clock.iso(c.startTs)} inside a run`).toBe(true);
+      lastEnd = c.ts;
+    }
+    // Performance against the demo's ideal cycle over the month: between 60 and 95 %.
+    const runS = runs.reduce((sum, r) => sum + (r.to - r.from) / 1000, 0);
+    const performance = (DEMO_IDEAL_CYCLE_S * cycles.length) / runS;
+    expect(performance).toBeGreaterThan(0.6);
+    expect(performance).toBeLessThan(0.95);
+
+    // Quality: one entry per working day with cycles (entered after the day), one piece per cycle, 95–100 % good.
+    const entries = ofKind(h, 'quality', node);
+    expect(entries.length).toBeGreaterThan(10);
+    const datesOf = entries.map((q) => clock.dateOf(q.entry.start));
+    expect(new Set(datesOf).size).toBe(entries.length);
+    for (const q of entries) {
+      const { start, end, good, scrap, startupScrap } = q.entry;
+      expect(isWorkday(clock.dateOf(start))).toBe(true);
+      expect(q.at).toBeGreaterThan(end);
+      const pieces = cycles.filter((c) => clock.dateOf(Number(c.payload.startTs)) === clock.dateOf(start)).length;
+      expect(good + scrap + startupScrap).toBe(pieces);
+      expect(good / pieces).toBeGreaterThan(0.95);
+      expect(good).toBeLessThan(pieces); // some scrap on every day
+    }
+
+    // Reasons: known codes, given after the stop, never in the latest days.
+    const reasons = ofKind(h, 'reason', node);
+    expect(reasons.length).toBeGreaterThan(3);
+    for (const r of reasons) {
+      expect(reasonCodes.has(r.code), r.code).toBe(true);
+      expect(stateAt(states, r.within)).not.toBe('running');
+      expect(r.at).toBeGreaterThan(r.within);
+      expect(r.at).toBeLessThanOrEqual(now - 3 * 24 * HOUR);
+    }
+    expect(new Set(reasons.map((r) => r.code)).size).toBeGreaterThan(1);
+
+    // Readings: from the start of a day back at least three days (and two working days) to now, at most a minute apart, at the state's level.
+    const readings = ofKind(h, 'current', node);
+    const first = readings[0]!;
+    expect(clock.parts(first.at)).toMatchObject({ hour: 0, minute: 0 });
+    const firstDate = clock.dateOf(first.at);
+    expect(firstDate <= addDays(h.today, -3)).toBe(true);
+    let workdays = 0;
+    for (let d = firstDate; d < h.today; d = addDays(d, 1)) if (isWorkday(d)) workdays += 1;
+    expect(workdays).toBeGreaterThanOrEqual(2);
+    expect(now - readings.at(-1)!.at).toBeLessThanOrEqual(60_000);
+    let peaks = 0;
+    for (const [i, r] of readings.entries()) {
+      expect(r.payload.ts).toBe(r.at);
+      if (i > 0) expect(r.at - readings[i - 1]!.at).toBeLessThanOrEqual(60_000);
+      const amps = r.payload.irms[0]!;
+      const state = stateAt(states, r.at);
+      if (state === 'off') expect(amps).toBeLessThan(0.3); // below offBelowA, at the standby draw
+      else if (state === 'idle') expect(amps > 1.3 && amps < 1.8).toBe(true);
+      else {
+        expect(amps).toBeGreaterThan(2.5);
+        if (amps > 4.6) peaks += 1;
+      }
+    }
+    expect(peaks).toBeGreaterThan(10);
+  }
+  // The stoppage was a breakdown.
+  const stop = h.stoppage!;
+  expect(ofKind(h, 'reason', stop.node).filter((r) => r.within >= stop.from && r.within < stop.to).map((r) => r.code)).toEqual(['breakdown']);
 }
 
 describe('demo history generator', () => {

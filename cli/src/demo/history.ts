@@ -6,9 +6,15 @@
  * alarm); per bench the clutter scores at its slots on weekdays with a weekly pattern (tidy on
  * Monday, messy on Friday, noise), the last days' shots with the nearest sample photo; and the
  * moments someone acknowledges a node's alarms (never in the last days, so some stay open).
+ * Production figures (docs/oee.md) come with it: the machining cycles of every run (history-
+ * production.ts: a realistic cadence, Performance ≈ 75 % against the demo's ideal cycle), one
+ * good/scrap entry per machine and working day (Quality ≈ 97–99 %), reasons for some past
+ * stops (the stoppage, lunch breaks, a few waits; the latest days' stops stay unexplained)
+ * and, for the last `energyDays`, the current readings energy is computed from.
  * Pure and seeded: the same input gives the same history. Times are local in `timeZone`.
  */
 import { addDays, LocalTime, mulberry32, weekdayOf, type MachineState, type PayloadOf } from '@mieruka/protocol';
+import { productionOf } from './history-production.js';
 
 export type HistoryInput = {
   /** The history ends here (nothing after it). */
@@ -27,6 +33,8 @@ export type HistoryInput = {
   /** Acknowledgements stop this many days before `now`: the latest alarms stay open. Default 3. */
   openDays?: number;
   seed?: number;
+  /** Current readings (for energy) cover this many local days before today (more when they hold fewer than two working days), and today. Default 3. */
+  energyDays?: number;
 };
 
 type StatePayload = PayloadOf<'state'>;
@@ -40,7 +48,13 @@ export type HistoryItem =
   | { at: number; node: string; kind: 'state'; payload: StatePayload }
   | { at: number; node: string; kind: 'event'; payload: EventPayload }
   | { at: number; node: string; kind: 'clutter'; payload: ClutterPayload; photo: string | null }
-  | { at: number; node: string; kind: 'ack'; by: string };
+  | { at: number; node: string; kind: 'ack'; by: string }
+  /** A current reading (the `current` topic; seq from the agent's counter). */
+  | { at: number; node: string; kind: 'current'; payload: { ts: number; irms: number[] } }
+  /** Good/scrap pieces a foreman enters on the dashboard for a day's shifts. */
+  | { at: number; node: string; kind: 'quality'; entry: { start: number; end: number; good: number; scrap: number; startupScrap: number }; by: string }
+  /** A supervisor gives the stop that covers `within` a reason. */
+  | { at: number; node: string; kind: 'reason'; within: number; code: string; by: string };
 
 export type History = {
   /** First instant of the first day (local midnight `days` days before today) and the end (`now`). */
@@ -63,7 +77,8 @@ export const HISTORY_AGENT_VERSION = 'demo-history';
 /** The agent commits a state this long after its first reading (the demo's minDwellS). */
 const DWELL_MS = 2_000;
 const MIN = 60_000;
-const AMPS: Record<Exclude<MachineState, 'unknown'>, number> = { off: 0.02, idle: 1.1, running: 6.4 };
+/** The demo machines' standby draw when off (demo-machines.ts sensor.offLevelA) and idle level. */
+const AMPS: Record<Exclude<MachineState, 'unknown'>, number> = { off: 0.12, idle: 1.5, running: 6.4 };
 /** Clutter score at the first slot, by weekday (0 = Sunday): tidy after the weekend, messy by Friday. */
 const WEEKDAY_SCORE = [0, 10, 18, 26, 34, 50, 0];
 /** How much the bench fills up from the first to the last slot of a day. */
@@ -98,6 +113,9 @@ export function generateHistory(input: HistoryInput): History {
   const dates = Array.from({ length: days + 1 }, (_v, i) => addDays(firstDate, i));
   const workdays = dates.filter(isWorkday);
   const ackUntil = input.now - (input.openDays ?? 3) * 86_400_000;
+  // Readings (energy) for the last `energyDays`, reaching back further until two working days are in.
+  let energyFrom = addDays(today, -(input.energyDays ?? 3));
+  while (energyFrom > firstDate && dates.filter((d) => d >= energyFrom && d < today && isWorkday(d)).length < 2) energyFrom = addDays(energyFrom, -1);
   const items: HistoryItem[] = [];
 
   // The stoppage: the first machine, on the weekday nearest to 9 days ago (going back).
@@ -174,6 +192,18 @@ export function generateHistory(input: HistoryInput): History {
         runStart = null;
       }
     }
+    items.push(
+      ...productionOf({
+        node,
+        changes,
+        now: input.now,
+        clock,
+        stoppage: stoppage && stoppage.node === node ? stoppage : null,
+        readingsFrom: clock.startOfDay(energyFrom),
+        reasonsUntil: ackUntil,
+        rand: prng(seed * 1009 + index * 7919 + 77),
+      }),
+    );
   });
 
   const station = input.station;
