@@ -2,23 +2,33 @@
  * The demo's simulated machines (firmware-bridge CYCLING_MACHINE_PROFILE: jobs made of load
  * peaks, a standby draw when off) and their config, so the demo shows cycles, OEE figures and
  * sensor faults. Simulated time runs `timeScale` times faster than the readings' clock, so the
- * cycle detection settings are in the agent's (real) seconds: a 60–120 s simulated cycle lasts
- * 3–6 s at the default 20×.
+ * cycle detection settings are in the agent's (real) seconds.
  *
- * The ideal cycle time is set for the 30-day history, which is in real time (45 s against its
- * 40–56 s cycles: Performance ≈ 75 %, history-production.ts), so the month, the week and the
- * Pareto read like a factory's. The live simulator's cycles are compressed by `timeScale`: it
- * completes about timeScale× more cycles per hour than a real machine would, so the hours the
- * demo runs live show a Performance far above 100 % (the bug would be to hide that: the hub
- * never caps it). A learned ideal (idealCycleS unset) would not help: once the live cycles are
- * a tenth of the last 30 days' cycles, the 10th percentile drops to the live 3–6 s and every
- * day of history falls to a Performance of about 5 %. With timeScale 1 both agree.
+ * One ideal cycle time (45 s) serves the 30-day history, which is in real time (40–56 s cycles:
+ * Performance ≈ 75 %, history-production.ts), and the live simulator: its jobs, gaps and off
+ * times are compressed by `timeScale` so the dashboard moves, but its cycles keep a real
+ * machine's pace (demoMachineProfile), so today's Performance reads like the history's instead
+ * of timeScale× too high.
  */
+import { CYCLING_MACHINE_PROFILE, type MachineProfile } from '@mieruka/firmware-bridge';
 import { MachineConfig, type Config } from '@mieruka/protocol';
 import { HISTORY_READING_GAP_S } from './history-production.js';
 
 /** Seconds; see above for why this is real time and not divided by the time scale. */
 export const DEMO_IDEAL_CYCLE_S = 45;
+
+/**
+ * The live simulator's machine: the cycling profile with cycles of 40–56 s at the peak and 3–9 s
+ * between in real time (× timeScale in simulated seconds), and jobs of 2–6 such cycles.
+ */
+export function demoMachineProfile(timeScale: number): Partial<MachineProfile> {
+  const cycles = CYCLING_MACHINE_PROFILE.cycles!;
+  return {
+    ...CYCLING_MACHINE_PROFILE,
+    jobS: [100 * timeScale, 330 * timeScale],
+    cycles: { ...cycles, cycleS: [40 * timeScale, 56 * timeScale], gapS: [3 * timeScale, 9 * timeScale] },
+  };
+}
 
 /** Machine config of a simulated machine (config file entries of the same id win). */
 export function demoMachineConfig(): MachineConfig {

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { CYCLING_MACHINE_PROFILE, Esp32Simulator, InProcessSerialLink, PtyPair, SerialLineReader, socatAvailable } from '@mieruka/firmware-bridge';
+import { Esp32Simulator, InProcessSerialLink, PtyPair, SerialLineReader, socatAvailable } from '@mieruka/firmware-bridge';
 import { CurrentAgent, DemoClutterStation, listSamplePhotos, MqttNodeLink } from '@mieruka/edge';
 import { MachineConfig, MIERUKA_VERSION, StationConfig, systemNow, type Config, type Now, type SerialMessageSource } from '@mieruka/protocol';
 import { Store, type Hub } from '@mieruka/broker';
@@ -15,7 +15,7 @@ import { makeDirs } from '@mieruka/protocol/node';
 import { generateHistory } from './history.js';
 import { backfillHistory, type BackfillResult } from './history-backfill.js';
 import { ReplayClock } from './replay-clock.js';
-import { withDemoMachines } from './demo-machines.js';
+import { demoMachineProfile, withDemoMachines } from './demo-machines.js';
 
 export type DemoOptions = {
   config: Readonly<Config>;
@@ -159,7 +159,7 @@ export class Demo {
       intervalMs: 1000,
       timeScale: this.timeScale,
       id: `demo${index.toString(16).padStart(8, '0')}`,
-      profile: CYCLING_MACHINE_PROFILE,
+      profile: demoMachineProfile(this.timeScale),
     });
     this.simulators.set(node, simulator);
     let source: SerialMessageSource;
