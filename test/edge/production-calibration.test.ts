@@ -81,6 +81,16 @@ describe('calibrateProduction', () => {
     expect(p.offLevelA).not.toBeNull();
   });
 
+  it('readings a minute apart (as stored by the hub) up to the end of a run: every dip is bridged, no cycle ends; a warning, never a crash', () => {
+    // Off, idle, then running with alternating load until the trace ends: one reading a minute.
+    const t0 = 1_700_000_000_000;
+    const levels = [...Array<number>(20).fill(0.12), ...Array<number>(20).fill(0.9), ...Array.from({ length: 300 }, (_v, i) => (i % 2 === 0 ? 3.3 : 7.2))];
+    const trace: AmpsSample[] = levels.map((amps, i) => ({ ts: t0 + i * 60_000, amps: amps * (1 + ((i * 7) % 5) * 0.004) }));
+    const p = calibrateProduction(trace, calibrateThresholds(trace));
+    expect(p.cycles).toBeNull();
+    expect(p.warnings.join('\n')).toMatch(/no load peak above [\d.]+ A ends as a cycle in this trace \(readings every 60 s/);
+  });
+
   it('too few cycles: none proposed', () => {
     const { trace } = generate({ seed: 9, cycles: 3, offA: 0.12 });
     const p = calibrateProduction(trace, calibrateThresholds(trace));

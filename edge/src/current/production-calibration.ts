@@ -71,6 +71,11 @@ export function calibrateProduction(trace: readonly AmpsSample[], report: Calibr
   const shortDips = dips.filter((d) => d <= 3 * intervalS + 1e-9);
   const minGapS = ceilNice(Math.max(2 * intervalS, ...shortDips.map((d) => d + intervalS / 2)));
   const bridged = detect(points, { aboveA, minS: 0, minGapS }).map((c) => c.durationS).sort((a, b) => a - b);
+  if (bridged.length === 0) {
+    // Sparse readings (stored ones a minute apart) bridge every dip: a whole run is one "peak", too long to be a cycle.
+    warnings.push(`No cycles proposed: no load peak above ${aboveA} A ends as a cycle in this trace (readings every ${round1(intervalS)} s merge the dips between cycles). Record at one reading a second while the machine works a series of parts.`);
+    return none;
+  }
   const typical = bridged.filter((d) => d >= 0.25 * quantile(bridged, 0.5));
   const minS = ceilNice(Math.max(2 * intervalS, 0.5 * quantile(typical, 0.1)));
   const found = detect(points, { aboveA, minS, minGapS });
