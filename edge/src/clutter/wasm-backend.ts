@@ -7,8 +7,8 @@
  * denoise element and the outlines; the pixel work is TypeScript, bit-identical to OpenCV
  * (each tested against opencv.js): the warp (pixels/warp-perspective.ts, its per-pixel taps
  * planned once per ROI), HSV + inRange as one scan through a colour table into a bit mask
- * (pixels/in-range-bits.ts), close/open on that mask 32 pixels per word
- * (pixels/morphology-bits.ts) and a popcount. In opencv.js (single-threaded, no SIMD) these
+ * (pixels/in-range-bits.ts; fused with the warp unless the region is wanted), close/open on
+ * that mask 32 pixels per word (pixels/morphology-bits.ts) and a popcount. In opencv.js (single-threaded, no SIMD) these
  * steps took 5–7× as long as cv2 (docs/performance.md). The frame is read where it is, never
  * copied into the WASM heap.
  *
@@ -19,7 +19,7 @@
  *   (abort) listeners, which would turn any stray rejection in the agent into an abort: we
  *   remove exactly the listeners it added.
  * Every cv.Mat lives in the WASM heap and must be delete()d: each call collects its small Mats
- * and frees them in `finally`. The frame-sized buffers (region, bit masks, warp plan; the RGB
+ * and frees them in `finally`. The frame-sized buffers (bit masks, warp plan; the RGB
  * Mat of toHsv, the inverted mask for outlines) are kept per backend and reused while the size
  * stays the same: allocating them afresh every frame costs first-touch page faults that take
  * longer than the work itself.
@@ -40,7 +40,7 @@ import {
 import { countBits, createBitMask, unpackBits, type BitMask } from './pixels/bit-mask.js';
 import { inRangeBits, rgbRangeTable } from './pixels/in-range-bits.js';
 import { closeThenOpenBits, spanGroups, type SpanGroup } from './pixels/morphology-bits.js';
-import { planWarp, warpWithPlan, type WarpPlan } from './pixels/warp-perspective.js';
+import { planWarp, warpInRangeBits, warpWithPlan, type WarpPlan } from './pixels/warp-perspective.js';
 import { rectifiedSize, type Point, type Quad } from './roi.js';
 
 /** Larger than any quad checkQuad lets through (8192): guards the plan's allocation. */
@@ -214,8 +214,6 @@ export class WasmBackend implements ClutterBackend {
   private readonly pool: MatPool;
   private readonly bits = new BitPool();
   private plan: { key: string; plan: WarpPlan } | null = null;
-  /** The rectified region, kept per size. */
-  private region: Uint8Array | null = null;
   /** Span groups of the N×N ellipse per denoise size N (pixels/morphology-bits.ts). */
   private readonly elements = new Map<number, SpanGroup[]>();
 
@@ -225,16 +223,15 @@ export class WasmBackend implements ClutterBackend {
     this.pool = new MatPool(cv);
   }
 
-  /** Frame-sized buffers kept for reuse: Mats (not counted by liveWasmMats), bit masks, region, warp plan. */
+  /** Frame-sized buffers kept for reuse: Mats (not counted by liveWasmMats), bit masks, warp plan. */
   pooledBuffers(): number {
-    return this.pool.size + this.bits.size + (this.region ? 1 : 0) + (this.plan ? 1 : 0);
+    return this.pool.size + this.bits.size + (this.plan ? 1 : 0);
   }
 
   /** Frees the kept frame-sized buffers (the next call allocates them again). */
   releaseBuffers(): void {
     this.pool.clear();
     this.bits.clear();
-    this.region = null;
     this.plan = null;
   }
 
@@ -290,20 +287,31 @@ export class WasmBackend implements ClutterBackend {
     checkFrame(frame);
     const mats = new Mats();
     try {
-      let pixels: Uint8Array = frame.data;
       let width = frame.width;
       let height = frame.height;
+      const colours = rgbRangeTable(params.hsvLower, params.hsvUpper);
+      let mask: BitMask;
+      let matPixels: number;
+      let region: Buffer | null = null;
       if (params.roi) {
         ({ width, height } = rectifiedSize(params.roi));
         const plan = this.warpPlan(mats, frame, params.roi, width, height);
-        if (this.region?.length !== width * height * 3) this.region = new Uint8Array(width * height * 3);
-        warpWithPlan(plan, frame.data, this.region);
-        pixels = this.region;
+        mask = this.bits.get('mask', width, height);
+        if (wants.region) {
+          region = Buffer.allocUnsafe(width * height * 3);
+          warpWithPlan(plan, frame.data, region);
+          matPixels = inRangeBits(region, 3, colours, mask);
+        } else {
+          // The usual case: warped pixels go straight into the mask, no region is written.
+          matPixels = warpInRangeBits(plan, frame.data, colours, mask);
+        }
+      } else {
+        mask = this.bits.get('mask', width, height);
+        matPixels = inRangeBits(frame.data, 3, colours, mask);
+        if (wants.region) region = Buffer.from(frame.data);
       }
-      const mask = this.bits.get('mask', width, height);
-      let matPixels = inRangeBits(pixels, 3, rgbRangeTable(params.hsvLower, params.hsvUpper), mask);
       const out: Analysis = { matPixels, regionPixels: width * height, regionWidth: width, regionHeight: height };
-      if (wants.region) out.region = Buffer.from(pixels);
+      if (region) out.region = region;
       if (denoise > 0) {
         closeThenOpenBits(mask, this.element(mats, denoise), this.bits.get('a', width, height), this.bits.get('b', width, height));
         matPixels = countBits(mask);

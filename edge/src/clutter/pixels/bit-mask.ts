@@ -38,13 +38,15 @@ export function countBits(mask: BitMask): number {
   setPadding(mask, false);
   const { words } = mask;
   let n = 0;
-  for (let i = 0; i < words.length; i++) {
-    let v = words[i]!;
-    v = (v - ((v >>> 1) & 0x55555555)) | 0;
-    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-    n += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-  }
+  for (let i = 0; i < words.length; i++) n += popcount(words[i]!);
   return n;
+}
+
+/** Set bits of a 32-bit word. */
+export function popcount(v: number): number {
+  v = (v - ((v >>> 1) & 0x55555555)) | 0;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /** One byte per pixel: `on` where set, `off` elsewhere (e.g. 255/0 like cv::inRange). */

@@ -74,9 +74,10 @@ function elements(): Element[] {
   const holes = { name: 'random 5×4 with holes', w: 5, h: 4, data: random.bytes(20, 0.5).map((v) => v & 1) };
   holes.data[0] = 1; // never empty
   return [
-    ...[1, 2, 3, 4, 5, 8, 9, 33, 35].map((n) => cvElement(cv.MORPH_ELLIPSE, n, n, `ellipse ${n}`)),
+    ...[1, 2, 3, 4, 5, 8, 9, 33, 35, 99].map((n) => cvElement(cv.MORPH_ELLIPSE, n, n, `ellipse ${n}`)),
     cvElement(cv.MORPH_RECT, 3, 5, 'rect 3×5'),
     cvElement(cv.MORPH_RECT, 34, 1, 'rect 34×1'),
+    cvElement(cv.MORPH_RECT, 80, 3, 'rect 80×3'),
     cvElement(cv.MORPH_CROSS, 5, 5, 'cross 5'),
     holes,
   ];
@@ -155,5 +156,8 @@ describe('morphology on bit masks (vs opencv.js)', () => {
     const a = createBitMask(40, 3);
     expect(() => dilateBits(a, createBitMask(41, 3), groups, createBitMask(40, 3))).toThrow(RangeError);
     expect(() => erodeBits(a, a, groups, createBitMask(40, 3))).toThrow(RangeError);
+    // A run 40…45 px right of the anchor: neither within a word's reach nor splittable.
+    const far = spanGroups([...new Array<number>(40).fill(0), 1, 1, 1, 1, 1, 1], 46, 1, 0, 0);
+    expect(() => dilateBits(a, createBitMask(40, 3), far, createBitMask(40, 3))).toThrow(/neither contains the anchor/);
   });
 });

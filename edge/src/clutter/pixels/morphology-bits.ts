@@ -49,33 +49,47 @@ export function spanGroups(element: ArrayLike<number>, kw: number, kh: number, a
   return [...groups.values()];
 }
 
-/** Word `i` of the row starting at `row` (`stride` words), `fill` beyond either end. */
-function wordAt(words: Int32Array, row: number, stride: number, i: number, fill: number): number {
-  return i >= 0 && i < stride ? words[row + i]! : fill;
+/**
+ * dst = src OP-combined over horizontal offsets dx0…dx1 (|dx| ≤ 31): dst(x) = OP src(x + dx),
+ * where OP is AND (erode) or OR (dilate) and pixels beyond the row are `fill` (the neutral
+ * value). One pass with the row's previous, current and next words in registers; it reads
+ * word k + 1 before writing word k, so dst may be src.
+ */
+function horizontal(src: Int32Array, dst: Int32Array, stride: number, height: number, dx0: number, dx1: number, erode: boolean): void {
+  const fill = erode ? -1 : 0;
+  for (let row = 0, end = stride * height; row < end; row += stride) {
+    let prev = fill;
+    let cur = src[row]!;
+    for (let k = 0; k < stride; k++) {
+      const next = k + 1 < stride ? src[row + k + 1]! : fill;
+      let acc = fill;
+      for (let dx = dx0; dx <= dx1; dx++) {
+        // Pixel x takes pixel x + dx: this word's higher bits and the next word's low ones
+        // (dx > 0), or its lower bits and the previous word's high ones (dx < 0).
+        const w = dx === 0 ? cur : dx > 0 ? (cur >>> dx) | (next << (32 - dx)) : (cur << -dx) | (prev >>> (32 + dx));
+        acc = erode ? acc & w : acc | w;
+      }
+      dst[row + k] = acc;
+      prev = cur;
+      cur = next;
+    }
+  }
 }
 
 /**
- * dst = src OP-combined over horizontal offsets dx0…dx1: dst(x) = OP src(x + dx), where
- * OP is AND (erode) or OR (dilate) and pixels beyond the row are `fill` (the neutral value).
+ * horizontal() for any span that contains 0: wider ones (a denoise element up to 99 px) as two
+ * narrower passes, [dx0, dx1] = [a0, a1] then [b0, b1] with a0 + b0 = dx0, a1 + b1 = dx1, both
+ * containing 0 — exact also at the image edges, since a path from x to x + dx can always pass
+ * through a pixel between the two.
  */
-function horizontal(src: BitMask, dst: Int32Array, dx0: number, dx1: number, erode: boolean): void {
-  const { stride, height, words } = src;
-  const fill = erode ? -1 : 0;
-  dst.fill(fill);
-  for (let dx = dx0; dx <= dx1; dx++) {
-    const q = dx >> 5;
-    const r = dx & 31;
-    for (let y = 0, row = 0; y < height; y++, row += stride) {
-      // Pixel x takes source pixel x + dx: bits r… of word k + q, then the low r bits of k + q + 1.
-      let lo = wordAt(words, row, stride, q, fill);
-      for (let k = 0; k < stride; k++) {
-        const hi = wordAt(words, row, stride, k + q + 1, fill);
-        const w = r === 0 ? lo : (lo >>> r) | (hi << (32 - r));
-        dst[row + k] = erode ? dst[row + k]! & w : dst[row + k]! | w;
-        lo = hi;
-      }
-    }
-  }
+function horizontalSpan(src: BitMask, out: BitMask, dx0: number, dx1: number, erode: boolean): void {
+  if (dx0 >= -31 && dx1 <= 31) return horizontal(src.words, out.words, src.stride, src.height, dx0, dx1, erode);
+  if (dx0 > 0 || dx1 < 0) throw new RangeError(`a run of the structuring element (${dx0}…${dx1}) neither contains the anchor column nor fits in 31 pixels`);
+  const a0 = Math.ceil(dx0 / 2);
+  const a1 = Math.ceil(dx1 / 2);
+  horizontalSpan(src, out, a0, a1, erode);
+  setPadding(out, erode);
+  horizontalSpan(out, out, dx0 - a0, dx1 - a1, erode);
 }
 
 function morph(src: BitMask, dst: BitMask, groups: readonly SpanGroup[], scratch: BitMask, erode: boolean): void {
@@ -90,15 +104,16 @@ function morph(src: BitMask, dst: BitMask, groups: readonly SpanGroup[], scratch
   for (const g of groups) {
     let rows = src.words;
     if (g.dx0 !== 0 || g.dx1 !== 0) {
-      horizontal(src, scratch.words, g.dx0, g.dx1, erode);
+      horizontalSpan(src, scratch, g.dx0, g.dx1, erode);
       rows = scratch.words;
     }
-    for (const dy of g.dys) {
-      // Rows y + dy outside the image are neutral: only fold in rows that exist.
-      const y0 = Math.max(0, -dy);
-      const y1 = Math.min(height, height - dy);
-      for (let i = y0 * stride, j = (y0 + dy) * stride, end = y1 * stride; i < end; i++, j++) {
-        out[i] = erode ? out[i]! & rows[j]! : out[i]! | rows[j]!;
+    // All rows of the group in one pass; rows y + dy outside the image are neutral, skipped.
+    const dys = g.dys;
+    for (let y = 0; y < height; y++) {
+      for (const dy of dys) {
+        const from = y + dy;
+        if (from < 0 || from >= height) continue;
+        for (let i = y * stride, j = from * stride, end = i + stride; i < end; i++, j++) out[i] = erode ? out[i]! & rows[j]! : out[i]! | rows[j]!;
       }
     }
   }

@@ -7,7 +7,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../../test/helpers/seeded-random.js';
 import { loadOpenCvJs, type CvJs } from '../wasm-backend.js';
-import { invert3x3, planWarp, warpWithPlan } from './warp-perspective.js';
+import { countBits, createBitMask } from './bit-mask.js';
+import { inRangeBits, rgbRangeTable } from './in-range-bits.js';
+import { invert3x3, planWarp, warpInRangeBits, warpWithPlan } from './warp-perspective.js';
 
 let cv: CvJs;
 
@@ -41,11 +43,21 @@ function opencvWarp(rgb: Uint8Array, sw: number, sh: number, m: number[], width:
   }
 }
 
+/** The JS warp; also checks that the warp fused with the range scan gives the mask of its output. */
 function jsWarp(rgb: Uint8Array, sw: number, sh: number, m: number[], width: number, height: number): Uint8Array {
   const out = new Uint8Array(width * height * 3);
-  warpWithPlan(planWarp(m, sw, sh, width, height), rgb, out);
+  const plan = planWarp(m, sw, sh, width, height);
+  warpWithPlan(plan, rgb, out);
+  const table = rgbRangeTable([0, 40, 40], [100, 255, 255]);
+  const [apart, fused] = [createBitMask(width, height), createBitMask(width, height)];
+  const count = inRangeBits(out, 3, table, apart);
+  expect(warpInRangeBits(plan, rgb, table, fused)).toBe(count);
+  expect(Buffer.from(fused.words.buffer).equals(Buffer.from(apart.words.buffer))).toBe(true);
+  expect(countBits(fused)).toBe(count);
+  fusedSetPixels += count;
   return out;
 }
+let fusedSetPixels = 0;
 
 /** Byte positions where the two differ (first few), for a readable failure. */
 function differences(a: Uint8Array, b: Uint8Array): number[] {
@@ -91,6 +103,8 @@ describe('warpPerspective INTER_LINEAR + BORDER_REPLICATE in JS (vs opencv.js)',
       compared += want.length;
     }
     expect(compared).toBeGreaterThan(100_000);
+    // The fused scan was compared on masks that are not empty.
+    expect(fusedSetPixels).toBeGreaterThan(compared / 3 / 10);
   });
 
   it('gives the same bytes for a 1080p frame rectified to 1650×835 (the bench mat)', () => {
@@ -107,5 +121,7 @@ describe('warpPerspective INTER_LINEAR + BORDER_REPLICATE in JS (vs opencv.js)',
     expect(() => warpWithPlan(plan, new Uint8Array(299), new Uint8Array(75))).toThrow(RangeError);
     expect(() => warpWithPlan(plan, new Uint8Array(300), new Uint8Array(74))).toThrow(RangeError);
     expect(() => planWarp([1, 0, 0, 0, 1, 0, 0, 0, 1], 0, 10, 5, 5)).toThrow(RangeError);
+    expect(() => warpInRangeBits(plan, new Uint8Array(300), new Int32Array(1 << 19), createBitMask(5, 4))).toThrow(/differ in size/);
+    expect(() => warpInRangeBits(plan, new Uint8Array(300), new Int32Array(8), createBitMask(5, 5))).toThrow(/rgbRangeTable/);
   });
 });

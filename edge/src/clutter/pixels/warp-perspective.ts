@@ -16,6 +16,8 @@
  *   to the same pixel).
  */
 
+import { popcount, type BitMask } from './bit-mask.js';
+
 const INTER_BITS = 5;
 const INTER_TAB_SIZE = 1 << INTER_BITS;
 const INT_MAX = 2147483647;
@@ -121,26 +123,70 @@ for (let fy = 0; fy < INTER_TAB_SIZE; fy++) {
   }
 }
 
+/** The warped colour of plan pixel i, packed r << 16 | g << 8 | b. */
+function warpedColour(src: Uint8Array, stride: number, offsets: Int32Array, taps: Int32Array, i: number): number {
+  const t = taps[i]!;
+  const a = offsets[i]!;
+  const b = a + ((t >> 10) & 1) * 3;
+  const c = a + ((t >> 11) & 1) * stride;
+  const d = c + (b - a);
+  const k = (t & 1023) << 2;
+  const w0 = WEIGHTS[k]!;
+  const w1 = WEIGHTS[k + 1]!;
+  const w2 = WEIGHTS[k + 2]!;
+  const w3 = WEIGHTS[k + 3]!;
+  return (
+    (((src[a]! * w0 + src[b]! * w1 + src[c]! * w2 + src[d]! * w3 + 512) >> 10) << 16) |
+    (((src[a + 1]! * w0 + src[b + 1]! * w1 + src[c + 1]! * w2 + src[d + 1]! * w3 + 512) >> 10) << 8) |
+    ((src[a + 2]! * w0 + src[b + 2]! * w1 + src[c + 2]! * w2 + src[d + 2]! * w3 + 512) >> 10)
+  );
+}
+
+function checkSource(plan: WarpPlan, src: Uint8Array): number {
+  const stride = plan.srcWidth * 3;
+  if (src.length < stride * plan.srcHeight) throw new RangeError(`source needs ${stride * plan.srcHeight} bytes, got ${src.length}`);
+  return stride;
+}
+
 /** Warps `src` (srcWidth × srcHeight RGB) into `dst` (width × height RGB) with a plan. */
 export function warpWithPlan(plan: WarpPlan, src: Uint8Array, dst: Uint8Array): void {
   const { offsets, taps, width, height } = plan;
-  const stride = plan.srcWidth * 3;
-  if (src.length < stride * plan.srcHeight) throw new RangeError(`source needs ${stride * plan.srcHeight} bytes, got ${src.length}`);
+  const stride = checkSource(plan, src);
   if (dst.length < width * height * 3) throw new RangeError(`destination needs ${width * height * 3} bytes, got ${dst.length}`);
-  const n = width * height;
-  for (let i = 0, o = 0; i < n; i++, o += 3) {
-    const t = taps[i]!;
-    const a = offsets[i]!;
-    const b = a + ((t >> 10) & 1) * 3;
-    const c = a + ((t >> 11) & 1) * stride;
-    const d = c + (b - a);
-    const k = (t & 1023) << 2;
-    const w0 = WEIGHTS[k]!;
-    const w1 = WEIGHTS[k + 1]!;
-    const w2 = WEIGHTS[k + 2]!;
-    const w3 = WEIGHTS[k + 3]!;
-    dst[o] = (src[a]! * w0 + src[b]! * w1 + src[c]! * w2 + src[d]! * w3 + 512) >> 10;
-    dst[o + 1] = (src[a + 1]! * w0 + src[b + 1]! * w1 + src[c + 1]! * w2 + src[d + 1]! * w3 + 512) >> 10;
-    dst[o + 2] = (src[a + 2]! * w0 + src[b + 2]! * w1 + src[c + 2]! * w2 + src[d + 2]! * w3 + 512) >> 10;
+  for (let i = 0, o = 0, n = width * height; i < n; i++, o += 3) {
+    const colour = warpedColour(src, stride, offsets, taps, i);
+    dst[o] = colour >>> 16;
+    dst[o + 1] = (colour >>> 8) & 255;
+    dst[o + 2] = colour & 255;
   }
+}
+
+/**
+ * warpWithPlan fused with inRangeBits (in-range-bits.ts): each warped pixel goes straight
+ * through the colour table into `out` (the plan's size), without writing the region. Same
+ * result as the two steps; saves a region-sized write and read per frame. Returns the number
+ * of set pixels.
+ */
+export function warpInRangeBits(plan: WarpPlan, src: Uint8Array, rangeTable: Int32Array, out: BitMask): number {
+  const { offsets, taps, width, height } = plan;
+  const stride = checkSource(plan, src);
+  if (out.width !== width || out.height !== height) throw new RangeError('mask and plan differ in size');
+  if (rangeTable.length !== 1 << 19) throw new RangeError('not a colour table from rgbRangeTable');
+  const words = out.words;
+  let count = 0;
+  // Row by row (each row starts a word), 32 pixels per word.
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let w = y * out.stride, x = 0; x < width; w++) {
+      const run = Math.min(32, width - x);
+      let word = 0;
+      for (let k = 0; k < run; k++, i++) {
+        const colour = warpedColour(src, stride, offsets, taps, i);
+        word |= ((rangeTable[colour >>> 5]! >>> (colour & 31)) & 1) << k;
+      }
+      words[w] = word;
+      count += popcount(word);
+      x += run;
+    }
+  }
+  return count;
 }
