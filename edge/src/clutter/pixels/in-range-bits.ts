@@ -4,9 +4,9 @@
  * opencv.js on every colour). The WASM backend's replacement for those two opencv.js calls.
  *
  * hsvRangeTest is the per-pixel test (hsv.ts counts with it). For whole frames, rgbRangeTable
- * applies it once to all 2^24 colours (one bit each, 2 MB, ≈ 0.1 s) and inRangeBits scans a
- * frame through that table into a bit mask: one load per pixel and no branches on the channel
- * order, ≈ 2.5× faster than testing each pixel.
+ * marks the in-range colours among all 2^24 (one bit each, 2 MB, a few tens of ms) and
+ * inRangeBits scans a frame through that table into a bit mask: one load per pixel and no
+ * branches on the channel order, ≈ 2.5× faster than testing each pixel.
  */
 import type { BitMask } from './bit-mask.js';
 import { HDIV, HSV_HALF, HSV_SHIFT, SDIV } from './hsv-tables.js';
@@ -15,11 +15,10 @@ type Bounds = ArrayLike<number>;
 export type ColourTest = (r: number, g: number, b: number) => boolean;
 
 /**
- * True when the pixel's HSV lies inside [lower, upper] on all three channels (inclusive,
- * H 0–179). For each V the diffs V − min(R,G,B) whose S is in range form one interval (S grows
- * with diff at fixed V), empty when V itself is out of range, so V and S are one unsigned compare.
+ * For each V, the diffs V − min(R,G,B) whose S is in range: one interval, as S grows with diff
+ * at fixed V; empty (span −1) when V itself is out of range.
  */
-export function hsvRangeTest(lower: Bounds, upper: Bounds): ColourTest {
+function diffIntervals(lower: Bounds, upper: Bounds): { diffLo: Int32Array; diffSpan: Int32Array } {
   const diffLo = new Int32Array(256);
   const diffSpan = new Int32Array(256).fill(-1);
   for (let v = lower[2]!; v <= Math.min(255, upper[2]!); v++) {
@@ -30,6 +29,15 @@ export function hsvRangeTest(lower: Bounds, upper: Bounds): ColourTest {
       diffSpan[v] = diff - diffLo[v]!;
     }
   }
+  return { diffLo, diffSpan };
+}
+
+/**
+ * True when the pixel's HSV lies inside [lower, upper] on all three channels (inclusive,
+ * H 0–179); V and S are one unsigned compare against diffIntervals.
+ */
+export function hsvRangeTest(lower: Bounds, upper: Bounds): ColourTest {
+  const { diffLo, diffSpan } = diffIntervals(lower, upper);
   const hLo = lower[0]!;
   const hHi = upper[0]!;
   return (r, g, b) => {
@@ -47,20 +55,56 @@ export function hsvRangeTest(lower: Bounds, upper: Bounds): ColourTest {
 /** Kept for the last bounds used: a station scores every frame with the same range. */
 let table: { key: string; bits: Int32Array } | null = null;
 
-/** 2^24 bits: bit r << 16 | g << 8 | b is set when that colour's HSV is in [lower, upper]. */
+/**
+ * 2^24 bits: bit r << 16 | g << 8 | b is set when that colour's HSV is in [lower, upper].
+ *
+ * Built by walking OpenCV's own case split instead of all 2^24 colours: for every V and every
+ * diff whose S is in range (the intervals of hsvRangeTest), the colours with max V and
+ * min V − diff are enumerated once each through h' — R is the max (OpenCV tests it first):
+ * h' = G − B in [−diff, diff]; else G: h' = B − R + 2·diff, B − R in (−diff, diff]; else B:
+ * h' = R − G + 4·diff, R − G in (−diff, diff) — 6·diff colours, and the in-range ones are set.
+ * Several times faster than testing every colour; compared with opencv.js on all of them in
+ * the tests.
+ */
 export function rgbRangeTable(lower: Bounds, upper: Bounds): Int32Array {
   const key = `${lower[0]},${lower[1]},${lower[2]},${upper[0]},${upper[1]},${upper[2]}`;
   if (table?.key === key) return table.bits;
   table = null; // the old one can go before the new one is allocated
-  const inRange = hsvRangeTest(lower, upper);
+  const { diffLo, diffSpan } = diffIntervals(lower, upper);
+  const hLo = lower[0]!;
+  const hHi = upper[0]!;
   const bits = new Int32Array(1 << 19);
-  let w = 0;
-  for (let r = 0; r < 256; r++) {
-    for (let g = 0; g < 256; g++) {
-      for (let b = 0; b < 256; b += 32) {
-        let word = 0;
-        for (let k = 0; k < 32; k++) if (inRange(r, g, b + k)) word |= 1 << k;
-        bits[w++] = word;
+  // hueOk[diff · ROW + h' + diff]: is the hue in range, for h' in [−diff, 5·diff] (it does not depend on V).
+  const ROW = 6 * 255 + 1;
+  const hueOk = new Uint8Array(256 * ROW);
+  for (let diff = 0; diff < 256; diff++) {
+    for (let hp = -diff; hp <= 5 * diff; hp++) {
+      let h = (hp * HDIV[diff]! + HSV_HALF) >> HSV_SHIFT;
+      if (h < 0) h += 180;
+      hueOk[diff * ROW + hp + diff] = h >= hLo && h <= hHi ? 1 : 0;
+    }
+  }
+  for (let v = 0; v < 256; v++) {
+    for (let diff = diffLo[v]!, last = diff + diffSpan[v]!; diff <= last; diff++) {
+      const row = diff * ROW + diff;
+      const m = v - diff;
+      // e: the difference of the two channels below the max. R max: (v, g, b), h' = e.
+      for (let e = -diff; e <= diff; e++) {
+        if (!hueOk[row + e]) continue;
+        const colour = (v << 16) | ((e >= 0 ? m + e : m) << 8) | (e >= 0 ? m : m - e);
+        bits[colour >>> 5]! |= 1 << (colour & 31);
+      }
+      // G max, R < v: (r, v, b), h' = e + 2·diff with e = b − r in (−diff, diff].
+      for (let e = 1 - diff; e <= diff; e++) {
+        if (!hueOk[row + e + 2 * diff]) continue;
+        const colour = ((e >= 0 ? m : m - e) << 16) | (v << 8) | (e >= 0 ? m + e : m);
+        bits[colour >>> 5]! |= 1 << (colour & 31);
+      }
+      // B max, R and G < v: (r, g, v), h' = e + 4·diff with e = r − g in (−diff, diff).
+      for (let e = 1 - diff; e < diff; e++) {
+        if (!hueOk[row + e + 4 * diff]) continue;
+        const colour = ((e >= 0 ? m + e : m) << 16) | ((e >= 0 ? m : m - e) << 8) | v;
+        bits[colour >>> 5]! |= 1 << (colour & 31);
       }
     }
   }
