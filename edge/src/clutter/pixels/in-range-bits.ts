@@ -73,7 +73,9 @@ export function rgbRangeTable(lower: Bounds, upper: Bounds): Int32Array {
   const { diffLo, diffSpan } = diffIntervals(lower, upper);
   const hLo = lower[0]!;
   const hHi = upper[0]!;
-  const bits = new Int32Array(1 << 19);
+  // Touched in order before the scattered writes below: filled that way, the scans through
+  // the table ran ≈ 1.5× slower (measured with the bench; page placement, presumably).
+  const bits = new Int32Array(1 << 19).fill(0);
   // hueOk[diff · ROW + h' + diff]: is the hue in range, for h' in [−diff, 5·diff] (it does not depend on V).
   const ROW = 6 * 255 + 1;
   const hueOk = new Uint8Array(256 * ROW);
