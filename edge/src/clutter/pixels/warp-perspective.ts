@@ -30,9 +30,11 @@ export interface WarpPlan {
   readonly srcHeight: number;
   readonly width: number;
   readonly height: number;
-  /** Byte offset of each output pixel's top-left tap in the source. */
-  readonly offsets: Int32Array;
-  /** fx | fy << 5 | (right tap differs) << 10 | (lower tap differs) << 11. */
+  /**
+   * Two numbers per output pixel, interleaved (one memory stream while warping): the byte
+   * offset of its top-left tap in the source, then fx | fy << 5 | (right tap differs) << 10 |
+   * (lower tap differs) << 11.
+   */
   readonly taps: Int32Array;
 }
 
@@ -78,8 +80,7 @@ function clamp(v: number, hi: number): number {
 export function planWarp(forward: ArrayLike<number>, srcWidth: number, srcHeight: number, width: number, height: number): WarpPlan {
   if (srcWidth < 1 || srcHeight < 1 || width < 1 || height < 1) throw new RangeError(`bad warp sizes ${srcWidth}×${srcHeight} → ${width}×${height}`);
   const M = invert3x3(forward);
-  const offsets = new Int32Array(width * height);
-  const taps = new Int32Array(width * height);
+  const taps = new Int32Array(2 * width * height);
   const stride = srcWidth * 3;
   let bh0 = Math.min(INTER_TAB_SIZE / 2, height);
   const bw0 = Math.min(Math.trunc(BLOCK_AREA / bh0), width);
@@ -103,12 +104,12 @@ export function planWarp(forward: ArrayLike<number>, srcWidth: number, srcHeight
         const y0 = clamp(sy, srcHeight - 1);
         const right = clamp(sx + 1, srcWidth - 1) !== x0 ? 1 : 0;
         const down = clamp(sy + 1, srcHeight - 1) !== y0 ? 1 : 0;
-        offsets[i] = y0 * stride + x0 * 3;
-        taps[i] = (X & (INTER_TAB_SIZE - 1)) | ((Y & (INTER_TAB_SIZE - 1)) << INTER_BITS) | (right << 10) | (down << 11);
+        taps[2 * i] = y0 * stride + x0 * 3;
+        taps[2 * i + 1] = (X & (INTER_TAB_SIZE - 1)) | ((Y & (INTER_TAB_SIZE - 1)) << INTER_BITS) | (right << 10) | (down << 11);
       }
     }
   }
-  return { srcWidth, srcHeight, width, height, offsets, taps };
+  return { srcWidth, srcHeight, width, height, taps };
 }
 
 /** Bilinear weights w00, w01, w10, w11 (sum 1024) per 10-bit tap index fx | fy << 5. */
@@ -124,9 +125,9 @@ for (let fy = 0; fy < INTER_TAB_SIZE; fy++) {
 }
 
 /** The warped colour of plan pixel i, packed r << 16 | g << 8 | b. */
-function warpedColour(src: Uint8Array, stride: number, offsets: Int32Array, taps: Int32Array, i: number): number {
-  const t = taps[i]!;
-  const a = offsets[i]!;
+function warpedColour(src: Uint8Array, stride: number, taps: Int32Array, i: number): number {
+  const a = taps[2 * i]!;
+  const t = taps[2 * i + 1]!;
   const b = a + ((t >> 10) & 1) * 3;
   const c = a + ((t >> 11) & 1) * stride;
   const d = c + (b - a);
@@ -150,11 +151,11 @@ function checkSource(plan: WarpPlan, src: Uint8Array): number {
 
 /** Warps `src` (srcWidth × srcHeight RGB) into `dst` (width × height RGB) with a plan. */
 export function warpWithPlan(plan: WarpPlan, src: Uint8Array, dst: Uint8Array): void {
-  const { offsets, taps, width, height } = plan;
+  const { taps, width, height } = plan;
   const stride = checkSource(plan, src);
   if (dst.length < width * height * 3) throw new RangeError(`destination needs ${width * height * 3} bytes, got ${dst.length}`);
   for (let i = 0, o = 0, n = width * height; i < n; i++, o += 3) {
-    const colour = warpedColour(src, stride, offsets, taps, i);
+    const colour = warpedColour(src, stride, taps, i);
     dst[o] = colour >>> 16;
     dst[o + 1] = (colour >>> 8) & 255;
     dst[o + 2] = colour & 255;
@@ -168,7 +169,7 @@ export function warpWithPlan(plan: WarpPlan, src: Uint8Array, dst: Uint8Array): 
  * of set pixels.
  */
 export function warpInRangeBits(plan: WarpPlan, src: Uint8Array, rangeTable: Int32Array, out: BitMask): number {
-  const { offsets, taps, width, height } = plan;
+  const { taps, width, height } = plan;
   const stride = checkSource(plan, src);
   if (out.width !== width || out.height !== height) throw new RangeError('mask and plan differ in size');
   if (rangeTable.length !== 1 << 19) throw new RangeError('not a colour table from rgbRangeTable');
@@ -180,7 +181,7 @@ export function warpInRangeBits(plan: WarpPlan, src: Uint8Array, rangeTable: Int
       const run = Math.min(32, width - x);
       let word = 0;
       for (let k = 0; k < run; k++, i++) {
-        const colour = warpedColour(src, stride, offsets, taps, i);
+        const colour = warpedColour(src, stride, taps, i);
         word |= ((rangeTable[colour >>> 5]! >>> (colour & 31)) & 1) << k;
       }
       words[w] = word;
