@@ -14,20 +14,14 @@
  *   h += 180 if h < 0
  *
  * `>>` is an arithmetic shift (floor), which is why e.g. (255,0,1) gives H 0, not 180.
+ * The tables live in pixels/hsv-tables.ts; the range test used here is the one the WASM
+ * backend builds its colour table from (pixels/in-range-bits.ts).
  */
+import { HDIV, HSV_HALF as HALF, HSV_SHIFT, SDIV } from './pixels/hsv-tables.js';
+import { hsvRangeTest } from './pixels/in-range-bits.js';
 
 /** An HSV triple in OpenCV 8-bit units. */
 export type Hsv = readonly [h: number, s: number, v: number];
-
-const HSV_SHIFT = 12;
-const HALF = 1 << (HSV_SHIFT - 1);
-// Exact ties never occur for these quotients, so Math.round matches OpenCV's saturate_cast.
-const SDIV = new Int32Array(256);
-const HDIV = new Int32Array(256);
-for (let i = 1; i < 256; i++) {
-  SDIV[i] = Math.round((255 << HSV_SHIFT) / i);
-  HDIV[i] = Math.round((180 << HSV_SHIFT) / (6 * i));
-}
 
 /** Converts one 8-bit RGB pixel to OpenCV 8-bit HSV. */
 export function rgbToHsvOpenCv(r: number, g: number, b: number): [h: number, s: number, v: number] {
@@ -40,20 +34,6 @@ export function rgbToHsvOpenCv(r: number, g: number, b: number): [h: number, s: 
   return [h, s, v];
 }
 
-/** True when the pixel's HSV lies inside [lower, upper] on all three channels (cv::inRange, inclusive). */
-function pixelInRange(r: number, g: number, b: number, lo: Hsv, hi: Hsv): boolean {
-  const v = r > g ? (r > b ? r : b) : g > b ? g : b;
-  if (v < lo[2] || v > hi[2]) return false;
-  const min = r < g ? (r < b ? r : b) : g < b ? g : b;
-  const diff = v - min;
-  const s = (diff * SDIV[v]! + HALF) >> HSV_SHIFT;
-  if (s < lo[1] || s > hi[1]) return false;
-  const hp = v === r ? g - b : v === g ? b - r + 2 * diff : r - g + 4 * diff;
-  let h = (hp * HDIV[diff]! + HALF) >> HSV_SHIFT;
-  if (h < 0) h += 180;
-  return h >= lo[0] && h <= hi[0];
-}
-
 function checkLayout(pixels: Uint8Array, channels: number): number {
   if (!Number.isInteger(channels) || channels < 3) throw new RangeError(`need at least 3 interleaved channels (RGB), got ${channels}`);
   if (pixels.length % channels !== 0) throw new RangeError(`buffer of ${pixels.length} bytes is not a whole number of ${channels}-channel pixels`);
@@ -63,19 +43,17 @@ function checkLayout(pixels: Uint8Array, channels: number): number {
 /** Number of pixels of an interleaved RGB(A) buffer whose HSV lies in [lower, upper]. */
 export function countInRange(pixels: Uint8Array, channels: number, lower: Hsv, upper: Hsv): number {
   const n = checkLayout(pixels, channels);
+  const inRange = hsvRangeTest(lower, upper);
   let count = 0;
-  for (let i = 0, o = 0; i < n; i++, o += channels) {
-    if (pixelInRange(pixels[o]!, pixels[o + 1]!, pixels[o + 2]!, lower, upper)) count++;
-  }
+  for (let i = 0, o = 0; i < n; i++, o += channels) if (inRange(pixels[o]!, pixels[o + 1]!, pixels[o + 2]!)) count++;
   return count;
 }
 
 /** Per-pixel mask (1 = in range, 0 = not), like cv::inRange but 0/1 instead of 0/255. */
 export function inRangeMask(pixels: Uint8Array, channels: number, lower: Hsv, upper: Hsv): Uint8Array {
   const n = checkLayout(pixels, channels);
+  const inRange = hsvRangeTest(lower, upper);
   const mask = new Uint8Array(n);
-  for (let i = 0, o = 0; i < n; i++, o += channels) {
-    if (pixelInRange(pixels[o]!, pixels[o + 1]!, pixels[o + 2]!, lower, upper)) mask[i] = 1;
-  }
+  for (let i = 0, o = 0; i < n; i++, o += channels) if (inRange(pixels[o]!, pixels[o + 1]!, pixels[o + 2]!)) mask[i] = 1;
   return mask;
 }

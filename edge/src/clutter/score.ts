@@ -1,8 +1,9 @@
 /**
  * The clutter score (散乱度): the share of the mat region NOT showing free mat, in percent.
  * scoreFromCounts is the one place the score is defined; both OpenCV backends only count
- * pixels. referenceCount is an independent pure-JS count (hsv.ts, OpenCV's integer HSV
- * algorithm) used by tests and the benchmark to cross-check the backends.
+ * pixels. referenceCount is a pure-JS count (hsv.ts, OpenCV's integer HSV algorithm) used by
+ * tests and the benchmark to cross-check the backends; the WASM backend shares its scan
+ * (pixels/in-range-bits.ts), so native OpenCV and Python's cv2 are the independent checks.
  */
 import type { BackendName } from './backend.js';
 import type { RgbImage } from './decode-image.js';

@@ -1,6 +1,16 @@
 /**
- * The WASM backend: OpenCV compiled to WebAssembly (@techstark/opencv-js). Installs
- * everywhere (no compiler, no system OpenCV), ~5–7× slower than native.
+ * The WASM backend: OpenCV compiled to WebAssembly (@techstark/opencv-js), single-threaded and
+ * without SIMD, plus plain TypeScript for the per-pixel steps opencv.js is slowest at. Installs
+ * everywhere (no compiler, no system OpenCV).
+ *
+ * Split of the pipeline (backend.ts): opencv.js computes the perspective transform, the
+ * denoise element and the outlines; the pixel work is TypeScript, bit-identical to OpenCV
+ * (each tested against opencv.js): the warp (pixels/warp-perspective.ts, its per-pixel taps
+ * planned once per ROI), HSV + inRange as one scan through a colour table into a bit mask
+ * (pixels/in-range-bits.ts; fused with the warp unless the region is wanted), close/open on
+ * that mask 32 pixels per word (pixels/morphology-bits.ts) and a popcount. In opencv.js (single-threaded, no SIMD) these
+ * steps took 5–7× as long as cv2 (docs/performance.md). The frame is read where it is, never
+ * copied into the WASM heap.
  *
  * Two traps of the Emscripten module, both handled in loadOpenCvJs():
  * - the module object has a `then` method, so awaiting it (or resolving a promise with it)
@@ -9,15 +19,13 @@
  *   (abort) listeners, which would turn any stray rejection in the agent into an abort: we
  *   remove exactly the listeners it added.
  * Every cv.Mat lives in the WASM heap and must be delete()d: each call collects its small Mats
- * and frees them in `finally`. The frame-sized ones (RGB, warped region, HSV, masks) are kept
- * per backend and reused while the frame size stays the same: allocating them afresh every
- * frame costs first-touch page faults (the WASM heap is returned and regrown) that take
- * longer than the OpenCV work itself; OpenCV's create() is a no-op on a Mat of the right
- * size and type, so the results are the same.
+ * and frees them in `finally`. The frame-sized buffers (bit masks, warp plan; the RGB
+ * Mat of toHsv, the inverted mask for outlines) are kept per backend and reused while the size
+ * stays the same: allocating them afresh every frame costs first-touch page faults that take
+ * longer than the work itself.
  */
 import { createRequire } from 'node:module';
 import type { RgbImage } from './decode-image.js';
-import type { Hsv } from './hsv.js';
 import {
   checkParams,
   minOutlineArea,
@@ -29,15 +37,23 @@ import {
   type GrayImage,
   type Outline,
 } from './backend.js';
-import { rectifiedSize, type Point } from './roi.js';
+import { countBits, createBitMask, unpackBits, type BitMask } from './pixels/bit-mask.js';
+import { inRangeBits, rgbRangeTable } from './pixels/in-range-bits.js';
+import { closeThenOpenBits, spanGroups, type SpanGroup } from './pixels/morphology-bits.js';
+import { planWarp, warpInRangeBits, warpWithPlan, type WarpPlan } from './pixels/warp-perspective.js';
+import { rectifiedSize, type Point, type Quad } from './roi.js';
 
-/* The part of the opencv.js API used here, typed narrowly (its own typings are huge). */
-interface WMat {
+/** Larger than any quad checkQuad lets through (8192): guards the plan's allocation. */
+const MAX_REGION_SIDE = 16384;
+
+/* The part of the opencv.js API used here and by the parity tests, typed narrowly (its own typings are huge). */
+export interface WMat {
   rows: number;
   cols: number;
   data: Uint8Array;
   data32S: Int32Array;
   data32F: Float32Array;
+  data64F: Float64Array;
   delete(): void;
 }
 interface WMatVector {
@@ -45,7 +61,7 @@ interface WMatVector {
   get(i: number): WMat;
   delete(): void;
 }
-interface CvJs {
+export interface CvJs {
   Mat: new (...args: unknown[]) => WMat;
   MatVector: new () => WMatVector;
   Size: new (w: number, h: number) => unknown;
@@ -57,7 +73,11 @@ interface CvJs {
   CV_32FC2: number;
   CV_32SC2: number;
   COLOR_RGB2HSV: number;
+  MORPH_ERODE: number;
+  MORPH_DILATE: number;
   MORPH_OPEN: number;
+  MORPH_RECT: number;
+  MORPH_CROSS: number;
   MORPH_CLOSE: number;
   MORPH_ELLIPSE: number;
   RETR_EXTERNAL: number;
@@ -77,6 +97,8 @@ interface CvJs {
   contourArea(contour: WMat): number;
   approxPolyDP(curve: WMat, out: WMat, epsilon: number, closed: boolean): void;
   getPerspectiveTransform(src: WMat, dst: WMat): WMat;
+  invert(src: WMat, dst: WMat, flags: number): number;
+  DECOMP_LU: number;
   warpPerspective(src: WMat, dst: WMat, m: WMat, size: unknown, flags: number, borderMode: number, borderValue: unknown): void;
   getBuildInformation(): string;
   HEAPU8: Uint8Array;
@@ -167,11 +189,33 @@ class MatPool {
   }
 }
 
+/** Bit masks kept between calls, one per role, replaced only when the size changes. */
+class BitPool {
+  private readonly masks = new Map<string, BitMask>();
+  get(role: string, width: number, height: number): BitMask {
+    const have = this.masks.get(role);
+    if (have && have.width === width && have.height === height) return have;
+    const m = createBitMask(width, height);
+    this.masks.set(role, m);
+    return m;
+  }
+  get size(): number {
+    return this.masks.size;
+  }
+  clear(): void {
+    this.masks.clear();
+  }
+}
+
 export class WasmBackend implements ClutterBackend {
   readonly name = 'wasm' as const;
   readonly opencvVersion: string;
   private readonly cv: CvJs;
   private readonly pool: MatPool;
+  private readonly bits = new BitPool();
+  private plan: { key: string; plan: WarpPlan } | null = null;
+  /** Span groups of the N×N ellipse per denoise size N (pixels/morphology-bits.ts). */
+  private readonly elements = new Map<number, SpanGroup[]>();
 
   constructor(cv: CvJs) {
     this.cv = cv;
@@ -179,14 +223,16 @@ export class WasmBackend implements ClutterBackend {
     this.pool = new MatPool(cv);
   }
 
-  /** Frame-sized Mats kept for reuse (not counted by liveWasmMats). */
-  pooledMats(): number {
-    return this.pool.size;
+  /** Frame-sized buffers kept for reuse: Mats (not counted by liveWasmMats), bit masks, warp plan. */
+  pooledBuffers(): number {
+    return this.pool.size + this.bits.size + (this.plan ? 1 : 0);
   }
 
-  /** Frees the kept frame-sized Mats (the next call allocates them again). */
+  /** Frees the kept frame-sized buffers (the next call allocates them again). */
   releaseBuffers(): void {
     this.pool.clear();
+    this.bits.clear();
+    this.plan = null;
   }
 
   /**
@@ -200,57 +246,82 @@ export class WasmBackend implements ClutterBackend {
   }
 
   private rgbMat(frame: RgbImage): WMat {
-    if (frame.data.length !== frame.width * frame.height * 3) throw new RangeError('frame data is not width × height × 3 bytes');
+    checkFrame(frame);
     const m = this.pool.get('rgb', frame.height, frame.width, this.cv.CV_8UC3);
     m.data.set(frame.data);
     return m;
   }
 
-  private bound(mats: Mats, v: Hsv): WMat {
-    // A 4×1 CV_64F Mat is how cv::Scalar travels as an array: inRange takes it as a scalar
-    // bound (a 1×1 CV_8UC3 Mat, also legal in C++, silently matches nothing in opencv.js).
-    return mats.add(this.cv.matFromArray(4, 1, this.cv.CV_64F, [v[0], v[1], v[2], 0]));
+  /** The denoise element exactly as OpenCV makes it (MORPH_ELLIPSE, n × n), as span groups. */
+  private element(mats: Mats, n: number): SpanGroup[] {
+    let groups = this.elements.get(n);
+    if (!groups) {
+      const k = mats.add(this.cv.getStructuringElement(this.cv.MORPH_ELLIPSE, new this.cv.Size(n, n)));
+      groups = spanGroups(k.data, n, n);
+      this.elements.set(n, groups);
+    }
+    return groups;
+  }
+
+  /**
+   * The warp plan of a ROI on a frame size (pixels/warp-perspective.ts), made on first use:
+   * the perspective transform from opencv.js, the per-pixel taps in JS. Kept for the last ROI.
+   */
+  private warpPlan(mats: Mats, frame: RgbImage, roi: Quad, width: number, height: number): WarpPlan {
+    const key = `${frame.width}×${frame.height} ${roi.flat().join(',')}`;
+    if (this.plan?.key === key) return this.plan.plan;
+    const { cv } = this;
+    const src = mats.add(cv.matFromArray(4, 1, cv.CV_32FC2, roi.flat()));
+    const dst = mats.add(cv.matFromArray(4, 1, cv.CV_32FC2, [0, 0, width, 0, width, height, 0, height]));
+    const m = mats.add(cv.getPerspectiveTransform(src, dst));
+    // Callers check the quad (checkQuad); this keeps a bad one from allocating gigabytes.
+    if (width > MAX_REGION_SIDE || height > MAX_REGION_SIDE) throw new RangeError(`rectified region ${width}×${height} exceeds ${MAX_REGION_SIDE} px a side`);
+    this.plan = null;
+    const plan = planWarp(m.data64F, frame.width, frame.height, width, height);
+    this.plan = { key, plan };
+    return plan;
   }
 
   analyze(frame: RgbImage, params: AnalyzeParams, wants: AnalyzeWants = {}): Analysis {
     const denoise = checkParams(params);
-    const { cv } = this;
+    checkFrame(frame);
     const mats = new Mats();
     try {
-      let region = this.rgbMat(frame);
+      let width = frame.width;
+      let height = frame.height;
+      const colours = rgbRangeTable(params.hsvLower, params.hsvUpper);
+      let mask: BitMask;
+      let matPixels: number;
+      let region: Buffer | null = null;
       if (params.roi) {
-        const { width, height } = rectifiedSize(params.roi);
-        const src = mats.add(cv.matFromArray(4, 1, cv.CV_32FC2, params.roi.flat()));
-        const dst = mats.add(cv.matFromArray(4, 1, cv.CV_32FC2, [0, 0, width, 0, width, height, 0, height]));
-        const m = mats.add(cv.getPerspectiveTransform(src, dst));
-        const warped = this.pool.get('warped', height, width, cv.CV_8UC3);
-        cv.warpPerspective(region, warped, m, new cv.Size(width, height), cv.INTER_LINEAR, cv.BORDER_REPLICATE, new cv.Scalar());
-        region = warped;
+        ({ width, height } = rectifiedSize(params.roi));
+        const plan = this.warpPlan(mats, frame, params.roi, width, height);
+        mask = this.bits.get('mask', width, height);
+        if (wants.region) {
+          region = Buffer.allocUnsafe(width * height * 3);
+          warpWithPlan(plan, frame.data, region);
+          matPixels = inRangeBits(region, 3, colours, mask);
+        } else {
+          // The usual case: warped pixels go straight into the mask, no region is written.
+          matPixels = warpInRangeBits(plan, frame.data, colours, mask);
+        }
+      } else {
+        mask = this.bits.get('mask', width, height);
+        matPixels = inRangeBits(frame.data, 3, colours, mask);
+        if (wants.region) region = Buffer.from(frame.data);
       }
-      const hsv = this.pool.get('hsv', region.rows, region.cols, cv.CV_8UC3);
-      cv.cvtColor(region, hsv, cv.COLOR_RGB2HSV);
-      let mask = this.pool.get('mask', region.rows, region.cols, cv.CV_8UC1);
-      cv.inRange(hsv, this.bound(mats, params.hsvLower), this.bound(mats, params.hsvUpper), mask);
+      const out: Analysis = { matPixels, regionPixels: width * height, regionWidth: width, regionHeight: height };
+      if (region) out.region = region;
       if (denoise > 0) {
-        const kernel = mats.add(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(denoise, denoise)));
-        const closed = this.pool.get('closed', region.rows, region.cols, cv.CV_8UC1);
-        const opened = this.pool.get('opened', region.rows, region.cols, cv.CV_8UC1);
-        const anchor = new cv.Point(-1, -1);
-        const borderValue = cv.morphologyDefaultBorderValue();
-        cv.morphologyEx(mask, closed, cv.MORPH_CLOSE, kernel, anchor, 1, cv.BORDER_CONSTANT, borderValue);
-        cv.morphologyEx(closed, opened, cv.MORPH_OPEN, kernel, anchor, 1, cv.BORDER_CONSTANT, borderValue);
-        mask = opened;
+        closeThenOpenBits(mask, this.element(mats, denoise), this.bits.get('a', width, height), this.bits.get('b', width, height));
+        matPixels = countBits(mask);
+        out.matPixels = matPixels;
       }
-      const regionWidth = region.cols;
-      const regionHeight = region.rows;
-      const regionPixels = regionWidth * regionHeight;
-      const out: Analysis = { matPixels: cv.countNonZero(mask), regionPixels, regionWidth, regionHeight };
-      if (wants.region) out.region = Buffer.from(region.data);
-      if (wants.mask) out.mask = Buffer.from(mask.data);
+      if (wants.mask) out.mask = unpackBits(mask, Buffer.allocUnsafe(width * height), 255, 0);
       if (wants.outlines) {
-        const covered = mats.add(new cv.Mat());
-        cv.bitwise_not(mask, covered);
-        out.outlines = this.contoursOf(mats, covered, minOutlineArea(regionPixels));
+        const covered = this.pool.get('covered', height, width, this.cv.CV_8UC1);
+        unpackBits(mask, covered.data, 0, 255);
+        out.outlines = this.contoursOf(mats, covered, minOutlineArea(width * height));
       }
       return out;
     } catch (err) {
@@ -308,6 +379,10 @@ export class WasmBackend implements ClutterBackend {
     }
     return pickOutlines(found);
   }
+}
+
+function checkFrame(frame: RgbImage): void {
+  if (frame.data.length !== frame.width * frame.height * 3) throw new RangeError('frame data is not width × height × 3 bytes');
 }
 
 function pairs(xy: Int32Array): Point[] {
