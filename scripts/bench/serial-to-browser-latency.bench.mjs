@@ -7,9 +7,10 @@
 // client subscribed over Mosquitto's WebSocket listener.
 // Loopback only; each line is matched to its arrival by its (node, current) value.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +57,16 @@ function startProcess(args, label) {
       clearTimeout(t);
     },
   };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
 }
 
 const portAnswers = (port) =>
@@ -189,10 +200,17 @@ async function measureMieruka(dir, ptys) {
       const r = await fetch(`http://127.0.0.1:${httpPort}/api/health`);
       return r.ok && ((await r.json()).stats?.clientsConnected ?? 0) >= ptys.length;
     }, 'the bridges to connect');
+    // CPU the hub and the bridges spend on the lines (startup excluded): what the latency
+    // depends on when they share a Pi's cores with other work.
+    const pids = { hub: [hub.child.pid], bridges: bridges.map((b) => b.child.pid) };
+    const cpuAt = () => Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, list.reduce((sum, pid) => sum + cpuSeconds(pid), 0)]));
+    const cpuBefore = cpuAt();
     const serial = await driveSerial(ptys, track.sent);
     await waitUntil(() => track.pending === 0, 'every line in the browser session', 30_000).catch(() => undefined);
+    const cpuAfter = cpuAt();
     await serial.close();
-    return { sentTotal: serial.sentTotal, lost: track.pending, ...track.result() };
+    const cpuMsPerLine = Object.fromEntries(Object.keys(pids).map((k) => [k, ((cpuAfter[k] - cpuBefore[k]) * 1000) / serial.sentTotal]));
+    return { sentTotal: serial.sentTotal, lost: track.pending, cpuMsPerLine, ...track.result() };
   } finally {
     ws?.terminate();
     await Promise.all(bridges.map((b) => b.stop()));
@@ -283,6 +301,7 @@ export async function run() {
     latencyMs: { mieruka: hub, mosquittoReference: ref },
     ratioToReference: { p50: hub.p50 / ref.p50, p99: hub.p99 / ref.p99 },
     goal: { p99Ms: goalP99Ms, met: hub.p99 <= goalP99Ms },
+    cpuMsPerLine: mieruka.cpuMsPerLine,
   };
   printTable(`Serial line → browser latency (${RATE} lines/s over ${BRIDGES} pty, ${DURATION_S} s, first ${WARMUP_S} s not counted)`, ['path', 'lines', 'p50 ms', 'p99 ms', 'max ms', 'lost'], [
     ['pty → tty reader → Mosquitto → MQTT over WebSocket (reference)', ref.n, fmt(ref.p50), fmt(ref.p99), fmt(ref.max), reference.lost],
@@ -290,6 +309,7 @@ export async function run() {
     ['ratio (mieruka / reference)', '', fmt(hub.p50 / ref.p50), fmt(hub.p99 / ref.p99), '', ''],
   ]);
   console.log(`goal p99 ≤ ${goalP99Ms} ms: ${result.goal.met ? 'met' : 'NOT met'}`);
+  console.log(`CPU per line: hub ${fmt(mieruka.cpuMsPerLine.hub, 3)} ms, bridges ${fmt(mieruka.cpuMsPerLine.bridges, 3)} ms (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
   const file = saveResult(name, result);
   console.log(`saved ${file}`);
   return result;

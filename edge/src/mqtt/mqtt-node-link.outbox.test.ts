@@ -174,6 +174,23 @@ describe('MqttNodeLink store-and-forward', () => {
     expect(link.stats()).toMatchObject({ queued: 0, delivered: 1 });
   });
 
+  it('does not republish its status each time a live stream empties the queue', async () => {
+    const broker = await startTestBroker();
+    cleanups.push(() => broker.close());
+    const got = record(broker);
+    const { make, now } = await setup(broker.port);
+    const link = make();
+    await link.start();
+    // Each publish resolves on disk; its PUBACK then empties the queue (one drain per message).
+    for (let i = 0; i < 20; i++) {
+      await link.publish('current', { ts: now(), seq: link.nextSeq(), irms: [2] });
+      await waitFor(() => link.stats().queued === 0, 'the message delivered');
+    }
+    await waitFor(() => seqs(got).length === 20, 'the readings at the broker');
+    // The online status of the connect only: no backlog was ever announced.
+    expect(statuses(got).filter((s) => s.online)).toHaveLength(1);
+  });
+
   it('stops with messages unacknowledged and keeps them for the next start', async () => {
     const broker = await startTestBroker();
     cleanups.push(() => broker.close());

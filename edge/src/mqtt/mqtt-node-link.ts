@@ -60,6 +60,8 @@ export class MqttNodeLink implements NodeLink {
   private readonly options: MqttNodeLinkOptions;
   private readonly logger: Logger;
   private readonly seq: SeqCounter;
+  /** The last online status published said messages were waiting. */
+  private announcedBacklog = false;
   private readonly statusTopic: string;
   private readonly commandFilter: string;
   private readonly initialMs: number;
@@ -110,9 +112,11 @@ export class MqttNodeLink implements NodeLink {
       logger: options.logger,
       window: options.queue?.window,
       onDrained: () => {
-        // Once, when the backlog is gone: the hub stops showing "catching up".
+        // Once, when an announced backlog is gone: the hub stops showing "catching up". Not on
+        // every empty queue: a live stream empties it after each acknowledgement, and a retained
+        // status per burst cost the hub more than the readings did (profile in performance.md).
         const client = this.client;
-        if (client?.connected && !this.stopping) this.publishOnline(client);
+        if (client?.connected && !this.stopping && this.announcedBacklog) this.publishOnline(client);
       },
     });
     this.commands = new CommandInbox({
@@ -137,6 +141,10 @@ export class MqttNodeLink implements NodeLink {
       },
       onFailed: (count) => {
         this.counters.publishErrors += count;
+      },
+      onSyncFailed: (count, err) => {
+        this.counters.publishErrors += count;
+        this.logger.error({ err, count }, 'outbox: cannot sync the queue to disk; the messages are still sent, but a power cut could lose them');
       },
     });
   }
@@ -442,7 +450,9 @@ export class MqttNodeLink implements NodeLink {
   }
 
   private publishOnline(client: MqttClient): void {
-    client.publish(this.statusTopic, encodePayload('status', this.status(true)), { qos: 1, retain: true }, (err) => {
+    const status = this.status(true);
+    this.announcedBacklog = (status.backlog?.queued ?? 0) > 0;
+    client.publish(this.statusTopic, encodePayload('status', status), { qos: 1, retain: true }, (err) => {
       if (err && !this.stopping) this.logger.warn({ err }, 'could not publish online status');
     });
   }

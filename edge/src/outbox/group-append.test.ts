@@ -87,3 +87,51 @@ describe('GroupAppend', () => {
     expect(onDisk()).toEqual(['z']);
   });
 });
+
+describe('GroupAppend durability', () => {
+  it('resolves each message only after a sync to disk that started after its commit, one sync shared by many groups', async () => {
+    const dir = await makeTempDir();
+    const outbox = new Outbox({ file: join(dir.path, 'outbox.db'), logger });
+    outbox.open();
+    try {
+      const committedAt: number[] = [];
+      const appender = new GroupAppend({ outbox, onWritten: () => committedAt.push(outbox.diskSyncs), onFailed: () => undefined });
+      const settled: Array<Promise<{ group: number; syncsAtResolve: number }>> = [];
+      // Twenty groups in twenty turns, none awaited: the syncs of later groups overlap earlier ones.
+      for (let g = 0; g < 20; g++) {
+        for (let i = 0; i < 3; i++) settled.push(appender.append('t', Buffer.from(`${g}-${i}`), false).then(() => ({ group: g, syncsAtResolve: outbox.diskSyncs })));
+        await new Promise((r) => setImmediate(r));
+      }
+      const results = await Promise.all(settled);
+      expect(committedAt).toHaveLength(20);
+      for (const r of results) expect(r.syncsAtResolve).toBeGreaterThan(committedAt[r.group]!);
+      expect(outbox.diskSyncs).toBeGreaterThanOrEqual(1);
+      expect(outbox.diskSyncs).toBeLessThanOrEqual(20);
+    } finally {
+      outbox.close();
+      await dir.remove();
+    }
+  });
+
+  it('settles what waits for a sync when the outbox closes, and the rows are in the file', async () => {
+    const dir = await makeTempDir();
+    const file = join(dir.path, 'outbox.db');
+    const outbox = new Outbox({ file, logger });
+    outbox.open();
+    try {
+      const appender = new GroupAppend({ outbox, onWritten: () => undefined, onFailed: () => undefined });
+      const pending = [appender.append('t', Buffer.from('a'), false), appender.append('t', Buffer.from('b'), false)];
+      appender.flush();
+      outbox.close();
+      await Promise.all(pending);
+      const db = new Database(file, { readonly: true });
+      try {
+        expect((db.prepare('SELECT payload FROM outbox ORDER BY id').all() as Array<{ payload: Buffer }>).map((r) => r.payload.toString())).toEqual(['a', 'b']);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await dir.remove();
+    }
+  });
+});

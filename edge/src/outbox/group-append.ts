@@ -2,8 +2,10 @@
  * Group commit for the outbox: the messages an agent publishes in one turn of the event loop
  * (every line of one serial read, say) are written in one transaction at the end of that turn,
  * so a sensor sending hundreds of lines a second costs one sync to disk per read, not one per
- * line. Each message's promise settles once its row is on disk (or the write failed), so
- * "publish() resolved" still means "survives a power cut". Order is kept.
+ * line. The rows are handed on (`onWritten`: the forwarder sends them) as soon as they are
+ * committed, and each message's promise settles once its row is synced to disk (or the write
+ * failed), so "publish() resolved" still means "survives a power cut". The sync runs off the
+ * event loop and is shared by the groups committed meanwhile. Order is kept.
  */
 import type { Outbox } from './outbox.js';
 
@@ -15,6 +17,8 @@ export type GroupAppendOptions = {
   onWritten(count: number, dropped: number): void;
   /** After a failed group (every message of it was rejected). */
   onFailed(count: number): void;
+  /** A committed group could not be synced to disk (its messages were rejected, but are still queued and sent). */
+  onSyncFailed?(count: number, err: Error): void;
 };
 
 export class GroupAppend {
@@ -54,6 +58,14 @@ export class GroupAppend {
       return;
     }
     this.options.onWritten(group.length, dropped);
-    for (const p of group) p.resolve();
+    this.options.outbox.durable().then(
+      () => {
+        for (const p of group) p.resolve();
+      },
+      (err: Error) => {
+        this.options.onSyncFailed?.(group.length, err);
+        for (const p of group) p.reject(err);
+      },
+    );
   }
 }

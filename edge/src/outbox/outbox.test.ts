@@ -38,7 +38,7 @@ describe('Outbox', () => {
     return o;
   }
 
-  it('keeps messages in insertion order, on disk in WAL mode with synchronous FULL, until removed', async () => {
+  it('keeps messages in insertion order, on disk in WAL mode, until removed', async () => {
     const { file } = await tempFile();
     let t = 1000;
     const a = open({ file, now: () => t++ });

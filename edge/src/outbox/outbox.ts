@@ -3,8 +3,9 @@
  * written here before MQTT and deleted once the broker acknowledged it, so readings survive a
  * broker outage, an agent crash and a power cut.
  *
- * One SQLite file per node, WAL with `synchronous = FULL`: when append() or appendMany()
- * returns, the rows are on disk. Bounded by a number of messages and of bytes; when full the oldest rows go first and
+ * One SQLite file per node, in WAL mode. A commit only writes the WAL (`synchronous = NORMAL`);
+ * `durable()` resolves once what was committed before it is synced to disk, off the event loop
+ * (wal-sync.ts). Bounded by a number of messages and of bytes; when full the oldest rows go first and
  * the number dropped is kept in the file. The running totals live in a one-row table kept
  * right by triggers, so opening a full queue costs no scan.
  *
@@ -12,12 +13,13 @@
  * `<file>.corrupt-<ts>` and a fresh queue started (never a crash loop); a directory that cannot
  * hold a file at all leaves a queue in memory, which still bridges a broker outage.
  */
-import { existsSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, openSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { MierukaError, type Now } from '@mieruka/protocol';
 import { makeDirsSync } from '@mieruka/protocol/node';
+import { WalSync } from './wal-sync.js';
 
 export const OUTBOX_DEFAULTS = {
   /** 7 days of 1 Hz readings (604,800) with room for states and events. */
@@ -99,6 +101,7 @@ export class Outbox {
   private db: Database.Database | null = null;
   private st: Statements | null = null;
   private persistent = false;
+  private walSync: WalSync | null = null;
   private corruptSetAside = 0;
 
   constructor(options: OutboxOptions) {
@@ -148,11 +151,30 @@ export class Outbox {
     const db = this.db;
     this.db = null;
     this.st = null;
+    const walSync = this.walSync;
+    this.walSync = null;
+    // Another connection (sqlite3, `mieruka doctor`) may keep the WAL from being checkpointed
+    // at close: sync it here so every commit is on disk when close() returns.
+    if (db && walSync && this.options.file) syncFileSync(`${this.options.file}-wal`);
     db?.close();
+    walSync?.close();
   }
 
   /**
-   * Writes one message (durably when the queue is a file). Returns how many of the oldest
+   * Resolves once every row committed before this call is on disk (at once for a queue in
+   * memory). Rejects when the sync fails; the rows stay committed and are sent all the same.
+   */
+  durable(): Promise<void> {
+    return this.walSync?.afterCommit() ?? Promise.resolve();
+  }
+
+  /** Syncs to disk done since open (each covers every commit before it). */
+  get diskSyncs(): number {
+    return this.walSync?.syncs ?? 0;
+  }
+
+  /**
+   * Writes one message (durable once `durable()` resolves). Returns how many of the oldest
    * messages were dropped to make room.
    */
   append(topic: string, payload: Buffer, retain: boolean): number {
@@ -160,8 +182,8 @@ export class Outbox {
   }
 
   /**
-   * Writes messages in order in one transaction — one sync to disk for all of them, which is
-   * what lets an agent keep up with a fast sensor (see group-append.ts). All or none are
+   * Writes messages in order in one transaction, which is what lets an agent keep up with a
+   * fast sensor (see group-append.ts); durable once `durable()` resolves. All or none are
    * written. Returns how many of the oldest messages were dropped to make room.
    */
   appendMany(messages: ReadonlyArray<{ topic: string; payload: Buffer; retain: boolean }>): number {
@@ -192,16 +214,11 @@ export class Outbox {
   remove(ids: readonly number[]): void {
     if (ids.length === 0) return;
     const { db, st } = this.opened();
-    // Not synced on its own (the next append's sync carries it): a delete lost to a power cut
-    // only sends a message again, and the hub drops the duplicate. Half the syncs of a busy agent.
-    if (this.persistent) db.pragma('synchronous = NORMAL');
-    try {
-      db.transaction(() => {
-        for (const id of ids) st.deleteId.run(id);
-      })();
-    } finally {
-      if (this.persistent) db.pragma('synchronous = FULL');
-    }
+    // Never waits for a sync (the next append's sync carries it): a delete lost to a power cut
+    // only sends a message again, and the hub drops the duplicate.
+    db.transaction(() => {
+      for (const id of ids) st.deleteId.run(id);
+    })();
   }
 
   stats(): OutboxStats {
@@ -233,6 +250,7 @@ export class Outbox {
     if (!persistent) db.exec(SCHEMA);
     this.db = db;
     this.persistent = persistent;
+    this.walSync = persistent && this.options.file !== undefined ? new WalSync(this.options.file) : null;
     this.st = {
       insert: db.prepare('INSERT INTO outbox (ts, topic, retain, bytes, payload) VALUES (?, ?, ?, ?, ?)'),
       totals: db.prepare('SELECT queued, bytes, dropped FROM totals WHERE one = 1'),
@@ -256,9 +274,11 @@ function openChecked(file: string): Database.Database {
   makeDirsSync(dirname(file));
   const db = new Database(file);
   try {
-    // WAL: `sqlite3` can read the queue while the agent writes. FULL: a commit is on disk when append() returns.
+    // WAL: `sqlite3` can read the queue while the agent writes. NORMAL: a commit does not wait
+    // for the disk on the event loop; WalSync syncs the WAL on the thread pool (durable()).
+    // Checkpoints still sync the database file before the WAL is reused.
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw Object.assign(new Error(`quick_check: ${String(check)}`), { code: 'SQLITE_CORRUPT' });
@@ -267,6 +287,21 @@ function openChecked(file: string): Database.Database {
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+/** fdatasync of a file that may not exist (a WAL not created yet). */
+function syncFileSync(file: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
