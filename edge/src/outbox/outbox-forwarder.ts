@@ -48,6 +48,12 @@ export class OutboxForwarder {
   private acked: number[] = [];
   private flushTimer: NodeJS.Immediate | null = null;
   private pumping = false;
+  /**
+   * The last pass sent every row there was: an acknowledgement then frees the window for
+   * nothing, and the query is skipped until something new is queued (pump()). Querying on each
+   * PUBACK was the bridge's largest cost in a live stream (profile in performance.md).
+   */
+  private exhausted = false;
   private readonly counters = { delivered: 0, resent: 0 };
 
   constructor(options: OutboxForwarderOptions) {
@@ -66,12 +72,22 @@ export class OutboxForwarder {
 
   /** Something was queued or the connection is up: send what the window allows. */
   pump(): void {
+    this.exhausted = false;
+    this.sendMore();
+  }
+
+  private sendMore(): void {
     const client = this.client;
     if (!client?.connected || this.pumping || !this.outbox.isOpen || this.inflight.size >= this.window) return;
     this.pumping = true;
+    const resentBefore = this.counters.resent;
     try {
+      let windowFull = false;
       for (const row of this.outbox.rowsAfter(this.cursor)) {
-        if (this.inflight.size >= this.window || (this.inflight.size > 0 && this.inflightBytes + row.bytes > this.windowBytes)) break;
+        if (this.inflight.size >= this.window || (this.inflight.size > 0 && this.inflightBytes + row.bytes > this.windowBytes)) {
+          windowFull = true;
+          break;
+        }
         const id = row.id;
         this.cursor = id;
         if (this.inflight.has(id)) continue; // after a rewind: still with MQTT.js
@@ -79,6 +95,8 @@ export class OutboxForwarder {
         this.inflightBytes += row.bytes;
         client.publish(row.topic, row.payload, { qos: 1, retain: row.retain }, (err) => this.settled(id, err));
       }
+      // A message given back meanwhile (settled with an error inside publish) rewound the cursor.
+      this.exhausted = !windowFull && this.counters.resent === resentBefore;
     } finally {
       this.pumping = false;
     }
@@ -116,6 +134,7 @@ export class OutboxForwarder {
     this.inflight.clear();
     this.inflightBytes = 0;
     this.cursor = 0;
+    this.exhausted = false;
   }
 
   private settled(id: number, err: Error | undefined): void {
@@ -128,13 +147,14 @@ export class OutboxForwarder {
       // session): send it again from the queue, and what followed it.
       this.counters.resent++;
       this.cursor = Math.min(this.cursor, id - 1);
+      this.exhausted = false;
       this.logger.debug({ err: err.message, id }, 'outbox: publish not acknowledged; it is sent again');
       return;
     }
     this.counters.delivered++;
     this.acked.push(id);
-    // One delete transaction (one sync) for everything acknowledged in this turn.
+    // One delete transaction for everything acknowledged in this turn.
     this.flushTimer ??= setImmediate(() => this.flush());
-    this.pump();
+    if (!this.exhausted) this.sendMore();
   }
 }
