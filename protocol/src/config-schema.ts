@@ -507,6 +507,12 @@ export const ConfigSchema = z.strictObject({
       baudRate: z.int().positive().default(115200),
       /** The hub's broker; with an account: mqtts://factory%2Fmill-1@hub.local:8883. */
       mqttUrl: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'use mqtt://, mqtts://, ws:// or wss://').default('mqtt://127.0.0.1:1883'),
+      /**
+       * Other hubs of the same cluster (docs/scaling.md), tried in turn after mqttUrl when the
+       * hub in use is unreachable or drops the connection. Same scheme and path as mqttUrl; no
+       * user name or password in them (the account of mqttUrl and mqttPasswordFile is used).
+       */
+      mqttFailoverUrls: z.array(z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'use mqtt://, mqtts://, ws:// or wss://')).max(8).default([]),
       /** File whose first line is the MQTT password (for the user name in mqttUrl; overrides a password there). */
       mqttPasswordFile: z.string().min(1).optional(),
       /** PEM CA certificate(s) that signed the broker's certificate (mqtts:// and wss:// with a private CA). */

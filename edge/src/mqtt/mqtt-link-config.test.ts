@@ -100,3 +100,24 @@ describe('mqttLinkConnection', () => {
     expect(badKey.message).not.toContain('SECRET');
   });
 });
+
+describe('mqttLinkConnection failover URLs', () => {
+  const bridge = (mqttUrl: string, mqttFailoverUrls: string[]) => ({ mqttUrl, mqttFailoverUrls });
+
+  it('passes the other hubs of a cluster on, from the config file', async () => {
+    const config = parseConfig({ text: 'bridge:\n  mqttUrl: mqtts://factory%2Fmill-1@hub-a:8883\n  mqttFailoverUrls: [mqtts://hub-b:8883, mqtts://hub-c]\n' });
+    const c = await mqttLinkConnection(config.bridge, dir.path);
+    expect(c.failoverUrls).toEqual(['mqtts://hub-b:8883', 'mqtts://hub-c']);
+    expect((await mqttLinkConnection(parseConfig({}).bridge, dir.path)).failoverUrls).toBeUndefined();
+  });
+
+  it('refuses a failover URL with credentials, another scheme, another WebSocket path or the primary itself, naming the key and never the password', async () => {
+    const withPassword = await failure(mqttLinkConnection(bridge('mqtts://u@hub-a:8883', ['mqtts://u:hunter2@hub-b:8883']), dir.path));
+    expect(withPassword.message).toMatch(/bridge\.mqttFailoverUrls: .*user name or password/);
+    expect(withPassword.message).not.toContain('hunter2');
+    expect((await failure(mqttLinkConnection(bridge('mqtts://hub-a:8883', ['mqtt://hub-b:1883']), dir.path))).message).toMatch(/same scheme/);
+    expect((await failure(mqttLinkConnection(bridge('wss://hub-a/mqtt', ['wss://hub-b/other']), dir.path))).message).toMatch(/WebSocket path/);
+    expect((await failure(mqttLinkConnection(bridge('mqtt://hub-a:1883', ['mqtt://hub-a:1883']), dir.path))).message).toMatch(/is bridge\.mqttUrl itself/);
+    expect(() => parseConfig({ text: 'bridge:\n  mqttFailoverUrls: [http://hub-b]\n' })).toThrow(/bridge\.mqttFailoverUrls/);
+  });
+});

@@ -15,6 +15,7 @@ import { splitMqttUrl } from './mqtt-url.js';
 
 export type MqttLinkConfig = {
   mqttUrl: string;
+  mqttFailoverUrls?: readonly string[] | undefined;
   mqttPasswordFile?: string | undefined;
   mqttCaFile?: string | undefined;
   mqttCertFile?: string | undefined;
@@ -23,7 +24,7 @@ export type MqttLinkConfig = {
   queue?: { maxMessages: number; maxBytes: number } | undefined;
 };
 
-export type MqttLinkConnection = Pick<MqttNodeLinkOptions, 'url' | 'username' | 'password' | 'ca' | 'cert' | 'key' | 'queue'>;
+export type MqttLinkConnection = Pick<MqttNodeLinkOptions, 'url' | 'failoverUrls' | 'username' | 'password' | 'ca' | 'cert' | 'key' | 'queue'>;
 
 const TLS_URL = /^(mqtts|wss):/;
 
@@ -44,6 +45,8 @@ export async function mqttLinkConnection(bridge: MqttLinkConfig, cwd: string): P
   const url = bridge.mqttUrl;
   const fromUrl = splitMqttUrl(url);
   const connection: MqttLinkConnection = { url, ...(bridge.queue ? { queue: { ...bridge.queue } } : {}) };
+  const failoverUrls = bridge.mqttFailoverUrls ?? [];
+  if (failoverUrls.length > 0) connection.failoverUrls = failoverUrls.map((other) => checkFailoverUrl(url, other));
 
   if (bridge.mqttPasswordFile !== undefined) {
     const path = resolve(cwd, bridge.mqttPasswordFile);
@@ -88,4 +91,31 @@ export async function mqttLinkConnection(bridge: MqttLinkConfig, cwd: string): P
     connection.key = key;
   }
   return connection;
+}
+
+/**
+ * MQTT.js rotates through the brokers with one set of options: the scheme decides TLS and the
+ * WebSocket path is shared, and credentials come from mqttUrl (a URL's own would be ignored,
+ * or worse, sent to the wrong hub). So a failover URL must match mqttUrl in all of that.
+ */
+function checkFailoverUrl(primary: string, other: string): string {
+  let p: URL;
+  let o: URL;
+  try {
+    p = new URL(primary);
+    o = new URL(other);
+  } catch {
+    throw new MierukaError('CONFIG_INVALID', `bridge.mqttFailoverUrls: ${redactUrl(other)} is not a URL`);
+  }
+  if (o.username !== '' || o.password !== '') {
+    throw new MierukaError('CONFIG_INVALID', `bridge.mqttFailoverUrls: ${redactUrl(other)} has a user name or password; every hub of a cluster is reached with the account of bridge.mqttUrl (and bridge.mqttPasswordFile)`);
+  }
+  if (o.protocol !== p.protocol) {
+    throw new MierukaError('CONFIG_INVALID', `bridge.mqttFailoverUrls: ${redactUrl(other)} uses ${o.protocol}// but bridge.mqttUrl uses ${p.protocol}//; use the same scheme (TLS settings are shared)`);
+  }
+  if (/^wss?:$/.test(o.protocol) && o.pathname !== p.pathname) {
+    throw new MierukaError('CONFIG_INVALID', `bridge.mqttFailoverUrls: ${redactUrl(other)} has the WebSocket path ${o.pathname}, bridge.mqttUrl has ${p.pathname}; they must be the same`);
+  }
+  if (o.host === p.host) throw new MierukaError('CONFIG_INVALID', `bridge.mqttFailoverUrls: ${redactUrl(other)} is bridge.mqttUrl itself`);
+  return other;
 }

@@ -4,6 +4,11 @@ import type { Logger } from 'pino';
 export interface MqttNodeLinkOptions {
   /** mqtt://, mqtts://, ws:// or wss:// (credentials in the URL are never logged). */
   url: string;
+  /**
+   * Other brokers (hubs of one cluster) tried in turn after `url` when the one in use is
+   * unreachable or drops; same credentials and TLS settings (mqtt-link-config.ts checks them).
+   */
+  failoverUrls?: readonly string[];
   site: string;
   node: string;
   /** Which agent this is, e.g. 'bridge' or 'clutter-station' (goes into `status`). */

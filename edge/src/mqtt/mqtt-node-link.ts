@@ -177,6 +177,8 @@ export class MqttNodeLink implements NodeLink {
       ...(o.cert !== undefined && o.key !== undefined ? { cert: o.cert, key: o.key } : {}),
       // MQTT 5 ends a session at disconnect unless told otherwise; keep it a week.
       ...(o.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
+      // Each new connection attempt goes to the next broker of the list, the primary first.
+      ...(o.failoverUrls && o.failoverUrls.length > 0 ? { servers: brokerList([o.url, ...o.failoverUrls]) } : {}),
     };
     // Synchronous and never fatal: a damaged file is set aside, an unusable dir falls back to memory.
     this.outbox.open();
@@ -200,7 +202,7 @@ export class MqttNodeLink implements NodeLink {
       client.options.will = this.will();
     });
     client.on('offline', () => {
-      if (!this.stopping) this.logger.warn({ url: redactUrl(o.url) }, 'MQTT broker unreachable; retrying');
+      if (!this.stopping) this.logger.warn({ url: this.brokerInUse(client) }, 'MQTT broker unreachable; retrying');
     });
     client.on('error', (err) => {
       if (!client.connected && this.counters.connects === 0) this.firstFatal ??= this.fatalStartError(err);
@@ -431,6 +433,13 @@ export class MqttNodeLink implements NodeLink {
     return this.forwarder.inFlight === 0;
   }
 
+  /** The broker this client connects to now (one of the failover list), without credentials. */
+  private brokerInUse(client: MqttClient): string {
+    const o = client.options;
+    if (!this.options.failoverUrls?.length || !o.hostname) return redactUrl(this.options.url);
+    return `${String(o.protocol)}://${o.hostname}:${String(o.port)}`;
+  }
+
   private clearStatusTimer(): void {
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.statusTimer = null;
@@ -442,7 +451,7 @@ export class MqttNodeLink implements NodeLink {
     this.attempt = 0;
     this.lastErrorMessage = '';
     client.options.reconnectPeriod = this.initialMs;
-    this.logger.info({ url: redactUrl(this.options.url), connects: this.counters.connects }, 'MQTT connected');
+    this.logger.info({ url: this.brokerInUse(client), connects: this.counters.connects }, 'MQTT connected');
     this.publishOnline(client);
     if (this.commands.wanted) this.subscribeCommands(client);
     // MQTT.js has resent its own in-flight messages by now; the queue follows them.
@@ -477,6 +486,17 @@ export class MqttNodeLink implements NodeLink {
     // No backlog in the will: it is read long after it was written, when the numbers are stale.
     return { topic: this.statusTopic, payload: encodePayload('status', this.status(false, false)), qos: 1, retain: true };
   }
+}
+
+const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, tcp: 1883, mqtts: 8883, ws: 80, wss: 443 };
+
+/** MQTT.js's `servers`: host, port and protocol of each URL (path and credentials are shared). */
+function brokerList(urls: readonly string[]): Array<{ host: string; port: number; protocol: 'mqtt' | 'mqtts' | 'ws' | 'wss' | 'tcp' }> {
+  return urls.map((u) => {
+    const url = new URL(u);
+    const protocol = url.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts' | 'ws' | 'wss' | 'tcp';
+    return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port === '' ? (DEFAULT_PORTS[protocol] ?? 1883) : Number(url.port), protocol };
+  });
 }
 
 /** The URL without user and password, for logs and error messages (protocol's one implementation). */
