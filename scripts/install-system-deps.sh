@@ -14,10 +14,12 @@
 #   ffmpeg            camera capture of the clutter station (v4l2, HTTP snapshot, RTSP)
 #   espeak-ng sox     the station's end-of-day voice (default TTS) and the test that checks it is not silent
 #   faketime          scripts/test-at.sh runs the tests at a chosen date and time (month ends, DST)
+#   postgresql        PostgreSQL 15's server and psql: the fleet store's tests start their own cluster in a
+#                     temp dir on a free loopback port (test/helpers/postgres-server.ts), never the system one
 # Needs root or sudo. Does nothing when everything is already installed.
 set -euo pipefail
 
-PACKAGES=(socat mosquitto mosquitto-clients openssl chromium fonts-ipafont-gothic g++ make python3 pkg-config libopencv-dev python3-opencv ffmpeg espeak-ng sox faketime)
+PACKAGES=(socat mosquitto mosquitto-clients openssl chromium fonts-ipafont-gothic g++ make python3 pkg-config libopencv-dev python3-opencv ffmpeg espeak-ng sox faketime postgresql)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -19,6 +19,8 @@ export { BatchWriter, type BatchWriterOptions, type BatchWriterStats } from './s
 export { openDatabase, type OpenDatabaseOptions } from './store/database.js';
 export { databaseInUse } from './store/database-in-use.js';
 export { migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from './store/migrations.js';
+export { isPostgresUrl, migratePostgres, openPostgres, postgresVersion, PG_SCHEMA_VERSION } from './store/postgres/pg-database.js';
+export { copySqliteToPostgres, schemaTables, type CopyProgress, type CopyResult } from './store/postgres/sqlite-to-postgres.js';
 export { RowWriter, type StoreRow, type RowKind } from './store/rows.js';
 export { loadSnapshots } from './store/snapshot-queries.js';
 export { Ingest, type IngestOptions, type IngestStats } from './ingest/ingest.js';
