@@ -18,11 +18,13 @@ export function isPostgresUrl(url: string): boolean {
 export async function openPostgres(url: string, options: { max?: number; applicationName?: string } = {}): Promise<Pool> {
   if (!isPostgresUrl(url)) throw new MierukaError('CONFIG_INVALID', `not a PostgreSQL URL (postgres://user@host/db): ${redactUrl(url)}`);
   const { default: pg } = await import('pg');
-  // BIGINT columns hold epoch milliseconds and counts, all far below 2^53: read them as numbers
-  // (for this pool only; pg's global parsers stay as they are).
+  // BIGINT columns hold epoch milliseconds and counts, all far below 2^53, and their SUMs are
+  // NUMERIC: read both as numbers, as SQLite gives them (for this pool only; pg's global
+  // parsers stay as they are).
+  const asNumber = new Set<number>([pg.types.builtins.INT8, pg.types.builtins.NUMERIC]);
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-      oid === pg.types.builtins.INT8 && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+      asNumber.has(oid) && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
   };
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 4, application_name: options.applicationName ?? 'mieruka', types });
   // An idle client's error (the server restarted) must not crash the process; the pool replaces it.

@@ -1,0 +1,45 @@
+/**
+ * One way for the hub's modules to reach their tables, whichever database holds them: SQLite
+ * on a single Pi (embedded, synchronous underneath) or PostgreSQL in fleet mode (over the
+ * network). Every call is asynchronous so the same module code runs on both; SQL is written
+ * once, with `?` placeholders, in the dialect both understand (standard SQL, upserts with
+ * `ON CONFLICT … DO …`, not `INSERT OR …`; column aliases in double quotes, `AS "firstAt"`,
+ * because PostgreSQL folds unquoted names to lower case). sql-store.suite.ts is the contract
+ * both implementations pass.
+ */
+export type SqlValue = string | number | bigint | boolean | null | Buffer;
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+export interface SqlQueries {
+  readonly dialect: SqlDialect;
+  /** Every row, columns by name. */
+  all<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** The first row, or undefined. */
+  get<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  /** A statement without rows; how many rows it changed. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+}
+
+export interface SqlStore extends SqlQueries {
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. Its
+   * statements go through the `tx` it is given (a call on the store itself from inside would
+   * wait for the transaction to end: on SQLite, forever); other callers never see half of it.
+   */
+  transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export type SqlErrorKind = 'unique' | 'foreign-key' | 'check' | 'not-null' | 'other';
+
+/** What kind of constraint a failed statement broke, the same on both databases. */
+export function sqlErrorKind(err: unknown): SqlErrorKind {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  // SQLite: extended result codes; PostgreSQL: SQLSTATE class 23.
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505') return 'unique';
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503') return 'foreign-key';
+  if (code === 'SQLITE_CONSTRAINT_CHECK' || code === '23514') return 'check';
+  if (code === 'SQLITE_CONSTRAINT_NOTNULL' || code === '23502') return 'not-null';
+  return 'other';
+}

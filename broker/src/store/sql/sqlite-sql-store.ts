@@ -1,0 +1,83 @@
+/**
+ * SqlStore on the hub's SQLite connection (better-sqlite3, synchronous): each call runs at once
+ * and returns a settled promise, statements are prepared once per SQL text. A transaction
+ * spans awaits (BEGIN IMMEDIATE … COMMIT on the one connection), so while it is open every
+ * other caller's statement waits for it, or it would run inside someone else's transaction.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { SqlQueries, SqlStore, SqlValue } from './sql-store.js';
+
+const toSqlite = (params: readonly SqlValue[]): unknown[] => params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+
+export class SqliteSqlStore implements SqlStore {
+  readonly dialect = 'sqlite' as const;
+  private readonly db: Database;
+  private readonly statements = new Map<string, Statement>();
+  /** Settles when the open transaction ends; null when none is open. */
+  private openTransaction: Promise<void> | null = null;
+  private readonly direct: SqlQueries;
+
+  constructor(db: Database) {
+    this.db = db;
+    this.direct = {
+      dialect: 'sqlite',
+      all: async <T extends object>(sql: string, params: readonly SqlValue[] = []) => this.prepared(sql).all(...toSqlite(params)) as T[],
+      get: async <T extends object>(sql: string, params: readonly SqlValue[] = []) => this.prepared(sql).get(...toSqlite(params)) as T | undefined,
+      run: async (sql: string, params: readonly SqlValue[] = []) => ({ changes: this.prepared(sql).run(...toSqlite(params)).changes }),
+    };
+  }
+
+  async all<T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    await this.outsideTransactions();
+    return this.direct.all<T>(sql, params);
+  }
+
+  async get<T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    await this.outsideTransactions();
+    return this.direct.get<T>(sql, params);
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
+    await this.outsideTransactions();
+    return this.direct.run(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T> {
+    await this.outsideTransactions();
+    let end!: () => void;
+    this.openTransaction = new Promise<void>((resolve) => (end = resolve));
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.direct);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
+    } finally {
+      this.openTransaction = null;
+      end();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.outsideTransactions();
+    this.statements.clear();
+  }
+
+  /** Waits until no transaction is open (several may queue; each waits its turn). */
+  private async outsideTransactions(): Promise<void> {
+    while (this.openTransaction) await this.openTransaction;
+  }
+
+  private prepared(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+}
