@@ -161,7 +161,7 @@ export class Hub {
       logger: options.logger,
     });
     const { images: imageLimits } = options.config.hub;
-    this.clutter = new ClutterHistory({ database: () => this.store.database, images: this.images, site: options.config.site, stations: options.config.stations });
+    this.clutter = new ClutterHistory({ sql: () => this.store.sql, images: this.images, site: options.config.site, stations: options.config.stations });
     this.thumbnails = new Thumbnails({ images: this.images, logger: options.logger });
     this.imagePruner = new ImagePruner({
       images: this.images,

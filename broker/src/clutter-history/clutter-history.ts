@@ -1,25 +1,26 @@
 /**
  * Clutter history over the store: stations with their latest score, scores over a range, and
  * whether each score's image is still on disk (retention may have pruned it; the row keeps
- * its image id). Configured stations are listed even before their first score.
+ * its image id). Configured stations are listed even before their first score. Reads through
+ * SqlStore, so the same code serves SQLite and PostgreSQL (clutter-history.test.ts runs on both).
  */
 import { readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Database } from 'better-sqlite3';
 import type { BenchScore, BenchSummary, NodeSnapshot, TimeRange } from '@mieruka/protocol';
 import type { StationConfig } from '@mieruka/protocol';
 import type { ImageStore } from '../ingest/image-store.js';
+import type { SqlStore } from '../store/sql/sql-store.js';
 
 export type ClutterHistoryOptions = {
-  database: () => Database;
+  sql: () => SqlStore;
   images: ImageStore;
   site: string;
   stations?: Readonly<Record<string, Pick<StationConfig, 'name'>>>;
 };
 
-type Row = { ts: number; seq: number; score: number; covered_ratio: number; slot: string; image_id: string | null };
+type Row = { ts: number; seq: number; score: number; coveredRatio: number; slot: string; imageId: string | null };
 
-const COLUMNS = 'ts, seq, score, covered_ratio, slot, image_id';
+const COLUMNS = 'ts, seq, score, covered_ratio AS "coveredRatio", slot, image_id AS "imageId"';
 
 export class ClutterHistory {
   private options: ClutterHistoryOptions;
@@ -33,8 +34,8 @@ export class ClutterHistory {
   }
 
 
-  private get db(): Database {
-    return this.options.database();
+  private get sql(): SqlStore {
+    return this.options.sql();
   }
 
   private nameOf(site: string, node: string): string | null {
@@ -61,23 +62,22 @@ export class ClutterHistory {
       ts: row.ts,
       seq: row.seq,
       score: row.score,
-      coveredRatio: row.covered_ratio,
+      coveredRatio: row.coveredRatio,
       slot: row.slot,
-      imageId: row.image_id,
-      imageAvailable: row.image_id !== null && onDisk.has(`${row.image_id}.jpg`),
+      imageId: row.imageId,
+      imageAvailable: row.imageId !== null && onDisk.has(`${row.imageId}.jpg`),
     };
   }
 
   async listBenches(nodes: readonly NodeSnapshot[]): Promise<BenchSummary[]> {
-    const pairs = this.db.prepare('SELECT site, node FROM clutter GROUP BY site, node').all() as { site: string; node: string }[];
+    const pairs = await this.sql.all<{ site: string; node: string }>('SELECT site, node FROM clutter GROUP BY site, node');
     const seen = new Set(pairs.map((p) => `${p.site}/${p.node}`));
     for (const node of Object.keys(this.options.stations ?? {})) {
       if (!seen.has(`${this.options.site}/${node}`)) pairs.push({ site: this.options.site, node });
     }
-    const latest = this.db.prepare(`SELECT ${COLUMNS} FROM clutter WHERE site = ? AND node = ? ORDER BY ts DESC, id DESC LIMIT 1`);
     const out: BenchSummary[] = [];
     for (const { site, node } of pairs) {
-      const row = latest.get(site, node) as Row | undefined;
+      const row = await this.sql.get<Row>(`SELECT ${COLUMNS} FROM clutter WHERE site = ? AND node = ? ORDER BY ts DESC, id DESC LIMIT 1`, [site, node]);
       const online = nodes.find((n) => n.site === site && n.node === node)?.online ?? null;
       out.push({ site, node, name: this.nameOf(site, node), online, latest: row ? this.toScore(row, await this.imagesOnDisk(site, node)) : null });
     }
@@ -86,11 +86,15 @@ export class ClutterHistory {
 
   /** Scores in [from, to), oldest first; null when the station has no score at all and is not configured. */
   async scores(site: string, node: string, range: TimeRange, limit: number): Promise<BenchScore[] | null> {
-    const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM clutter WHERE site = ? AND node = ? AND ts >= ? AND ts < ? ORDER BY ts, id LIMIT ?`)
-      .all(site, node, range.from, range.to, Math.max(0, Math.floor(limit))) as Row[];
+    const rows = await this.sql.all<Row>(`SELECT ${COLUMNS} FROM clutter WHERE site = ? AND node = ? AND ts >= ? AND ts < ? ORDER BY ts, id LIMIT ?`, [
+      site,
+      node,
+      range.from,
+      range.to,
+      Math.max(0, Math.floor(limit)),
+    ]);
     if (rows.length === 0 && !this.isConfigured(site, node)) {
-      const any = this.db.prepare('SELECT 1 FROM clutter WHERE site = ? AND node = ? LIMIT 1').get(site, node);
+      const any = await this.sql.get('SELECT 1 AS one FROM clutter WHERE site = ? AND node = ? LIMIT 1', [site, node]);
       if (!any) return null;
     }
     const onDisk = await this.imagesOnDisk(site, node);

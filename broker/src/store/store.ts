@@ -9,6 +9,8 @@ import type { NodeSnapshot, Now } from '@mieruka/protocol';
 import { BatchWriter, type BatchWriterStats } from './batch-writer.js';
 import { openDatabase } from './database.js';
 import { RowWriter, type RowObserver, type StoreRow } from './rows.js';
+import { SqliteSqlStore } from './sql/sqlite-sql-store.js';
+import type { SqlStore } from './sql/sql-store.js';
 import { loadSnapshots } from './snapshot-queries.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
@@ -38,6 +40,7 @@ export class Store {
   private readonly options: StoreOptions;
   private readonly logger: Logger;
   private db: Database | null = null;
+  private sqlStore: SqlStore | null = null;
   private writer: BatchWriter<StoreRow> | null = null;
   private checkpointer: WalCheckpointer | null = null;
   /** Counters survive stop so a stopped hub still reports what it wrote. */
@@ -71,11 +74,18 @@ export class Store {
     return this.db;
   }
 
+  /** The same database through SqlStore (the interface PostgreSQL also implements). */
+  get sql(): SqlStore {
+    if (!this.sqlStore) throw new Error('Store is not started');
+    return this.sqlStore;
+  }
+
   async start(): Promise<void> {
     if (this.db) return;
     const db = openDatabase(this.file, this.options.now ? { now: this.options.now } : {});
     const rows = new RowWriter(db, this.options.observers?.(db) ?? [], (err) => this.logger.error({ err }, 'derived rows failed; the batch itself is stored'));
     this.db = db;
+    this.sqlStore = new SqliteSqlStore(db);
     this.writer = new BatchWriter<StoreRow>({
       batchSize: this.options.batchSize,
       flushIntervalMs: this.options.flushIntervalMs,
@@ -151,6 +161,7 @@ export class Store {
     const db = this.db;
     this.writer = null;
     this.db = null;
+    this.sqlStore = null;
     if (writer) {
       writer.stop();
       this.lastStats = writer.stats();

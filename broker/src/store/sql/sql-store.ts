@@ -26,6 +26,9 @@ export interface SqlStore extends SqlQueries {
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. Its
    * statements go through the `tx` it is given (a call on the store itself from inside would
    * wait for the transaction to end: on SQLite, forever); other callers never see half of it.
+   * `fn` must await nothing but its `tx` calls: on SQLite they are already settled, so the whole
+   * transaction runs in one turn of the event loop and the hub's synchronous writers (the
+   * ingest batches on the same connection) cannot land inside it.
    */
   transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T>;
   close(): Promise<void>;
