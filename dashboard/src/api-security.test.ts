@@ -298,7 +298,7 @@ describe('kiosk mode', () => {
       activeSince: Date.now(), active: true, acknowledged: false, occurrences: 1, lastRaisedAt: Date.now(), escalated: false,
     });
     const kiosk = await kioskSession(h);
-    expect(kiosk.body.user).toEqual({ username: 'kiosk', role: 'viewer' });
+    expect(kiosk.body.user).toEqual({ username: 'kiosk', role: 'viewer', sites: null });
     expect(kiosk.body.kiosk).toBe(true);
     expect(kiosk.setCookie).toContain(`Max-Age=${48 * 3600}`);
     expect(kiosk.setCookie).toContain('HttpOnly');
