@@ -27,6 +27,7 @@ import { settingsRoutes } from './routes/settings.js';
 import { systemRoutes } from './routes/system.js';
 import { securityHeaders } from './security-headers.js';
 import { SessionStore, type Session } from './session-store.js';
+import { countSiteRefusals } from './site-scope.js';
 import { staticFiles } from './static-files.js';
 
 export type DashboardOptions = {
@@ -163,6 +164,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   app.use('/api', express.json({ limit: '16kb' }));
 
   app.use(healthRoutes(ctx));
+  app.use(countSiteRefusals(ctx));
   app.use(loginRoutes(ctx, loginLimit.middleware));
   app.use(kioskRoutes(ctx, loginLimit.middleware));
   // Public acknowledge-link pages (the signed token is their credential) plus session routes

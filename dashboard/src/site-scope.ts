@@ -8,9 +8,9 @@
  * machines) hold only the scope's sites. Admins, viewers without sites and the kiosk display
  * (tied to no user) see every site and get the hub's data source itself.
  */
-import type { Response } from 'express';
-import type { Now } from '@mieruka/protocol';
-import { sessionOf } from './auth.js';
+import { Router, type RequestHandler, type Response } from 'express';
+import { isValidId, type Now } from '@mieruka/protocol';
+import { sessionFromRequest, sessionOf } from './auth.js';
 import type { DashboardContext } from './context.js';
 import type { AlarmItem, DashboardDataSource, LiveUpdate } from './data-source.js';
 import type { Session } from './session-store.js';
@@ -45,15 +45,11 @@ export type RefusalCounter = (what: string) => void;
 const ACK_SEARCH_LIMIT = 1000;
 
 /**
- * The hub's data source as a scoped viewer sees it. `refused` is told of each request for a
- * node outside the scope (never of list filtering, which is no refusal).
+ * The hub's data source as a scoped viewer sees it. `refused` is told of an alarm acknowledge
+ * outside the scope (its path names no site; countSiteRefusals counts the node routes).
  */
 export function scopedDataSource(data: DashboardDataSource, scope: ReadonlySet<string>, refused: RefusalCounter, now: Now): DashboardDataSource {
-  const sees = (site: string, what: string): boolean => {
-    if (scope.has(site)) return true;
-    refused(what);
-    return false;
-  };
+  const sees = (site: string, _what: string): boolean => scope.has(site);
   const sites = [...scope].sort();
   const listAlarmsInScope = async (query: Parameters<DashboardDataSource['listAlarms']>[0]): Promise<AlarmItem[]> => {
     if (query.site !== undefined) return sees(query.site, 'alarms') ? data.listAlarms(query) : [];
@@ -83,7 +79,13 @@ export function scopedDataSource(data: DashboardDataSource, scope: ReadonlySet<s
         const found = (await listAlarmsInScope({ state, limit: ACK_SEARCH_LIMIT })).some((a) => a.id === id);
         if (found) return data.acknowledgeAlarm(id, by);
       }
-      refused('alarm');
+      // Counted only when it is another site's alarm, not a mistyped id.
+      for (const state of ['active', 'history'] as const) {
+        if ((await data.listAlarms({ state, limit: ACK_SEARCH_LIMIT })).some((a) => a.id === id)) {
+          refused('alarm');
+          break;
+        }
+      }
       return { outcome: 'not_found', alarm: null };
     },
     listBenches: async () => (await data.listBenches()).filter((b) => scope.has(b.site)),
@@ -139,6 +141,30 @@ export function mergePareto(parts: readonly Pareto[], nowIfNone: number): Pareto
     }
   }
   return { bars: [...bars.values()].sort((a, b) => b.totalS - a.totalS || a.code.localeCompare(b.code)), totalS, now };
+}
+
+/** Node routes by what they are about, for counting refusals: `/api/<kind>/<site>/…`. */
+export const SITE_ROUTE_PREFIXES = { machine: '/api/machines/:site', bench: '/api/benches/:site', image: '/api/nodes/:site' } as const;
+
+/**
+ * Counts (once per request) a scoped viewer's request for a node route of another site; the
+ * route itself then answers 404 through the scoped data source. Mount before the routes.
+ */
+export function countSiteRefusals(ctx: DashboardContext): RequestHandler[] {
+  return Object.entries(SITE_ROUTE_PREFIXES).map(([what, prefix]) => {
+    const counter: RequestHandler = (req, _res, next) => {
+      const site: unknown = (req.params as Record<string, unknown>).site;
+      if (typeof site === 'string' && isValidId(site)) {
+        const session = sessionFromRequest(ctx.sessions, req);
+        const scope = session ? scopeOfSession(session) : null;
+        if (session && scope !== null && !scope.has(site)) ctx.siteRefused(what, session.user.username);
+      }
+      next();
+    };
+    const router = Router({ mergeParams: true });
+    router.use(prefix, counter);
+    return router;
+  });
 }
 
 const LOCALS_KEY = 'scopedData';
