@@ -1,7 +1,7 @@
 /**
  * `mieruka user add|passwd|remove|role|sites|list`: dashboard accounts in the hub's SQLite database
  * (hub.dataDir from the same config as `mieruka hub`). Safe while the hub runs: WAL plus a
- * busy timeout, and the running hub notices a changed password, role or removal at the
+ * busy timeout, and the running hub notices a changed password, role, sites or removal at the
  * user's next request (their sessions end; see SqliteUserVerifier.credentialStamp).
  */
 import { join, resolve } from 'node:path';
@@ -62,7 +62,7 @@ export function registerUserCommand(program: Command, ctx: CliContext): void {
     .addHelpText(
       'after',
       '\nPasswords are typed twice at a hidden prompt, or read from stdin with --password-stdin; never given as arguments.\n' +
-        'Works while the hub runs; a changed password, role or removal ends that user\'s open sessions.\n\n' +
+        'Works while the hub runs; a changed password, role or sites, or a removal, ends that user\'s open sessions.\n\n' +
         'A viewer given --sites sees only those sites\' machines and benches (admins always see every site).\n\n' +
         'Examples:\n  mieruka user add suzuki --role viewer\n  mieruka user add sato --sites hall-a,hall-b\n  mieruka user sites sato hall-a\n  mieruka user sites sato --all\n  echo "$PASSWORD" | mieruka user add tanaka --role admin --password-stdin\n  mieruka user passwd suzuki\n  mieruka user list',
     );
