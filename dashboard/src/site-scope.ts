@@ -49,10 +49,10 @@ const ACK_SEARCH_LIMIT = 1000;
  * outside the scope (its path names no site; countSiteRefusals counts the node routes).
  */
 export function scopedDataSource(data: DashboardDataSource, scope: ReadonlySet<string>, refused: RefusalCounter, now: Now): DashboardDataSource {
-  const sees = (site: string, _what: string): boolean => scope.has(site);
+  const sees = (site: string): boolean => scope.has(site);
   const sites = [...scope].sort();
   const listAlarmsInScope = async (query: Parameters<DashboardDataSource['listAlarms']>[0]): Promise<AlarmItem[]> => {
-    if (query.site !== undefined) return sees(query.site, 'alarms') ? data.listAlarms(query) : [];
+    if (query.site !== undefined) return sees(query.site) ? data.listAlarms(query) : [];
     // One query per site keeps the hub's limit meaningful; merged in the hub's order (newest first).
     const lists = await Promise.all(sites.map((site) => data.listAlarms({ ...query, site })));
     return lists
@@ -64,14 +64,14 @@ export function scopedDataSource(data: DashboardDataSource, scope: ReadonlySet<s
   return {
     ...bindAll(data),
     listNodes: () => data.listNodes().filter((n) => scope.has(n.site)),
-    readImage: async (site, node, imageId) => (sees(site, 'image') ? data.readImage(site, node, imageId) : null),
-    readThumbnail: async (site, node, imageId) => (sees(site, 'image') ? data.readThumbnail(site, node, imageId) : null),
+    readImage: async (site, node, imageId) => (sees(site) ? data.readImage(site, node, imageId) : null),
+    readThumbnail: async (site, node, imageId) => (sees(site) ? data.readThumbnail(site, node, imageId) : null),
     subscribe: (listener) => data.subscribe((update) => scope.has(siteOfUpdate(update)) && listener(update)),
     listMachines: async () => (await data.listMachines()).filter((m) => scope.has(m.site)),
-    machineTimeline: async (site, node, range) => (sees(site, 'machine') ? data.machineTimeline(site, node, range) : null),
-    machineJobs: async (site, node, range) => (sees(site, 'machine') ? data.machineJobs(site, node, range) : null),
-    machineUsage: async (site, node, range, by) => (sees(site, 'machine') ? data.machineUsage(site, node, range, by) : null),
-    machineCurrent: async (site, node, range, points) => (sees(site, 'machine') ? data.machineCurrent(site, node, range, points) : null),
+    machineTimeline: async (site, node, range) => (sees(site) ? data.machineTimeline(site, node, range) : null),
+    machineJobs: async (site, node, range) => (sees(site) ? data.machineJobs(site, node, range) : null),
+    machineUsage: async (site, node, range, by) => (sees(site) ? data.machineUsage(site, node, range, by) : null),
+    machineCurrent: async (site, node, range, points) => (sees(site) ? data.machineCurrent(site, node, range, points) : null),
     listAlarms: listAlarmsInScope,
     acknowledgeAlarm: async (id, by) => {
       // The hub acknowledges by id alone: find the alarm among the scope's sites first.
@@ -89,21 +89,21 @@ export function scopedDataSource(data: DashboardDataSource, scope: ReadonlySet<s
       return { outcome: 'not_found', alarm: null };
     },
     listBenches: async () => (await data.listBenches()).filter((b) => scope.has(b.site)),
-    benchScores: async (site, node, range, limit) => (sees(site, 'bench') ? data.benchScores(site, node, range, limit) : null),
-    machineOee: async (site, node, range, by) => (sees(site, 'machine') ? data.machineOee(site, node, range, by) : null),
-    machineStops: async (site, node, range) => (sees(site, 'machine') ? data.machineStops(site, node, range) : null),
+    benchScores: async (site, node, range, limit) => (sees(site) ? data.benchScores(site, node, range, limit) : null),
+    machineOee: async (site, node, range, by) => (sees(site) ? data.machineOee(site, node, range, by) : null),
+    machineStops: async (site, node, range) => (sees(site) ? data.machineStops(site, node, range) : null),
     stopsNeedingReason: async (withinMs) => (await data.stopsNeedingReason(withinMs)).filter((s) => scope.has(s.site)),
-    setStopReason: async (input, by) => (sees(input.site, 'machine') ? data.setStopReason(input, by) : { ok: false, error: 'unknown_machine' }),
+    setStopReason: async (input, by) => (sees(input.site) ? data.setStopReason(input, by) : { ok: false, error: 'unknown_machine' }),
     downtimePareto: async (range, machine) => {
-      if (machine) return sees(machine.site, 'machine') ? data.downtimePareto(range, machine) : mergePareto([], now());
+      if (machine) return sees(machine.site) ? data.downtimePareto(range, machine) : mergePareto([], now());
       // "All machines" of a scoped viewer: the Pareto of each of its machines, added up.
       const machines = await data.listMachines();
       const parts = await Promise.all(machines.filter((m) => scope.has(m.site)).map((m) => data.downtimePareto(range, { site: m.site, node: m.node })));
       return mergePareto(parts, now());
     },
-    downtimeReasons: async (machine) => (machine && !sees(machine.site, 'machine') ? [] : data.downtimeReasons(machine)),
-    listQualityEntries: async (site, node, range) => (sees(site, 'machine') ? data.listQualityEntries(site, node, range) : null),
-    addQualityEntry: async (input, by) => (sees(input.site, 'machine') ? data.addQualityEntry(input, by) : { ok: false, error: 'unknown_machine' }),
+    downtimeReasons: async (machine) => (machine && !sees(machine.site) ? [] : data.downtimeReasons(machine)),
+    listQualityEntries: async (site, node, range) => (sees(site) ? data.listQualityEntries(site, node, range) : null),
+    addQualityEntry: async (input, by) => (sees(input.site) ? data.addQualityEntry(input, by) : { ok: false, error: 'unknown_machine' }),
     andonBoard: async () => {
       const board = await data.andonBoard();
       return { ...board, tiles: board.tiles.filter((t) => scope.has(t.site)) };
