@@ -6,7 +6,6 @@ export * from './alarm.js';
 export type * from './node-snapshot.js';
 export type * from './live-update.js';
 export type * from './user.js';
-export { userSeesSite } from './user.js';
 export type * from './reports.js';
 export type * from './production.js';
 export { LOSS_CATEGORIES } from './production.js';

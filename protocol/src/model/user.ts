@@ -6,11 +6,6 @@
  */
 export type AuthenticatedUser = { username: string; role: 'admin' | 'viewer'; sites: string[] | null };
 
-/** True when the user may see nodes of `site`. */
-export function userSeesSite(user: AuthenticatedUser, site: string): boolean {
-  return user.role === 'admin' || user.sites === null || user.sites.includes(site);
-}
-
 export interface UserVerifier {
   /** Resolves the user when the password matches, null otherwise. Never throws for bad input. */
   verify(username: string, password: string): Promise<AuthenticatedUser | null>;
