@@ -569,6 +569,7 @@ export class Hub {
     const sessions = new SqliteSessionRecords(this.store.database);
     const frontEnd = this.options.mountHttp?.({ dataSource: this.dataSource, users, sessions, logger: hubLogger, config, now: this.now }) ?? NO_FRONT_END;
     this.started.push({ name: 'dashboard', stop: () => frontEnd.close() });
+    this.metrics.siteRefusals = frontEnd.siteRefusals?.bind(frontEnd) ?? null;
 
     const authorizeUpgrade = frontEnd.authorizeUpgrade?.bind(frontEnd);
     // A little above the packet limit, so the packet guard (which counts) decides, not ws.

@@ -30,7 +30,7 @@ export { ImagePairer, type ImagePair, type ImagePairerOptions } from './ingest/i
 export { InvalidMessageCounter, type InvalidReason, type InvalidStats } from './ingest/invalid-counter.js';
 export { hashPassword, verifyPassword, needsRehash, parsePasswordHash, DEFAULT_SCRYPT_PARAMS, MAX_PASSWORD_LENGTH, type ScryptParams } from './auth/password.js';
 export { DeviceAccounts, parseDeviceName, type DeviceAccount, type DeviceKind, type DeviceListEntry } from './auth/device-accounts.js';
-export { SqliteUserVerifier, UserChangeRefused, type SqliteUserVerifierOptions, type Role } from './auth/sqlite-user-verifier.js';
+export { checkSites, SqliteUserVerifier, UserChangeRefused, type SqliteUserVerifierOptions, type Role, type UserListEntry } from './auth/sqlite-user-verifier.js';
 export { SqliteSessionRecords } from './auth/sqlite-session-records.js';
 export { ReportsService } from './reports/reports-service.js';
 export * from './alerts/channel.js';

@@ -138,7 +138,7 @@ describe('Hub', () => {
     expect((await login('wrong-password')).status).toBe(401);
     const ok = await login('boss-password-1');
     expect(ok.status).toBe(200);
-    expect(((await ok.json()) as { user: unknown }).user).toEqual({ username: 'boss', role: 'admin' });
+    expect(((await ok.json()) as { user: unknown }).user).toEqual({ username: 'boss', role: 'admin', sites: null });
 
     // The dashboard's live feed shares the port with MQTT over WebSocket: an MQTT message shows up on it.
     const cookie = (ok.headers.get('set-cookie') ?? '').split(';')[0] as string;

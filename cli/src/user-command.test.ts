@@ -80,12 +80,12 @@ describe('mieruka user', () => {
     expect((await user(dir, ['add', 'tanaka', '--role', 'admin', '--password-stdin'], { text: 'tanaka password 1\n' })).out).toEqual(['added user tanaka (admin)']);
     expect((await user(dir, ['add', '鈴木', '--password-stdin'], { text: 'suzuki password 2' })).out).toEqual(['added user 鈴木 (viewer)']);
     const users = verifier(dir);
-    expect(await users.verify('tanaka', 'tanaka password 1')).toEqual({ username: 'tanaka', role: 'admin' });
-    expect(await users.verify('鈴木', 'suzuki password 2')).toEqual({ username: '鈴木', role: 'viewer' });
+    expect(await users.verify('tanaka', 'tanaka password 1')).toEqual({ username: 'tanaka', role: 'admin', sites: null });
+    expect(await users.verify('鈴木', 'suzuki password 2')).toEqual({ username: '鈴木', role: 'viewer', sites: null });
     expect(await users.verify('tanaka', 'tanaka password 1\n')).toBeNull();
 
     const list = (await user(dir, ['list'])).out;
-    expect(list[0]).toMatch(/^USERNAME\s+ROLE\s+CHANGED$/);
+    expect(list[0]).toMatch(/^USERNAME\s+ROLE\s+CHANGED\s+SITES$/);
     expect(list.slice(1).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
       ['tanaka', 'admin'],
       ['鈴木', 'viewer'],
@@ -184,6 +184,70 @@ describe('mieruka user', () => {
     await user(dir, ['remove', 'staff']);
     expect(await me(again)).toBe(401);
     expect(await me(boss)).toBe(200);
+  });
+
+  it('--sites limits a viewer; `user sites` changes it (the open session ends) or lifts it with --all; bad ids are refused', async () => {
+    const dir = await dataDir();
+    expect((await user(dir, ['add', 'sato', '--sites', 'hall-b, hall-a,hall-b', '--password-stdin'], { text: 'sato password 1\n' })).out).toEqual([
+      'added user sato (viewer, sites hall-a, hall-b)',
+    ]);
+    const users = verifier(dir);
+    expect(await users.verify('sato', 'sato password 1')).toEqual({ username: 'sato', role: 'viewer', sites: ['hall-a', 'hall-b'] });
+    expect(await failure(user(dir, ['add', 'ito', '--sites', 'Hall_A', '--password-stdin'], { text: 'ito password 1\n' }))).toMatch(/not a valid site id: "Hall_A"/);
+    expect(await failure(user(dir, ['add', 'ito', '--sites', ',', '--password-stdin'], { text: 'ito password 1\n' }))).toMatch(/give site ids separated by commas/);
+    expect(await failure(user(dir, ['add', 'boss', '--role', 'admin', '--sites', 'hall-a', '--password-stdin'], { text: 'boss password 1\n' }))).toMatch(/--sites is for viewers/);
+    expect(users.has('ito') || users.has('boss')).toBe(false);
+
+    const stampBefore = users.credentialStamp('sato');
+    expect((await user(dir, ['sites', 'sato', 'hall-c'])).out).toEqual(['sato now sees sites hall-c; their open sessions end']);
+    expect(users.credentialStamp('sato')).not.toBe(stampBefore);
+    expect((await user(dir, ['sites', 'sato', 'hall-c'])).out).toEqual(['sato already sees sites hall-c']);
+    expect(await failure(user(dir, ['sites', 'sato']))).toMatch(/give the sites .* or --all/);
+    expect(await failure(user(dir, ['sites', 'sato', 'hall-a', '--all']))).toMatch(/give the sites .* or --all/);
+    expect(await failure(user(dir, ['sites', 'nobody', 'hall-a']))).toMatch(/no user "nobody"/);
+    const list = (await user(dir, ['list'])).out;
+    expect(list.slice(1).map((l) => l.split(/\s+/))).toEqual([['sato', 'viewer', expect.any(String), 'hall-c']]);
+
+    expect((await user(dir, ['sites', 'sato', '--all'])).out).toEqual(['sato now sees all sites; their open sessions end']);
+    expect(await users.verify('sato', 'sato password 1')).toEqual({ username: 'sato', role: 'viewer', sites: null });
+    // Back to no sites: the stamp of a user without sites, as before this feature (no logout at upgrade).
+    expect(users.credentialStamp('sato')).toMatch(/^viewer:[A-Za-z0-9_-]{22}$/);
+    // Removing the user removes its sites too (no stale limit for a new user of that name).
+    await user(dir, ['sites', 'sato', 'hall-a']);
+    await user(dir, ['add', 'boss', '--role', 'admin', '--password-stdin'], { text: 'boss password 1\n' });
+    await user(dir, ['remove', 'sato']);
+    await user(dir, ['add', 'sato', '--password-stdin'], { text: 'sato password 2\n' });
+    expect(await users.verify('sato', 'sato password 2')).toEqual({ username: 'sato', role: 'viewer', sites: null });
+  });
+
+  it('a site change ends the viewer\'s open session in the running hub; after a new login it sees the new site only', async () => {
+    const dir = await dataDir();
+    await user(dir, ['add', 'sato', '--sites', 'hall-a', '--password-stdin'], { text: 'sato password 1\n' });
+    const dashboard = createDashboardApp({ dataSource: new MemoryDataSource(), users: verifier(dir), sessionRecords: new MemorySessionRecords(), logger: silentLogger });
+    const server: Server = createServer(dashboard.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      await dashboard.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const url = `http://127.0.0.1:${address.port}`;
+    const login = async () => {
+      const res = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'sato', password: 'sato password 1' }) });
+      if (res.status !== 200) throw new Error(`login: ${res.status}`);
+      return (res.headers.getSetCookie()[0] ?? '').split(';')[0]!;
+    };
+    const me = async (cookie: string) => {
+      const res = await fetch(`${url}/api/me`, { headers: { cookie } });
+      return res.status === 200 ? ((await res.json()) as { user: { sites: unknown } }).user.sites : res.status;
+    };
+    const first = await login();
+    expect(await me(first)).toEqual(['hall-a']);
+    await user(dir, ['sites', 'sato', 'hall-b']);
+    expect(await me(first)).toBe(401);
+    expect(await me(await login())).toEqual(['hall-b']);
   });
 
   it('warns that the hub re-applies the config\'s admin account', async () => {

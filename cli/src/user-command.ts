@@ -1,14 +1,14 @@
 /**
- * `mieruka user add|passwd|remove|role|list`: dashboard accounts in the hub's SQLite database
+ * `mieruka user add|passwd|remove|role|sites|list`: dashboard accounts in the hub's SQLite database
  * (hub.dataDir from the same config as `mieruka hub`). Safe while the hub runs: WAL plus a
- * busy timeout, and the running hub notices a changed password, role or removal at the
+ * busy timeout, and the running hub notices a changed password, role, sites or removal at the
  * user's next request (their sessions end; see SqliteUserVerifier.credentialStamp).
  */
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
 import type { Config } from '@mieruka/protocol';
-import { SqliteUserVerifier, UserChangeRefused, type Role } from '@mieruka/broker';
+import { checkSites, SqliteUserVerifier, UserChangeRefused, type Role } from '@mieruka/broker';
 import { openDatabase } from '@mieruka/broker';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
@@ -16,6 +16,15 @@ import { readNewPassword } from './password-input.js';
 import { prune } from './options.js';
 
 type StoreOptions = { config?: string; dataDir?: string };
+
+/** `--sites a,b`: a comma-separated list (checked against protocol's id rules by the verifier). */
+function sitesOption(value: string): string[] {
+  const sites = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (sites.length === 0) throw new InvalidArgumentError('give site ids separated by commas, e.g. hall-a,hall-b');
+  return sites;
+}
+
+const sitesText = (sites: readonly string[] | null) => (sites === null ? 'all sites' : `sites ${sites.join(', ')}`);
 
 function roleOption(value: string): Role {
   if (value !== 'viewer' && value !== 'admin') throw new InvalidArgumentError('use viewer (read, acknowledge alarms) or admin (everything)');
@@ -53,18 +62,23 @@ export function registerUserCommand(program: Command, ctx: CliContext): void {
     .addHelpText(
       'after',
       '\nPasswords are typed twice at a hidden prompt, or read from stdin with --password-stdin; never given as arguments.\n' +
-        'Works while the hub runs; a changed password, role or removal ends that user\'s open sessions.\n\n' +
-        'Examples:\n  mieruka user add suzuki --role viewer\n  echo "$PASSWORD" | mieruka user add tanaka --role admin --password-stdin\n  mieruka user passwd suzuki\n  mieruka user list',
+        'Works while the hub runs; a changed password, role or sites, or a removal, ends that user\'s open sessions.\n\n' +
+        'A viewer given --sites sees only those sites\' machines and benches (admins always see every site).\n\n' +
+        'Examples:\n  mieruka user add suzuki --role viewer\n  mieruka user add sato --sites hall-a,hall-b\n  mieruka user sites sato hall-a\n  mieruka user sites sato --all\n  echo "$PASSWORD" | mieruka user add tanaka --role admin --password-stdin\n  mieruka user passwd suzuki\n  mieruka user list',
     );
 
   withStoreOptions(user.command('add <name>').description('add a user'))
     .option('--role <role>', 'viewer or admin', roleOption, 'viewer' as Role)
+    .option('--sites <ids>', 'a viewer sees only these sites (comma-separated site ids); default: every site', sitesOption)
     .option('--password-stdin', 'read the password from the first line of stdin')
-    .action(async (name: string, opts: StoreOptions & { role: Role; passwordStdin?: boolean }) => {
+    .action(async (name: string, opts: StoreOptions & { role: Role; sites?: string[]; passwordStdin?: boolean }) => {
+      // Refuse before the password prompt: admins see every site, so --sites would mislead.
+      if (opts.sites && opts.role === 'admin') throw new UserChangeRefused('--sites is for viewers: an admin always sees every site');
+      const sites = opts.sites ? checkSites(opts.sites) : null;
       const password = await readNewPassword({ input: ctx.stdin, output: ctx.stderr, fromStdin: opts.passwordStdin === true, who: name });
       await withUsers(ctx, opts, async (users) => {
-        await users.add(name, password, opts.role);
-        ctx.print(`added user ${name} (${opts.role})`);
+        await users.add(name, password, opts.role, sites);
+        ctx.print(`added user ${name} (${opts.role}${sites ? `, ${sitesText(sites)}` : ''})`);
       });
     });
 
@@ -98,6 +112,21 @@ export function registerUserCommand(program: Command, ctx: CliContext): void {
       });
     });
 
+  withStoreOptions(user.command('sites').description('limit a viewer to some sites, or (--all) let it see every site (open sessions of the user end)'))
+    .argument('<name>')
+    .argument('[sites]', 'comma-separated site ids, e.g. hall-a,hall-b', sitesOption)
+    .option('--all', 'every site (the default for a new user)')
+    .action(async (name: string, sites: string[] | undefined, opts: StoreOptions & { all?: boolean }) => {
+      if ((sites === undefined) === (opts.all !== true)) throw new UserChangeRefused('give the sites (hall-a,hall-b) or --all, not both');
+      await withUsers(ctx, opts, (users) => {
+        const wanted = opts.all ? null : (sites ?? null);
+        const changed = users.setSites(name, wanted);
+        const now = sitesText(users.sitesOf(name));
+        ctx.print(changed ? `${name} now sees ${now}; their open sessions end` : `${name} already sees ${now}`);
+        if (wanted !== null && users.list().find((u) => u.username === name)?.role === 'admin') ctx.print(`note: ${name} is admin and sees every site while it stays admin`);
+      });
+    });
+
   withStoreOptions(user.command('remove <name>').alias('rm').description('remove a user (open sessions end; the last admin cannot be removed)'))
     .action(async (name: string, opts: StoreOptions) => {
       await withUsers(ctx, opts, (users, config) => {
@@ -108,7 +137,7 @@ export function registerUserCommand(program: Command, ctx: CliContext): void {
       });
     });
 
-  withStoreOptions(user.command('list').alias('ls').description('list users and roles (never passwords or hashes)'))
+  withStoreOptions(user.command('list').alias('ls').description('list users, roles and sites (* = every site; never passwords or hashes)'))
     .action(async (opts: StoreOptions) => {
       await withUsers(ctx, opts, (users) => {
         const list = users.list();
@@ -117,8 +146,12 @@ export function registerUserCommand(program: Command, ctx: CliContext): void {
           return;
         }
         const width = Math.max(8, ...list.map((u) => u.username.length));
-        ctx.print(`${'USERNAME'.padEnd(width)}  ROLE    CHANGED`);
-        for (const u of list) ctx.print(`${u.username.padEnd(width)}  ${u.role.padEnd(6)}  ${new Date(u.updatedAt).toISOString()}`);
+        ctx.print(`${'USERNAME'.padEnd(width)}  ROLE    CHANGED                   SITES`);
+        for (const u of list) {
+          // An admin's stored sites are not in effect: say so rather than show a limit that is not there.
+          const sites = u.role === 'admin' || u.sites === null ? '*' : u.sites.join(',');
+          ctx.print(`${u.username.padEnd(width)}  ${u.role.padEnd(6)}  ${new Date(u.updatedAt).toISOString()}  ${sites}`);
+        }
       });
     });
 }

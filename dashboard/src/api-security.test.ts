@@ -126,7 +126,7 @@ describe('login', () => {
     const res = await postJson(`${h.url}/api/login`, VIEWER);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { user: unknown; csrfToken: string; kiosk: boolean; expiresAt: number; now: number };
-    expect(body.user).toEqual({ username: VIEWER.username, role: 'viewer' });
+    expect(body.user).toEqual({ username: VIEWER.username, role: 'viewer', sites: null });
     expect(body.kiosk).toBe(false);
     expect(body.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // Sessions run on the hub's clock, and the browser learns it (to count "today" as the hub does).
@@ -298,7 +298,7 @@ describe('kiosk mode', () => {
       activeSince: Date.now(), active: true, acknowledged: false, occurrences: 1, lastRaisedAt: Date.now(), escalated: false,
     });
     const kiosk = await kioskSession(h);
-    expect(kiosk.body.user).toEqual({ username: 'kiosk', role: 'viewer' });
+    expect(kiosk.body.user).toEqual({ username: 'kiosk', role: 'viewer', sites: null });
     expect(kiosk.body.kiosk).toBe(true);
     expect(kiosk.setCookie).toContain(`Max-Age=${48 * 3600}`);
     expect(kiosk.setCookie).toContain('HttpOnly');

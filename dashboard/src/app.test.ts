@@ -89,7 +89,7 @@ describe('REST API', () => {
     expect(body.nodes.map((n) => n.node).sort()).toEqual(['bench-1', 'protomat-s63']);
 
     const me = await fetch(`${h.url}/api/me`, { headers: { cookie } });
-    expect(((await me.json()) as { user: unknown }).user).toEqual({ username: 'admin', role: 'admin' });
+    expect(((await me.json()) as { user: unknown }).user).toEqual({ username: 'admin', role: 'admin', sites: null });
 
     const unknown = await fetch(`${h.url}/api/nope`, { headers: { cookie } });
     expect(unknown.status).toBe(404);

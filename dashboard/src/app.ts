@@ -27,6 +27,7 @@ import { settingsRoutes } from './routes/settings.js';
 import { systemRoutes } from './routes/system.js';
 import { securityHeaders } from './security-headers.js';
 import { SessionStore, type Session } from './session-store.js';
+import { countSiteRefusals } from './site-scope.js';
 import { staticFiles } from './static-files.js';
 
 export type DashboardOptions = {
@@ -78,6 +79,8 @@ export type DashboardApp = {
   authorizeUpgrade(req: IncomingMessage): MqttUpgradeUser | null;
   /** For the hub's own routes (GET /metrics): the request's logged-in user, or null. */
   requestUser(req: IncomingMessage): { username: string; role: 'admin' | 'viewer' } | null;
+  /** Requests of site-scoped viewers for another site's node (answered 404), by what was asked: machine, bench, image, alarm, live. */
+  siteRefusals(): Record<string, number>;
   close(): Promise<void>;
 };
 
@@ -132,6 +135,11 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   });
   const loginLimit = createLoginRateLimit(logger, options.loginRateLimit);
+  const siteRefusals = new Map<string, number>();
+  const siteRefused = (what: string, username: string) => {
+    siteRefusals.set(what, (siteRefusals.get(what) ?? 0) + 1);
+    logger.info({ username, what }, 'site-scoped viewer asked for another site: answered as unknown');
+  };
   const ctx: DashboardContext = {
     dataSource: options.dataSource,
     users,
@@ -141,6 +149,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     kiosk,
     now,
     onSessionEnded: (id) => live.closeSession(id),
+    siteRefused,
   };
 
   const app = express();
@@ -155,6 +164,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   app.use('/api', express.json({ limit: '16kb' }));
 
   app.use(healthRoutes(ctx));
+  app.use(countSiteRefusals(ctx));
   app.use(loginRoutes(ctx, loginLimit.middleware));
   app.use(kioskRoutes(ctx, loginLimit.middleware));
   // Public acknowledge-link pages (the signed token is their credential) plus session routes
@@ -182,6 +192,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     handleUpgrade: (req, socket, head) => live.handleUpgrade(req, socket, head),
     authorizeUpgrade: (req) => authorizeMqttUpgrade(sessions, req),
     requestUser: (req) => requestUser(sessions, req),
+    siteRefusals: () => Object.fromEntries(siteRefusals),
     close: () => {
       closing ??= (async () => {
         loginLimit.close();

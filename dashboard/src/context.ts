@@ -20,4 +20,6 @@ export type DashboardContext = {
   now: Now;
   /** Called after a logout so live connections of that session end too. */
   onSessionEnded(sessionId: string): void;
+  /** Counts (and logs) a site-scoped viewer's request for a node of another site (site-scope.ts). */
+  siteRefused(what: string, username: string): void;
 };

@@ -5,6 +5,7 @@
  * Dead clients are found by ping/pong; slow clients are dropped instead of buffering forever.
  * Updates are serialised once and coalesced per turn of the event loop: what one group commit
  * of ingest releases reaches each browser as one frame ({type: 'batch'}), without waiting.
+ * A site-scoped viewer (site-scope.ts) gets a snapshot and updates of its own sites only.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -16,6 +17,7 @@ import { isCrossSite } from './csrf.js';
 import type { DashboardDataSource, LiveUpdate } from './data-source.js';
 import { CLOSE_SESSION_ENDED, LIVE_PATH, type LiveMessage } from './live-message.js';
 import type { SessionStore } from './session-store.js';
+import { inScope, scopeOfSession, siteOfUpdate, type SiteScope } from './site-scope.js';
 
 export type LiveFeedOptions = {
   dataSource: DashboardDataSource;
@@ -28,7 +30,11 @@ export type LiveFeedOptions = {
   maxBufferedBytes?: number;
 };
 
-type Client = { ws: WebSocket; sessionId: string; alive: boolean };
+/** `scopeKey`: the scope's sites joined, '' for every site (clients with one scope share a frame). */
+type Client = { ws: WebSocket; sessionId: string; alive: boolean; scope: SiteScope; scopeKey: string };
+
+/** An update serialised once, with the site it is about. */
+type Pending = { site: string; json: string };
 
 export type LiveFeedStats = { clients: number; dropped: number; sent: number };
 
@@ -49,7 +55,7 @@ export class LiveFeed {
   private dropped = 0;
   private sent = 0;
   /** Serialised updates waiting for the end of this event-loop turn. */
-  private pending: string[] = [];
+  private pending: Pending[] = [];
   private flushScheduled: NodeJS.Immediate | null = null;
 
   constructor(options: LiveFeedOptions) {
@@ -82,7 +88,8 @@ export class LiveFeed {
       reject(socket, 401, 'login required');
       return true;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, session.id));
+    const scope = scopeOfSession(session);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, session.id, scope));
     return true;
   }
 
@@ -106,12 +113,12 @@ export class LiveFeed {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private accept(ws: WebSocket, sessionId: string): void {
+  private accept(ws: WebSocket, sessionId: string, scope: SiteScope): void {
     if (this.closed) {
       ws.terminate();
       return;
     }
-    const client: Client = { ws, sessionId, alive: true };
+    const client: Client = { ws, sessionId, alive: true, scope, scopeKey: scope === null ? '' : [...scope].sort().join(',') };
     ws.on('pong', () => {
       client.alive = true;
     });
@@ -123,7 +130,8 @@ export class LiveFeed {
     // Updates already waiting predate the snapshot: they go to the others now, not to this one.
     this.flush();
     // Snapshot and subscription happen in the same tick, so no update falls between them.
-    this.send(client, JSON.stringify({ type: 'snapshot', nodes: this.dataSource.listNodes() } satisfies LiveMessage));
+    const nodes = this.dataSource.listNodes().filter((n) => inScope(scope, n.site));
+    this.send(client, JSON.stringify({ type: 'snapshot', nodes } satisfies LiveMessage));
     this.clients.add(client);
     this.startSharedResources();
     this.log.debug({ clients: this.clients.size }, 'live client connected');
@@ -157,14 +165,14 @@ export class LiveFeed {
 
   private broadcast(update: LiveUpdate): void {
     if (this.clients.size === 0) return;
-    let data: string;
+    let json: string;
     try {
-      data = JSON.stringify(update);
+      json = JSON.stringify(update);
     } catch (err) {
       this.log.warn({ err }, 'live feed: update cannot be serialised, dropped');
       return;
     }
-    this.pending.push(data);
+    this.pending.push({ site: siteOfUpdate(update), json });
     // setImmediate runs after the I/O of this turn: no timer, so no added latency.
     this.flushScheduled ??= setImmediate(() => this.flush());
   }
@@ -174,9 +182,16 @@ export class LiveFeed {
     const pending = this.pending;
     this.pending = [];
     if (pending.length === 0 || this.clients.size === 0) return;
-    // The updates are already JSON: the batch frame is spliced, not serialised again.
-    const data = pending.length === 1 ? pending[0]! : `{"type":"batch","messages":[${pending.join(',')}]}`;
-    for (const client of this.clients) this.send(client, data);
+    // One frame per scope (most hubs: one, for every site), built once for all its clients.
+    const frames = new Map<string, string | null>();
+    for (const client of this.clients) {
+      let frame = frames.get(client.scopeKey);
+      if (frame === undefined) {
+        frame = frameOf(client.scope === null ? pending : pending.filter((p) => inScope(client.scope, p.site)));
+        frames.set(client.scopeKey, frame);
+      }
+      if (frame !== null) this.send(client, frame);
+    }
   }
 
   private dropPending(): void {
@@ -216,6 +231,12 @@ export class LiveFeed {
     this.sent += 1;
     ws.send(data);
   }
+}
+
+/** The updates are already JSON: the batch frame is spliced, not serialised again. null: nothing to send. */
+function frameOf(pending: readonly Pending[]): string | null {
+  if (pending.length === 0) return null;
+  return pending.length === 1 ? pending[0]!.json : `{"type":"batch","messages":[${pending.map((p) => p.json).join(',')}]}`;
 }
 
 function pathOf(url: string | undefined): string | null {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SessionStore, sessionIdHash } from './session-store.js';
 import { MemorySessionRecords } from './test-support/memory-session-records.js';
 
-const user = { username: 'ops', role: 'viewer' as const };
+const user = { username: 'ops', role: 'viewer' as const, sites: null };
 
 describe('SessionStore', () => {
   it('creates unguessable 32-byte ids and finds live sessions', () => {

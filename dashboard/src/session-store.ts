@@ -76,7 +76,7 @@ export class SessionStore {
     const id = randomBytes(32).toString('base64url');
     const record: SessionRecord = {
       idHash: sessionIdHash(id),
-      user: { username: user.username, role: user.role },
+      user: { username: user.username, role: user.role, sites: user.sites === null ? null : [...user.sites] },
       kiosk: options.kiosk ?? false,
       stamp: options.stamp ?? null,
       createdAt: now,

@@ -14,7 +14,7 @@ const T0 = 1_800_000_000_000;
 function record(n: number, patch: Partial<SessionRecord> = {}): SessionRecord {
   return {
     idHash: `hash-${n}`.padEnd(43, 'x'),
-    user: { username: `user-${n}`, role: 'viewer' },
+    user: { username: `user-${n}`, role: 'viewer', sites: null },
     kiosk: false,
     stamp: `viewer:${n}`,
     createdAt: T0 + n,
@@ -40,14 +40,17 @@ export function describeSessionRecords(
 
     it('gives back what was added, field for field, and null for an unknown hash', () =>
       withStore(({ records }) => {
-        const admin = record(1, { user: { username: '管理者', role: 'admin' }, stamp: null });
+        const admin = record(1, { user: { username: '管理者', role: 'admin', sites: null }, stamp: null });
         const kiosk = record(2, { kiosk: true, expiresAt: T0 + 30 * 86_400_000 });
+        const scoped = record(4, { user: { username: 'hall-a viewer', role: 'viewer', sites: ['hall-a', 'hall-b'] } });
         records.add(admin, 10);
         records.add(kiosk, 10);
+        records.add(scoped, 10);
         expect(records.get(admin.idHash)).toEqual(admin);
         expect(records.get(kiosk.idHash)).toEqual(kiosk);
+        expect(records.get(scoped.idHash)).toEqual(scoped);
         expect(records.get(record(3).idHash)).toBeNull();
-        expect(records.count()).toBe(2);
+        expect(records.count()).toBe(3);
       }));
 
     it('deletes one session, once', () =>

@@ -44,7 +44,7 @@ describe('SqliteSessionRecords', () => {
       const upgraded = openDatabase(join(dir.path, 'older.db'));
       try {
         const records = new SqliteSessionRecords(upgraded);
-        records.add({ idHash: 'h'.repeat(43), user: { username: 'ops', role: 'viewer' }, kiosk: false, stamp: null, createdAt: 1, expiresAt: 2 }, 10);
+        records.add({ idHash: 'h'.repeat(43), user: { username: 'ops', role: 'viewer', sites: null }, kiosk: false, stamp: null, createdAt: 1, expiresAt: 2 }, 10);
         expect(records.count()).toBe(1);
         expect(upgraded.prepare('SELECT COUNT(*) AS n FROM users').get()).toEqual({ n: 1 });
       } finally {

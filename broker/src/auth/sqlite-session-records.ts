@@ -7,10 +7,10 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { SessionRecord, SessionRecords } from '@mieruka/protocol';
 
-type Row = { id_hash: string; username: string; role: string; kiosk: number; stamp: string | null; created_at: number; expires_at: number };
+type Row = { id_hash: string; username: string; role: string; sites: string | null; kiosk: number; stamp: string | null; created_at: number; expires_at: number };
 
 export class SqliteSessionRecords implements SessionRecords {
-  private readonly insert: Statement<[string, string, string, number, string | null, number, number]>;
+  private readonly insert: Statement<[string, string, string, string | null, number, string | null, number, number]>;
   private readonly select: Statement<[string], Row>;
   private readonly remove: Statement<[string]>;
   private readonly removeExpired: Statement<[number]>;
@@ -21,9 +21,9 @@ export class SqliteSessionRecords implements SessionRecords {
   constructor(db: Database) {
     this.db = db;
     this.insert = db.prepare(
-      'INSERT INTO dashboard_sessions (id_hash, username, role, kiosk, stamp, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO dashboard_sessions (id_hash, username, role, sites, kiosk, stamp, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.select = db.prepare('SELECT id_hash, username, role, kiosk, stamp, created_at, expires_at FROM dashboard_sessions WHERE id_hash = ?');
+    this.select = db.prepare('SELECT id_hash, username, role, sites, kiosk, stamp, created_at, expires_at FROM dashboard_sessions WHERE id_hash = ?');
     this.remove = db.prepare('DELETE FROM dashboard_sessions WHERE id_hash = ?');
     this.removeExpired = db.prepare('DELETE FROM dashboard_sessions WHERE expires_at <= ?');
     // Oldest first by login time; rowid breaks ties in insertion order.
@@ -36,7 +36,7 @@ export class SqliteSessionRecords implements SessionRecords {
       const excess = this.count() - maxSessions + 1;
       if (excess > 0) this.removeOldest.run(excess);
       const { idHash, user, kiosk, stamp, createdAt, expiresAt } = record;
-      this.insert.run(idHash, user.username, user.role, kiosk ? 1 : 0, stamp, createdAt, expiresAt);
+      this.insert.run(idHash, user.username, user.role, user.sites === null ? null : JSON.stringify(user.sites), kiosk ? 1 : 0, stamp, createdAt, expiresAt);
     }).immediate();
   }
 
@@ -44,9 +44,12 @@ export class SqliteSessionRecords implements SessionRecords {
     const row = this.select.get(idHash);
     // A role this version does not know (a newer hub wrote it) is no session.
     if (!row || (row.role !== 'admin' && row.role !== 'viewer')) return null;
+    const sites = parseSites(row.sites);
+    // Unreadable sites never widen access: no session (the user logs in again).
+    if (sites === undefined) return null;
     return {
       idHash: row.id_hash,
-      user: { username: row.username, role: row.role },
+      user: { username: row.username, role: row.role, sites },
       kiosk: row.kiosk === 1,
       stamp: row.stamp,
       createdAt: row.created_at,
@@ -64,5 +67,16 @@ export class SqliteSessionRecords implements SessionRecords {
 
   count(): number {
     return this.countRows.get()?.n ?? 0;
+  }
+}
+
+/** NULL = every site; a JSON array of strings; anything else undefined (no session). */
+function parseSites(text: string | null): string[] | null | undefined {
+  if (text === null) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+  } catch {
+    return undefined;
   }
 }

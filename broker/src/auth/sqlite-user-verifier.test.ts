@@ -25,10 +25,10 @@ describe('SqliteUserVerifier', () => {
   it('creates the admin, leaves it alone when unchanged and updates a changed password', async () => {
     expect(await users.ensureAdmin('admin', 'first-password')).toBe('created');
     expect(await users.ensureAdmin('admin', 'first-password')).toBe('unchanged');
-    expect(await users.verify('admin', 'first-password')).toEqual({ username: 'admin', role: 'admin' });
+    expect(await users.verify('admin', 'first-password')).toEqual({ username: 'admin', role: 'admin', sites: null });
     expect(await users.ensureAdmin('admin', 'second-password')).toBe('updated');
     expect(await users.verify('admin', 'first-password')).toBeNull();
-    expect(await users.verify('admin', 'second-password')).toEqual({ username: 'admin', role: 'admin' });
+    expect(await users.verify('admin', 'second-password')).toEqual({ username: 'admin', role: 'admin', sites: null });
     const row = store.database.prepare('SELECT password_hash FROM users WHERE username = ?').get('admin') as { password_hash: string };
     expect(row.password_hash.startsWith('scrypt$')).toBe(true);
     expect(row.password_hash).not.toContain('second-password');
@@ -36,7 +36,7 @@ describe('SqliteUserVerifier', () => {
 
   it('promotes an existing viewer named like the admin', async () => {
     await users.upsert('admin', 'viewer-password', 'viewer');
-    expect(await users.verify('admin', 'viewer-password')).toEqual({ username: 'admin', role: 'viewer' });
+    expect(await users.verify('admin', 'viewer-password')).toEqual({ username: 'admin', role: 'viewer', sites: null });
     expect(await users.ensureAdmin('admin', 'viewer-password')).toBe('updated');
     expect((await users.verify('admin', 'viewer-password'))?.role).toBe('admin');
   });
@@ -56,7 +56,7 @@ describe('SqliteUserVerifier', () => {
   it('re-hashes a password stored with weaker parameters on a successful login', async () => {
     const weak = new SqliteUserVerifier({ db: store.database, logger: silentLogger, scryptParams: { N: 2 ** 4, r: 8, p: 1 } });
     await weak.upsert('carol', 'carol-password', 'viewer');
-    expect(await users.verify('carol', 'carol-password')).toEqual({ username: 'carol', role: 'viewer' });
+    expect(await users.verify('carol', 'carol-password')).toEqual({ username: 'carol', role: 'viewer', sites: null });
     const row = store.database.prepare("SELECT password_hash FROM users WHERE username = 'carol'").get() as { password_hash: string };
     expect(row.password_hash.startsWith('scrypt$1024$')).toBe(true);
   });

@@ -4,13 +4,13 @@
  *
  * `credentialStamp` lets the running hub notice changes made by `mieruka user` in another
  * process: it is derived from the stored password hash (a new salt at every password change)
- * and the role, so a session that remembered it at login ends when either changes or the
- * row is gone. One primary-key read per request; WAL readers never wait for writers.
+ * and the role (and the user's sites, when it has any), so a session that remembered it at
+ * login ends when any of them changes or the row is gone. One primary-key read per request; WAL readers never wait for writers.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { AuthenticatedUser, UserStamps, UserVerifier } from '@mieruka/protocol';
+import { isValidId, type AuthenticatedUser, type UserStamps, type UserVerifier } from '@mieruka/protocol';
 import { DEFAULT_SCRYPT_PARAMS, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword, type ScryptParams } from './password.js';
 
 export type Role = AuthenticatedUser['role'];
@@ -18,7 +18,21 @@ export const MAX_USERNAME_LENGTH = 64;
 /** Names `mieruka user add` accepts: letters (any script), digits and . _ @ - (no spaces or control characters). */
 export const USERNAME_PATTERN = /^[\p{L}\p{N}._@-]{1,64}$/u;
 
-export type UserListEntry = { username: string; role: Role; createdAt: number; updatedAt: number };
+/** `sites`: null = every site (no rows in user_sites). */
+export type UserListEntry = { username: string; role: Role; sites: string[] | null; createdAt: number; updatedAt: number };
+
+/** Most sites one user may be limited to (a guard against a pasted list, not a real limit). */
+export const MAX_USER_SITES = 200;
+
+/** Checks and normalizes a site list (sorted, no duplicates); refuses ids protocol would not accept. */
+export function checkSites(sites: readonly string[]): string[] {
+  if (sites.length === 0) throw new UserChangeRefused('give at least one site (or --all-sites for every site)');
+  const bad = sites.filter((site) => !isValidId(site));
+  if (bad.length > 0) throw new UserChangeRefused(`not a valid site id: ${bad.map((b) => JSON.stringify(b)).join(', ')} (lower-case letters, digits and -, as in the MQTT topics)`);
+  const unique = [...new Set(sites)].sort();
+  if (unique.length > MAX_USER_SITES) throw new UserChangeRefused(`at most ${MAX_USER_SITES} sites per user`);
+  return unique;
+}
 
 /** Thrown for refusals the CLI shows as they are (the last admin, a name taken or unknown). */
 export class UserChangeRefused extends Error {
@@ -40,6 +54,7 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
   /** A real hash of a random password, computed once, verified against for unknown users. */
   private dummyHash: Promise<string> | null = null;
   private stampQuery: Statement<[string], { password_hash: string; role: string }> | null = null;
+  private sitesQuery: Statement<[string], { site: string }> | null = null;
 
   constructor(options: SqliteUserVerifierOptions) {
     this.db = options.db;
@@ -70,7 +85,8 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
       if (!row || !ok) return null;
       if (row.role !== 'admin' && row.role !== 'viewer') return null;
       if (needsRehash(row.password_hash, this.params)) await this.setPassword(row.username, password);
-      return { username: row.username, role: row.role };
+      // Admins always see every site, whatever rows are left from a time as viewer.
+      return { username: row.username, role: row.role, sites: row.role === 'admin' ? null : this.sitesOf(row.username) };
     } catch (err) {
       this.logger.error({ err }, 'user verification failed');
       return null;
@@ -112,27 +128,65 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
     return what;
   }
 
-  /** Changes whenever the user's password or role changes; null when there is no such user. */
+  /**
+   * Changes whenever the user's password, role or sites change; null when there is no such
+   * user. A user without sites keeps the stamp of older releases (no sessions end at upgrade).
+   */
   credentialStamp(username: string): string | null {
     this.stampQuery ??= this.db.prepare('SELECT password_hash, role FROM users WHERE username = ?');
     const row = this.stampQuery.get(username);
     if (!row) return null;
-    return `${row.role}:${createHash('sha256').update(row.password_hash).digest('base64url').slice(0, 22)}`;
+    const stamp = `${row.role}:${createHash('sha256').update(row.password_hash).digest('base64url').slice(0, 22)}`;
+    const sites = this.sitesOf(username);
+    return sites === null ? stamp : `${stamp}:${createHash('sha256').update(sites.join(',')).digest('base64url').slice(0, 22)}`;
+  }
+
+  /** The sites stored for a user (sorted), null when none are (every site). */
+  sitesOf(username: string): string[] | null {
+    this.sitesQuery ??= this.db.prepare('SELECT site FROM user_sites WHERE username = ? ORDER BY site');
+    const sites = this.sitesQuery.all(username).map((r) => r.site);
+    return sites.length === 0 ? null : sites;
+  }
+
+  /**
+   * Limits a user to these sites, or (null) lets it see every site; their open sessions end
+   * (the stamp changes). Returns false when nothing changed.
+   */
+  setSites(username: string, sites: readonly string[] | null): boolean {
+    const wanted = sites === null ? null : checkSites(sites);
+    return this.db.transaction(() => {
+      if (!this.find(username)) throw new UserChangeRefused(`no user "${username}"`);
+      const current = this.sitesOf(username);
+      if (JSON.stringify(current) === JSON.stringify(wanted)) return false;
+      this.writeSites(username, wanted);
+      this.db.prepare('UPDATE users SET updated_at = ? WHERE username = ?').run(this.now(), username);
+      return true;
+    }).immediate();
+  }
+
+  private writeSites(username: string, sites: readonly string[] | null): void {
+    this.db.prepare('DELETE FROM user_sites WHERE username = ?').run(username);
+    const insert = this.db.prepare('INSERT INTO user_sites (username, site) VALUES (?, ?)');
+    for (const site of sites ?? []) insert.run(username, site);
   }
 
   has(username: string): boolean {
     return this.find(username) !== undefined;
   }
 
-  /** Creates a new user; refuses a name that exists (use setPassword / setRole for those). */
-  async add(username: string, password: string, role: Role): Promise<void> {
+  /** Creates a new user, limited to `sites` when given; refuses a name that exists (use setPassword / setRole / setSites for those). */
+  async add(username: string, password: string, role: Role, sites: readonly string[] | null = null): Promise<void> {
     if (!USERNAME_PATTERN.test(username)) throw new UserChangeRefused(`"${username}" is not a valid user name: 1–64 letters, digits, . _ @ -`);
+    const wanted = sites === null ? null : checkSites(sites);
     const hash = await hashPassword(password, this.params);
     const now = this.now();
-    const inserted = this.db
-      .prepare('INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING')
-      .run(username, hash, role, now, now);
-    if (inserted.changes === 0) throw new UserChangeRefused(`user "${username}" already exists (change the password with: mieruka user passwd ${username})`);
+    this.db.transaction(() => {
+      const inserted = this.db
+        .prepare('INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING')
+        .run(username, hash, role, now, now);
+      if (inserted.changes === 0) throw new UserChangeRefused(`user "${username}" already exists (change the password with: mieruka user passwd ${username})`);
+      this.writeSites(username, wanted);
+    }).immediate();
   }
 
   /** New password for an existing user (their sessions end). */
@@ -168,9 +222,10 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
     }).immediate();
   }
 
-  /** Names, roles and dates; never the password hashes. */
+  /** Names, roles, sites and dates; never the password hashes. */
   list(): UserListEntry[] {
-    return this.db.prepare('SELECT username, role, created_at AS createdAt, updated_at AS updatedAt FROM users ORDER BY username').all() as UserListEntry[];
+    const rows = this.db.prepare('SELECT username, role, created_at AS createdAt, updated_at AS updatedAt FROM users ORDER BY username').all() as Omit<UserListEntry, 'sites'>[];
+    return rows.map((r) => ({ username: r.username, role: r.role, sites: this.sitesOf(r.username), createdAt: r.createdAt, updatedAt: r.updatedAt }));
   }
 
   private refuseIfLastAdmin(username: string, what: 'remove' | 'demote'): void {

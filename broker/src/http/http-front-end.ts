@@ -25,6 +25,8 @@ export type HttpFrontEnd = {
    * or null: the hub's own routes (GET /metrics) ask it. Without it only their tokens work.
    */
   requestUser?: (req: IncomingMessage) => { username: string; role: 'admin' | 'viewer' } | null;
+  /** Requests of site-scoped viewers for another site's node, by what was asked (machine, bench, image, alarm): a metric. */
+  siteRefusals?: () => Record<string, number>;
   close(): Promise<void> | void;
 };
 

@@ -48,10 +48,13 @@ export class HubMetrics {
   private readonly registry = new Registry();
   private readonly latency: Histogram<'kind'>;
   private readonly refusals = new Map<string, number>();
+  /** The front end's count of site-scope refusals, once it is mounted (none without a dashboard). */
+  siteRefusals: (() => Record<string, number>) | null = null;
 
   constructor(source: HubMetricsSource) {
     const registers = [this.registry];
     const metricsRefused = () => this.refusalCounts();
+    const siteRefused = () => this.siteRefusals?.() ?? {};
 
     new Gauge({
       name: 'mieruka_hub_start_time_seconds',
@@ -137,6 +140,16 @@ export class HubMetrics {
       collect() {
         this.reset();
         for (const [reason, n] of Object.entries(metricsRefused())) countFrom({ reason }, n, this);
+      },
+    });
+    new Counter({
+      name: 'mieruka_dashboard_site_refusals_total',
+      help: 'Dashboard requests of site-scoped viewers for a node of another site (answered 404), by what was asked (machine, bench, image, alarm).',
+      labelNames: ['what'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [what, n] of Object.entries(siteRefused())) countFrom({ what }, n, this);
       },
     });
     new Gauge({

@@ -409,6 +409,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 13,
+    description: "site-scoped dashboard viewers: the sites a user may see (none = every site)",
+    sql: `
+      -- No rows for a user = every site. Admins see every site whatever is stored here.
+      CREATE TABLE user_sites (
+        username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+        site TEXT NOT NULL,
+        PRIMARY KEY (username, site)
+      ) WITHOUT ROWID;
+      -- The sites of the session's user at login (JSON array), NULL = every site.
+      ALTER TABLE dashboard_sessions ADD COLUMN sites TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

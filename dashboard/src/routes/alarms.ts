@@ -11,6 +11,7 @@ import { requireSession, requireWrite, sessionOf } from '../auth.js';
 import type { DashboardContext } from '../context.js';
 import type { AlarmItem, AlarmLinkResult, AlarmQuery, AlarmSeverity } from '../data-source.js';
 import { sendError } from '../http-errors.js';
+import { dataFor } from '../site-scope.js';
 import { BadQuery, MAX_TIME, MIN_TIME, param, type Lang } from './query.js';
 
 const SEVERITIES: readonly AlarmSeverity[] = ALARM_SEVERITIES;
@@ -93,7 +94,7 @@ export function alarmRoutes(ctx: DashboardContext): Router {
       throw err;
     }
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ alarms: await ctx.dataSource.listAlarms(query) });
+    res.json({ alarms: await dataFor(ctx, res).listAlarms(query) });
   });
 
   // Viewers and admins may acknowledge (with the CSRF token, checked by requireSession); a kiosk display may not.
@@ -108,7 +109,7 @@ export function alarmRoutes(ctx: DashboardContext): Router {
       return;
     }
     const user = sessionOf(res).user.username;
-    const result = await ctx.dataSource.acknowledgeAlarm(id, user);
+    const result = await dataFor(ctx, res).acknowledgeAlarm(id, user);
     if (result.outcome === 'not_found') {
       sendError(res, 'NOT_FOUND', { en: 'no such alarm', ja: 'そのアラームはありません' });
       return;

@@ -8,6 +8,7 @@ import { addDays, DAY_MS, HOUR_MS, ID_PATTERN, LocalTime, localTimeFor } from '@
 import type { DashboardContext } from '../context.js';
 import type { BenchScore, TimeRange } from '../data-source.js';
 import { sendError } from '../http-errors.js';
+import { dataFor } from '../site-scope.js';
 import { MAX_RANGE_DAYS, parseTime } from './machines.js';
 import { jpegHandler } from './images.js';
 import { BadQuery, param, sendCsv, type Lang } from './query.js';
@@ -98,7 +99,6 @@ const imagePath = (site: string, node: string, imageId: string) => `/api/nodes/$
 
 export function benchRoutes(ctx: DashboardContext): Router {
   const router = Router();
-  const data = ctx.dataSource;
 
   const withUrls = (site: string, node: string, s: BenchScore, clock: LocalTime) => ({
     ...s,
@@ -108,6 +108,7 @@ export function benchRoutes(ctx: DashboardContext): Router {
   });
 
   router.get('/api/benches', async (_req, res) => {
+    const data = dataFor(ctx, res);
     const clock = localTimeFor(data.reportSettings().timeZone);
     const benches = await data.listBenches();
     res.setHeader('Cache-Control', 'no-store');
@@ -119,6 +120,7 @@ export function benchRoutes(ctx: DashboardContext): Router {
   });
 
   router.get('/api/benches/:site/:node/:view', async (req, res) => {
+    const data = dataFor(ctx, res);
     const { site, node, view } = req.params;
     if (view !== 'latest' && view !== 'trend' && view !== 'calendar') {
       sendError(res, 'NOT_FOUND', { en: 'no such view: use latest, trend or calendar', ja: 'その表示はありません: latest、trend、calendar のいずれかです' });
@@ -177,7 +179,7 @@ export function benchRoutes(ctx: DashboardContext): Router {
     return sendCsv(res, `mieruka_${site}_${node}_clutter-calendar_${period}.csv`, HEADERS.calendar[lang], rows);
   });
 
-  router.get('/api/nodes/:site/:node/images/:imageId/thumbnail', jpegHandler((site, node, imageId) => data.readThumbnail(site, node, imageId)));
+  router.get('/api/nodes/:site/:node/images/:imageId/thumbnail', jpegHandler((site, node, imageId, res) => dataFor(ctx, res).readThumbnail(site, node, imageId)));
 
   return router;
 }

@@ -12,7 +12,8 @@ import { secretsEqual } from '../csrf.js';
 import { sendError } from '../http-errors.js';
 import { refuseCrossSite } from './auth.js';
 
-export const KIOSK_USER = { username: 'kiosk', role: 'viewer' } as const;
+// A wall display is tied to no user account: it shows every site (docs/security.md).
+export const KIOSK_USER = { username: 'kiosk', role: 'viewer', sites: null } as const;
 
 export function kioskRoutes(ctx: DashboardContext, loginLimit: RequestHandler): Router {
   const router = Router();

@@ -9,6 +9,7 @@ import type { DashboardContext } from '../context.js';
 import type { CsvValue } from '../csv.js';
 import type { DashboardDataSource, MachineJob, StateInterval, TimeRange, UsageGrouping, UsageRow } from '../data-source.js';
 import { sendError } from '../http-errors.js';
+import { dataFor } from '../site-scope.js';
 import { BadQuery, MAX_TIME, MIN_TIME, param, sendCsv, type Lang } from './query.js';
 
 export const MAX_RANGE_DAYS = 400;
@@ -172,9 +173,9 @@ async function sendReport(res: Response, target: ReportTarget): Promise<void> {
 
 export function machineRoutes(ctx: DashboardContext): Router {
   const router = Router();
-  const data = ctx.dataSource;
 
   router.get('/api/machines', async (_req, res) => {
+    const data = dataFor(ctx, res);
     const machines = await data.listMachines();
     res.setHeader('Cache-Control', 'no-store');
     res.json({ timeZone: data.reportSettings().timeZone, now: ctx.now(), machines });
@@ -182,6 +183,7 @@ export function machineRoutes(ctx: DashboardContext): Router {
 
   // Current readings for the live chart (JSON only: a year of raw readings is no spreadsheet).
   router.get('/api/machines/:site/:node/current', async (req, res) => {
+    const data = dataFor(ctx, res);
     const { site, node } = req.params;
     if (!ID_PATTERN.test(site) || !ID_PATTERN.test(node)) {
       sendError(res, 'BAD_REQUEST', { en: 'invalid site or machine id', ja: 'サイトまたは機械の ID が正しくありません' });
@@ -211,6 +213,7 @@ export function machineRoutes(ctx: DashboardContext): Router {
   });
 
   router.get('/api/machines/:site/:node/:report', async (req, res) => {
+    const data = dataFor(ctx, res);
     const { site, node } = req.params;
     const match = /^(timeline|jobs|utilization)(\.csv)?$/.exec(req.params.report);
     if (!match) {

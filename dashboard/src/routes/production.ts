@@ -22,6 +22,7 @@ import { requireSession, sessionOf } from '../auth.js';
 import type { DashboardContext } from '../context.js';
 import type { TimeRange } from '../data-source.js';
 import { sendError, sendErrorWithDetails } from '../http-errors.js';
+import { dataFor } from '../site-scope.js';
 import type { Localized } from '../request-language.js';
 import { MAX_RANGE_DAYS, parseRange } from './machines.js';
 import { sendOeeCsv } from './production-csv.js';
@@ -87,10 +88,11 @@ const byName = (s: Session) => (s.kiosk ? 'kiosk' : s.user.username);
 
 export function productionRoutes(ctx: DashboardContext): Router {
   const router = Router();
-  const data = ctx.dataSource;
+  // The hub's own source for what is no node data (time zone, names of machines already checked).
+  const hub = ctx.dataSource;
   const session = requireSession(ctx.sessions);
-  const clock = (): LocalTime => localTimeFor(data.reportSettings().timeZone);
-  const nameOf = async (site: string, node: string) => (await data.listMachines()).find((m) => m.site === site && m.node === node)?.name ?? null;
+  const clock = (): LocalTime => localTimeFor(hub.reportSettings().timeZone);
+  const nameOf = async (site: string, node: string) => (await hub.listMachines()).find((m) => m.site === site && m.node === node)?.name ?? null;
   const noStore: RequestHandler = (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
@@ -98,6 +100,7 @@ export function productionRoutes(ctx: DashboardContext): Router {
 
   // --- OEE ---
   const oee: RequestHandler = async (req, res) => {
+    const data = dataFor(ctx, res);
     const m = machineOf(req, res);
     if (!m) return;
     const csvSuffix = req.path.endsWith('.csv');
@@ -125,6 +128,7 @@ export function productionRoutes(ctx: DashboardContext): Router {
 
   // --- stops and reasons ---
   router.get('/api/machines/:site/:node/stops', session, noStore, async (req, res) => {
+    const data = dataFor(ctx, res);
     const m = machineOf(req, res);
     if (!m) return;
     const c = clock();
@@ -137,6 +141,7 @@ export function productionRoutes(ctx: DashboardContext): Router {
   });
 
   router.get('/api/machines/:site/:node/reasons', session, noStore, async (req, res) => {
+    const data = dataFor(ctx, res);
     const m = machineOf(req, res);
     if (!m) return;
     if (!(await data.listMachines()).some((x) => x.site === m.site && x.node === m.node)) return sendError(res, 'NOT_FOUND', UNKNOWN_MACHINE);
@@ -145,10 +150,12 @@ export function productionRoutes(ctx: DashboardContext): Router {
   });
 
   router.get('/api/production/reasons', session, noStore, async (_req, res) => {
+    const data = dataFor(ctx, res);
     res.json({ reasons: await data.downtimeReasons(null) });
   });
 
   router.get('/api/production/stops-needing-reason', session, noStore, async (req, res) => {
+    const data = dataFor(ctx, res);
     const withinH = query(res, () => {
       const text = param(req, 'withinH');
       if (text === undefined) return NEEDING_REASON_DEFAULT_H;
@@ -162,6 +169,7 @@ export function productionRoutes(ctx: DashboardContext): Router {
   });
 
   router.put('/api/machines/:site/:node/stops/:start/reason', session, noStore, async (req, res) => {
+    const data = dataFor(ctx, res);
     const m = machineOf(req, res);
     if (!m) return;
     const startText = String(req.params.start);
@@ -198,6 +206,7 @@ export function productionRoutes(ctx: DashboardContext): Router {
   });
 
   const pareto: RequestHandler = async (req, res) => {
+    const data = dataFor(ctx, res);
     const machine = req.params.site === undefined ? null : machineOf(req, res);
     if (req.params.site !== undefined && !machine) return;
     const c = clock();
@@ -212,6 +221,7 @@ export function productionRoutes(ctx: DashboardContext): Router {
 
   // --- quality entries ---
   router.get('/api/machines/:site/:node/quality', session, noStore, async (req, res) => {
+    const data = dataFor(ctx, res);
     const m = machineOf(req, res);
     if (!m) return;
     const c = clock();
@@ -224,6 +234,7 @@ export function productionRoutes(ctx: DashboardContext): Router {
   });
 
   router.post('/api/machines/:site/:node/quality', session, noStore, async (req, res) => {
+    const data = dataFor(ctx, res);
     const m = machineOf(req, res);
     if (!m) return;
     if (!isJson(req, res, { en: 'send JSON {start, end, good, scrap, startupScrap}', ja: 'JSON {start, end, good, scrap, startupScrap} を送ってください' })) return;
@@ -257,6 +268,7 @@ export function productionRoutes(ctx: DashboardContext): Router {
   });
 
   router.delete('/api/machines/:site/:node/quality/:id', session, noStore, async (req, res) => {
+    const data = dataFor(ctx, res);
     const m = machineOf(req, res);
     if (!m) return;
     const idText = String(req.params.id);
@@ -277,6 +289,7 @@ export function productionRoutes(ctx: DashboardContext): Router {
 
   // --- andon ---
   router.get('/api/andon', session, noStore, async (_req, res) => {
+    const data = dataFor(ctx, res);
     res.json(await data.andonBoard());
   });
 

@@ -17,7 +17,7 @@ import { liveMessagesOf, type LiveMessage } from '../live-message.js';
 export const ADMIN = { username: 'admin', password: 'correct horse battery' };
 export const VIEWER = { username: 'viewer', password: 'viewer password 1' };
 
-type TestUser = { password: string; role: AuthenticatedUser['role']; generation: number };
+type TestUser = { password: string; role: AuthenticatedUser['role']; sites: string[] | null; generation: number };
 
 /**
  * Plain-text users for tests (the real verifier, scrypt in SQLite, lives in the hub), with
@@ -26,14 +26,27 @@ type TestUser = { password: string; role: AuthenticatedUser['role']; generation:
 export class TestUsers implements UserVerifier, UserStamps {
   calls = 0;
   private readonly users = new Map<string, TestUser>([
-    [ADMIN.username, { password: ADMIN.password, role: 'admin', generation: 0 }],
-    [VIEWER.username, { password: VIEWER.password, role: 'viewer', generation: 0 }],
+    [ADMIN.username, { password: ADMIN.password, role: 'admin', sites: null, generation: 0 }],
+    [VIEWER.username, { password: VIEWER.password, role: 'viewer', sites: null, generation: 0 }],
   ]);
 
   async verify(username: string, password: string): Promise<AuthenticatedUser | null> {
     this.calls += 1;
     const user = this.users.get(username);
-    return user && user.password === password ? { username, role: user.role } : null;
+    return user && user.password === password ? { username, role: user.role, sites: user.role === 'admin' ? null : user.sites } : null;
+  }
+
+  /** Adds (or replaces) a user; `sites` limits a viewer to those sites, like `mieruka user add --sites`. */
+  add(username: string, password: string, role: AuthenticatedUser['role'], sites: string[] | null = null): void {
+    const generation = (this.users.get(username)?.generation ?? 0) + 1;
+    this.users.set(username, { password, role, sites, generation });
+  }
+
+  /** Like `mieruka user sites`: the user's open sessions end. */
+  setSites(username: string, sites: string[] | null): void {
+    const user = this.users.get(username);
+    if (!user) throw new Error(`no test user ${username}`);
+    this.users.set(username, { ...user, sites, generation: user.generation + 1 });
   }
 
   credentialStamp(username: string): string | null {

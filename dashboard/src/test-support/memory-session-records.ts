@@ -12,12 +12,12 @@ export class MemorySessionRecords implements SessionRecords {
       if (this.records.size < maxSessions) break;
       this.records.delete(idHash);
     }
-    this.records.set(record.idHash, { ...record, user: { ...record.user } });
+    this.records.set(record.idHash, { ...record, user: { ...record.user, sites: record.user.sites && [...record.user.sites] } });
   }
 
   get(idHash: string): SessionRecord | null {
     const record = this.records.get(idHash);
-    return record ? { ...record, user: { ...record.user } } : null;
+    return record ? { ...record, user: { ...record.user, sites: record.user.sites && [...record.user.sites] } } : null;
   }
 
   delete(idHash: string): boolean {

@@ -13,6 +13,7 @@ import { ErrorNote, Loading } from '../machine/status.js';
 import { useFetch } from '../machine/use-fetch.js';
 import { missingText, percentText } from '../production/figures.js';
 import { AndonCounts } from './andon-counts.js';
+import { chosenSite, SiteFilter, uniqueSites } from '../overview/site-filter.js';
 import '../production/production.css';
 
 function reasonText(reasons: readonly DowntimeReason[], code: string): string {
@@ -82,17 +83,24 @@ function Tile({ tile, reasons, at }: { tile: AndonTile; reasons: readonly Downti
 export function AndonPage() {
   const board = useFetch<AndonBoard>('/api/andon', 30_000, productionVersion.value);
   const at = now.value;
+  // Several sites: the same URL filter as the overview (a hall's screen shows its own machines).
+  const sites = board.data ? uniqueSites(board.data.tiles) : [];
+  const chosen = chosenSite();
+  const tiles = board.data ? board.data.tiles.filter((tile) => chosen === null || tile.site === chosen) : [];
   return (
-    <main class="andon" data-testid="andon-page" aria-label={t('prod_andonTitle')}>
-      {board.error ? (
-        <ErrorNote error={board.error} />
-      ) : !board.data ? (
-        <Loading />
-      ) : board.data.tiles.length === 0 ? (
-        <p class="empty">{t('prod_andonEmpty')}</p>
-      ) : (
-        board.data.tiles.map((tile) => <Tile key={`${tile.site}/${tile.node}`} tile={tile} reasons={board.data!.reasons} at={at} />)
-      )}
-    </main>
+    <>
+      {(sites.length > 1 || chosen !== null) && <SiteFilter sites={sites} />}
+      <main class="andon" data-testid="andon-page" aria-label={t('prod_andonTitle')}>
+        {board.error ? (
+          <ErrorNote error={board.error} />
+        ) : !board.data ? (
+          <Loading />
+        ) : tiles.length === 0 ? (
+          <p class="empty">{t('prod_andonEmpty')}</p>
+        ) : (
+          tiles.map((tile) => <Tile key={`${tile.site}/${tile.node}`} tile={tile} reasons={board.data!.reasons} at={at} />)
+        )}
+      </main>
+    </>
   );
 }
