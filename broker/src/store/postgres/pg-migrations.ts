@@ -329,6 +329,19 @@ CREATE UNIQUE INDEX states_ts ON states (site, node, ts);
 CREATE INDEX status_log_at ON status_log (site, node, received_at);
 `,
   },
+  {
+    version: 2,
+    description: 'site-scoped dashboard viewers (SQLite 13): the sites a user may see (none = every site)',
+    sql: `
+CREATE TABLE user_sites (
+  username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+  site TEXT NOT NULL,
+  PRIMARY KEY (username, site)
+);
+
+ALTER TABLE dashboard_sessions ADD COLUMN sites TEXT;
+`,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]?.version ?? 0;
