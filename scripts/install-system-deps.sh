@@ -14,10 +14,13 @@
 #   ffmpeg            camera capture of the clutter station (v4l2, HTTP snapshot, RTSP)
 #   espeak-ng sox     the station's end-of-day voice (default TTS) and the test that checks it is not silent
 #   faketime          scripts/test-at.sh runs the tests at a chosen date and time (month ends, DST)
+#   redis-server      the fleet tests: two hubs sharing broker state through a real Redis
+#                     (test/helpers/redis-server.ts starts its own on a free loopback port in a
+#                     temp dir; the system service the package starts on 6379 is never used)
 # Needs root or sudo. Does nothing when everything is already installed.
 set -euo pipefail
 
-PACKAGES=(socat mosquitto mosquitto-clients openssl chromium fonts-ipafont-gothic g++ make python3 pkg-config libopencv-dev python3-opencv ffmpeg espeak-ng sox faketime)
+PACKAGES=(socat mosquitto mosquitto-clients openssl chromium fonts-ipafont-gothic g++ make python3 pkg-config libopencv-dev python3-opencv ffmpeg espeak-ng sox faketime redis-server)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -40,3 +43,4 @@ export DEBIAN_FRONTEND=noninteractive
 if command -v systemctl >/dev/null && systemctl is-active --quiet mosquitto 2>/dev/null; then
   echo "note: a system Mosquitto is running on port 1883; \`mieruka demo\` then needs --mqtt-port" >&2
 fi
+# Likewise a system Redis on 6379: harmless, the tests start their own (and use no fixed port).

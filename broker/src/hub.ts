@@ -4,9 +4,10 @@
  * MQTT over WebSocket). Stopping closes the listeners first, so every message the broker
  * accepted has reached ingest before the store's final flush.
  */
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { systemNow, topicFor, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type NodeRemovalOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
+import { systemNow, topicFor, type ClusterStatus, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type NodeRemovalOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteSessionRecords } from './auth/sqlite-session-records.js';
@@ -25,11 +26,12 @@ import { ImageStore } from './ingest/image-store.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { LiveState } from './ingest/live-state.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
-import { BrokerPersistence } from './mqtt/broker-persistence.js';
+import { BrokerPersistence, type BrokerState } from './mqtt/broker-persistence.js';
 import { mqttAccessFromConfig } from './mqtt/mqtt-access-config.js';
 import type { MqttAccessControl } from './mqtt/mqtt-auth.js';
 import { MqttBroker } from './mqtt/mqtt-broker.js';
 import { MqttLimits } from './mqtt/mqtt-limits.js';
+import type { RedisHealth } from './mqtt/redis-link.js';
 import { MqttServer } from './mqtt/mqtt-server.js';
 import { loadMqttTlsFiles, type MqttTlsFiles } from './mqtt/mqtt-tls-files.js';
 import { MqttTlsServer } from './mqtt/mqtt-tls-server.js';
@@ -109,6 +111,8 @@ export class Hub {
   private httpServer: HttpServer | null = null;
   private usersInstance: SqliteUserVerifier | null = null;
   private mqttAccess: MqttAccessControl | null = null;
+  /** Fleet mode: the Redis-backed broker state (its link's health goes into stats). */
+  private redisState: { health(): RedisHealth | null; stop(): Promise<void> } | null = null;
   /** Started services, stopped in reverse. */
   private started: Service[] = [];
   private starting: Promise<void> | null = null;
@@ -298,7 +302,22 @@ export class Hub {
       clientsConnected: this.brokerInstance?.clientsConnected ?? 0,
       mqttRefused: { ...(this.mqttAccess?.stats() ?? { connect: {}, publish: {}, subscribe: {} }), limits: this.mqttLimits.stats() },
       metricsRefused: this.metrics.refusalCounts(),
+      ...this.clusterStats(),
     };
+  }
+
+  /** Fleet mode: this hub's id and its Redis link; nothing for a single hub. */
+  private clusterStats(): { cluster?: ClusterStatus } {
+    const cluster = this.config.hub.cluster;
+    if (!cluster) return {};
+    const health = this.redisState?.health();
+    const redis = health ?? { connected: false, disconnects: 0, errors: 0, lastError: null };
+    return { cluster: { hubId: this.hubId, redis: { connected: redis.connected, disconnects: redis.disconnects, errors: redis.errors, lastError: redis.lastError } } };
+  }
+
+  /** hub.cluster.hubId, else the host name (two hubs on one host must set it). */
+  get hubId(): string {
+    return this.config.hub.cluster?.hubId ?? hostname();
   }
 
   /** Items waiting per queue: each alert channel (mail, webhook, towers), the clutter webhook, the store's writes. */
@@ -490,7 +509,7 @@ export class Hub {
     disablePacketNumberCache();
     const access = await mqttAccessFromConfig(this.config, store.database, hubLogger, this.now);
     this.mqttAccess = access;
-    const persistence = new BrokerPersistence({ dir: join(this.dataDir, 'mqtt'), logger: hubLogger });
+    const persistence = await this.brokerState();
     await persistence.start();
     this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
 
@@ -500,6 +519,19 @@ export class Hub {
     this.brokerInstance = broker;
     this.started.push({ name: 'mqtt-broker', stop: () => broker.stop() });
     return broker;
+  }
+
+  /**
+   * LevelDB in the data dir, or, in fleet mode, Redis shared with the other hubs. The Redis
+   * modules are imported only then, so a single hub never loads them (lazy-modules.test.ts).
+   */
+  private async brokerState(): Promise<BrokerState> {
+    const cluster = this.config.hub.cluster;
+    if (!cluster) return new BrokerPersistence({ dir: join(this.dataDir, 'mqtt'), logger: this.options.logger });
+    const { RedisBrokerState } = await import('./mqtt/redis-broker-state.js');
+    const state = new RedisBrokerState({ redisUrl: cluster.redisUrl, hubId: this.hubId, logger: this.options.logger });
+    this.redisState = state;
+    return state;
   }
 
   private async startIngest(broker: MqttBroker, store: Store): Promise<Ingest> {
@@ -609,6 +641,8 @@ export class Hub {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       try {
+        // A start still waiting for Redis (fleet mode, Redis away) gives up now instead of holding the stop.
+        if (this.starting && !this.brokerInstance) await this.redisState?.stop();
         await this.starting?.catch(() => undefined);
       } finally {
         await this.stopServices();

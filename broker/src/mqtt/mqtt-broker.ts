@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
-import type { BrokerPersistence } from './broker-persistence.js';
+import type { BrokerState } from './broker-persistence.js';
 import { connectRules } from './connect-rules.js';
 import { useFifoQueues } from './emitter-queue.js';
 import type { MqttAccessControl, MqttWebUser } from './mqtt-auth.js';
@@ -15,7 +15,8 @@ import { remoteAddressOf } from './remote-address.js';
 import type { MqttLimits } from './mqtt-limits.js';
 
 export type MqttBrokerOptions = {
-  persistence: BrokerPersistence;
+  /** LevelDB (one hub) or Redis (fleet mode, with the emitter that links the hubs). */
+  persistence: BrokerState;
   logger: Logger;
   /** Disconnect a subscriber whose socket stays full this long (aedes default 60 s). */
   drainTimeoutMs?: number;
@@ -69,6 +70,7 @@ export class MqttBroker {
     this.accessHooks = accessHooks ?? null;
     const aedes = await Aedes.createBroker({
       persistence: this.options.persistence.instance,
+      ...(this.options.persistence.emitter ? { mq: this.options.persistence.emitter } : {}),
       drainTimeout: this.options.drainTimeoutMs ?? 30_000,
       ...this.options.limits?.aedesOptions(),
       ...accessHooks,

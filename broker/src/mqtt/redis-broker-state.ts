@@ -1,0 +1,108 @@
+/**
+ * Broker state shared by several hubs (hub.cluster.redisUrl): aedes-persistence-redis keeps
+ * subscriptions, retained messages, QoS 1 sessions with their outgoing queues and wills in
+ * Redis, and mqemitter-redis routes every message through Redis pub/sub, so a subscriber on
+ * one hub receives what a client publishes on another. Loaded only in fleet mode (hub.ts
+ * imports this file on demand): a single-Pi hub loads no Redis module.
+ *
+ * The LevelDB persistence's wrappers, and why each is or is not applied here:
+ * - markRedeliveries (DUP 1 on a re-sent PUBLISH): applied; it only looks at the packets the
+ *   outgoing stream yields, whatever the store. (aedes-persistence-redis keeps one copy of a
+ *   QoS 1 packet for all its subscribers and writes the last delivery's packet id into it, so a
+ *   message another persistent subscriber already received may reach an offline one with
+ *   DUP 1 on its first delivery — harmless to receivers, noted in docs/scaling.md.)
+ * - guardRetainedStreams (a failed retained read ends the stream, not the process): applied;
+ *   a Redis read can fail like a LevelDB one.
+ * - skipNeedlessClears: not applied. It relies on this hub knowing every client id with queued
+ *   messages, which is false when other hubs enqueue into the shared store; and it is not
+ *   needed: aedes-persistence-redis answers a clear for a packet id it never saw from its
+ *   in-memory id cache, without a Redis round trip.
+ * - useFifoQueues (mqtt-broker.ts): applied by MqttBroker to this emitter too; mqemitter-redis
+ *   is an MQEmitter underneath and delivers locally through the same two arrays.
+ */
+import aedesPersistenceRedis from 'aedes-persistence-redis';
+import mqemitterRedis from 'mqemitter-redis';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AedesPersistence, BrokerState } from './broker-persistence.js';
+import { markRedeliveries } from './redelivery-dup.js';
+import { RedisLink, type RedisHealth } from './redis-link.js';
+import { guardRetainedStreams } from './retained-stream-guard.js';
+
+export type RedisBrokerStateOptions = {
+  redisUrl: string;
+  /** This hub's name (logs). */
+  hubId: string;
+  logger: Logger;
+  maxBackoffMs?: number;
+};
+
+type Emitter = { close(cb: () => void): void };
+
+/**
+ * mqemitter-redis closes by QUIT and waits for both connections to end; with Redis away the
+ * QUIT would sit in the offline queue for good and the hub would never stop. Here the close
+ * ends whatever is not connected at once.
+ */
+function closeEvenWhenAway(emitter: Emitter, connections: Redis[]): void {
+  const close = emitter.close.bind(emitter);
+  emitter.close = (cb) => {
+    close(cb);
+    for (const conn of connections) if (conn.status !== 'ready' && conn.status !== 'end') conn.disconnect();
+  };
+}
+
+export class RedisBrokerState implements BrokerState {
+  private readonly options: RedisBrokerStateOptions;
+  private readonly logger: Logger;
+  private link: RedisLink | null = null;
+  private persistence: AedesPersistence | null = null;
+  private mq: Emitter | null = null;
+
+  constructor(options: RedisBrokerStateOptions) {
+    this.options = options;
+    this.logger = options.logger.child({ component: 'broker-persistence', hubId: options.hubId });
+  }
+
+  get instance(): AedesPersistence {
+    if (!this.persistence) throw new Error('RedisBrokerState is not started');
+    return this.persistence;
+  }
+
+  get emitter(): unknown {
+    if (!this.mq) throw new Error('RedisBrokerState is not started');
+    return this.mq;
+  }
+
+  /** Connects (waiting through an outage, see RedisLink.ready) and builds the persistence and the emitter. */
+  async start(): Promise<void> {
+    if (this.persistence) return;
+    const link = new RedisLink({ url: this.options.redisUrl, logger: this.options.logger, ...(this.options.maxBackoffMs ? { maxBackoffMs: this.options.maxBackoffMs } : {}) });
+    this.link = link;
+    const store = link.open('persistence');
+    const pubConn = link.open('pub');
+    const subConn = link.open('sub');
+    await link.ready();
+    const mq = mqemitterRedis({ pubConn, subConn }) as unknown as Emitter;
+    closeEvenWhenAway(mq, [pubConn, subConn]);
+    this.mq = mq;
+    this.persistence = guardRetainedStreams(markRedeliveries(aedesPersistenceRedis({ conn: store })), this.logger);
+    this.logger.info({ redis: link.shownUrl }, 'broker state shared through Redis');
+  }
+
+  health(): RedisHealth | null {
+    return this.link?.health() ?? null;
+  }
+
+  /**
+   * Ends the connections. The persistence's own destroy() is not called: it would unsubscribe
+   * from the emitter aedes has already closed (MqttBroker stops first) and wait on Redis.
+   */
+  async stop(): Promise<void> {
+    const link = this.link;
+    this.link = null;
+    this.persistence = null;
+    this.mq = null;
+    link?.close();
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The hub's connections to Redis in fleet mode (hub.cluster.redisUrl), with one health record
+ * for the hub's status and metrics. Redis away — at start or later — is not a crash: ioredis
+ * reconnects with a capped back-off and keeps the commands issued meanwhile in its offline
+ * queue (`maxRetriesPerRequest: null`), so the broker stalls rather than losing a session's
+ * queue; every loss is logged (once per outage, not per attempt) and counted. The URL may
+ * hold a password: only its redacted form is ever logged.
+ */
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { MierukaError, redactText, redactUrl } from '@mieruka/protocol';
+
+export type RedisHealth = {
+  /** Every connection is ready. */
+  connected: boolean;
+  /** Times a ready connection was lost since start. */
+  disconnects: number;
+  /** Connection errors since start (failed attempts included). */
+  errors: number;
+  /** The last error's message (credentials masked); null before any. */
+  lastError: string | null;
+};
+
+export type RedisLinkOptions = {
+  url: string;
+  logger: Logger;
+  /** The longest wait between two connection attempts (default 10 s). */
+  maxBackoffMs?: number;
+};
+
+/** 100 ms, 200 ms, 400 ms … up to the cap: quick after a blip, quiet during an outage. */
+export function backoffMs(attempt: number, maxMs: number): number {
+  return Math.min(maxMs, 100 * 2 ** Math.min(Math.max(attempt - 1, 0), 20));
+}
+
+export class RedisLink {
+  private readonly options: RedisLinkOptions;
+  private readonly logger: Logger;
+  private readonly connections: Redis[] = [];
+  private readonly down = new Set<Redis>();
+  private stats = { disconnects: 0, errors: 0, lastError: null as string | null };
+  private closed = false;
+
+  constructor(options: RedisLinkOptions) {
+    this.options = options;
+    this.logger = options.logger.child({ component: 'redis', redis: redactUrl(options.url) });
+  }
+
+  /** The URL as it may be shown (password masked). */
+  get shownUrl(): string {
+    return redactUrl(this.options.url);
+  }
+
+  /** A new connection (`name` for logs: persistence, pub, sub); it starts connecting at once. */
+  open(name: string): Redis {
+    if (this.closed) throw new Error('RedisLink is closed');
+    const maxMs = this.options.maxBackoffMs ?? 10_000;
+    const conn = new Redis(this.options.url, {
+      connectionName: `mieruka-${name}`,
+      retryStrategy: (attempt) => (this.closed ? null : backoffMs(attempt, maxMs)),
+      maxRetriesPerRequest: null,
+      enableReadyCheck: true,
+    });
+    this.connections.push(conn);
+    this.down.add(conn);
+    conn.on('ready', () => {
+      if (!this.down.delete(conn)) return;
+      if (this.stats.disconnects > 0 || this.stats.errors > 0) this.logger.info({ conn: name }, 'Redis connection ready again');
+    });
+    conn.on('close', () => {
+      if (this.closed || this.down.has(conn)) return;
+      this.down.add(conn);
+      this.stats.disconnects++;
+      this.logger.warn({ conn: name, disconnects: this.stats.disconnects }, 'Redis connection lost; reconnecting (broker operations wait meanwhile)');
+    });
+    conn.on('error', (err: Error) => {
+      this.stats.errors++;
+      const message = redactText(err.message);
+      // Once per distinct failure: an outage of an hour is one line, not one per attempt.
+      if (message !== this.stats.lastError) this.logger.warn({ conn: name, error: message }, 'Redis error');
+      this.stats.lastError = message;
+    });
+    return conn;
+  }
+
+  /**
+   * Resolves once every connection is ready; waits through an outage (logging what fails) and
+   * rejects only when the link is closed meanwhile (the hub stopping).
+   */
+  async ready(): Promise<void> {
+    const pending = this.connections.filter((c) => c.status !== 'ready');
+    if (pending.length === 0) return;
+    this.logger.info('connecting to Redis');
+    const waitOne = (conn: Redis) =>
+      new Promise<void>((resolve, reject) => {
+        if (conn.status === 'ready') return resolve();
+        const onReady = () => {
+          conn.off('end', onEnd);
+          resolve();
+        };
+        const onEnd = () => {
+          conn.off('ready', onReady);
+          reject(new MierukaError('STORE_FAILED', `Redis at ${this.shownUrl} was not reached before the hub stopped`));
+        };
+        conn.once('ready', onReady);
+        conn.once('end', onEnd);
+      });
+    await Promise.all(pending.map(waitOne));
+  }
+
+  health(): RedisHealth {
+    return { connected: !this.closed && this.down.size === 0 && this.connections.length > 0, ...this.stats };
+  }
+
+  /** Ends every connection at once (no waiting for a Redis that may be away). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const conn of this.connections) conn.disconnect();
+  }
+}
