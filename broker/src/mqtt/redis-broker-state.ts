@@ -26,7 +26,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AedesPersistence, BrokerState } from './broker-persistence.js';
 import { markRedeliveries } from './redelivery-dup.js';
-import { RedisLink, type RedisHealth } from './redis-link.js';
+import { endNow, RedisLink, type RedisHealth } from './redis-link.js';
 import { guardRetainedStreams } from './retained-stream-guard.js';
 
 export type RedisBrokerStateOptions = {
@@ -40,15 +40,20 @@ export type RedisBrokerStateOptions = {
 type Emitter = { close(cb: () => void): void };
 
 /**
- * mqemitter-redis closes by QUIT and waits for both connections to end; with Redis away the
- * QUIT would sit in the offline queue for good and the hub would never stop. Here the close
- * ends whatever is not connected at once.
+ * mqemitter-redis closes by QUIT on both connections and waits for them to end. Nothing
+ * catches a QUIT that fails (Redis closing the socket first, or away, when the QUIT would sit
+ * in the offline queue for good and the hub would never stop): an unhandled rejection. Here the
+ * close ends both connections at once — the PUBLISHes still queued fail into their own
+ * callbacks — and closes the emitter underneath, as mqemitter-redis does once both have ended.
  */
-function closeEvenWhenAway(emitter: Emitter, connections: Redis[]): void {
-  const close = emitter.close.bind(emitter);
+type RedisEmitter = Emitter & { closing?: boolean; closed?: boolean; _close(cb: () => void): void };
+
+function closeWithoutQuit(emitter: RedisEmitter, connections: Redis[]): void {
   emitter.close = (cb) => {
-    close(cb);
-    for (const conn of connections) if (conn.status !== 'ready' && conn.status !== 'end') conn.disconnect();
+    if (emitter.closed || emitter.closing) return cb();
+    emitter.closing = true;
+    for (const conn of connections) endNow(conn, true);
+    emitter._close(cb);
   };
 }
 
@@ -83,8 +88,8 @@ export class RedisBrokerState implements BrokerState {
     const pubConn = link.open('pub');
     const subConn = link.open('sub');
     await link.ready();
-    const mq = mqemitterRedis({ pubConn, subConn }) as unknown as Emitter;
-    closeEvenWhenAway(mq, [pubConn, subConn]);
+    const mq = mqemitterRedis({ pubConn, subConn }) as unknown as RedisEmitter;
+    closeWithoutQuit(mq, [pubConn, subConn]);
     this.mq = mq;
     this.persistence = guardRetainedStreams(markRedeliveries(aedesPersistenceRedis({ conn: store })), this.logger);
     this.logger.info({ redis: link.shownUrl }, 'broker state shared through Redis');

@@ -33,6 +33,28 @@ export function backoffMs(attempt: number, maxMs: number): number {
   return Math.min(maxMs, 100 * 2 ** Math.min(Math.max(attempt - 1, 0), 20));
 }
 
+type Internals = { flushQueue?(err: Error): void; setStatus?(status: string): void };
+
+/**
+ * Ends a connection now, whatever its state. ioredis's disconnect() between two reconnect
+ * attempts (Redis away) only cancels the next attempt and emits no 'end', so a closing
+ * emitter waiting for it would never finish; here the status is set to 'end' as ioredis itself
+ * does when its retry strategy gives up (event_handler.js closeHandler). With `failQueued`
+ * the commands still queued are failed too — only for connections whose every caller handles
+ * a failure (the emitter's PUBLISH and SUBSCRIBE): aedes-persistence-redis fires some commands
+ * without awaiting them, whose failure would be an unhandled rejection; those just stay
+ * unanswered, as they would with Redis gone.
+ */
+export function endNow(conn: Redis, failQueued = false): void {
+  const status: string = conn.status;
+  if (status === 'end') return;
+  conn.disconnect();
+  if (conn.status !== 'reconnecting' && conn.status !== 'connecting' && conn.status !== 'wait') return;
+  const internals = conn as unknown as Internals;
+  if (failQueued) internals.flushQueue?.(new Error('Connection is closed.'));
+  internals.setStatus?.('end');
+}
+
 export class RedisLink {
   private readonly options: RedisLinkOptions;
   private readonly logger: Logger;
@@ -40,6 +62,8 @@ export class RedisLink {
   private readonly down = new Set<Redis>();
   private stats = { disconnects: 0, errors: 0, lastError: null as string | null };
   private closed = false;
+  /** Settles ready() at close(): a connection between two attempts emits nothing when it is ended. */
+  private readonly onClose: Array<() => void> = [];
 
   constructor(options: RedisLinkOptions) {
     this.options = options;
@@ -94,16 +118,12 @@ export class RedisLink {
     const waitOne = (conn: Redis) =>
       new Promise<void>((resolve, reject) => {
         if (conn.status === 'ready') return resolve();
-        const onReady = () => {
-          conn.off('end', onEnd);
-          resolve();
-        };
-        const onEnd = () => {
+        const onReady = () => resolve();
+        conn.once('ready', onReady);
+        this.onClose.push(() => {
           conn.off('ready', onReady);
           reject(new MierukaError('STORE_FAILED', `Redis at ${this.shownUrl} was not reached before the hub stopped`));
-        };
-        conn.once('ready', onReady);
-        conn.once('end', onEnd);
+        });
       });
     await Promise.all(pending.map(waitOne));
   }
@@ -116,6 +136,7 @@ export class RedisLink {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const conn of this.connections) conn.disconnect();
+    for (const conn of this.connections) endNow(conn);
+    for (const settle of this.onClose.splice(0)) settle();
   }
 }
