@@ -18,6 +18,8 @@ export type MqttBrokerOptions = {
   /** LevelDB (one hub) or Redis (fleet mode, with the emitter that links the hubs). */
   persistence: BrokerState;
   logger: Logger;
+  /** The longest stop() waits for messages still being routed (default 10 s). */
+  routingDrainMs?: number;
   /** Disconnect a subscriber whose socket stays full this long (aedes default 60 s). */
   drainTimeoutMs?: number;
   /** Accounts, anonymous rule and ACL (mqtt-auth.ts); without it every client may do anything. */
@@ -42,6 +44,9 @@ export class MqttBroker {
   private readonly logger: Logger;
   private aedes: Aedes | null = null;
   private accessHooks: ReturnType<MqttAccessControl['hooks']> | null = null;
+  /** Messages aedes is still routing (retained store, offline queues, emitter); see trackRouting. */
+  private routing = 0;
+  private readonly routed: Array<() => void> = [];
   /** Packets the hub published itself; aedes hands the same object to 'publish' listeners. */
   private readonly own = new WeakSet<object>();
 
@@ -78,6 +83,7 @@ export class MqttBroker {
       ...connectRules({ ...accessHooks, onRefused: (clientId, reason) => access?.countConnectRefusal(clientId, reason) }),
     });
     access?.attach(aedes);
+    this.trackRouting(aedes);
     if (!useFifoQueues((aedes as unknown as { mq?: unknown }).mq)) this.logger.debug('mqemitter queues not replaced (unexpected shape)');
     // Without an 'error' listener an EventEmitter error would crash the process.
     // aedes emits 'error' (e.g. persistence failures) but its types omit it.
@@ -148,10 +154,47 @@ export class MqttBroker {
     });
   }
 
+  /**
+   * aedes acknowledges a QoS 1 PUBLISH before it routes it (stores it for offline persistent
+   * sessions, hands it to the emitter). A broker closed in between would drop a message its
+   * publisher was told is safe — in fleet mode the other hubs' sessions never get it. So every
+   * publish is counted until aedes has routed it, and stop() waits for the count to reach 0.
+   */
+  private trackRouting(aedes: Aedes): void {
+    const publish = aedes.publish.bind(aedes) as unknown as (packet: PublishPacket, client: Client | null, done: (err?: Error) => void) => void;
+    const finished = () => {
+      if (--this.routing === 0) for (const resolve of this.routed.splice(0)) resolve();
+    };
+    (aedes as unknown as { publish: unknown }).publish = (packet: PublishPacket, client: Client | null | ((err?: Error) => void), done?: (err?: Error) => void) => {
+      const callback = typeof client === 'function' ? client : done;
+      this.routing++;
+      let settled = false;
+      publish(packet, typeof client === 'function' ? null : client, (err?: Error) => {
+        if (!settled) {
+          settled = true;
+          finished();
+        }
+        callback?.(err);
+      });
+    };
+  }
+
+  /** Resolves once nothing is being routed, or after `maxMs` (a store that no longer answers must not hold the stop). */
+  private async routingDone(maxMs: number): Promise<void> {
+    if (this.routing === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = new Promise<void>((resolve) => this.routed.push(resolve));
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxMs)));
+    await Promise.race([drained, late]);
+    clearTimeout(timer);
+    if (this.routing > 0) this.logger.warn({ routing: this.routing }, 'broker stopped with messages still being routed (their store did not answer)');
+  }
+
   async stop(): Promise<void> {
     const aedes = this.aedes;
     this.aedes = null;
     if (!aedes) return;
+    await this.routingDone(this.options.routingDrainMs ?? 10_000);
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     aedes.removeAllListeners();
   }
