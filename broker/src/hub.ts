@@ -25,6 +25,7 @@ import { HomeAssistantDiscovery } from './integrations/home-assistant/home-assis
 import { ImageStore } from './ingest/image-store.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { LiveState } from './ingest/live-state.js';
+import { PeerLiveMirror } from './ingest/peer-live-mirror.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { BrokerPersistence, type BrokerState } from './mqtt/broker-persistence.js';
 import { mqttAccessFromConfig } from './mqtt/mqtt-access-config.js';
@@ -78,6 +79,8 @@ export class Hub {
   readonly now: Now;
   readonly dataDir: string;
   readonly live: LiveState;
+  /** Fleet mode: the other hubs' nodes, live only (no store, no rules); null on a single hub. */
+  readonly peerLive: LiveState | null;
   readonly images: ImageStore;
   /** What the dashboard reads (also handy for tests and other front ends). */
   readonly dataSource: HubDataSource;
@@ -129,6 +132,7 @@ export class Hub {
     this.now = now;
     this.dataDir = resolve(options.config.hub.dataDir);
     this.live = new LiveState({ logger: this.logger });
+    this.peerLive = options.config.hub.cluster ? new LiveState({ logger: this.logger.child({ view: 'peers' }) }) : null;
     this.images = new ImageStore({ root: join(this.dataDir, 'images') });
     this.reports = new ReportsService({
       database: () => this.store.database,
@@ -221,6 +225,7 @@ export class Hub {
     });
     this.dataSource = new HubDataSource({
       live: this.live,
+      ...(this.peerLive ? { peers: this.peerLive } : {}),
       images: this.images,
       stats: () => this.stats(),
       reports: this.reports,
@@ -518,6 +523,11 @@ export class Hub {
     await broker.start();
     this.brokerInstance = broker;
     this.started.push({ name: 'mqtt-broker', stop: () => broker.stop() });
+    if (this.peerLive) {
+      const mirror = new PeerLiveMirror({ broker, live: this.peerLive, now: this.now });
+      mirror.start();
+      this.started.push({ name: 'peer-live', stop: async () => mirror.stop() });
+    }
     return broker;
   }
 

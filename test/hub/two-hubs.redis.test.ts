@@ -160,6 +160,35 @@ describe('two hubs sharing Redis', () => {
     expect(readings(hubB, 'own-a')).toEqual([]);
   });
 
+  it("shows a node reporting to hub B live on hub A's dashboard, without storing it or feeding A's rules", async () => {
+    const node = 'peer-mill';
+    const updates: string[] = [];
+    const off = hubA.dataSource.subscribe((u) => u.type === 'node' && u.node.node === node && updates.push(u.node.state?.state ?? 'none'));
+    const rulesSaw: string[] = [];
+    const offRules = hubA.live.subscribe((u) => u.type === 'node' && u.node.node === node && rulesSaw.push(u.node.node));
+
+    const pubB = await client(hubB);
+    const since = Date.now() - 5_000;
+    await pubB.publishAsync(topicFor(SITE, node, 'state'), encodePayload('state', { ts: Date.now(), state: 'running', since, irms: [6.5] }), { qos: 1, retain: true });
+    await pubB.publishAsync(topicFor(SITE, node, 'current'), current(7), { qos: 1 });
+    const onA = () => hubA.dataSource.listNodes().find((n) => n.node === node);
+    await waitFor(() => onA()?.current?.seq === 7, "the node's reading on hub A's dashboard");
+    expect(onA()?.state).toMatchObject({ state: 'running', since });
+    expect(updates).toContain('running');
+
+    // Live only on A: not A's own node (no rule input), no row; B ingested it.
+    off();
+    offRules();
+    expect(hubA.live.get(SITE, node)).toBeUndefined();
+    expect(rulesSaw).toEqual([]);
+    expect(readings(hubA, node)).toEqual([]);
+    expect(readings(hubB, node)).toEqual([7]);
+    expect(hubB.live.get(SITE, node)?.current?.seq).toBe(7);
+    // And B does not list it twice (its own ingest has it; its mirror skips its own clients).
+    expect(hubB.dataSource.listNodes().filter((n) => n.node === node)).toHaveLength(1);
+    expect(hubB.peerLive?.get(SITE, node)).toBeUndefined();
+  });
+
   it('loses no acknowledged QoS 1 message when the hub it was published to stops', async () => {
     const topic = topicFor(SITE, 'mill-d', 'current');
     const clientId = 'dashboard-death-1';

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { BrokerState } from './broker-persistence.js';
+import { releaseAfterConnack } from './connack-first.js';
 import { connectRules } from './connect-rules.js';
 import { useFifoQueues } from './emitter-queue.js';
 import type { MqttAccessControl, MqttWebUser } from './mqtt-auth.js';
@@ -33,6 +34,11 @@ export type MqttBrokerOptions = {
    * 'publish' listeners afterwards as usual; the taker marks what it has taken.
    */
   beforeAck?: (packet: PublishPacket, client: Client) => Promise<void>;
+};
+
+type Emitter = {
+  on(pattern: string, handler: (packet: AedesPublishPacket, done: () => void) => void): void;
+  removeListener(pattern: string, handler: (packet: AedesPublishPacket, done: () => void) => void): void;
 };
 
 export type PublishListener = (packet: AedesPublishPacket, client: Client | null) => void;
@@ -92,6 +98,7 @@ export class MqttBroker {
     aedes.on('clientError', (client, err) => limits?.onClientError(client, err) ?? this.logger.debug({ clientId: client?.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (client, err) => limits?.onClientError(client, err) ?? this.logger.debug({ clientId: client?.id, err: err.message }, 'connection error'));
     aedes.on('client', (client) => this.logger.debug({ clientId: client.id }, 'client connected'));
+    aedes.on('connackSent', (_packet, client) => releaseAfterConnack(client));
     aedes.on('clientDisconnect', (client) => this.logger.debug({ clientId: client.id }, 'client disconnected'));
     this.aedes = aedes;
   }
@@ -112,6 +119,29 @@ export class MqttBroker {
     const broker = this.broker;
     broker.on('publish', listener);
     return () => broker.off('publish', listener);
+  }
+
+  /**
+   * Fleet mode: messages under `pattern` that clients of other hubs published, as the shared
+   * emitter delivers them here. aedes emits 'publish' (what ingest listens to) only on the hub
+   * a message was published to, so these reach no 'publish' listener; a packet's brokerId
+   * tells where it entered. On a single hub there are none. Returns the unsubscribe function.
+   */
+  onPeerPublish(pattern: string, listener: (packet: AedesPublishPacket) => void): () => void {
+    const broker = this.broker;
+    const mq = (broker as unknown as { mq: Emitter }).mq;
+    const handler = (packet: AedesPublishPacket & { brokerId?: string }, done: () => void) => {
+      try {
+        if (packet.brokerId !== undefined && packet.brokerId !== broker.id) listener(packet);
+      } catch (err) {
+        this.logger.error({ err }, 'a peer message listener failed');
+      }
+      done();
+    };
+    mq.on(pattern, handler);
+    return () => {
+      if (!broker.closed) mq.removeListener(pattern, handler);
+    };
   }
 
   /** True for packets published through `publish()` below. */
