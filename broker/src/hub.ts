@@ -316,8 +316,8 @@ export class Hub {
     const cluster = this.config.hub.cluster;
     if (!cluster) return {};
     const health = this.redisState?.health();
-    const redis = health ?? { connected: false, disconnects: 0, errors: 0, lastError: null };
-    return { cluster: { hubId: this.hubId, redis: { connected: redis.connected, disconnects: redis.disconnects, errors: redis.errors, lastError: redis.lastError } } };
+    const redis = health ?? { connected: false, disconnects: 0, errors: 0 };
+    return { cluster: { hubId: this.hubId, redis: { connected: redis.connected, disconnects: redis.disconnects, errors: redis.errors } } };
   }
 
   /** hub.cluster.hubId, else the host name (two hubs on one host must set it). */

@@ -19,10 +19,10 @@ export type HubStats = {
   cluster?: ClusterStatus;
 };
 
-/** A hub of a fleet and its Redis link (counters since the hub started). */
+/** A hub of a fleet and its Redis link (counters since the hub started; the errors themselves are in the log, not here: /api/health is public). */
 export type ClusterStatus = {
   hubId: string;
-  redis: { connected: boolean; disconnects: number; errors: number; lastError: string | null };
+  redis: { connected: boolean; disconnects: number; errors: number };
 };
 
 /** Refusal counters; a reason is a short stable word (e.g. `bad-credentials`, `acl`). */
