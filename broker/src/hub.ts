@@ -654,6 +654,8 @@ export class Hub {
         // A start still waiting for Redis (fleet mode, Redis away) gives up now instead of holding the stop.
         if (this.starting && !this.brokerInstance) await this.redisState?.stop();
         await this.starting?.catch(() => undefined);
+        // Before any connection closes: what the broker acknowledged is routed first (MqttBroker.quiesce).
+        if (this.brokerInstance?.started) await this.brokerInstance.quiesce();
       } finally {
         await this.stopServices();
         this.starting = null;

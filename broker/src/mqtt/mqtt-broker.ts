@@ -50,9 +50,11 @@ export class MqttBroker {
   private readonly logger: Logger;
   private aedes: Aedes | null = null;
   private accessHooks: ReturnType<MqttAccessControl['hooks']> | null = null;
-  /** Messages aedes is still routing (retained store, offline queues, emitter); see trackRouting. */
-  private routing = 0;
-  private readonly routed: Array<() => void> = [];
+  /** Messages aedes is routing now (retained store, offline queues, emitter); see trackRouting. */
+  private readonly routing = new Set<object>();
+  /** Client messages accepted for acknowledgement and not yet routed, with their client. */
+  private readonly unrouted = new Map<object, Client>();
+  private quiescing = false;
   /** Packets the hub published itself; aedes hands the same object to 'publish' listeners. */
   private readonly own = new WeakSet<object>();
 
@@ -76,6 +78,7 @@ export class MqttBroker {
 
   async start(): Promise<void> {
     if (this.aedes) return;
+    this.quiescing = false;
     const access = this.options.access;
     const accessHooks = access?.hooks();
     this.accessHooks = accessHooks ?? null;
@@ -99,6 +102,10 @@ export class MqttBroker {
     aedes.on('connectionError', (client, err) => limits?.onClientError(client, err) ?? this.logger.debug({ clientId: client?.id, err: err.message }, 'connection error'));
     aedes.on('client', (client) => this.logger.debug({ clientId: client.id }, 'client connected'));
     aedes.on('connackSent', (_packet, client) => releaseAfterConnack(client));
+    // A message whose PUBACK could not be written (the connection broke) is never routed: forget it.
+    aedes.on('clientDisconnect', (client) => {
+      for (const [packet, c] of this.unrouted) if (c === client && !this.routing.has(packet)) setImmediate(() => this.routing.has(packet) || this.unrouted.delete(packet));
+    });
     aedes.on('clientDisconnect', (client) => this.logger.debug({ clientId: client.id }, 'client disconnected'));
     this.aedes = aedes;
   }
@@ -166,65 +173,74 @@ export class MqttBroker {
   /** Closes every client connection and the broker (its heartbeat timers included). */
   /** The access control's check, then `beforeAck` for what it let through (QoS 1 and 2 from clients). */
   private authorizePublish(client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void {
+    if (this.quiescing && client) {
+      // Stopping: not acknowledged, so the client sends it again (to this hub once it is back, or another).
+      done(new Error('the hub is stopping'));
+      return;
+    }
     const access = this.options.access;
     const check = this.accessHooks?.authorizePublish ?? ((_c: Client | null, _p: PublishPacket, d: (err?: Error | null) => void) => d(null));
+    // What will be acknowledged is tracked until it is routed (see trackRouting); set before done(), which writes the PUBACK.
+    const accept = () => {
+      if (client && packet.qos) this.unrouted.set(packet, client);
+      done(null);
+    };
     check(client as Client, packet, (err?: Error | null) => {
       const beforeAck = this.options.beforeAck;
       if (err || !beforeAck || !client || !packet.qos || access?.isRefused(packet)) {
-        done(err ?? null);
+        if (err) done(err);
+        else accept();
         return;
       }
-      beforeAck(packet, client).then(
-        () => done(null),
-        (e: Error) => {
-          this.logger.error({ err: e, clientId: client.id }, 'a message could not be stored; it is not acknowledged (the client sends it again)');
-          done(e);
-        },
-      );
+      beforeAck(packet, client).then(accept, (e: Error) => {
+        this.logger.error({ err: e, clientId: client.id }, 'a message could not be stored; it is not acknowledged (the client sends it again)');
+        done(e);
+      });
     });
   }
 
   /**
    * aedes acknowledges a QoS 1 PUBLISH before it routes it (stores it for offline persistent
-   * sessions, hands it to the emitter). A broker closed in between would drop a message its
-   * publisher was told is safe — in fleet mode the other hubs' sessions never get it. So every
-   * publish is counted until aedes has routed it, and stop() waits for the count to reach 0.
+   * sessions, hands it to the emitter), from the PUBACK's write callback. A hub that closed its
+   * connections or its broker in between would drop a message its publisher was told is safe —
+   * in fleet mode the other hubs' sessions would never get it. So every acknowledged message is
+   * tracked from its acceptance to the end of its routing, and the hub, before it closes any
+   * connection, stops accepting (quiesce) and waits for those to finish.
    */
   private trackRouting(aedes: Aedes): void {
     const publish = aedes.publish.bind(aedes) as unknown as (packet: PublishPacket, client: Client | null, done: (err?: Error) => void) => void;
-    const finished = () => {
-      if (--this.routing === 0) for (const resolve of this.routed.splice(0)) resolve();
-    };
     (aedes as unknown as { publish: unknown }).publish = (packet: PublishPacket, client: Client | null | ((err?: Error) => void), done?: (err?: Error) => void) => {
       const callback = typeof client === 'function' ? client : done;
-      this.routing++;
-      let settled = false;
+      this.routing.add(packet);
       publish(packet, typeof client === 'function' ? null : client, (err?: Error) => {
-        if (!settled) {
-          settled = true;
-          finished();
-        }
+        this.routing.delete(packet);
+        this.unrouted.delete(packet);
         callback?.(err);
       });
     };
   }
 
-  /** Resolves once nothing is being routed, or after `maxMs` (a store that no longer answers must not hold the stop). */
-  private async routingDone(maxMs: number): Promise<void> {
-    if (this.routing === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const drained = new Promise<void>((resolve) => this.routed.push(resolve));
-    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxMs)));
-    await Promise.race([drained, late]);
-    clearTimeout(timer);
-    if (this.routing > 0) this.logger.warn({ routing: this.routing }, 'broker stopped with messages still being routed (their store did not answer)');
+  /**
+   * Stops accepting client messages and resolves once every message already acknowledged has
+   * been routed (one whose PUBACK never left, its connection gone, no longer counts), or after
+   * `maxMs` — a store that no longer answers must not hold the stop. Call before closing listeners.
+   */
+  async quiesce(maxMs = this.options.routingDrainMs ?? 10_000): Promise<void> {
+    this.quiescing = true;
+    const deadline = Date.now() + maxMs;
+    const pending = () => {
+      for (const [packet, client] of this.unrouted) if (this.routing.has(packet) || !(client as { closed?: boolean }).closed) return true;
+      return this.routing.size > 0;
+    };
+    while (pending() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (pending()) this.logger.warn({ routing: this.routing.size, acknowledged: this.unrouted.size }, 'broker stopped with messages still being routed (their store did not answer)');
   }
 
   async stop(): Promise<void> {
     const aedes = this.aedes;
     this.aedes = null;
     if (!aedes) return;
-    await this.routingDone(this.options.routingDrainMs ?? 10_000);
+    await this.quiesce();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     aedes.removeAllListeners();
   }

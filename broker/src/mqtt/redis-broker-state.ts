@@ -108,6 +108,6 @@ export class RedisBrokerState implements BrokerState {
     this.link = null;
     this.persistence = null;
     this.mq = null;
-    link?.close();
+    await link?.close();
   }
 }

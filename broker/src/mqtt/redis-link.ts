@@ -132,11 +132,26 @@ export class RedisLink {
     return { connected: !this.closed && this.down.size === 0 && this.connections.length > 0, ...this.stats };
   }
 
-  /** Ends every connection at once (no waiting for a Redis that may be away). */
-  close(): void {
+  /**
+   * Ends every connection. A connected one gets QUIT first (bounded by `graceMs`): Redis answers
+   * the commands sent before it, so none of them fails — aedes-persistence-redis fires a few
+   * without awaiting them, and their failure would be an unhandled rejection. One that is away
+   * is ended at once: nothing waits on a Redis that is not there.
+   */
+  async close(graceMs = 2000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const conn of this.connections) endNow(conn);
     for (const settle of this.onClose.splice(0)) settle();
+    await Promise.all(
+      this.connections.map(async (conn) => {
+        if (conn.status === 'ready') {
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+          await Promise.race([conn.quit().then(() => undefined, () => undefined), late]);
+          clearTimeout(timer);
+        }
+        endNow(conn);
+      }),
+    );
   }
 }
