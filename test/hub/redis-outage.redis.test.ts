@@ -92,6 +92,9 @@ describe('a fleet hub when Redis is away', () => {
     await redis.halt(true);
     await waitFor(() => hub.stats().cluster?.redis.connected === false, 'the hub to notice Redis is gone');
     expect(hub.stats().cluster?.redis.disconnects).toBeGreaterThanOrEqual(1);
+    // Refused reconnects happen (each connection's errors are handled, none is uncaught).
+    const errorsAtLoss = hub.stats().cluster?.redis.errors ?? 0;
+    await waitFor(() => (hub.stats().cluster?.redis.errors ?? 0) >= errorsAtLoss + 3, 'refused reconnect attempts');
     expect(lines.some((l) => l.includes('Redis connection lost'))).toBe(true);
     expect(await metric('mieruka_cluster_redis_up')).toBe('mieruka_cluster_redis_up{hub="hub-x"} 0');
     expect(await metric('mieruka_cluster_redis_disconnects_total')).toMatch(/^mieruka_cluster_redis_disconnects_total\{hub="hub-x"\} [1-9]/);

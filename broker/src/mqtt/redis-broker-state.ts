@@ -20,10 +20,12 @@
  * - useFifoQueues (mqtt-broker.ts): applied by MqttBroker to this emitter too; mqemitter-redis
  *   is an MQEmitter underneath and delivers locally through the same two arrays.
  */
+import type { EventEmitter } from 'node:events';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import mqemitterRedis from 'mqemitter-redis';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { redactText } from '@mieruka/protocol';
 import type { AedesPersistence, BrokerState } from './broker-persistence.js';
 import { markRedeliveries } from './redelivery-dup.js';
 import { endNow, RedisLink, type RedisHealth } from './redis-link.js';
@@ -46,7 +48,7 @@ type Emitter = { close(cb: () => void): void };
  * close ends both connections at once — the PUBLISHes still queued fail into their own
  * callbacks — and closes the emitter underneath, as mqemitter-redis does once both have ended.
  */
-type RedisEmitter = Emitter & { closing?: boolean; closed?: boolean; _close(cb: () => void): void };
+type RedisEmitter = Emitter & { closing?: boolean; closed?: boolean; state?: EventEmitter; _close(cb: () => void): void };
 
 function closeWithoutQuit(emitter: RedisEmitter, connections: Redis[]): void {
   emitter.close = (cb) => {
@@ -90,6 +92,10 @@ export class RedisBrokerState implements BrokerState {
     await link.ready();
     const mq = mqemitterRedis({ pubConn, subConn }) as unknown as RedisEmitter;
     closeWithoutQuit(mq, [pubConn, subConn]);
+    // mqemitter-redis re-emits its connections' errors on `state`, an EventEmitter without an
+    // 'error' listener: the first refused reconnect would be an uncaught exception. RedisLink
+    // has logged and counted them already.
+    mq.state?.on('error', (err: Error) => this.logger.debug({ error: redactText(err.message) }, 'Redis emitter error'));
     this.mq = mq;
     this.persistence = guardRetainedStreams(markRedeliveries(aedesPersistenceRedis({ conn: store })), this.logger);
     this.logger.info({ redis: link.shownUrl }, 'broker state shared through Redis');
