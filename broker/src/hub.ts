@@ -389,6 +389,7 @@ export class Hub {
     await this.flush();
     const deleted = deleteNodeRow(store.database, site, node);
     const forgotten = this.live.remove(site, node);
+    this.peerLive?.remove(site, node); // fleet mode: also from the other hubs' live view until it reports again
     if (!deleted && !forgotten) return { outcome: 'not-found' };
     // Its retained status and state would still tell MQTT subscribers it exists (ingest ignores empty retained messages).
     for (const kind of ['status', 'state'] as const) await this.broker.publish({ topic: topicFor(site, node, kind), payload: '', retain: true });
