@@ -16,10 +16,13 @@
 #   faketime          scripts/test-at.sh runs the tests at a chosen date and time (month ends, DST)
 #   postgresql        PostgreSQL 15's server and psql: the fleet store's tests start their own cluster in a
 #                     temp dir on a free loopback port (test/helpers/postgres-server.ts), never the system one
+#   redis-server      the fleet tests: two hubs sharing broker state through a real Redis
+#                     (test/helpers/redis-server.ts starts its own on a free loopback port in a
+#                     temp dir; the system service the package starts on 6379 is never used)
 # Needs root or sudo. Does nothing when everything is already installed.
 set -euo pipefail
 
-PACKAGES=(socat mosquitto mosquitto-clients openssl chromium fonts-ipafont-gothic g++ make python3 pkg-config libopencv-dev python3-opencv ffmpeg espeak-ng sox faketime postgresql)
+PACKAGES=(socat mosquitto mosquitto-clients openssl chromium fonts-ipafont-gothic g++ make python3 pkg-config libopencv-dev python3-opencv ffmpeg espeak-ng sox faketime postgresql redis-server)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -42,3 +45,4 @@ export DEBIAN_FRONTEND=noninteractive
 if command -v systemctl >/dev/null && systemctl is-active --quiet mosquitto 2>/dev/null; then
   echo "note: a system Mosquitto is running on port 1883; \`mieruka demo\` then needs --mqtt-port" >&2
 fi
+# Likewise a system Redis on 6379: harmless, the tests start their own (and use no fixed port).

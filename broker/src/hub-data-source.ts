@@ -37,6 +37,8 @@ import type { RuntimeSettingsService } from './settings/runtime-settings.js';
 
 export type HubDataSourceOptions = {
   live: LiveState;
+  /** Fleet mode: nodes reporting to the other hubs, live only (PeerLiveMirror); shown beside this hub's own. */
+  peers?: Pick<LiveState, 'list' | 'subscribe'>;
   images: ImageStore;
   stats: () => HubStats;
   reports: ReportsService;
@@ -62,8 +64,14 @@ export class HubDataSource implements DashboardDataSource {
     this.options = options;
   }
 
+  /** This hub's nodes, and in fleet mode the other hubs' (a node this hub ingests itself shows as it has it). */
   listNodes(): NodeSnapshot[] {
-    return this.options.live.list();
+    const own = this.options.live.list();
+    const peers = this.options.peers?.list() ?? [];
+    if (peers.length === 0) return own;
+    const key = (n: NodeSnapshot) => `${n.site}/${n.node}`;
+    const mine = new Set(own.map(key));
+    return [...own, ...peers.filter((n) => !mine.has(key(n)))].sort((a, b) => (a.site === b.site ? a.node.localeCompare(b.node) : a.site.localeCompare(b.site)));
   }
 
   async readImage(site: string, node: string, imageId: string): Promise<Buffer | null> {
@@ -83,10 +91,12 @@ export class HubDataSource implements DashboardDataSource {
   /** The readings stream (node and event updates), the alarm stream and production changes, merged for the live feed. */
   subscribe(listener: (update: LiveUpdate) => void): () => void {
     const offReadings = this.options.live.subscribe(listener);
+    const offPeers = this.options.peers?.subscribe(listener);
     const offAlarms = this.options.alerts.subscribe(listener);
     const offProduction = this.options.production.subscribe(listener);
     return () => {
       offReadings();
+      offPeers?.();
       offAlarms();
       offProduction();
     };

@@ -4,9 +4,10 @@
  * MQTT over WebSocket). Stopping closes the listeners first, so every message the broker
  * accepted has reached ingest before the store's final flush.
  */
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { systemNow, topicFor, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type NodeRemovalOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
+import { systemNow, topicFor, type ClusterStatus, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type NodeRemovalOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
 import { SqliteSessionRecords } from './auth/sqlite-session-records.js';
@@ -24,12 +25,14 @@ import { HomeAssistantDiscovery } from './integrations/home-assistant/home-assis
 import { ImageStore } from './ingest/image-store.js';
 import { Ingest, type IngestStats } from './ingest/ingest.js';
 import { LiveState } from './ingest/live-state.js';
+import { PeerLiveMirror } from './ingest/peer-live-mirror.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
-import { BrokerPersistence } from './mqtt/broker-persistence.js';
+import { BrokerPersistence, type BrokerState } from './mqtt/broker-persistence.js';
 import { mqttAccessFromConfig } from './mqtt/mqtt-access-config.js';
 import type { MqttAccessControl } from './mqtt/mqtt-auth.js';
 import { MqttBroker } from './mqtt/mqtt-broker.js';
 import { MqttLimits } from './mqtt/mqtt-limits.js';
+import type { RedisHealth } from './mqtt/redis-link.js';
 import { MqttServer } from './mqtt/mqtt-server.js';
 import { loadMqttTlsFiles, type MqttTlsFiles } from './mqtt/mqtt-tls-files.js';
 import { MqttTlsServer } from './mqtt/mqtt-tls-server.js';
@@ -76,6 +79,8 @@ export class Hub {
   readonly now: Now;
   readonly dataDir: string;
   readonly live: LiveState;
+  /** Fleet mode: the other hubs' nodes, live only (no store, no rules); null on a single hub. */
+  readonly peerLive: LiveState | null;
   readonly images: ImageStore;
   /** What the dashboard reads (also handy for tests and other front ends). */
   readonly dataSource: HubDataSource;
@@ -109,6 +114,8 @@ export class Hub {
   private httpServer: HttpServer | null = null;
   private usersInstance: SqliteUserVerifier | null = null;
   private mqttAccess: MqttAccessControl | null = null;
+  /** Fleet mode: the Redis-backed broker state (its link's health goes into stats). */
+  private redisState: { health(): RedisHealth | null; stop(): Promise<void> } | null = null;
   /** Started services, stopped in reverse. */
   private started: Service[] = [];
   private starting: Promise<void> | null = null;
@@ -125,6 +132,7 @@ export class Hub {
     this.now = now;
     this.dataDir = resolve(options.config.hub.dataDir);
     this.live = new LiveState({ logger: this.logger });
+    this.peerLive = options.config.hub.cluster ? new LiveState({ logger: this.logger.child({ view: 'peers' }) }) : null;
     this.images = new ImageStore({ root: join(this.dataDir, 'images') });
     this.reports = new ReportsService({
       database: () => this.store.database,
@@ -217,6 +225,7 @@ export class Hub {
     });
     this.dataSource = new HubDataSource({
       live: this.live,
+      ...(this.peerLive ? { peers: this.peerLive } : {}),
       images: this.images,
       stats: () => this.stats(),
       reports: this.reports,
@@ -298,7 +307,22 @@ export class Hub {
       clientsConnected: this.brokerInstance?.clientsConnected ?? 0,
       mqttRefused: { ...(this.mqttAccess?.stats() ?? { connect: {}, publish: {}, subscribe: {} }), limits: this.mqttLimits.stats() },
       metricsRefused: this.metrics.refusalCounts(),
+      ...this.clusterStats(),
     };
+  }
+
+  /** Fleet mode: this hub's id and its Redis link; nothing for a single hub. */
+  private clusterStats(): { cluster?: ClusterStatus } {
+    const cluster = this.config.hub.cluster;
+    if (!cluster) return {};
+    const health = this.redisState?.health();
+    const redis = health ?? { connected: false, disconnects: 0, errors: 0 };
+    return { cluster: { hubId: this.hubId, redis: { connected: redis.connected, disconnects: redis.disconnects, errors: redis.errors } } };
+  }
+
+  /** hub.cluster.hubId, else the host name (two hubs on one host must set it). */
+  get hubId(): string {
+    return this.config.hub.cluster?.hubId ?? hostname();
   }
 
   /** Items waiting per queue: each alert channel (mail, webhook, towers), the clutter webhook, the store's writes. */
@@ -365,6 +389,7 @@ export class Hub {
     await this.flush();
     const deleted = deleteNodeRow(store.database, site, node);
     const forgotten = this.live.remove(site, node);
+    this.peerLive?.remove(site, node); // fleet mode: also from the other hubs' live view until it reports again
     if (!deleted && !forgotten) return { outcome: 'not-found' };
     // Its retained status and state would still tell MQTT subscribers it exists (ingest ignores empty retained messages).
     for (const kind of ['status', 'state'] as const) await this.broker.publish({ topic: topicFor(site, node, kind), payload: '', retain: true });
@@ -490,7 +515,7 @@ export class Hub {
     disablePacketNumberCache();
     const access = await mqttAccessFromConfig(this.config, store.database, hubLogger, this.now);
     this.mqttAccess = access;
-    const persistence = new BrokerPersistence({ dir: join(this.dataDir, 'mqtt'), logger: hubLogger });
+    const persistence = await this.brokerState();
     await persistence.start();
     this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
 
@@ -499,7 +524,25 @@ export class Hub {
     await broker.start();
     this.brokerInstance = broker;
     this.started.push({ name: 'mqtt-broker', stop: () => broker.stop() });
+    if (this.peerLive) {
+      const mirror = new PeerLiveMirror({ broker, live: this.peerLive, now: this.now });
+      mirror.start();
+      this.started.push({ name: 'peer-live', stop: async () => mirror.stop() });
+    }
     return broker;
+  }
+
+  /**
+   * LevelDB in the data dir, or, in fleet mode, Redis shared with the other hubs. The Redis
+   * modules are imported only then, so a single hub never loads them (lazy-modules.test.ts).
+   */
+  private async brokerState(): Promise<BrokerState> {
+    const cluster = this.config.hub.cluster;
+    if (!cluster) return new BrokerPersistence({ dir: join(this.dataDir, 'mqtt'), logger: this.options.logger });
+    const { RedisBrokerState } = await import('./mqtt/redis-broker-state.js');
+    const state = new RedisBrokerState({ redisUrl: cluster.redisUrl, hubId: this.hubId, logger: this.options.logger });
+    this.redisState = state;
+    return state;
   }
 
   private async startIngest(broker: MqttBroker, store: Store): Promise<Ingest> {
@@ -610,7 +653,11 @@ export class Hub {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       try {
+        // A start still waiting for Redis (fleet mode, Redis away) gives up now instead of holding the stop.
+        if (this.starting && !this.brokerInstance) await this.redisState?.stop();
         await this.starting?.catch(() => undefined);
+        // Before any connection closes: what the broker acknowledged is routed first (MqttBroker.quiesce).
+        if (this.brokerInstance?.started) await this.brokerInstance.quiesce();
       } finally {
         await this.stopServices();
         this.starting = null;

@@ -1,6 +1,7 @@
 export { Hub, connectHost, type HubOptions } from './hub.js';
 export { HubDataSource, type HubDataSourceOptions } from './hub-data-source.js';
-export { BrokerPersistence, type BrokerPersistenceOptions, type AedesPersistence } from './mqtt/broker-persistence.js';
+export { BrokerPersistence, type BrokerPersistenceOptions, type AedesPersistence, type BrokerState } from './mqtt/broker-persistence.js';
+export type { RedisHealth } from './mqtt/redis-link.js';
 export { MqttBroker, type MqttBrokerOptions, type HubPublish, type PublishListener } from './mqtt/mqtt-broker.js';
 export { MqttServer, type MqttServerOptions } from './mqtt/mqtt-server.js';
 export { MqttTlsServer, type MqttTlsServerOptions } from './mqtt/mqtt-tls-server.js';

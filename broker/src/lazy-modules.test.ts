@@ -23,6 +23,29 @@ describe('hub memory', () => {
     expect(loaded.filter((f) => /\/node_modules\/(sharp|nodemailer)\//.test(f))).toEqual([]);
   });
 
+  it('a hub without hub.cluster loads no Redis module (ioredis, mqemitter-redis, aedes-persistence-redis), even once started', () => {
+    // A started single hub: the import of the fleet-mode broker state happens only with hub.cluster.
+    const loaded = loadedAfter(`
+      import { mkdtempSync, rmSync } from 'node:fs';
+      import { tmpdir } from 'node:os';
+      import { join } from 'node:path';
+      import { pino } from 'pino';
+      import { parseConfig } from '@mieruka/protocol';
+      const { Hub } = await import('@mieruka/broker');
+      const dir = mkdtempSync(join(tmpdir(), 'mieruka-lazy-'));
+      const config = parseConfig({ text: JSON.stringify({ hub: { dataDir: dir, mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } } }) });
+      const hub = new Hub({ config, logger: pino({ level: 'silent' }) });
+      await hub.start();
+      await hub.stop();
+      rmSync(dir, { recursive: true, force: true });`);
+    expect(loaded.some((f) => f.includes('/aedes-persistence-level/')), 'the probe sees the LevelDB persistence the hub loaded').toBe(true);
+    const redisModules = (files: string[]) => files.filter((f) => /\/node_modules\/(ioredis|mqemitter-redis|aedes-persistence-redis)\//.test(f));
+    expect(redisModules(loaded)).toEqual([]);
+    // The control: the fleet-mode broker state itself does load them, so the probe would see them.
+    const fleet = loadedAfter(`await import(${JSON.stringify(new URL('../dist/mqtt/redis-broker-state.js', import.meta.url).pathname)});`);
+    expect(redisModules(fleet).length).toBeGreaterThan(0);
+  });
+
   it("turns off mqtt-packet's packet-id buffer table in the copy aedes uses", () => {
     const mqttPacket = createRequire(createRequire(import.meta.url).resolve('aedes'))('mqtt-packet') as { writeToStream: { cacheNumbers: boolean } };
     mqttPacket.writeToStream.cacheNumbers = true;

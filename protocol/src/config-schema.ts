@@ -432,6 +432,22 @@ export const ConfigSchema = z.strictObject({
         })
         .optional(),
       /**
+       * Fleet mode (docs/scaling.md): several hubs behind one name share the broker's state —
+       * subscriptions, retained messages, QoS 1 sessions and their queues, wills — and route
+       * messages to each other through Redis. Absent: one hub, broker state on disk (LevelDB).
+       */
+      cluster: z
+        .strictObject({
+          /** Secret when it holds a password (redis://:password@host:6379/0, rediss:// for TLS): logged and shown with it masked (redactUrl). */
+          redisUrl: z.url({ protocol: /^rediss?$/, error: 'use a redis:// or rediss:// URL' }),
+          /** This hub's name in logs, status and metrics; must differ between hubs. Default: the host name. */
+          hubId: z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'use 1–63 characters from A–Z a–z 0–9 . _ - (e.g. hub-a)')
+            .optional(),
+        })
+        .optional(),
+      /**
        * Home Assistant MQTT discovery (docs/home-assistant.md): the hub publishes retained
        * sensor configs on its own broker so Home Assistant, connected as an observer, lists each
        * machine and bench as a device. Off by default; switching it off removes them at the next start.

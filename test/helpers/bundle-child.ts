@@ -5,11 +5,21 @@
  * node_modules, which is why the bundle is written under node_modules/.cache.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const fromRoot = createRequire(join(REPO, 'package.json'));
+
+function resolves(req: NodeRequire, name: string): string | null {
+  try {
+    return req.resolve(name);
+  } catch {
+    return null;
+  }
+}
 
 const workspaceSources: Plugin = {
   name: 'workspace-sources',
@@ -18,7 +28,16 @@ const workspaceSources: Plugin = {
       const [pkg = '', sub] = args.path.slice('@mieruka/'.length).split('/');
       return { path: join(REPO, pkg, 'src', ...(sub ? [sub] : []), 'index.ts') };
     });
-    b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@mieruka/') ? undefined : { path: args.path, external: true }));
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('@mieruka/')) return undefined;
+      // A package npm could not hoist (e.g. broker/node_modules/aedes-persistence-redis, whose
+      // version is outside aedes' peer range) is not found from node_modules/.cache: its file, then.
+      if (!args.path.startsWith('node:') && !resolves(fromRoot, args.path) && args.resolveDir) {
+        const nested = resolves(createRequire(join(args.resolveDir, 'noop.js')), args.path);
+        if (nested) return { path: nested, external: true };
+      }
+      return { path: args.path, external: true };
+    });
   },
 };
 

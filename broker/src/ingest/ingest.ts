@@ -7,7 +7,6 @@
  */
 import type { AedesPublishPacket, Client } from 'aedes';
 import type { Logger } from 'pino';
-import type { NodeSnapshot } from '@mieruka/protocol';
 import { decodeMessage, isValidId, TOPIC_ROOT, type DecodedMessage } from '@mieruka/protocol';
 import { Fanout } from '../events/fanout.js';
 import type { MqttBroker } from '../mqtt/mqtt-broker.js';
@@ -19,6 +18,7 @@ import { isValidImageId, type ImageStore } from './image-store.js';
 import { InvalidMessageCounter, type InvalidMessage, type InvalidStats } from './invalid-counter.js';
 import type { LiveState } from './live-state.js';
 import { DuplicateGuard } from './duplicate-guard.js';
+import { backlogOf, clutterChange, currentChange, heard, motionChange, stateChange, statusChange } from './snapshot-changes.js';
 import { productionEventProblem } from '../production/production-event-ingest.js';
 
 export type IngestOptions = {
@@ -260,33 +260,26 @@ export class Ingest {
     const key = `${site}/${node}`;
     const store = this.options.store;
     const live = this.options.live;
-    const seen = (s: NodeSnapshot): NodeSnapshot => ({ ...s, lastSeen: Math.max(s.lastSeen ?? 0, now) });
+    const seen = heard(now);
 
     switch (msg.kind) {
       case 'status': {
         const p = msg.payload;
-        // The agent's queue as it last said, on the hub's clock (null: it does not say).
-        const backlog = p.backlog ? { ...p.backlog, at: now } : null;
+        const backlog = backlogOf(p, now);
         store.enqueue({ kind: 'status', site, node, receivedAt: now, ts: p.ts, online: p.online, agent: p.agent, version: p.version, detail: p.detail ?? null, backlog: backlog && JSON.stringify(backlog) });
-        // Arrival order wins: a will (online:false) carries its connect time, older than the last "online".
-        live.update(site, node, (s) => ({ ...seen(s), online: p.online, agent: p.agent, version: p.version, backlog }));
+        live.update(site, node, statusChange(p, now, backlog));
         break;
       }
       case 'current': {
         const p = msg.payload;
         store.enqueue({ kind: 'reading', site, node, receivedAt: now, ts: p.ts, seq: p.seq, irms: p.irms });
-        // The hottest path of all (a reading a second per machine): one snapshot copy, not two.
-        live.update(site, node, (s) =>
-          s.current && (s.current.ts > p.ts || (s.current.ts === p.ts && s.current.seq > p.seq))
-            ? seen(s) // a late resend must not move the live value back
-            : { ...s, lastSeen: Math.max(s.lastSeen ?? 0, now), current: { irms: p.irms, ts: p.ts, seq: p.seq } },
-        );
+        live.update(site, node, currentChange(p, now));
         break;
       }
       case 'state': {
         const p = msg.payload;
         store.enqueue({ kind: 'state', site, node, receivedAt: now, ts: p.ts, state: p.state, since: p.since, irms: p.irms });
-        live.update(site, node, (s) => (s.state && s.state.ts > p.ts ? seen(s) : { ...seen(s), state: { state: p.state, since: p.since, ts: p.ts } }));
+        live.update(site, node, stateChange(p, now));
         break;
       }
       case 'event': {
@@ -302,12 +295,7 @@ export class Ingest {
         const imageId = p.imageId !== null && isValidImageId(p.imageId) ? p.imageId : null;
         // The snapshot names the image only once it is on disk, so the dashboard never links a 404.
         const onDisk = imageId !== null && this.options.images.has(site, node, imageId);
-        const newest = (s: NodeSnapshot) => !s.clutter || s.clutter.ts <= p.ts;
-        const updated = live.update(site, node, (s) =>
-          newest(s)
-            ? { ...seen(s), clutter: { score: p.score, coveredRatio: p.coveredRatio, slot: p.slot, ts: p.ts, imageId: onDisk ? imageId : null } }
-            : seen(s),
-        );
+        const updated = live.update(site, node, clutterChange(p, now, onDisk ? imageId : null));
         if (imageId !== null && !onDisk) {
           if (updated.clutter?.ts === p.ts) this.awaitingImage.set(key, { imageId, ts: p.ts });
           const pair = this.pairer.offerClutter(key, imageId);
@@ -318,7 +306,7 @@ export class Ingest {
       case 'motion': {
         const p = msg.payload;
         store.enqueue({ kind: 'motion', site, node, receivedAt: now, ts: p.ts, active: p.active });
-        live.update(site, node, (s) => (s.motion && s.motion.ts > p.ts ? seen(s) : { ...seen(s), motion: { active: p.active, ts: p.ts } }));
+        live.update(site, node, motionChange(p, now));
         break;
       }
       case 'image': {

@@ -120,6 +120,29 @@ export class HubMetrics {
         this.set(source.stats().clientsConnected);
       },
     });
+    // Fleet mode only (hub.cluster): no series at all on a single hub.
+    new Gauge({
+      name: 'mieruka_cluster_redis_up',
+      help: 'Fleet mode: 1 while every connection of this hub to the shared Redis is ready, else 0.',
+      labelNames: ['hub'],
+      registers,
+      collect() {
+        this.reset();
+        const cluster = source.stats().cluster;
+        if (cluster) this.set({ hub: cluster.hubId }, cluster.redis.connected ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'mieruka_cluster_redis_disconnects_total',
+      help: 'Fleet mode: connections to the shared Redis lost since the hub started.',
+      labelNames: ['hub'],
+      registers,
+      collect() {
+        this.reset();
+        const cluster = source.stats().cluster;
+        if (cluster) countFrom({ hub: cluster.hubId }, cluster.redis.disconnects, this);
+      },
+    });
     new Counter({
       name: 'mieruka_mqtt_refusals_total',
       help: 'MQTT clients and packets refused, by stage (connect, publish, subscribe, limits) and reason.',

@@ -17,6 +17,19 @@ export type BrokerPersistenceOptions = { dir: string; logger: Logger };
 /** The part of an aedes 1.x persistence the hub touches (declared here so no untyped module leaks into our types). */
 export type AedesPersistence = { setup(broker: unknown): Promise<void>; destroy(): Promise<void> };
 
+/**
+ * Where the broker keeps its state: this LevelDB one (a single hub), or RedisBrokerState (fleet
+ * mode), which also brings the emitter that routes messages between hubs.
+ */
+export interface BrokerState {
+  /** What aedes takes as `persistence`. */
+  readonly instance: AedesPersistence;
+  /** What aedes takes as `mq`; undefined: aedes's own in-process emitter. */
+  readonly emitter?: unknown;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** Client ids with queued outgoing messages in the store (a key scan of the outgoing queue only). */
 async function clientsWithOutgoing(db: ClassicLevel<string, Buffer>): Promise<Set<string>> {
   const ids = new Set<string>();
@@ -30,7 +43,7 @@ async function clientsWithOutgoing(db: ClassicLevel<string, Buffer>): Promise<Se
   return ids;
 }
 
-export class BrokerPersistence {
+export class BrokerPersistence implements BrokerState {
   private readonly options: BrokerPersistenceOptions;
   private readonly logger: Logger;
   private db: ClassicLevel<string, Buffer> | null = null;

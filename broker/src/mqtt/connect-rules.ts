@@ -10,9 +10,11 @@
  *
  * [MQTT-3.3.5-1], [MQTT-3.8.4-6]: `preConnect` also makes the client's deliveries use the QoS
  * granted to its subscriptions (granted-qos.ts), before any subscription is made, and
- * writes the deliveries of one event-loop iteration to the socket at once (delivery-writes.ts).
+ * writes the deliveries of one event-loop iteration to the socket at once (delivery-writes.ts),
+ * and holds them until the CONNACK is out ([MQTT-3.2.0-1], connack-first.ts).
  */
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
+import { holdUntilConnack } from './connack-first.js';
 import { coalesceDeliveryWrites } from './delivery-writes.js';
 import { deliverAtGrantedQos } from './granted-qos.js';
 
@@ -43,6 +45,7 @@ export function connectRules(inner: ConnectRulesInner = {}): { preConnect: PreCo
     preConnect(client, packet, done) {
       deliverAtGrantedQos(client);
       coalesceDeliveryWrites(client);
+      holdUntilConnack(client);
       if (packet.clientId === '' && packet.clean === false) rejected.add(client);
       preConnect(client, packet, done);
     },

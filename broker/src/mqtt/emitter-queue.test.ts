@@ -42,4 +42,21 @@ describe('useFifoQueues', () => {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     }
   });
+
+  it("applies to mqemitter-redis, the fleet mode's emitter (an MQEmitter underneath)", async () => {
+    // Connections that never connect: only the emitter's shape is looked at.
+    const { Redis } = await import('ioredis');
+    const { default: mqemitterRedis } = await import('mqemitter-redis');
+    const pubConn = new Redis({ lazyConnect: true });
+    const subConn = new Redis({ lazyConnect: true });
+    try {
+      const mq = mqemitterRedis({ pubConn, subConn }) as unknown as { _messageQueue: unknown; _messageCallbacks: unknown };
+      expect(useFifoQueues(mq)).toBe(true);
+      expect(mq._messageQueue).toBeInstanceOf(Fifo);
+      expect(mq._messageCallbacks).toBeInstanceOf(Fifo);
+    } finally {
+      pubConn.disconnect();
+      subConn.disconnect();
+    }
+  });
 });

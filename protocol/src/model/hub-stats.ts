@@ -15,6 +15,14 @@ export type HubStats = {
   mqttRefused: MqttRefusals;
   /** Requests for GET /metrics refused per reason (no-credentials, bad-token, not-admin). */
   metricsRefused?: Record<string, number>;
+  /** Fleet mode only (hub.cluster): this hub's name and its link to the shared Redis. */
+  cluster?: ClusterStatus;
+};
+
+/** A hub of a fleet and its Redis link (counters since the hub started; the errors themselves are in the log, not here: /api/health is public). */
+export type ClusterStatus = {
+  hubId: string;
+  redis: { connected: boolean; disconnects: number; errors: number };
 };
 
 /** Refusal counters; a reason is a short stable word (e.g. `bad-credentials`, `acl`). */
