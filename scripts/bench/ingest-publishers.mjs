@@ -5,13 +5,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { connectAsync } from 'mqtt';
 
-const { url, site, nodes, perNode, qos, window, baseTs } = workerData;
+const { urls, site, nodes, perNode, qos, window, baseTs } = workerData;
 
 /** A reading as the bridge publishes it: {ts, seq, irms[]} (protocol payloads.ts, docs/topics.md). */
 const payload = (seq) => JSON.stringify({ ts: baseTs + seq * 1000, seq, irms: [Math.round(((seq * 7919) % 16000)) / 1000] });
 
 const clients = await Promise.all(
-  nodes.map((node) => connectAsync(url, { clientId: `bench-pub-${node}-${process.pid}`, reconnectPeriod: 0, clean: true })),
+  // Publisher i talks to broker i mod n (two hubs of a cluster: half the devices each).
+  nodes.map((node, i) => connectAsync(urls[i % urls.length], { clientId: `bench-pub-${node}-${process.pid}`, reconnectPeriod: 0, clean: true })),
 );
 parentPort.postMessage({ type: 'ready' });
 

@@ -4,6 +4,9 @@
 //       dir, loopback, default config (anonymous clients over loopback only, the default);
 //   (b) Debian's Mosquitto in its own process (`persistence false`, loopback) — the broker a
 //       user would put there instead (then still without storage).
+//   (c) two hubs of one cluster (fleet mode, docs/scaling.md): `mieruka hub` twice sharing a
+//       Debian redis-server (hub.cluster.redisUrl), publishers split between them, the
+//       subscriber on the first, so half the readings cross from one hub to the other.
 // Per broker and QoS: messages/s seen by the subscriber (first publish → last received), lost
 // (sent − received, by node and seq), hub/Mosquitto ratio; for the hub the time until every
 // reading is in its SQLite (polled read-only) and the stored count, which must equal sent.
@@ -12,7 +15,7 @@
 // for the hub process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +42,7 @@ const SITE = 'bench';
 const CLI = fileURLToPath(new URL('../../bin/mieruka.js', import.meta.url));
 const PUBLISHERS_WORKER = new URL('./ingest-publishers.mjs', import.meta.url);
 const MOSQUITTO = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
+const REDIS = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server';
 
 
 
@@ -83,13 +87,49 @@ async function startMosquitto(dir) {
   return { url: `mqtt://127.0.0.1:${port}`, stop: () => p.stop(), db: null };
 }
 
-async function startHub(dir) {
+async function startRedis(dir) {
+  const port = await freePort();
+  const p = child(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no']);
+  p.proc.once('error', () => undefined);
+  await waitUntil(async () => {
+    if (!p.alive()) throw new Error(`redis-server did not start (run scripts/install-system-deps.sh): ${p.output()}`);
+    return accepts(port);
+  }, 'redis-server to listen');
+  return { url: `redis://127.0.0.1:${port}`, stop: () => p.stop() };
+}
+
+/** Two hubs sharing one Redis; each stores what its own clients publish. */
+async function startHubPair(dir) {
+  const redis = await startRedis(dir);
+  const hubs = [];
+  try {
+    for (const id of ['a', 'b']) {
+      await mkdir(join(dir, id));
+      hubs.push(await startHub(join(dir, id), { MIERUKA_HUB__CLUSTER__REDIS_URL: redis.url, MIERUKA_HUB__CLUSTER__HUB_ID: `bench-${id}` }));
+    }
+  } catch (err) {
+    for (const h of hubs) await h.stop();
+    await redis.stop();
+    throw err;
+  }
+  return {
+    url: hubs[0].url,
+    urls: hubs.map((h) => h.url),
+    stored: () => hubs.reduce((sum, h) => sum + h.stored(), 0),
+    async stop() {
+      for (const h of hubs) await h.stop();
+      await redis.stop();
+    },
+  };
+}
+
+async function startHub(dir, clusterEnv = {}) {
   const port = await freePort();
   const dataDir = join(dir, 'data');
   const nodeArgs = (process.env.MIERUKA_BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
   // cwd = the temp dir and no MIERUKA_* overrides (the hub reads them as config, and this
   // bench's own switches are not config): the defaults of a fresh install.
-  const env = CHILD_ENV;
+  const env = { ...CHILD_ENV, ...clusterEnv };
   const args = [...nodeArgs, CLI, 'hub', '--data-dir', dataDir, '--mqtt-port', String(port), '--http-port', '0', '--host', '127.0.0.1', '--log-level', 'warn'];
   const p = child(process.execPath, args, { cwd: dir, env });
   await waitUntil(() => {
@@ -134,7 +174,7 @@ async function subscribe(url, qos, nodes) {
 
 async function measure(kind, qos) {
   const dir = await mkdtemp(join(tmpdir(), `mieruka-bench-ingest-${kind}-`));
-  const broker = kind === 'hub' ? await startHub(dir) : await startMosquitto(dir);
+  const broker = kind === 'hub' ? await startHub(dir) : kind === 'hub-pair' ? await startHubPair(dir) : await startMosquitto(dir);
   const nodes = Array.from({ length: PUBLISHERS }, (_, i) => `n${String(i + 1).padStart(2, '0')}`);
   const sent = PUBLISHERS * PER_NODE;
   let worker = null;
@@ -142,7 +182,7 @@ async function measure(kind, qos) {
     const sub = await subscribe(broker.url, qos, nodes);
     // Readings of the last PER_NODE seconds: inside the hub's future-ts limit, as a live feed.
     const baseTs = Date.now() - PER_NODE * 1000;
-    worker = new Worker(PUBLISHERS_WORKER, { workerData: { url: broker.url, site: SITE, nodes, perNode: PER_NODE, qos, window: WINDOW, baseTs } });
+    worker = new Worker(PUBLISHERS_WORKER, { workerData: { urls: broker.urls ?? [broker.url], site: SITE, nodes, perNode: PER_NODE, qos, window: WINDOW, baseTs } });
     const messages = [];
     let waiter = null;
     const next = () => (messages.length ? Promise.resolve(messages.shift()) : new Promise((r) => (waiter = r)));
@@ -211,12 +251,13 @@ export async function run() {
     for (const qos of [0, 1]) {
       rounds.push(await measure('mosquitto', qos));
       rounds.push(await measure('hub', qos));
+      rounds.push(await measure('hub-pair', qos));
     }
   }
   // Per broker and QoS: the round with the most messages/s; every round must pass the checks.
   const results = [];
   for (const qos of [0, 1]) {
-    for (const broker of ['mosquitto', 'hub']) {
+    for (const broker of ['mosquitto', 'hub', 'hub-pair']) {
       const mine = rounds.filter((r) => r.broker === broker && r.qos === qos);
       results.push({ ...mine.reduce((a, b) => (b.messagesPerSecond > a.messagesPerSecond ? b : a)), roundsMessagesPerSecond: mine.map((r) => Math.round(r.messagesPerSecond)) });
     }
@@ -224,7 +265,7 @@ export async function run() {
   const ref = (qos) => results.find((r) => r.broker === 'mosquitto' && r.qos === qos);
   for (const r of results) r.ratioToMosquitto = r.messagesPerSecond / ref(r.qos).messagesPerSecond;
   printTable(`MQTT ingest: ${PUBLISHERS} publishers × ${PER_NODE} readings, window ${WINDOW}, one subscriber on mieruka/v1/#, best of ${ROUNDS}`, ['broker', 'QoS', 'sent', 'received', 'lost', 'msg/s', 'rounds msg/s', '× Mosquitto', 'all stored s', 'stored'], results.map((r) => [
-    r.broker === 'hub' ? 'hub (mieruka hub)' : 'Mosquitto (persistence false)',
+    { hub: 'hub (mieruka hub)', 'hub-pair': 'two hubs sharing Redis (publishers split)', mosquitto: 'Mosquitto (persistence false)' }[r.broker],
     r.qos,
     r.sent,
     r.received,
@@ -232,15 +273,15 @@ export async function run() {
     fmt(r.messagesPerSecond, 0),
     r.roundsMessagesPerSecond.join(' / '),
     fmt(r.ratioToMosquitto),
-    r.broker === 'hub' ? fmt(r.storedSeconds) : '—',
-    r.broker === 'hub' ? r.stored : '—',
+    r.broker !== 'mosquitto' ? fmt(r.storedSeconds) : '—',
+    r.broker !== 'mosquitto' ? r.stored : '—',
   ]));
   const file = saveResult(name, { publishers: PUBLISHERS, perPublisher: PER_NODE, window: WINDOW, rounds: ROUNDS, results, allRounds: rounds });
   console.log(`saved ${file}`);
   const problems = rounds.flatMap((r) => [
     ...(r.lost > 0 ? [`${r.broker} QoS ${r.qos}: ${r.lost} of ${r.sent} lost`] : []),
-    ...(r.broker === 'hub' && r.stored !== r.sent ? [`hub QoS ${r.qos}: ${r.stored} of ${r.sent} stored`] : []),
-    ...(r.broker === 'hub' && r.qos === 1 && r.storedWhenAllAcked !== r.sent ? [`hub QoS 1: all acknowledged but only ${r.storedWhenAllAcked} stored`] : []),
+    ...(r.broker !== 'mosquitto' && r.stored !== r.sent ? [`${r.broker} QoS ${r.qos}: ${r.stored} of ${r.sent} stored`] : []),
+    ...(r.broker !== 'mosquitto' && r.qos === 1 && r.storedWhenAllAcked !== r.sent ? [`${r.broker} QoS 1: all acknowledged but only ${r.storedWhenAllAcked} stored`] : []),
   ]);
   if (problems.length > 0) throw new Error(`bench ingest: ${problems.join('; ')}`);
   return { results };
