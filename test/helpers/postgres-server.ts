@@ -11,6 +11,7 @@ import { chownSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { freePort } from './mosquitto.js';
+import { realClockEnv } from './real-clock-env.js';
 import { makeTempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
 
@@ -61,7 +62,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
     chownSync(pwFile, owner.uid, owner.gid);
   }
   // As root every server program runs as `postgres`; otherwise as whoever runs the tests.
-  const as = owner ? { uid: owner.uid, gid: owner.gid, cwd: dir.path } : { cwd: dir.path };
+  const as = { ...(owner ? { uid: owner.uid, gid: owner.gid } : {}), cwd: dir.path, env: realClockEnv() };
 
   const init = spawnSync(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwFile}`, '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions'], { ...as, encoding: 'utf8' });
   if (init.status !== 0) {

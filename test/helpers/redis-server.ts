@@ -7,6 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { freePort } from './mosquitto.js';
+import { realClockEnv } from './real-clock-env.js';
 import { makeTempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
 
@@ -15,7 +16,7 @@ const MISSING =
 
 export function redisServerBinary(): string {
   for (const candidate of ['/usr/bin/redis-server', '/usr/sbin/redis-server', 'redis-server']) {
-    const r = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
+    const r = spawnSync(candidate, ['--version'], { encoding: 'utf8', env: realClockEnv(), timeout: 10_000 });
     if (r.status === 0) return candidate;
   }
   throw new Error(MISSING);
@@ -75,7 +76,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RunningRed
       '--logfile', '',
       ...(options.password ? ['--requirepass', options.password] : []),
     ];
-    const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: realClockEnv() });
     child = proc;
     proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
