@@ -92,6 +92,21 @@ export function productionRoutes(ctx: DashboardContext): Router {
   const hub = ctx.dataSource;
   const session = requireSession(ctx.sessions);
   const clock = (): LocalTime => localTimeFor(hub.reportSettings().timeZone);
+  /** A GET of one machine over `from`/`to`: what `read` finds, or the unknown machine's 404 (also for another site's, site-scope.ts). */
+  const machineOverRange =
+    <T extends object>(read: (data: ReturnType<typeof dataFor>, m: { site: string; node: string }, range: TimeRange) => Promise<T | null>, body: (found: T) => object): RequestHandler =>
+    async (req, res) => {
+      const data = dataFor(ctx, res);
+      const m = machineOf(req, res);
+      if (!m) return;
+      const c = clock();
+      const range = query(res, () => parseRange(req, c, ctx.now()));
+      if (!range) return;
+      const found = await read(data, m, range);
+      if (!found) return sendError(res, 'NOT_FOUND', UNKNOWN_MACHINE);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ ...m, timeZone: c.timeZone, from: range.from, to: range.to, ...body(found) });
+    };
   const nameOf = async (site: string, node: string) => (await hub.listMachines()).find((m) => m.site === site && m.node === node)?.name ?? null;
   const noStore: RequestHandler = (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -127,18 +142,7 @@ export function productionRoutes(ctx: DashboardContext): Router {
   router.get('/api/machines/:site/:node/oee.csv', session, noStore, oee);
 
   // --- stops and reasons ---
-  router.get('/api/machines/:site/:node/stops', session, noStore, async (req, res) => {
-    const data = dataFor(ctx, res);
-    const m = machineOf(req, res);
-    if (!m) return;
-    const c = clock();
-    const range = query(res, () => parseRange(req, c, ctx.now()));
-    if (!range) return;
-    const list = await data.machineStops(m.site, m.node, range);
-    if (!list) return sendError(res, 'NOT_FOUND', UNKNOWN_MACHINE);
-    res.setHeader('Cache-Control', 'no-store');
-    res.json({ ...m, timeZone: c.timeZone, from: range.from, to: range.to, ...list });
-  });
+  router.get('/api/machines/:site/:node/stops', session, noStore, machineOverRange((data, m, range) => data.machineStops(m.site, m.node, range), (list) => list));
 
   router.get('/api/machines/:site/:node/reasons', session, noStore, async (req, res) => {
     const data = dataFor(ctx, res);
@@ -220,18 +224,7 @@ export function productionRoutes(ctx: DashboardContext): Router {
   router.get('/api/production/pareto', session, noStore, pareto);
 
   // --- quality entries ---
-  router.get('/api/machines/:site/:node/quality', session, noStore, async (req, res) => {
-    const data = dataFor(ctx, res);
-    const m = machineOf(req, res);
-    if (!m) return;
-    const c = clock();
-    const range = query(res, () => parseRange(req, c, ctx.now()));
-    if (!range) return;
-    const entries = await data.listQualityEntries(m.site, m.node, range);
-    if (!entries) return sendError(res, 'NOT_FOUND', UNKNOWN_MACHINE);
-    res.setHeader('Cache-Control', 'no-store');
-    res.json({ ...m, timeZone: c.timeZone, from: range.from, to: range.to, entries });
-  });
+  router.get('/api/machines/:site/:node/quality', session, noStore, machineOverRange((data, m, range) => data.listQualityEntries(m.site, m.node, range), (entries) => ({ entries })));
 
   router.post('/api/machines/:site/:node/quality', session, noStore, async (req, res) => {
     const data = dataFor(ctx, res);
