@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
-import { copySqliteToPostgres, databaseInUse, isPostgresUrl, migratePostgres, openDatabase, openPostgres, SCHEMA_VERSION } from '@mieruka/broker';
+import { copySqliteToPostgres, databaseInUse, isPostgresUrl, migratePostgres, openDatabase, openPostgres, PostgresSqlStore, SCHEMA_VERSION } from '@mieruka/broker';
 import { MierukaError, redactUrl } from '@mieruka/protocol';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
@@ -69,7 +69,7 @@ async function moveToPostgres(ctx: CliContext, file: string, url: string): Promi
     ctx.print(schema.from === schema.to ? `${shown}: schema version ${schema.to}, up to date` : `${shown}: schema version ${schema.from} → ${schema.to}`);
     const sqlite = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      const copied = await copySqliteToPostgres(sqlite, pool);
+      const copied = await copySqliteToPostgres(sqlite, new PostgresSqlStore(pool));
       for (const t of copied.tables) if (t.rows > 0) ctx.print(`  ${t.table}: ${t.rows} rows`);
       ctx.print(`${file} → ${shown}: ${copied.rows} rows in ${copied.tables.length} tables, counts checked table by table`);
     } finally {

@@ -6,8 +6,8 @@
  * a copy. Afterwards each table's row count is compared; any difference rolls it all back.
  */
 import type Database from 'better-sqlite3';
-import type { Pool, PoolClient } from 'pg';
 import { MierukaError } from '@mieruka/protocol';
+import type { SqlQueries, SqlStore, SqlValue } from '../sql/sql-store.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
 
 /** Rows per INSERT: well under PostgreSQL's 65,535 parameters for the widest table. */
@@ -23,26 +23,25 @@ export function schemaTables(): string[] {
   return tables;
 }
 
-async function columnsOf(client: PoolClient, table: string): Promise<Array<{ name: string; identity: boolean }>> {
-  const r = await client.query<{ column_name: string; is_identity: string }>(
-    "SELECT column_name, is_identity FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
+async function columnsOf(tx: SqlQueries, table: string): Promise<Array<{ name: string; identity: boolean }>> {
+  const rows = await tx.all<{ name: string; identity: string }>(
+    "SELECT column_name AS name, is_identity AS identity FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position",
     [table],
   );
-  return r.rows.map((c) => ({ name: c.column_name, identity: c.is_identity === 'YES' }));
+  return rows.map((c) => ({ name: c.name, identity: c.identity === 'YES' }));
 }
 
-export async function copySqliteToPostgres(sqlite: Database.Database, pool: Pool, onProgress: (p: CopyProgress) => void = () => undefined): Promise<CopyResult> {
-  const client = await pool.connect();
-  const result: CopyResult = { tables: [], rows: 0 };
-  try {
-    await client.query('BEGIN');
+/** `postgres`: a PostgresSqlStore (its transaction holds one connection for the whole copy). */
+export async function copySqliteToPostgres(sqlite: Database.Database, postgres: SqlStore, onProgress: (p: CopyProgress) => void = () => undefined): Promise<CopyResult> {
+  return postgres.transaction(async (tx) => {
+    const result: CopyResult = { tables: [], rows: 0 };
     const tables = schemaTables();
     for (const table of tables) {
-      const nonEmpty = await client.query(`SELECT 1 FROM ${table} LIMIT 1`);
-      if (nonEmpty.rowCount) throw new MierukaError('CONFIG_INVALID', `the PostgreSQL store already holds rows in "${table}": migrate into an empty database (a fresh one from \`createdb\`)`);
+      const nonEmpty = await tx.get(`SELECT 1 AS one FROM ${table} LIMIT 1`);
+      if (nonEmpty) throw new MierukaError('CONFIG_INVALID', `the PostgreSQL store already holds rows in "${table}": migrate into an empty database (a fresh one from \`createdb\`)`);
     }
     for (const table of tables) {
-      const columns = await columnsOf(client, table);
+      const columns = await columnsOf(tx, table);
       const names = columns.map((c) => c.name);
       const present = new Set((sqlite.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as Array<{ name: string }>).map((c) => c.name));
       const missing = names.filter((n) => !present.has(n));
@@ -52,44 +51,33 @@ export async function copySqliteToPostgres(sqlite: Database.Database, pool: Pool
       const order = (sqlite.prepare(`SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk`).all(table) as Array<{ name: string }>).map((c) => `"${c.name}"`);
       const select = sqlite.prepare(`SELECT ${list} FROM ${table}${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''}`).raw(true);
       let rows = 0;
-      let batch: unknown[][] = [];
+      let batch: SqlValue[][] = [];
+      const row = `(${names.map(() => '?').join(', ')})`;
+      const overriding = columns.some((c) => c.identity) ? ' OVERRIDING SYSTEM VALUE' : '';
       const flush = async () => {
         if (batch.length === 0) return;
-        const values = batch.map((_, r) => `(${names.map((__, c) => `$${r * names.length + c + 1}`).join(', ')})`).join(', ');
-        const overriding = columns.some((c) => c.identity) ? ' OVERRIDING SYSTEM VALUE' : '';
-        await client.query(`INSERT INTO ${table} (${list})${overriding} VALUES ${values}`, batch.flat());
+        await tx.run(`INSERT INTO ${table} (${list})${overriding} VALUES ${batch.map(() => row).join(', ')}`, batch.flat());
         rows += batch.length;
         onProgress({ table, rows });
         batch = [];
       };
-      for (const row of select.iterate() as IterableIterator<unknown[]>) {
-        batch.push(row.map(toPostgres));
+      for (const values of select.iterate() as IterableIterator<SqlValue[]>) {
+        batch.push(values);
         if (batch.length >= BATCH_ROWS) await flush();
       }
       await flush();
       // Identity columns continue after the copied ids.
       for (const c of columns.filter((col) => col.identity)) {
-        await client.query(`SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT MAX("${c.name}") FROM ${table}), 0) + 1, false)`, [table, c.name]);
+        await tx.get(`SELECT setval(pg_get_serial_sequence(?, ?), COALESCE((SELECT MAX("${c.name}") FROM ${table}), 0) + 1, false) AS next`, [table, c.name]);
       }
       const inSqlite = (sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
-      const inPostgres = (await client.query<{ n: number }>(`SELECT COUNT(*)::bigint AS n FROM ${table}`)).rows[0]?.n;
+      const inPostgres = (await tx.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))?.n;
       if (inPostgres !== inSqlite || rows !== inSqlite) {
         throw new MierukaError('STORE_FAILED', `"${table}": ${inSqlite} rows in SQLite but ${String(inPostgres)} in PostgreSQL after the copy; nothing was kept`);
       }
       result.tables.push({ table, rows });
       result.rows += rows;
     }
-    await client.query('COMMIT');
     return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-}
-
-/** SQLite hands back numbers, strings, null, bigints (safe integers off) and Buffers: all map as they are. */
-function toPostgres(value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
+  });
 }
