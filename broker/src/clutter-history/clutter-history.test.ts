@@ -2,56 +2,22 @@
  * ClutterHistory on both stores it can sit on — the hub's SQLite file and a real PostgreSQL 15
  * (Debian's server in a temp dir) — with real image files: the same answers from both.
  */
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type RunningPostgres } from '../../../test/helpers/postgres-server.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sqlBackends } from '../../../test/helpers/sql-backends.js';
 import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 import { ImageStore } from '../ingest/image-store.js';
-import { openDatabase } from '../store/database.js';
-import { migratePostgres, openPostgres } from '../store/postgres/pg-database.js';
-import { PostgresSqlStore } from '../store/sql/postgres-sql-store.js';
-import { SqliteSqlStore } from '../store/sql/sqlite-sql-store.js';
-import type { SqlStore } from '../store/sql/sql-store.js';
 import { ClutterHistory } from './clutter-history.js';
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9]);
 
-let server: RunningPostgres;
-let databases = 0;
+const backends = sqlBackends();
 const cleanups: Array<() => Promise<unknown>> = [];
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  await server?.stop();
 });
 
-const backends: Array<[string, () => Promise<SqlStore>]> = [
-  [
-    'SQLite',
-    async () => {
-      const dir = await makeTempDir();
-      const db = openDatabase(join(dir.path, 'mieruka.db'));
-      cleanups.push(async () => (db.close(), dir.remove()));
-      return new SqliteSqlStore(db);
-    },
-  ],
-  [
-    'PostgreSQL',
-    async () => {
-      const name = `clutter_${++databases}`;
-      await server.createDatabase(name);
-      const pool = await openPostgres(server.url(name));
-      await migratePostgres(pool, () => Date.now());
-      const store = new PostgresSqlStore(pool);
-      cleanups.push(() => store.close());
-      return store;
-    },
-  ],
-];
-
-describe.each(backends)('ClutterHistory on %s', (_name, openStore) => {
+describe.each(backends.each)('ClutterHistory on %s', (_name, open) => {
+  const openStore = async () => (await open()).sql;
   it('lists stations with their latest score and whether its image is still on disk, configured ones before their first score', async () => {
     const sql = await openStore();
     const dir = await makeTempDir();
