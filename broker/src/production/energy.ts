@@ -5,7 +5,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { EnergyFigures } from '@mieruka/protocol';
-import { ampereSecondsFromReadings, QUARTER_MS, type EnergyMachine } from './energy-quarters.js';
+import { QUARTER_MS, type EnergyMachine } from './energy-quarters.js';
 
 export { QUARTER_MS };
 
@@ -88,11 +88,42 @@ export class EnergyReader {
       for (let i = 0; i + 1 < edges.length; i++) {
         const [a, b] = [edges[i]!, edges[i + 1]!];
         if (!(b > a)) continue;
-        const part = { start: a, end: b, ...ampereSecondsFromReadings(this.db, site, node, exact.machine, a, b) };
+        const part = { start: a, end: b, ...sqliteAmpereSeconds(this.db, site, node, exact.machine, a, b) };
         // Like the table (a quarter has a row once it holds current): an empty part is no data.
         if (part.runningAs || part.idleAs || part.offAs || part.unknownAs) out.push(part);
       }
     }
     return out.sort((a, b) => a.start - b.start);
   }
+}
+
+// TEMPORARY (integration of the SqlStore port): the reader is still synchronous on SQLite, so
+// it keeps the table's rule over better-sqlite3 here until production-service is ported; the
+// rule itself lives in energy-quarters.ts.
+function sqliteAmpereSeconds(db: Database, site: string, node: string, machine: EnergyMachine, from: number, to: number): { runningAs: number; idleAs: number; offAs: number; unknownAs: number } {
+  const capMs = machine.offlineAfterS * 1000;
+  const sum = [0, 0, 0, 0];
+  const stateAt = db.prepare('SELECT state FROM states WHERE site = ? AND node = ? AND ts <= ? ORDER BY ts DESC LIMIT 1').pluck();
+  const columns: Record<string, number> = { running: 0, idle: 1, off: 2, unknown: 3 };
+  let prev: { ts: number; amps: number } | null = null;
+  const add = (a0: number, b0: number, amps: number, column: number) => {
+    let a = Math.max(a0, from);
+    const b = Math.min(b0, to);
+    while (a < b) {
+      const end = Math.min(b, Math.floor(a / QUARTER_MS) * QUARTER_MS + QUARTER_MS);
+      sum[column]! += Math.round(amps * (end - a) * 1000);
+      a = end;
+    }
+  };
+  if (to > from) {
+    for (const row of db.prepare('SELECT ts, irms FROM readings WHERE site = ? AND node = ? AND ts >= ? ORDER BY ts, seq').iterate(site, node, from - capMs) as Iterable<{ ts: number; irms: string }>) {
+      const list = JSON.parse(row.irms) as unknown[];
+      const amps = list[machine.channel];
+      if (typeof amps !== 'number' || !Number.isFinite(amps)) continue;
+      if (prev) add(prev.ts, Math.min(row.ts, prev.ts + capMs), prev.amps, columns[(stateAt.get(site, node, prev.ts) as string | undefined) ?? 'unknown'] ?? 3);
+      if (row.ts >= to) break;
+      prev = { ts: row.ts, amps };
+    }
+  }
+  return { runningAs: sum[0]! / 1e6, idleAs: sum[1]! / 1e6, offAs: sum[2]! / 1e6, unknownAs: sum[3]! / 1e6 };
 }

@@ -73,7 +73,7 @@ describe('CurrentSeriesQuery', () => {
       reading('mill-1', ts, irms);
     }
     reading('mill-2', T0 + 5000, [99]); // another machine: never mixed in
-    store.flush();
+    await store.flush();
     const query = new CurrentSeriesQuery(store.database);
     const end = ts + 1;
     const ranges: TimeRange[] = [
@@ -105,7 +105,7 @@ describe('CurrentSeriesQuery', () => {
     const { store, reading } = await openStore();
     reading('mill-1', T0, [1.5]);
     reading('mill-1', T0 + 1000, [2.5]);
-    store.flush();
+    await store.flush();
     const query = new CurrentSeriesQuery(store.database);
     expect(query.series(SITE, 'mill-1', 0, { from: T0 + 2000, to: T0 + 60 * MIN }, 600)).toEqual({ channel: 0, bucketMs: 0, points: [] });
     expect(query.series(SITE, 'mill-1', 3, { from: T0, to: T0 + MIN }, 600)).toEqual({ channel: 3, bucketMs: 0, points: [] });
@@ -148,7 +148,7 @@ describe('ReportsService.current', () => {
     reading('sensor-9', T0, [1]);
     store.enqueue({ kind: 'state', site: SITE, node: 'mill-1', receivedAt: T0, ts: T0, state: 'idle', since: T0, irms: [0.3] });
     reading('mill-1', T0 + 500, [0.3, 7]);
-    store.flush();
+    await store.flush();
     const range = { from: T0 - MIN, to: T0 + MIN };
     expect(reports.current(SITE, 'lathe-1', range, 600)).toEqual({ channel: 1, bucketMs: 0, points: [{ ts: T0, avg: 4.2, min: 4.2, max: 4.2 }] });
     expect(reports.current(SITE, 'mill-1', range, 600)).toEqual({ channel: 0, bucketMs: 0, points: [{ ts: T0 + 500, avg: 0.3, min: 0.3, max: 0.3 }] });

@@ -52,7 +52,7 @@ describe('ReportsService', () => {
     s.state('mill-1', day + 23 * H, 'running'); // 23:00 – 01:30 next day running
     s.state('mill-1', day + 25.5 * H, 'idle');
     s.state('mill-1', day + 30 * H, 'off'); // 06:00 next day
-    s.store.flush();
+    await s.store.flush();
     const report = s.reports.usage(SITE, 'mill-1', { from: day, to: day + 24 * H }, 'shift')!;
     expect(report.rows.map((r) => [r.label, r.shift, tz.iso(r.start), tz.iso(r.end)])).toEqual([
       ['2025-11-24', 'day', '2025-11-24T08:00:00+09:00', '2025-11-24T17:00:00+09:00'],
@@ -71,7 +71,7 @@ describe('ReportsService', () => {
     const s = await setup('Europe/Berlin', tz.startOfDay('2025-11-01'));
     s.state('mill-1', tz.startOfDay('2025-03-29'), 'running');
     s.state('mill-1', tz.startOfDay('2025-10-27'), 'off');
-    s.store.flush();
+    await s.store.flush();
     for (const [date, hours] of [
       ['2025-03-30', 23],
       ['2025-10-26', 25],
@@ -102,7 +102,7 @@ describe('ReportsService', () => {
     s.state('mill-2', t0, 'running');
     s.status('mill-2', t0 + 4 * H, true);
     s.state('mill-2', t0 + 4 * H, 'running', t0); // reconnected; the machine ran all along
-    s.store.flush();
+    await s.store.flush();
     const mill1 = s.reports.timeline(SITE, 'mill-1', { from: t0, to: t0 + 5 * H })!;
     expect(mill1.intervals.map((i) => [i.state, (i.start - t0) / MIN, i.end === null ? null : (i.end - t0) / MIN])).toEqual([
       ['running', 0, 120],
@@ -118,7 +118,7 @@ describe('ReportsService', () => {
 
     // The machine list tells the state now: unknown while offline.
     s.status('mill-1', t0 + 6 * H, false);
-    s.store.flush();
+    await s.store.flush();
     const machines = s.reports.listMachines([]);
     expect(machines.map((m) => [m.node, m.state, m.since === null ? null : (m.since - t0) / MIN])).toEqual([
       ['mill-1', 'unknown', 360],
@@ -131,14 +131,14 @@ describe('ReportsService', () => {
     const s = await setup('UTC', t0);
     s.state('mill-1', t0, 'running');
     s.state('mill-2', t0, 'off');
-    s.store.flush();
+    await s.store.flush();
     s.clock.now = t0 + 1 * H;
     s.reports.stop();
     s.clock.now = t0 + 3 * H;
     s.reports.start();
     s.state('mill-1', t0 + 3 * H + MIN, 'running', t0); // mill-1's agent re-publishes: running since t0
     s.state('mill-2', t0 + 3 * H + MIN, 'off', t0 + 3 * H + MIN); // mill-2's agent restarted too
-    s.store.flush();
+    await s.store.flush();
     s.clock.now = t0 + 4 * H;
     const t1 = s.reports.timeline(SITE, 'mill-1', { from: t0, to: t0 + 4 * H })!;
     expect(t1.intervals).toEqual([{ state: 'running', start: t0, end: null }]);
@@ -153,7 +153,7 @@ describe('ReportsService', () => {
   it('lists configured machines that never reported as unknown, and answers null for a node that is no machine', async () => {
     const s = await setup('Asia/Tokyo', Date.UTC(2025, 10, 24), { machines: { 'press-1': { name: 'Press 1' } } });
     s.store.enqueue({ kind: 'motion', site: SITE, node: 'bench-1', receivedAt: Date.UTC(2025, 10, 23), ts: Date.UTC(2025, 10, 23), active: true });
-    s.store.flush();
+    await s.store.flush();
     expect(s.reports.listMachines([])).toEqual([{ site: SITE, node: 'press-1', name: 'Press 1', state: 'unknown', since: null, online: null, lastSeen: null }]);
     const range = { from: Date.UTC(2025, 10, 23), to: Date.UTC(2025, 10, 24) };
     expect(s.reports.usage(SITE, 'press-1', range, 'day')!.total.seconds).toEqual({ off: 0, idle: 0, running: 0, unknown: 86_400 });
@@ -174,7 +174,7 @@ describe('ReportsService', () => {
     s.state('mill-1', t0 + 3 * H, 'running');
     s.state('mill-1', t0 + 5 * H, 'off');
     s.state('mill-1', t0 + 8 * H, 'running');
-    s.store.flush();
+    await s.store.flush();
     const all = s.reports.jobs(SITE, 'mill-1', { from: t0, to: t0 + 10 * H })!;
     expect(all.jobs.map((j) => [(j.start - t0) / H, j.end === null ? null : (j.end - t0) / H, j.durationS, j.source, j.partial])).toEqual([
       [1, 2, 3600, 'events', false],
@@ -202,7 +202,7 @@ describe('ReportsService', () => {
       s.state('mill-1', end, 'off');
       s.event('mill-1', end, ++seq, 'run_finished', { durationS: (end - start) / 1000, startedAt: start });
     }
-    s.store.flush();
+    await s.store.flush();
     for (const [day, next] of [
       ['2027-02-28', '2027-03-01'],
       ['2027-12-31', '2028-01-01'],
@@ -225,7 +225,7 @@ describe('ReportsService', () => {
     const s = await setup('Asia/Tokyo', tokyo.startOfDay('2025-11-25') + 12 * H);
     s.state('mill-1', tokyo.startOfDay('2025-11-24'), 'running');
     s.state('mill-1', tokyo.startOfDay('2025-11-25'), 'off');
-    s.store.flush();
+    await s.store.flush();
     s.reports.updateRollups();
     const tokyoRows = s.store.database.prepare('SELECT hour_start FROM usage_hourly ORDER BY hour_start LIMIT 1').get() as { hour_start: number };
     expect(tokyoRows.hour_start).toBe(tokyo.startOfDay('2025-11-24'));
@@ -260,7 +260,7 @@ describe('ReportsService', () => {
       s.event('mill-1', tz.instant(date, 11, 30), ++seq, 'run_finished', { durationS: 9000, startedAt: tz.instant(date, 9) });
       s.state('mill-1', tz.instant(date, 17), 'off');
     }
-    s.store.flush();
+    await s.store.flush();
     s.reports.updateRollups();
     const range = { from: tz.startOfDay('2025-10-11'), to: tz.startOfDay('2025-11-10') };
     const byDay = s.reports.usage(SITE, 'mill-1', range, 'day')!;

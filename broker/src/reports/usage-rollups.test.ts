@@ -102,19 +102,19 @@ async function simulate(seed: number, timeZone: string, startIso: string) {
     } else if (action < 0.85) {
       store.enqueue({ kind: 'status', site: SITE, node: NODE, receivedAt: now, ts: now, online: true, agent: 'bridge', version: '1', detail: null });
     } else if (action < 0.9) {
-      store.flush();
+      await store.flush();
       reports.stop();
       model.restarts.push(now);
       now += (5 + Math.floor(rnd() * 120)) * MIN;
       reports.start();
     }
-    if (rnd() < 0.3) store.flush();
+    if (rnd() < 0.3) await store.flush();
     if (rnd() < 0.15) {
-      store.flush();
+      await store.flush();
       reports.updateRollups();
     }
   }
-  store.flush();
+  await store.flush();
   now += 3 * 3_600_000 + 7 * MIN;
   const marks = (store.database.prepare('SELECT down_at FROM hub_runs WHERE down_at IS NOT NULL ORDER BY down_at').all() as { down_at: number }[]).map((r) => r.down_at);
   return { store, reports, model, marks, t0, now: () => now, clock: new LocalTime(timeZone), labels: labeller(timeZone) };
