@@ -149,6 +149,25 @@ describe.each(backends.each)('mail channel on %s', (_name, open) => {
     expect(mail.stats().failedAttempts).toBeGreaterThanOrEqual(1);
   });
 
+  it('keeps a mail queued while SMTP was down across a restart of the channel, and sends it once after', async () => {
+    const db = await database();
+    const smtpPeer = await peer();
+    await smtpPeer.close();
+    const first = await channel(db, smtpPeer.port, { retry: { baseMs: 3_600_000, maxMs: 3_600_000 } });
+    await first.deliver(notice());
+    await first.pumpNow();
+    await waitFor(async () => ((await new MailQueue(db).all())[0]?.attempts ?? 0) >= 1, 'a failed attempt');
+    await first.stop();
+    expect((await new MailQueue(db).all()).map((r) => [r.status, r.nextAttemptAt > Date.now()])).toEqual([['pending', true]]);
+
+    await smtpPeer.listen();
+    // The next start tries at once, not an hour later.
+    await channel(db, smtpPeer.port);
+    await waitFor(() => smtpPeer.received[0], 'the mail after the restart');
+    await waitFor(async () => (await new MailQueue(db).all()).every((r) => r.status === 'sent'), 'marked sent');
+    expect(smtpPeer.received).toHaveLength(1);
+  });
+
   it('reports a wrong password as not ok and keeps retrying', async () => {
     const db = await database();
     const smtpPeer = await peer({ password: 'the-right-one' });
