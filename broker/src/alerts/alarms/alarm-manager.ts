@@ -138,10 +138,6 @@ export class AlarmManager {
     });
   }
 
-  record(id: string): Promise<AlarmRecord | null> {
-    return this.serial(() => this.store.get(id));
-  }
-
   active(): Promise<AlarmItem[]> {
     return this.serial(async () => (await this.store.active()).map(toItem));
   }
