@@ -154,12 +154,12 @@ export class Hub {
     });
     this.alerts = new Alerts({
       config: options.config,
-      database: () => this.store.database,
+      sql: () => this.store.sql,
       live: this.live,
       dataDir: this.dataDir,
       now,
       channels: createAlertChannels(options.config, {
-        database: () => this.store.database,
+        sql: () => this.store.sql,
         logger: options.logger,
         now,
         // Relay towers publish cmd/patlite through the hub's broker once it runs.
