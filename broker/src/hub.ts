@@ -478,8 +478,10 @@ export class Hub {
   /** The store, and the live snapshots loaded from it. */
   private async startStore(): Promise<Store> {
     const { batchSize, flushIntervalMs } = this.config.hub.ingest;
+    const postgresUrl = this.config.hub.store?.url;
     const store = new Store({
       dataDir: this.dataDir,
+      ...(postgresUrl ? { postgresUrl } : {}),
       batchSize,
       flushIntervalMs,
       logger: this.options.logger,

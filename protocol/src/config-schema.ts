@@ -448,6 +448,20 @@ export const ConfigSchema = z.strictObject({
         })
         .optional(),
       /**
+       * Fleet mode (docs/scaling.md): the hubs' shared PostgreSQL database instead of the SQLite
+       * file in the data dir; every hub of the fleet names the same one. Absent: SQLite.
+       */
+      store: z
+        .strictObject({
+          /**
+           * postgres://user@host:5432/mieruka (postgresql:// too). A password in it is a secret,
+           * logged and shown masked; better kept out of the file, in the service's PGPASSWORD or
+           * ~/.pgpass, which the PostgreSQL client reads.
+           */
+          url: z.url({ protocol: /^postgres(ql)?$/, error: 'use a postgres:// or postgresql:// URL' }),
+        })
+        .optional(),
+      /**
        * Home Assistant MQTT discovery (docs/home-assistant.md): the hub publishes retained
        * sensor configs on its own broker so Home Assistant, connected as an observer, lists each
        * machine and bench as a device. Off by default; switching it off removes them at the next start.

@@ -22,3 +22,24 @@ describe('hub.cluster config (fleet mode)', () => {
     expect(() => parseConfig({ overrides: { hub: { cluster: { redisUrl: 'redis://h:6379', hubId: 'hub a' } } } })).toThrow(/hub\.cluster\.hubId: use 1–63 characters/);
   });
 });
+
+describe('hub.store config (fleet mode)', () => {
+  it('is absent by default: the SQLite file in the data dir', () => {
+    expect(parseConfig({}).hub.store).toBeUndefined();
+  });
+
+  it('takes a postgres:// URL from the file or MIERUKA_HUB__STORE__URL, and shows it with the password masked', () => {
+    const password = 'fleet-pg-pw-17';
+    const config = parseConfig({ env: { MIERUKA_HUB__STORE__URL: `postgres://mieruka:${password}@10.0.0.6:5432/mieruka` } });
+    expect(config.hub.store?.url).toBe(`postgres://mieruka:${password}@10.0.0.6:5432/mieruka`);
+    const shown = JSON.stringify(redactConfig(config));
+    expect(shown).not.toContain(password);
+    expect(shown).toContain('10.0.0.6:5432/mieruka');
+    expect(parseConfig({ overrides: { hub: { store: { url: 'postgresql://db.example/mieruka' } } } }).hub.store?.url).toBe('postgresql://db.example/mieruka');
+  });
+
+  it('refuses another database URL with a clear message', () => {
+    expect(() => parseConfig({ overrides: { hub: { store: { url: 'mysql://db.example/mieruka' } } } })).toThrow(/hub\.store\.url: use a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(() => parseConfig({ overrides: { hub: { store: {} } } })).toThrow(/hub\.store\.url/);
+  });
+});
