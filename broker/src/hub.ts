@@ -45,6 +45,7 @@ import { EdgeSettingsPublisher } from './settings/edge-settings-publisher.js';
 import { RuntimeSettingsService } from './settings/runtime-settings.js';
 import { admitJoinRequest, countJoinRequests, dismissJoinRequest, listAdmitted, listJoinRequests } from './store/join-requests.js';
 import { deleteNodeRow } from './store/node-removal.js';
+import { loadNodeSnapshots } from './store/snapshot-queries.js';
 import { RetentionPruner } from './store/retention-pruner.js';
 import { Store } from './store/store.js';
 import { disablePacketNumberCache } from './packet-number-cache.js';
@@ -180,7 +181,7 @@ export class Hub {
       now,
     });
     this.retention = new RetentionPruner({
-      database: () => this.store.database,
+      sql: () => this.store.sql,
       retention: options.config.hub.retention,
       timeZone: options.config.timezone,
       now,
@@ -200,7 +201,7 @@ export class Hub {
     this.mqttLimits = new MqttLimits({ limits: options.config.hub.mqtt.limits, logger: options.logger, now });
     this.settings = new RuntimeSettingsService({
       fileConfig: options.config,
-      database: () => this.store.database,
+      sql: () => this.store.sql,
       targets: [
         { name: 'alerts', reconfigure: (config) => this.alerts.reconfigure(config) },
         { name: 'reports', reconfigure: (config) => this.reports.reconfigure({ shifts: config.shifts, machines: config.machines }) },
@@ -217,6 +218,7 @@ export class Hub {
     });
     this.metrics = new HubMetrics({
       stats: () => this.stats(),
+      joinRequestCount: () => this.joinRequestCount(),
       ingestStats: () => this.ingestStats(),
       alarmsActive: () => this.alerts.activeBySeverity(),
       queues: () => this.queueDepths(),
@@ -302,7 +304,6 @@ export class Hub {
       messagesInvalid: ingest?.invalid.total ?? 0,
       messagesDuplicate: ingest?.duplicates.total ?? 0,
       invalidByReason: { ...ingest?.invalid.byReason },
-      nodesAskingToJoin: this.storeInstance?.started ? countJoinRequests(this.storeInstance.database) : 0,
       rowsWritten: this.storeInstance?.rowsWritten ?? 0,
       clientsConnected: this.brokerInstance?.clientsConnected ?? 0,
       mqttRefused: { ...(this.mqttAccess?.stats() ?? { connect: {}, publish: {}, subscribe: {} }), limits: this.mqttLimits.stats() },
@@ -338,41 +339,46 @@ export class Hub {
   }
 
   /** New nodes refused past the caps, for admins to see (empty before the first start). */
-  joinRequests(): JoinRequest[] {
-    return this.storeInstance?.started ? listJoinRequests(this.storeInstance.database) : [];
+  async joinRequests(): Promise<JoinRequest[]> {
+    return this.storeInstance?.started ? listJoinRequests(this.storeInstance.sql) : [];
+  }
+
+  /** How many nodes are asking to join (the System page, GET /metrics); 0 before the first start. */
+  async joinRequestCount(): Promise<number> {
+    return this.storeInstance?.started ? countJoinRequests(this.storeInstance.sql) : 0;
   }
 
   /** Counters, listeners and nodes asking to join, for the dashboard's System page. */
-  systemInfo(): SystemInfo {
+  async systemInfo(): Promise<SystemInfo> {
     const { mqtt, http } = this.config.hub;
     const { maxNodesPerSite, maxSites, autoJoin } = this.settings.config.hub.ingest;
     const { readingsDays, historyDays, at } = this.config.hub.retention;
     return {
-      stats: this.stats(),
+      stats: { ...this.stats(), nodesAskingToJoin: await this.joinRequestCount() },
       listeners: {
         mqtt: { host: mqtt.host, port: this.mqttServer?.port ?? mqtt.port, anonymous: mqtt.anonymous },
         mqttWs: { path: mqtt.wsPath },
         http: { host: http.host, port: this.httpServer?.port ?? http.port },
       },
       admission: { autoJoin, maxNodesPerSite, maxSites },
-      joinRequests: this.joinRequests(),
+      joinRequests: await this.joinRequests(),
       retention: { readingsDays, historyDays, at, nextRunAt: this.retention.nextRunAt, lastRun: this.retention.lastRun },
     };
   }
 
   /** An admin lets a node asking to join in: its next message is accepted (also after a restart). */
-  admitJoinRequest(site: string, node: string, by: string): JoinRequestOutcome {
+  async admitJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome> {
     const store = this.storeInstance;
-    if (!store?.started || !admitJoinRequest(store.database, site, node, by, this.now())) return { outcome: 'not-found' };
+    if (!store?.started || !(await admitJoinRequest(store.sql, site, node, by, this.now()))) return { outcome: 'not-found' };
     this.ingest?.admitNode(site, node);
     this.logger.info({ site, node, by }, 'node admitted');
     return { outcome: 'admitted' };
   }
 
   /** An admin forgets a node's request; it is listed again if it reports again. */
-  dismissJoinRequest(site: string, node: string, by: string): JoinRequestOutcome {
+  async dismissJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome> {
     const store = this.storeInstance;
-    if (!store?.started || !dismissJoinRequest(store.database, site, node)) return { outcome: 'not-found' };
+    if (!store?.started || !(await dismissJoinRequest(store.sql, site, node))) return { outcome: 'not-found' };
     this.logger.info({ site, node, by }, 'join request dismissed');
     return { outcome: 'dismissed' };
   }
@@ -387,7 +393,7 @@ export class Hub {
     if (!store?.started) return { outcome: 'not-found' };
     // Queued rows first, so none of them brings the node back.
     await this.flush();
-    const deleted = deleteNodeRow(store.database, site, node);
+    const deleted = await deleteNodeRow(store.sql, site, node);
     const forgotten = this.live.remove(site, node);
     this.peerLive?.remove(site, node); // fleet mode: also from the other hubs' live view until it reports again
     if (!deleted && !forgotten) return { outcome: 'not-found' };
@@ -493,7 +499,7 @@ export class Hub {
 
     // A restarted hub shows the last known state at once; an image shows only if its file exists.
     this.live.load(
-      store.loadSnapshots().map((s) =>
+      (await loadNodeSnapshots(store.sql)).map((s) =>
         s.clutter?.imageId && !this.images.has(s.site, s.node, s.clutter.imageId) ? { ...s, clutter: { ...s.clutter, imageId: null } } : s,
       ),
     );
@@ -547,6 +553,8 @@ export class Hub {
 
   private async startIngest(broker: MqttBroker, store: Store): Promise<Ingest> {
     const { maxFutureSkewS, maxNodesPerSite, maxSites, batchSize } = this.config.hub.ingest;
+    // Read once here (node admission reads it once anyway); later admissions reach ingest through admitNode.
+    const admitted = await listAdmitted(store.sql);
     const limits = {
       writeQueueItems: batchSize,
       maxFutureSkewMs: maxFutureSkewS * 1000,
@@ -554,7 +562,7 @@ export class Hub {
       maxSites,
       // The runtime settings' value: an admin switches it on the settings page, no restart.
       autoJoin: () => this.settings.config.hub.ingest.autoJoin,
-      admitted: () => listAdmitted(store.database),
+      admitted: () => admitted,
     };
     const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: this.options.logger, now: this.now, ...limits });
     await ingest.start();

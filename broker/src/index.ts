@@ -26,7 +26,7 @@ export { PostgresSqlStore } from './store/sql/postgres-sql-store.js';
 export { SqliteSqlStore } from './store/sql/sqlite-sql-store.js';
 export { sqlErrorKind, type SqlDialect, type SqlErrorKind, type SqlQueries, type SqlStore, type SqlValue } from './store/sql/sql-store.js';
 export { RowWriter, type StoreRow, type RowKind } from './store/rows.js';
-export { loadSnapshots } from './store/snapshot-queries.js';
+export { loadNodeSnapshots, loadSnapshots } from './store/snapshot-queries.js';
 export { Ingest, type IngestOptions, type IngestStats } from './ingest/ingest.js';
 export { LiveState, emptySnapshot, type LiveListener } from './ingest/live-state.js';
 export { ImageStore, IMAGE_ID_PATTERN, isValidImageId } from './ingest/image-store.js';
