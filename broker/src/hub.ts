@@ -10,8 +10,8 @@ import type { Logger } from 'pino';
 import { systemNow, topicFor, type ClusterStatus, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type NodeRemovalOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
-import { SqliteSessionRecords } from './auth/sqlite-session-records.js';
-import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
+import { SqlSessionRecords } from './auth/sql-session-records.js';
+import { SqlUserVerifier } from './auth/sql-user-verifier.js';
 import { ClutterHistory } from './clutter-history/clutter-history.js';
 import { clutterWebhookFromConfig, type ClutterWebhook } from './clutter-history/clutter-webhook.js';
 import { DailyUtilizationPost } from './clutter-history/daily-utilization-post.js';
@@ -113,7 +113,7 @@ export class Hub {
   private mqttServer: MqttServer | null = null;
   private mqttTlsServer: MqttTlsServer | null = null;
   private httpServer: HttpServer | null = null;
-  private usersInstance: SqliteUserVerifier | null = null;
+  private usersInstance: SqlUserVerifier | null = null;
   private mqttAccess: MqttAccessControl | null = null;
   /** Fleet mode: the Redis-backed broker state (its link's health goes into stats). */
   private redisState: { health(): RedisHealth | null; stop(): Promise<void> } | null = null;
@@ -291,7 +291,7 @@ export class Hub {
     return this.brokerInstance;
   }
 
-  get users(): SqliteUserVerifier {
+  get users(): SqlUserVerifier {
     if (!this.usersInstance) throw new Error('hub is not started');
     return this.usersInstance;
   }
@@ -506,12 +506,12 @@ export class Hub {
     return store;
   }
 
-  private async startUsers(store: Store): Promise<SqliteUserVerifier> {
+  private async startUsers(store: Store): Promise<SqlUserVerifier> {
     const { config } = this;
-    const users = new SqliteUserVerifier({ db: store.database, logger: this.options.logger, now: this.now });
+    const users = new SqlUserVerifier({ sql: store.sql, logger: this.options.logger, now: this.now });
     this.usersInstance = users;
     if (config.dashboard.adminPassword) await users.ensureAdmin(config.dashboard.adminUser, config.dashboard.adminPassword);
-    else if (users.list().length === 0) this.logger.warn('no dashboard users: set dashboard.adminPassword to be able to log in');
+    else if ((await users.list()).length === 0) this.logger.warn('no dashboard users: set dashboard.adminPassword to be able to log in');
     return users;
   }
 
@@ -519,8 +519,10 @@ export class Hub {
   private async startBroker(store: Store): Promise<MqttBroker> {
     const hubLogger = this.options.logger;
     disablePacketNumberCache();
-    const access = await mqttAccessFromConfig(this.config, store.database, hubLogger, this.now);
+    const { access, accounts } = await mqttAccessFromConfig(this.config, store.sql, hubLogger, this.now);
     this.mqttAccess = access;
+    await accounts.watch();
+    this.started.push({ name: 'mqtt-accounts', stop: () => accounts.unwatch() });
     const persistence = await this.brokerState();
     await persistence.start();
     this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
@@ -600,7 +602,7 @@ export class Hub {
   }
 
   /** MQTT over TCP, TLS (when configured) and WebSocket, the HTTP front end (the dashboard, when mounted), the HTTP port. */
-  private async startListeners(broker: MqttBroker, users: SqliteUserVerifier, tlsFiles: MqttTlsFiles | null): Promise<void> {
+  private async startListeners(broker: MqttBroker, users: SqlUserVerifier, tlsFiles: MqttTlsFiles | null): Promise<void> {
     const { config } = this;
     const hubLogger = this.options.logger;
     const mqttServer = new MqttServer({ broker, host: config.hub.mqtt.host, port: config.hub.mqtt.port, logger: hubLogger });
@@ -617,7 +619,7 @@ export class Hub {
       this.started.push({ name: 'mqtt-tls', stop: () => tlsServer.stop() });
     }
 
-    const sessions = new SqliteSessionRecords(this.store.database);
+    const sessions = new SqlSessionRecords(this.store.sql);
     const frontEnd = this.options.mountHttp?.({ dataSource: this.dataSource, users, sessions, logger: hubLogger, config, now: this.now }) ?? NO_FRONT_END;
     this.started.push({ name: 'dashboard', stop: () => frontEnd.close() });
     this.metrics.siteRefusals = frontEnd.siteRefusals?.bind(frontEnd) ?? null;

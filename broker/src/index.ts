@@ -34,8 +34,8 @@ export { ImagePairer, type ImagePair, type ImagePairerOptions } from './ingest/i
 export { InvalidMessageCounter, type InvalidReason, type InvalidStats } from './ingest/invalid-counter.js';
 export { hashPassword, verifyPassword, needsRehash, parsePasswordHash, DEFAULT_SCRYPT_PARAMS, MAX_PASSWORD_LENGTH, type ScryptParams } from './auth/password.js';
 export { DeviceAccounts, parseDeviceName, type DeviceAccount, type DeviceKind, type DeviceListEntry } from './auth/device-accounts.js';
-export { checkSites, SqliteUserVerifier, UserChangeRefused, type SqliteUserVerifierOptions, type Role, type UserListEntry } from './auth/sqlite-user-verifier.js';
-export { SqliteSessionRecords } from './auth/sqlite-session-records.js';
+export { checkSites, SqlUserVerifier, UserChangeRefused, type SqlUserVerifierOptions, type Role, type UserListEntry } from './auth/sql-user-verifier.js';
+export { SqlSessionRecords } from './auth/sql-session-records.js';
 export { ReportsService } from './reports/reports-service.js';
 export * from './alerts/channel.js';
 export * from './alerts/patlite/index.js';
