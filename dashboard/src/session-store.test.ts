@@ -94,6 +94,19 @@ describe('SessionStore', async () => {
     expect(await first.get(s.id)).toBeNull();
   });
 
+  it('remembers which sessions it ended (logout, expiry, a changed user) for synchronous callers', async () => {
+    let now = 0;
+    const stamps = new Map([['ops', 'viewer:1']]);
+    const store = new SessionStore({ records: new MemorySessionRecords(), ttlMs: 100, now: () => now, isCurrent: (s) => stamps.get(s.user.username) === s.stamp });
+    const [out, old, changed, live] = [await store.create(user, { stamp: 'viewer:1' }), await store.create(user, { stamp: 'viewer:1', ttlMs: 50 }), await store.create(user, { stamp: 'viewer:1' }), await store.create(user, { stamp: 'viewer:1' })];
+    expect(await store.delete(out.id)).toBe(true);
+    now = 60;
+    expect(await store.get(old.id)).toBeNull();
+    stamps.set('ops', 'viewer:2');
+    expect(await store.get(changed.id)).toBeNull();
+    expect([out, old, changed, live].map((s) => store.hasEnded(s.id))).toEqual([true, true, true, false]);
+  });
+
   it('finds no session, and says why, when the store cannot answer', async () => {
     const records = new MemorySessionRecords();
     const errors: unknown[] = [];
