@@ -66,8 +66,11 @@ export class DeviceAccounts {
   private dummyHash: Promise<string> | null = null;
   /** name → stamp of every account, as last read (see `stamp`). */
   private stamps = new Map<string, string>();
-  /** Bumped by every single-account update: a reload that started before one must not undo it. */
-  private updates = 0;
+  /**
+   * Accounts read one by one while a reload runs: they keep what was read for them (a CONNECT
+   * must not be undone by an older list; the next reload settles any doubt).
+   */
+  private touched: Set<string> | null = null;
   private reloading: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly refreshMs: number;
@@ -83,7 +86,7 @@ export class DeviceAccounts {
   /** The row as stored now; also brings this account's stamp in memory up to date. */
   private async row(name: string): Promise<Row | undefined> {
     const row = await this.sql.get<Row>('SELECT name, kind, password_hash FROM mqtt_accounts WHERE name = ?', [name]);
-    this.updates += 1;
+    this.touched?.add(name);
     if (row) this.stamps.set(row.name, stampOf(row));
     else this.stamps.delete(name);
     return row;
@@ -92,11 +95,17 @@ export class DeviceAccounts {
   /** Reads every account's stamp (a reload already running is joined). */
   reload(): Promise<void> {
     this.reloading ??= (async () => {
-      const before = this.updates;
+      const touched = (this.touched = new Set());
       const rows = await this.sql.all<Row>('SELECT name, kind, password_hash FROM mqtt_accounts');
-      // An account read meanwhile is newer than this list: the next reload takes it.
-      if (this.updates === before) this.stamps = new Map(rows.map((r) => [r.name, stampOf(r)]));
+      const stamps = new Map(rows.map((r) => [r.name, stampOf(r)]));
+      for (const name of touched) {
+        const current = this.stamps.get(name);
+        if (current === undefined) stamps.delete(name);
+        else stamps.set(name, current);
+      }
+      this.stamps = stamps;
     })().finally(() => {
+      this.touched = null;
       this.reloading = null;
     });
     return this.reloading;
