@@ -49,10 +49,10 @@ export type HubDataSourceOptions = {
   settings: RuntimeSettingsService;
   /** Counters, listeners and nodes asking to join (the hub). */
   system: {
-    systemInfo(): SystemInfo;
-    joinRequests(): JoinRequest[];
-    admitJoinRequest(site: string, node: string, by: string): JoinRequestOutcome;
-    dismissJoinRequest(site: string, node: string, by: string): JoinRequestOutcome;
+    systemInfo(): Promise<SystemInfo>;
+    joinRequests(): Promise<JoinRequest[]>;
+    admitJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome>;
+    dismissJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome>;
     removeNode(site: string, node: string, by: string): Promise<NodeRemovalOutcome>;
   };
 };
@@ -80,7 +80,7 @@ export class HubDataSource implements DashboardDataSource {
   }
 
   /** Nodes asking to join (also part of systemInfo). */
-  listJoinRequests(): JoinRequest[] {
+  listJoinRequests(): Promise<JoinRequest[]> {
     return this.options.system.joinRequests();
   }
 

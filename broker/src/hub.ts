@@ -10,8 +10,8 @@ import type { Logger } from 'pino';
 import { systemNow, topicFor, type ClusterStatus, type Config, type HubStats, type JoinRequest, type JoinRequestOutcome, type NodeRemovalOutcome, type Now, type SystemInfo } from '@mieruka/protocol';
 import { Alerts } from './alerts/alerts.js';
 import { createAlertChannels } from './alerts/channels.js';
-import { SqliteSessionRecords } from './auth/sqlite-session-records.js';
-import { SqliteUserVerifier } from './auth/sqlite-user-verifier.js';
+import { SqlSessionRecords } from './auth/sql-session-records.js';
+import { SqlUserVerifier } from './auth/sql-user-verifier.js';
 import { ClutterHistory } from './clutter-history/clutter-history.js';
 import { clutterWebhookFromConfig, type ClutterWebhook } from './clutter-history/clutter-webhook.js';
 import { DailyUtilizationPost } from './clutter-history/daily-utilization-post.js';
@@ -112,7 +112,7 @@ export class Hub {
   private mqttServer: MqttServer | null = null;
   private mqttTlsServer: MqttTlsServer | null = null;
   private httpServer: HttpServer | null = null;
-  private usersInstance: SqliteUserVerifier | null = null;
+  private usersInstance: SqlUserVerifier | null = null;
   private mqttAccess: MqttAccessControl | null = null;
   /** Fleet mode: the Redis-backed broker state (its link's health goes into stats). */
   private redisState: { health(): RedisHealth | null; stop(): Promise<void> } | null = null;
@@ -180,7 +180,7 @@ export class Hub {
       now,
     });
     this.retention = new RetentionPruner({
-      database: () => this.store.database,
+      sql: () => this.store.sql,
       retention: options.config.hub.retention,
       timeZone: options.config.timezone,
       now,
@@ -200,7 +200,7 @@ export class Hub {
     this.mqttLimits = new MqttLimits({ limits: options.config.hub.mqtt.limits, logger: options.logger, now });
     this.settings = new RuntimeSettingsService({
       fileConfig: options.config,
-      database: () => this.store.database,
+      sql: () => this.store.sql,
       targets: [
         { name: 'alerts', reconfigure: (config) => this.alerts.reconfigure(config) },
         { name: 'reports', reconfigure: (config) => this.reports.reconfigure({ shifts: config.shifts, machines: config.machines }) },
@@ -217,6 +217,7 @@ export class Hub {
     });
     this.metrics = new HubMetrics({
       stats: () => this.stats(),
+      joinRequestCount: () => this.joinRequestCount(),
       ingestStats: () => this.ingestStats(),
       alarmsActive: () => this.alerts.activeBySeverity(),
       queues: () => this.queueDepths(),
@@ -289,7 +290,7 @@ export class Hub {
     return this.brokerInstance;
   }
 
-  get users(): SqliteUserVerifier {
+  get users(): SqlUserVerifier {
     if (!this.usersInstance) throw new Error('hub is not started');
     return this.usersInstance;
   }
@@ -302,7 +303,6 @@ export class Hub {
       messagesInvalid: ingest?.invalid.total ?? 0,
       messagesDuplicate: ingest?.duplicates.total ?? 0,
       invalidByReason: { ...ingest?.invalid.byReason },
-      nodesAskingToJoin: this.storeInstance?.started ? countJoinRequests(this.storeInstance.database) : 0,
       rowsWritten: this.storeInstance?.rowsWritten ?? 0,
       clientsConnected: this.brokerInstance?.clientsConnected ?? 0,
       mqttRefused: { ...(this.mqttAccess?.stats() ?? { connect: {}, publish: {}, subscribe: {} }), limits: this.mqttLimits.stats() },
@@ -338,41 +338,46 @@ export class Hub {
   }
 
   /** New nodes refused past the caps, for admins to see (empty before the first start). */
-  joinRequests(): JoinRequest[] {
-    return this.storeInstance?.started ? listJoinRequests(this.storeInstance.database) : [];
+  async joinRequests(): Promise<JoinRequest[]> {
+    return this.storeInstance?.started ? listJoinRequests(this.storeInstance.sql) : [];
+  }
+
+  /** How many nodes are asking to join (the System page, GET /metrics); 0 before the first start. */
+  async joinRequestCount(): Promise<number> {
+    return this.storeInstance?.started ? countJoinRequests(this.storeInstance.sql) : 0;
   }
 
   /** Counters, listeners and nodes asking to join, for the dashboard's System page. */
-  systemInfo(): SystemInfo {
+  async systemInfo(): Promise<SystemInfo> {
     const { mqtt, http } = this.config.hub;
     const { maxNodesPerSite, maxSites, autoJoin } = this.settings.config.hub.ingest;
     const { readingsDays, historyDays, at } = this.config.hub.retention;
     return {
-      stats: this.stats(),
+      stats: { ...this.stats(), nodesAskingToJoin: await this.joinRequestCount() },
       listeners: {
         mqtt: { host: mqtt.host, port: this.mqttServer?.port ?? mqtt.port, anonymous: mqtt.anonymous },
         mqttWs: { path: mqtt.wsPath },
         http: { host: http.host, port: this.httpServer?.port ?? http.port },
       },
       admission: { autoJoin, maxNodesPerSite, maxSites },
-      joinRequests: this.joinRequests(),
+      joinRequests: await this.joinRequests(),
       retention: { readingsDays, historyDays, at, nextRunAt: this.retention.nextRunAt, lastRun: this.retention.lastRun },
     };
   }
 
   /** An admin lets a node asking to join in: its next message is accepted (also after a restart). */
-  admitJoinRequest(site: string, node: string, by: string): JoinRequestOutcome {
+  async admitJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome> {
     const store = this.storeInstance;
-    if (!store?.started || !admitJoinRequest(store.database, site, node, by, this.now())) return { outcome: 'not-found' };
+    if (!store?.started || !(await admitJoinRequest(store.sql, site, node, by, this.now()))) return { outcome: 'not-found' };
     this.ingest?.admitNode(site, node);
     this.logger.info({ site, node, by }, 'node admitted');
     return { outcome: 'admitted' };
   }
 
   /** An admin forgets a node's request; it is listed again if it reports again. */
-  dismissJoinRequest(site: string, node: string, by: string): JoinRequestOutcome {
+  async dismissJoinRequest(site: string, node: string, by: string): Promise<JoinRequestOutcome> {
     const store = this.storeInstance;
-    if (!store?.started || !dismissJoinRequest(store.database, site, node)) return { outcome: 'not-found' };
+    if (!store?.started || !(await dismissJoinRequest(store.sql, site, node))) return { outcome: 'not-found' };
     this.logger.info({ site, node, by }, 'join request dismissed');
     return { outcome: 'dismissed' };
   }
@@ -387,7 +392,7 @@ export class Hub {
     if (!store?.started) return { outcome: 'not-found' };
     // Queued rows first, so none of them brings the node back.
     await this.flush();
-    const deleted = deleteNodeRow(store.database, site, node);
+    const deleted = await deleteNodeRow(store.sql, site, node);
     const forgotten = this.live.remove(site, node);
     this.peerLive?.remove(site, node); // fleet mode: also from the other hubs' live view until it reports again
     if (!deleted && !forgotten) return { outcome: 'not-found' };
@@ -496,19 +501,19 @@ export class Hub {
 
     // A restarted hub shows the last known state at once; an image shows only if its file exists.
     this.live.load(
-      store.loadSnapshots().map((s) =>
+      (await store.loadSnapshots()).map((s) =>
         s.clutter?.imageId && !this.images.has(s.site, s.node, s.clutter.imageId) ? { ...s, clutter: { ...s.clutter, imageId: null } } : s,
       ),
     );
     return store;
   }
 
-  private async startUsers(store: Store): Promise<SqliteUserVerifier> {
+  private async startUsers(store: Store): Promise<SqlUserVerifier> {
     const { config } = this;
-    const users = new SqliteUserVerifier({ db: store.database, logger: this.options.logger, now: this.now });
+    const users = new SqlUserVerifier({ sql: store.sql, logger: this.options.logger, now: this.now });
     this.usersInstance = users;
     if (config.dashboard.adminPassword) await users.ensureAdmin(config.dashboard.adminUser, config.dashboard.adminPassword);
-    else if (users.list().length === 0) this.logger.warn('no dashboard users: set dashboard.adminPassword to be able to log in');
+    else if ((await users.list()).length === 0) this.logger.warn('no dashboard users: set dashboard.adminPassword to be able to log in');
     return users;
   }
 
@@ -516,8 +521,10 @@ export class Hub {
   private async startBroker(store: Store): Promise<MqttBroker> {
     const hubLogger = this.options.logger;
     disablePacketNumberCache();
-    const access = await mqttAccessFromConfig(this.config, store.database, hubLogger, this.now);
+    const { access, accounts } = await mqttAccessFromConfig(this.config, store.sql, hubLogger, this.now);
     this.mqttAccess = access;
+    await accounts.watch();
+    this.started.push({ name: 'mqtt-accounts', stop: () => accounts.unwatch() });
     const persistence = await this.brokerState();
     await persistence.start();
     this.started.push({ name: 'mqtt-persistence', stop: () => persistence.stop() });
@@ -550,6 +557,8 @@ export class Hub {
 
   private async startIngest(broker: MqttBroker, store: Store): Promise<Ingest> {
     const { maxFutureSkewS, maxNodesPerSite, maxSites, batchSize } = this.config.hub.ingest;
+    // Read once here (node admission reads it once anyway); later admissions reach ingest through admitNode.
+    const admitted = await listAdmitted(store.sql);
     const limits = {
       writeQueueItems: batchSize,
       maxFutureSkewMs: maxFutureSkewS * 1000,
@@ -557,7 +566,7 @@ export class Hub {
       maxSites,
       // The runtime settings' value: an admin switches it on the settings page, no restart.
       autoJoin: () => this.settings.config.hub.ingest.autoJoin,
-      admitted: () => listAdmitted(store.database),
+      admitted: () => admitted,
     };
     const ingest = new Ingest({ broker, store, live: this.live, images: this.images, logger: this.options.logger, now: this.now, ...limits });
     await ingest.start();
@@ -595,7 +604,7 @@ export class Hub {
   }
 
   /** MQTT over TCP, TLS (when configured) and WebSocket, the HTTP front end (the dashboard, when mounted), the HTTP port. */
-  private async startListeners(broker: MqttBroker, users: SqliteUserVerifier, tlsFiles: MqttTlsFiles | null): Promise<void> {
+  private async startListeners(broker: MqttBroker, users: SqlUserVerifier, tlsFiles: MqttTlsFiles | null): Promise<void> {
     const { config } = this;
     const hubLogger = this.options.logger;
     const mqttServer = new MqttServer({ broker, host: config.hub.mqtt.host, port: config.hub.mqtt.port, logger: hubLogger });
@@ -612,7 +621,7 @@ export class Hub {
       this.started.push({ name: 'mqtt-tls', stop: () => tlsServer.stop() });
     }
 
-    const sessions = new SqliteSessionRecords(this.store.database);
+    const sessions = new SqlSessionRecords(this.store.sql);
     const frontEnd = this.options.mountHttp?.({ dataSource: this.dataSource, users, sessions, logger: hubLogger, config, now: this.now }) ?? NO_FRONT_END;
     this.started.push({ name: 'dashboard', stop: () => frontEnd.close() });
     this.metrics.siteRefusals = frontEnd.siteRefusals?.bind(frontEnd) ?? null;

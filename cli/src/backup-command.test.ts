@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePayload, MIERUKA_VERSION, parseConfig, topicFor } from '@mieruka/protocol';
-import { DeviceAccounts, Hub, SCHEMA_VERSION } from '@mieruka/broker';
+import { DeviceAccounts, Hub, SCHEMA_VERSION, SqliteSqlStore } from '@mieruka/broker';
 import { closeClient, connectClient, fakeJpeg, makeTempDir, silentLogger, waitFor } from '../../broker/src/test-support/helpers.js';
 import { listFiles, packArchive } from './backup-archive.js';
 import type { CliContext } from './context.js';
@@ -53,7 +53,7 @@ describe('mieruka backup and restore', () => {
     const hub = hubAt(origin);
     await hub.start();
     const db = hub.store.database;
-    await new DeviceAccounts({ db, logger: silentLogger, now }).add('factory/mill-1', 'device-password-1', 'node');
+    await new DeviceAccounts({ sql: new SqliteSqlStore(db), logger: silentLogger, now }).add('factory/mill-1', 'device-password-1', 'node');
     db.prepare(
       `INSERT INTO alarms (id, site, node, type, severity, message_ja, message_en, details, active, active_since, last_raised_at, occurrences, clear_after_ms, acknowledged, notified_level, created_at, updated_at)
        VALUES ('a-1', 'factory', 'mill-1', 'stopped', 'warning', '停止', 'stopped', '{}', 1, ?, ?, 1, 0, 0, 0, ?, ?)`,

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceAccounts, Hub, openDatabase } from '@mieruka/broker';
+import { DeviceAccounts, Hub, openDatabase, SqliteSqlStore } from '@mieruka/broker';
 import { MqttNodeLink } from '@mieruka/edge';
 import { hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../../broker/src/test-support/helpers.js';
 
@@ -24,7 +24,7 @@ describe('an edge agent with a node account', () => {
     await hub.start();
     const db = openDatabase(join(dir.path, 'mieruka.db'));
     cleanups.push(() => db.close());
-    await new DeviceAccounts({ db, logger: silentLogger, scryptParams: { N: 2 ** 10, r: 8, p: 1 } }).add('factory/mill-1', 'p@ss word 1', 'node');
+    await new DeviceAccounts({ sql: new SqliteSqlStore(db), logger: silentLogger, scryptParams: { N: 2 ** 10, r: 8, p: 1 } }).add('factory/mill-1', 'p@ss word 1', 'node');
 
     const link = new MqttNodeLink({
       url: `mqtt://${encodeURIComponent('factory/mill-1')}:${encodeURIComponent('p@ss word 1')}@127.0.0.1:${hub.mqttPort}`,

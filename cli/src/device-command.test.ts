@@ -83,14 +83,14 @@ describe('mieruka device', () => {
     expect(list.join('\n')).not.toMatch(/scrypt|password/);
 
     expect(await device(dir, ['passwd', 'factory/mill-1', '--password-stdin'], 'mill password 2\n')).toEqual([
-      'password changed for factory/mill-1; its connections end at their next message',
+      'password changed for factory/mill-1; its connections end at their next message after the hub re-reads the accounts (every second)',
     ]);
     expect(await connackOf(url, { ...mill, password: 'mill password 1' })).toBe(4);
     expect(await connackOf(url, { ...mill, password: 'mill password 2' })).toBe(0);
     expect(await failure(device(dir, ['passwd', 'nobody', '--password-stdin'], 'whatever pw\n'))).toMatch(/no device "nobody"/);
 
     // Removed: refused at CONNECT, and the open connection ends at its next packet.
-    expect(await device(dir, ['remove', 'grafana'])).toEqual(['removed device grafana; its connections end at their next message']);
+    expect(await device(dir, ['remove', 'grafana'])).toEqual(['removed device grafana; its connections end at their next message after the hub re-reads the accounts (every second)']);
     expect(await connackOf(url, { username: 'grafana', password: 'grafana password', clientId: 'grafana-2' })).toBe(4);
     const closed = new Promise<void>((resolve) => grafana.once('close', () => resolve()));
     grafana.subscribe('mieruka/v1/#');

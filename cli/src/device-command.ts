@@ -1,14 +1,15 @@
 /**
  * `mieruka device add|passwd|remove|list`: MQTT accounts in the hub's SQLite database
  * (hub.dataDir from the same config as `mieruka hub`), modelled on `mieruka user`. Safe while
- * the hub runs: it reads the account at every CONNECT and re-checks it at every message of a
- * connected client, so a new password or a removal takes effect at once.
+ * the hub runs: it reads the account at every CONNECT and re-reads every account each second
+ * for the checks at every message of a connected client, so a new password or a removal takes
+ * effect within a second.
  */
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import type { Config } from '@mieruka/protocol';
-import { DeviceAccounts, openDatabase, UserChangeRefused } from '@mieruka/broker';
+import { DeviceAccounts, openDatabase, SqliteSqlStore, UserChangeRefused } from '@mieruka/broker';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { prune } from './options.js';
@@ -19,9 +20,11 @@ type StoreOptions = { config?: string; dataDir?: string };
 async function withAccounts<T>(ctx: CliContext, opts: StoreOptions, work: (accounts: DeviceAccounts, config: Readonly<Config>) => Promise<T> | T): Promise<T> {
   const { config } = loadConfig({ file: opts.config, env: ctx.env, cwd: ctx.cwd, overrides: prune({ hub: { dataDir: opts.dataDir } }) });
   const db = openDatabase(join(resolve(ctx.cwd, config.hub.dataDir), 'mieruka.db'));
+  const sql = new SqliteSqlStore(db);
   try {
-    return await work(new DeviceAccounts({ db, logger: pino({ level: 'silent' }) }), config);
+    return await work(new DeviceAccounts({ sql, logger: pino({ level: 'silent' }) }), config);
   } finally {
+    await sql.close();
     db.close();
   }
 }
@@ -65,31 +68,31 @@ export function registerDeviceCommand(program: Command, ctx: CliContext): void {
       });
     });
 
-  withStoreOptions(device.command('passwd <name>').description('set a new password (its connections end at their next message)'))
+  withStoreOptions(device.command('passwd <name>').description('set a new password (its connections end within a second)'))
     .option('--password-stdin', 'read the password from the first line of stdin')
     .action(async (name: string, opts: StoreOptions & { passwordStdin?: boolean }) => {
-      await withAccounts(ctx, opts, (accounts) => {
-        if (!accounts.has(name)) throw new UserChangeRefused(`no device "${name}" (add it with: mieruka device add ${name})`);
+      await withAccounts(ctx, opts, async (accounts) => {
+        if (!(await accounts.has(name))) throw new UserChangeRefused(`no device "${name}" (add it with: mieruka device add ${name})`);
       });
       const password = await readNewPassword({ input: ctx.stdin, output: ctx.stderr, fromStdin: opts.passwordStdin === true, who: name });
       await withAccounts(ctx, opts, async (accounts) => {
         await accounts.changePassword(name, password);
-        ctx.print(`password changed for ${name}; its connections end at their next message`);
+        ctx.print(`password changed for ${name}; its connections end at their next message after the hub re-reads the accounts (every second)`);
       });
     });
 
-  withStoreOptions(device.command('remove <name>').alias('rm').description('remove an account (its connections end at their next message)')).action(
+  withStoreOptions(device.command('remove <name>').alias('rm').description('remove an account (its connections end within a second)')).action(
     async (name: string, opts: StoreOptions) => {
-      await withAccounts(ctx, opts, (accounts) => {
-        if (!accounts.remove(name)) throw new UserChangeRefused(`no device "${name}"`);
-        ctx.print(`removed device ${name}; its connections end at their next message`);
+      await withAccounts(ctx, opts, async (accounts) => {
+        if (!(await accounts.remove(name))) throw new UserChangeRefused(`no device "${name}"`);
+        ctx.print(`removed device ${name}; its connections end at their next message after the hub re-reads the accounts (every second)`);
       });
     },
   );
 
   withStoreOptions(device.command('list').alias('ls').description('list accounts and kinds (never passwords or hashes)')).action(async (opts: StoreOptions) => {
-    await withAccounts(ctx, opts, (accounts) => {
-      const list = accounts.list();
+    await withAccounts(ctx, opts, async (accounts) => {
+      const list = await accounts.list();
       if (list.length === 0) {
         ctx.print('no MQTT accounts yet: mieruka device add <site>/<node>');
         return;

@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceAccounts, Hub, openDatabase } from '@mieruka/broker';
+import { DeviceAccounts, Hub, openDatabase, SqliteSqlStore } from '@mieruka/broker';
 import { MqttNodeLink, mqttLinkConnection } from '@mieruka/edge';
 import { isMierukaError } from '@mieruka/protocol';
 import { hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../../broker/src/test-support/helpers.js';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   });
   await hub.start();
   const db = openDatabase(join(dir.path, 'hub', 'mieruka.db'));
-  const accounts = new DeviceAccounts({ db, logger: silentLogger, scryptParams: { N: 2 ** 10, r: 8, p: 1 } });
+  const accounts = new DeviceAccounts({ sql: new SqliteSqlStore(db), logger: silentLogger, scryptParams: { N: 2 ** 10, r: 8, p: 1 } });
   await accounts.add('factory/mill-1', PASSWORD, 'node');
   await accounts.add('factory/tower-1', PASSWORD, 'node');
   db.close();
@@ -131,7 +131,7 @@ describe('edge agents to a hub with mutual TLS (hub.mqtt.tls.ca)', () => {
     });
     await mtlsHub.start();
     const db = openDatabase(join(dir.path, 'mtls-hub', 'mieruka.db'));
-    await new DeviceAccounts({ db, logger: silentLogger, scryptParams: { N: 2 ** 10, r: 8, p: 1 } }).add('factory/tower-2', PASSWORD, 'node');
+    await new DeviceAccounts({ sql: new SqliteSqlStore(db), logger: silentLogger, scryptParams: { N: 2 ** 10, r: 8, p: 1 } }).add('factory/tower-2', PASSWORD, 'node');
     db.close();
   });
   afterAll(() => mtlsHub?.stop());

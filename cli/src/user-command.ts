@@ -2,14 +2,13 @@
  * `mieruka user add|passwd|remove|role|sites|list`: dashboard accounts in the hub's SQLite database
  * (hub.dataDir from the same config as `mieruka hub`). Safe while the hub runs: WAL plus a
  * busy timeout, and the running hub notices a changed password, role, sites or removal at the
- * user's next request (their sessions end; see SqliteUserVerifier.credentialStamp).
+ * user's next request (their sessions end; see SqlUserVerifier.credentialStamp).
  */
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
 import type { Config } from '@mieruka/protocol';
-import { checkSites, SqliteUserVerifier, UserChangeRefused, type Role } from '@mieruka/broker';
-import { openDatabase } from '@mieruka/broker';
+import { checkSites, openDatabase, SqliteSqlStore, SqlUserVerifier, UserChangeRefused, type Role } from '@mieruka/broker';
 import type { CliContext } from './context.js';
 import { loadConfig } from './load-config.js';
 import { readNewPassword } from './password-input.js';
@@ -32,13 +31,15 @@ function roleOption(value: string): Role {
 }
 
 /** Opens the users table of the hub's database, runs `work`, closes it again. */
-async function withUsers<T>(ctx: CliContext, opts: StoreOptions, work: (users: SqliteUserVerifier, config: Readonly<Config>) => Promise<T> | T): Promise<T> {
+async function withUsers<T>(ctx: CliContext, opts: StoreOptions, work: (users: SqlUserVerifier, config: Readonly<Config>) => Promise<T> | T): Promise<T> {
   const { config } = loadConfig({ file: opts.config, env: ctx.env, cwd: ctx.cwd, overrides: prune({ hub: { dataDir: opts.dataDir } }) });
   const file = join(resolve(ctx.cwd, config.hub.dataDir), 'mieruka.db');
   const db = openDatabase(file);
+  const sql = new SqliteSqlStore(db);
   try {
-    return await work(new SqliteUserVerifier({ db, logger: pino({ level: 'silent' }) }), config);
+    return await work(new SqlUserVerifier({ sql, logger: pino({ level: 'silent' }) }), config);
   } finally {
+    await sql.close();
     db.close();
   }
 }
@@ -86,8 +87,8 @@ export function registerUserCommand(program: Command, ctx: CliContext): void {
     .option('--password-stdin', 'read the password from the first line of stdin')
     .action(async (name: string, opts: StoreOptions & { passwordStdin?: boolean }) => {
       // Check the user exists before asking for a password nobody can use.
-      await withUsers(ctx, opts, (users) => {
-        if (!users.has(name)) throw new UserChangeRefused(`no user "${name}" (add it with: mieruka user add ${name})`);
+      await withUsers(ctx, opts, async (users) => {
+        if (!(await users.has(name))) throw new UserChangeRefused(`no user "${name}" (add it with: mieruka user add ${name})`);
       });
       const password = await readNewPassword({ input: ctx.stdin, output: ctx.stderr, fromStdin: opts.passwordStdin === true, who: name });
       await withUsers(ctx, opts, async (users, config) => {
@@ -102,8 +103,8 @@ export function registerUserCommand(program: Command, ctx: CliContext): void {
     .argument('<name>')
     .argument('<role>', 'viewer or admin', roleOption)
     .action(async (name: string, wanted: Role, opts: StoreOptions) => {
-      await withUsers(ctx, opts, (users, config) => {
-        const changed = users.setRole(name, wanted);
+      await withUsers(ctx, opts, async (users, config) => {
+        const changed = await users.setRole(name, wanted);
         ctx.print(changed ? `${name} is now ${wanted}; their open sessions end` : `${name} already is ${wanted}`);
         if (changed && wanted === 'viewer') {
           const note = configAdminNote(config, name, 'makes it admin again');
@@ -118,19 +119,19 @@ export function registerUserCommand(program: Command, ctx: CliContext): void {
     .option('--all', 'every site (the default for a new user)')
     .action(async (name: string, sites: string[] | undefined, opts: StoreOptions & { all?: boolean }) => {
       if ((sites === undefined) === (opts.all !== true)) throw new UserChangeRefused('give the sites (hall-a,hall-b) or --all, not both');
-      await withUsers(ctx, opts, (users) => {
+      await withUsers(ctx, opts, async (users) => {
         const wanted = opts.all ? null : (sites ?? null);
-        const changed = users.setSites(name, wanted);
-        const now = sitesText(users.sitesOf(name));
+        const changed = await users.setSites(name, wanted);
+        const now = sitesText(await users.sitesOf(name));
         ctx.print(changed ? `${name} now sees ${now}; their open sessions end` : `${name} already sees ${now}`);
-        if (wanted !== null && users.list().find((u) => u.username === name)?.role === 'admin') ctx.print(`note: ${name} is admin and sees every site while it stays admin`);
+        if (wanted !== null && (await users.list()).find((u) => u.username === name)?.role === 'admin') ctx.print(`note: ${name} is admin and sees every site while it stays admin`);
       });
     });
 
   withStoreOptions(user.command('remove <name>').alias('rm').description('remove a user (open sessions end; the last admin cannot be removed)'))
     .action(async (name: string, opts: StoreOptions) => {
-      await withUsers(ctx, opts, (users, config) => {
-        if (!users.remove(name)) throw new UserChangeRefused(`no user "${name}"`);
+      await withUsers(ctx, opts, async (users, config) => {
+        if (!(await users.remove(name))) throw new UserChangeRefused(`no user "${name}"`);
         ctx.print(`removed user ${name}; their open sessions end`);
         const note = configAdminNote(config, name, 'creates it again');
         if (note) ctx.print(note);
@@ -139,8 +140,8 @@ export function registerUserCommand(program: Command, ctx: CliContext): void {
 
   withStoreOptions(user.command('list').alias('ls').description('list users, roles and sites (* = every site; never passwords or hashes)'))
     .action(async (opts: StoreOptions) => {
-      await withUsers(ctx, opts, (users) => {
-        const list = users.list();
+      await withUsers(ctx, opts, async (users) => {
+        const list = await users.list();
         if (list.length === 0) {
           ctx.print('no users yet: mieruka user add <name> --role admin');
           return;

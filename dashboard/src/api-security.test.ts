@@ -256,6 +256,30 @@ describe('roles', () => {
   });
 });
 
+describe('MQTT over WebSocket sessions (the hub asks isCurrent at every message, synchronously)', () => {
+  it('a logout here ends it at once; a change to the user found by the look-up the previous message started', async () => {
+    const h = await start();
+    const upgrade = async (cookie: string) => {
+      const user = await h.dashboard.authorizeUpgrade({ headers: { cookie, origin: h.url, host: new URL(h.url).host }, url: '/mqtt' } as never);
+      if (!user) throw new Error('upgrade refused');
+      return user;
+    };
+    const viewer = await loginSession(h.url, VIEWER.username, VIEWER.password);
+    const byViewer = await upgrade(viewer.cookie);
+    expect(byViewer.isCurrent()).toBe(true);
+    await waitFor(() => byViewer.isCurrent(), 'the look-up it started');
+    h.users.setPassword(VIEWER.username, 'changed elsewhere 1');
+    expect(byViewer.isCurrent()).toBe(true); // the last answer; this question starts a look-up
+    await waitFor(() => !byViewer.isCurrent(), 'the changed user');
+
+    const admin = await loginSession(h.url);
+    const byAdmin = await upgrade(admin.cookie);
+    expect(byAdmin.isCurrent()).toBe(true);
+    expect((await postJson(`${h.url}/api/logout`, {}, writeHeaders(admin))).status).toBe(204);
+    expect(byAdmin.isCurrent()).toBe(false);
+  });
+});
+
 describe('kiosk mode', () => {
   const kioskLogin = (h: Harness, token: string, headers: Record<string, string> = {}) => postJson(`${h.url}/api/kiosk/session`, { token }, headers);
 

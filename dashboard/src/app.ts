@@ -76,9 +76,9 @@ export type DashboardApp = {
   /** True when the path was the live feed (/api/live) and it took the socket. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** For the hub's MQTT over WebSocket: the session's user from a same-origin page, or null. */
-  authorizeUpgrade(req: IncomingMessage): MqttUpgradeUser | null;
+  authorizeUpgrade(req: IncomingMessage): Promise<MqttUpgradeUser | null>;
   /** For the hub's own routes (GET /metrics): the request's logged-in user, or null. */
-  requestUser(req: IncomingMessage): { username: string; role: 'admin' | 'viewer' } | null;
+  requestUser(req: IncomingMessage): Promise<{ username: string; role: 'admin' | 'viewer' } | null>;
   /** Requests of site-scoped viewers for another site's node (answered 404), by what was asked: machine, bench, image, alarm, live. */
   siteRefusals(): Record<string, number>;
   close(): Promise<void>;
@@ -100,10 +100,10 @@ function kioskSettings(options: KioskOptions | undefined): KioskSettings {
  * that fails (database trouble) counts as "changed": the user logs in again, nobody keeps
  * access the hub could not confirm.
  */
-function userUnchanged(users: DashboardUsers, session: Session, logger: pino.Logger): boolean {
+async function userUnchanged(users: DashboardUsers, session: Session, logger: pino.Logger): Promise<boolean> {
   if (session.kiosk || session.stamp === undefined || !users.credentialStamp) return true;
   try {
-    return users.credentialStamp(session.user.username) === session.stamp;
+    return (await users.credentialStamp(session.user.username)) === session.stamp;
   } catch (err) {
     logger.error({ err }, 'cannot check the session user; session ended');
     return false;

@@ -24,13 +24,13 @@ type Locals = { session?: Session };
 export type DashboardUsers = UserVerifier & Partial<UserStamps>;
 export type { UserStamps };
 
-export function sessionFromRequest(sessions: SessionStore, req: Request): Session | null {
+export function sessionFromRequest(sessions: SessionStore, req: Request): Promise<Session | null> {
   return sessions.get(readSessionId(req.headers.cookie));
 }
 
 /** The logged-in user of a plain request (the hub's own GET /metrics asks); a kiosk display reads like a viewer. */
-export function requestUser(sessions: SessionStore, req: IncomingMessage): { username: string; role: AuthenticatedUser['role'] } | null {
-  const session = sessions.get(readSessionId(req.headers.cookie));
+export async function requestUser(sessions: SessionStore, req: IncomingMessage): Promise<{ username: string; role: AuthenticatedUser['role'] } | null> {
+  const session = await sessions.get(readSessionId(req.headers.cookie));
   if (!session) return null;
   return { username: session.user.username, role: session.kiosk ? 'viewer' : session.user.role };
 }
@@ -47,8 +47,8 @@ export function checkCsrf(session: Session, req: Request, res: Response): boolea
  * methods also the session's CSRF token (otherwise 403 CSRF_FAILED).
  */
 export function requireSession(sessions: SessionStore): RequestHandler {
-  return (req, res, next) => {
-    const session = sessionFromRequest(sessions, req);
+  return async (req, res, next) => {
+    const session = await sessionFromRequest(sessions, req);
     if (!session) {
       sendError(res, 'UNAUTHORIZED');
       return;

@@ -63,7 +63,7 @@ describe('LiveFeed', () => {
     const sessions = new SessionStore({ records: new MemorySessionRecords(), ttlMs: 60_000 });
     const feed = new LiveFeed({ dataSource: data, sessions, logger: pino({ level: 'silent' }), maxBufferedBytes: 256 * 1024 });
     const port = await serve(feed);
-    const session = sessions.create({ username: 'ops', role: 'viewer', sites: null });
+    const session = await sessions.create({ username: 'ops', role: 'viewer', sites: null });
     await stalledClient(port, `mieruka_session=${session.id}`);
     await waitFor(() => feed.stats().clients === 1, 'client registered');
 
@@ -83,7 +83,7 @@ describe('LiveFeed', () => {
     const sessions = new SessionStore({ records: new MemorySessionRecords(), ttlMs: 60_000 });
     const feed = new LiveFeed({ dataSource: data, sessions, logger: pino({ level: 'silent' }) });
     const port = await serve(feed);
-    const session = sessions.create({ username: 'ops', role: 'viewer', sites: null });
+    const session = await sessions.create({ username: 'ops', role: 'viewer', sites: null });
     const frames: Array<{ type: string; messages?: Array<{ node: { current: { seq: number } } }>; node?: { current: { seq: number } } }> = [];
     const ws = new WebSocket(`ws://127.0.0.1:${port}/api/live`, { headers: { cookie: `mieruka_session=${session.id}` } });
     cleanups.push(() => ws.terminate());
@@ -118,7 +118,7 @@ describe('LiveFeed', () => {
     const seqsOf = (f: Frame): number[] => (f.type === 'batch' ? f.messages!.map((m) => m.node.current.seq) : f.type === 'node' ? [f.node!.current.seq] : []);
     const open = async (username: string): Promise<Frame[]> => {
       const frames: Frame[] = [];
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/api/live`, { headers: { cookie: `mieruka_session=${sessions.create({ username, role: 'viewer', sites: null }).id}` } });
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/api/live`, { headers: { cookie: `mieruka_session=${(await sessions.create({ username, role: 'viewer', sites: null })).id}` } });
       cleanups.push(() => ws.terminate());
       ws.on('message', (raw) => frames.push(JSON.parse(String(raw)) as Frame));
       await waitFor(() => frames.length >= 1, `${username}'s snapshot`);

@@ -51,6 +51,7 @@ export class LiveFeed {
   private readonly clients = new Set<Client>();
   private unsubscribe: (() => void) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  private beating: Promise<void> | null = null;
   private closed = false;
   private dropped = 0;
   private sent = 0;
@@ -83,13 +84,13 @@ export class LiveFeed {
       reject(socket, 403, 'cross-origin request');
       return true;
     }
-    const session = this.sessions.get(readSessionId(req.headers.cookie));
-    if (!session) {
-      reject(socket, 401, 'login required');
-      return true;
-    }
-    const scope = scopeOfSession(session);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, session.id, scope));
+    // The socket is ours from here; the session is looked up in the store (asynchronously).
+    void this.sessions.get(readSessionId(req.headers.cookie)).then((session) => {
+      if (this.closed) return reject(socket, 503, 'shutting down');
+      if (!session) return reject(socket, 401, 'login required');
+      const scope = scopeOfSession(session);
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, session.id, scope));
+    });
     return true;
   }
 
@@ -110,6 +111,7 @@ export class LiveFeed {
     this.clients.clear();
     this.stopSharedResources();
     this.dropPending();
+    await this.beating;
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
@@ -142,7 +144,12 @@ export class LiveFeed {
       this.unsubscribe = this.dataSource.subscribe((update) => this.broadcast(update));
     }
     if (!this.heartbeat) {
-      this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
+      // A beat still asking the session store when the next is due is not doubled.
+      this.heartbeat = setInterval(() => {
+        this.beating ??= this.beat()
+          .catch((err: unknown) => this.log.error({ err }, 'live feed: heartbeat failed'))
+          .finally(() => (this.beating = null));
+      }, this.heartbeatMs);
       this.heartbeat.unref();
     }
   }
@@ -200,10 +207,10 @@ export class LiveFeed {
     this.pending = [];
   }
 
-  private beat(): void {
+  private async beat(): Promise<void> {
     const heartbeat = JSON.stringify({ type: 'heartbeat', ts: this.now() } satisfies LiveMessage);
-    for (const client of this.clients) {
-      if (!this.sessions.get(client.sessionId)) {
+    for (const client of [...this.clients]) {
+      if (!(await this.sessions.get(client.sessionId))) {
         client.ws.close(CLOSE_SESSION_ENDED, 'session ended');
         continue;
       }

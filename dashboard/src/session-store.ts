@@ -37,12 +37,14 @@ export type SessionStoreOptions = {
   maxSessions?: number;
   now?: () => number;
   /** Asked on every lookup; false ends the session (its user was removed or changed). */
-  isCurrent?: (session: Session) => boolean;
+  isCurrent?: (session: Session) => boolean | Promise<boolean>;
   /** Told when the store fails on a lookup (the lookup then finds no session). */
   onError?: (err: unknown) => void;
 };
 
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+/** Ids of sessions this process ended, remembered for `hasEnded` (the oldest are forgotten first). */
+const ENDED_LIMIT = 10_000;
 
 /** What the store keeps instead of the id. */
 export function sessionIdHash(id: string): string {
@@ -54,8 +56,9 @@ export class SessionStore {
   private readonly records: SessionRecords;
   private readonly maxSessions: number;
   private readonly now: () => number;
-  private readonly isCurrent: (session: Session) => boolean;
+  private readonly isCurrent: (session: Session) => boolean | Promise<boolean>;
   private readonly onError: (err: unknown) => void;
+  private readonly ended = new Set<string>();
 
   constructor(options: SessionStoreOptions) {
     if (!(options.ttlMs > 0)) throw new RangeError('session ttl must be positive');
@@ -68,11 +71,11 @@ export class SessionStore {
   }
 
   /** A new session; `ttlMs` overrides the store's lifetime (kiosk displays stay logged in longer). */
-  create(user: AuthenticatedUser, options: NewSession = {}): Session {
+  async create(user: AuthenticatedUser, options: NewSession = {}): Promise<Session> {
     const ttlMs = options.ttlMs ?? this.ttlMs;
     if (!(ttlMs > 0)) throw new RangeError('session ttl must be positive');
     const now = this.now();
-    this.records.deleteExpired(now);
+    await this.records.deleteExpired(now);
     const id = randomBytes(32).toString('base64url');
     const record: SessionRecord = {
       idHash: sessionIdHash(id),
@@ -82,7 +85,7 @@ export class SessionStore {
       createdAt: now,
       expiresAt: now + ttlMs,
     };
-    this.records.add(record, this.maxSessions);
+    await this.records.add(record, this.maxSessions);
     return sessionOf(id, record);
   }
 
@@ -91,33 +94,50 @@ export class SessionStore {
    * asked from timers (live feed) and every MQTT-over-WebSocket publish, and a store that
    * cannot answer (database trouble) must not let anyone in or crash the hub.
    */
-  get(id: string | undefined | null): Session | null {
+  async get(id: string | undefined | null): Promise<Session | null> {
     if (!id || !SESSION_ID.test(id)) return null;
     try {
-      return this.lookup(id);
+      return await this.lookup(id);
     } catch (err) {
       this.onError(err);
       return null;
     }
   }
 
-  private lookup(id: string): Session | null {
+  private async lookup(id: string): Promise<Session | null> {
     const idHash = sessionIdHash(id);
-    const record = this.records.get(idHash);
+    const record = await this.records.get(idHash);
     if (!record) return null;
     const session = sessionOf(id, record);
-    if (record.expiresAt <= this.now() || !this.isCurrent(session)) {
-      this.records.delete(idHash);
+    if (record.expiresAt <= this.now() || !(await this.isCurrent(session))) {
+      this.markEnded(id);
+      await this.records.delete(idHash);
       return null;
     }
     return session;
   }
 
-  delete(id: string | undefined | null): boolean {
-    return id && SESSION_ID.test(id) ? this.records.delete(sessionIdHash(id)) : false;
+  async delete(id: string | undefined | null): Promise<boolean> {
+    if (!id || !SESSION_ID.test(id)) return false;
+    this.markEnded(id);
+    return this.records.delete(sessionIdHash(id));
   }
 
-  get size(): number {
+  /**
+   * True for a session this process ended (logout, a newer login, found expired or changed),
+   * answered synchronously for callers that cannot wait on the store (the broker's per-message
+   * checks of MQTT over WebSocket). False says nothing: ask `get`.
+   */
+  hasEnded(id: string): boolean {
+    return this.ended.has(id);
+  }
+
+  private markEnded(id: string): void {
+    if (this.ended.size >= ENDED_LIMIT) this.ended.delete(this.ended.values().next().value as string);
+    this.ended.add(id);
+  }
+
+  size(): Promise<number> {
     return this.records.count();
   }
 }

@@ -247,9 +247,9 @@ describe('site-scoped viewers', () => {
     expect(me.user.sites).toEqual([B]);
   });
 
-  it('a scoped viewer gets no MQTT over WebSocket (its rules would read every site); a full viewer does', () => {
+  it('a scoped viewer gets no MQTT over WebSocket (its rules would read every site); a full viewer does', async () => {
     const req = (cookie: string) => ({ headers: { cookie, origin: h.url, host: h.host }, url: '/mqtt' }) as never;
-    expect(h.dashboard.authorizeUpgrade(req(cookies.scoped))).toBeNull();
-    expect(h.dashboard.authorizeUpgrade(req(cookies.viewer))).toMatchObject({ username: VIEWER.username, role: 'viewer' });
+    expect(await h.dashboard.authorizeUpgrade(req(cookies.scoped))).toBeNull();
+    expect(await h.dashboard.authorizeUpgrade(req(cookies.viewer))).toMatchObject({ username: VIEWER.username, role: 'viewer' });
   });
 });

@@ -152,10 +152,10 @@ export const SITE_ROUTE_PREFIXES = { machine: '/api/machines/:site', bench: '/ap
  */
 export function countSiteRefusals(ctx: DashboardContext): RequestHandler[] {
   return Object.entries(SITE_ROUTE_PREFIXES).map(([what, prefix]) => {
-    const counter: RequestHandler = (req, _res, next) => {
+    const counter: RequestHandler = async (req, _res, next) => {
       const site: unknown = (req.params as Record<string, unknown>).site;
       if (typeof site === 'string' && isValidId(site)) {
-        const session = sessionFromRequest(ctx.sessions, req);
+        const session = await sessionFromRequest(ctx.sessions, req);
         const scope = session ? scopeOfSession(session) : null;
         if (session && scope !== null && !scope.has(site)) ctx.siteRefused(what, session.user.username);
       }

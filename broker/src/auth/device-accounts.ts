@@ -1,21 +1,24 @@
 /**
- * MQTT accounts in the SQLite `mqtt_accounts` table: edge nodes (`<site>/<node>`, they publish
- * that node's readings) and observers (any other name, read-only). Passwords are scrypt
- * hashes (password.ts, the same as dashboard users).
+ * MQTT accounts in the store's `mqtt_accounts` table (SQLite or PostgreSQL, through SqlStore):
+ * edge nodes (`<site>/<node>`, they publish that node's readings) and observers (any other
+ * name, read-only). Passwords are scrypt hashes (password.ts, the same as dashboard users).
  *
- * `mieruka device` changes the table from another process while the hub runs, so the hub
- * reads the row at every CONNECT (one primary-key read; WAL readers never wait) and checks
- * it again at every publish and subscribe of a connected account (see `stamp`): a removed
- * account or a new password takes effect at once. A verified password is remembered as an
- * HMAC under a per-process key next to the stored hash it matched, so a reconnecting node
- * does not cost a full scrypt each time; a new hash (new password, new salt) misses the cache.
+ * `mieruka device` changes the table from another process while the hub runs. The hub reads
+ * the row at every CONNECT; a connected account is checked again at every message (see
+ * `stamp`), which the broker asks synchronously (aedes' authorizeForward) and for every
+ * message, so those checks read a copy of every account's stamp in memory, reloaded every
+ * `refreshMs` (`watch`) and at once for an account that connects or that this process
+ * changes: a removed account or a new password takes effect within that interval.
+ * A verified password is remembered as an HMAC under a per-process key next to the stored
+ * hash it matched, so a reconnecting node does not cost a full scrypt each time; a new hash
+ * (new password, new salt) misses the cache.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { isValidId } from '@mieruka/protocol';
 import { DEFAULT_SCRYPT_PARAMS, hashPassword, MAX_PASSWORD_LENGTH, verifyPassword, type ScryptParams } from './password.js';
-import { UserChangeRefused } from './sqlite-user-verifier.js';
+import type { SqlStore } from '../store/sql/sql-store.js';
+import { UserChangeRefused } from './sql-user-verifier.js';
 
 export type DeviceKind = 'node' | 'observer';
 
@@ -41,10 +44,19 @@ export function parseDeviceName(name: string, kind: DeviceKind): DeviceAccount |
 
 type Row = { name: string; kind: string; password_hash: string };
 
-export type DeviceAccountsOptions = { db: Database; logger: Logger; scryptParams?: ScryptParams; now?: () => number };
+export type DeviceAccountsOptions = {
+  sql: SqlStore;
+  logger: Logger;
+  scryptParams?: ScryptParams;
+  now?: () => number;
+  /** How often `watch` reloads the stamps (changes made by `mieruka device` meanwhile); default 1 s. */
+  refreshMs?: number;
+};
+
+const stampOf = (row: Pick<Row, 'kind' | 'password_hash'>) => `${row.kind}:${createHash('sha256').update(row.password_hash).digest('base64url').slice(0, 22)}`;
 
 export class DeviceAccounts {
-  private readonly db: Database;
+  private readonly sql: SqlStore;
   private readonly logger: Logger;
   private readonly params: ScryptParams;
   private readonly now: () => number;
@@ -52,20 +64,69 @@ export class DeviceAccounts {
   /** name → { stored hash it was verified against, HMAC of the password } */
   private readonly verified = new Map<string, { hash: string; mac: Buffer }>();
   private dummyHash: Promise<string> | null = null;
+  /** name → stamp of every account, as last read (see `stamp`). */
+  private stamps = new Map<string, string>();
+  /**
+   * Accounts read one by one while a reload runs: they keep what was read for them (a CONNECT
+   * must not be undone by an older list; the next reload settles any doubt).
+   */
+  private touched: Set<string> | null = null;
+  private reloading: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly refreshMs: number;
 
   constructor(options: DeviceAccountsOptions) {
-    this.db = options.db;
+    this.sql = options.sql;
     this.logger = options.logger.child({ component: 'mqtt-accounts' });
     this.params = options.scryptParams ?? DEFAULT_SCRYPT_PARAMS;
     this.now = options.now ?? Date.now;
+    this.refreshMs = options.refreshMs ?? 1000;
   }
 
-  /** Prepared once: the hub asks at every message of a connected account (see `stamp`). */
-  private rowQuery: Statement<[string], Row> | null = null;
+  /** The row as stored now; also brings this account's stamp in memory up to date. */
+  private async row(name: string): Promise<Row | undefined> {
+    const row = await this.sql.get<Row>('SELECT name, kind, password_hash FROM mqtt_accounts WHERE name = ?', [name]);
+    this.touched?.add(name);
+    if (row) this.stamps.set(row.name, stampOf(row));
+    else this.stamps.delete(name);
+    return row;
+  }
 
-  private row(name: string): Row | undefined {
-    this.rowQuery ??= this.db.prepare('SELECT name, kind, password_hash FROM mqtt_accounts WHERE name = ?');
-    return this.rowQuery.get(name);
+  /** Reads every account's stamp (a reload already running is joined). */
+  reload(): Promise<void> {
+    this.reloading ??= (async () => {
+      const touched = (this.touched = new Set());
+      const rows = await this.sql.all<Row>('SELECT name, kind, password_hash FROM mqtt_accounts');
+      const stamps = new Map(rows.map((r) => [r.name, stampOf(r)]));
+      for (const name of touched) {
+        const current = this.stamps.get(name);
+        if (current === undefined) stamps.delete(name);
+        else stamps.set(name, current);
+      }
+      this.stamps = stamps;
+    })().finally(() => {
+      this.touched = null;
+      this.reloading = null;
+    });
+    return this.reloading;
+  }
+
+  /** Loads the stamps, then reloads them every `refreshMs` until `unwatch` (the hub's broker). */
+  async watch(): Promise<void> {
+    await this.reload();
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      // A reload still running is joined, never doubled; a failure keeps the last copy.
+      void this.reload().catch((err: unknown) => this.logger.error({ err }, 'cannot reload the MQTT accounts'));
+    }, this.refreshMs);
+    this.timer.unref();
+  }
+
+  /** Stops the reloads and waits for one under way (nothing reads after the store closes). */
+  async unwatch(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.reloading?.catch(() => undefined);
   }
 
   private static account(row: Row): DeviceAccount | null {
@@ -80,7 +141,7 @@ export class DeviceAccounts {
   async verify(name: string, password: string): Promise<DeviceAccount | null> {
     try {
       const valid = typeof name === 'string' && name.length > 0 && name.length <= MAX_NAME_LENGTH && typeof password === 'string' && password.length <= MAX_PASSWORD_LENGTH;
-      const row = valid ? this.row(name) : undefined;
+      const row = valid ? await this.row(name) : undefined;
       if (row) {
         const cached = this.verified.get(row.name);
         if (cached && cached.hash === row.password_hash && timingSafeEqual(cached.mac, this.mac(password))) return DeviceAccounts.account(row);
@@ -98,20 +159,27 @@ export class DeviceAccounts {
     }
   }
 
-  /** Changes whenever the account's password or kind changes; null when it is gone. */
+  /**
+   * Changes whenever the account's password or kind changes; null when it is gone. From the
+   * copy in memory (see the top of this file): synchronous, asked at every message.
+   */
   stamp(name: string): string | null {
-    const row = this.row(name);
-    if (!row) return null;
-    return `${row.kind}:${createHash('sha256').update(row.password_hash).digest('base64url').slice(0, 22)}`;
+    return this.stamps.get(name) ?? null;
   }
 
-  /** Names of node accounts (`<site>/<node>`): their agents' client ids are reserved for them. */
+  /** The stamp as stored now (at CONNECT); the copy in memory is brought up to date too. */
+  async readStamp(name: string): Promise<string | null> {
+    const row = await this.row(name);
+    return row ? stampOf(row) : null;
+  }
+
+  /** Names of node accounts (`<site>/<node>`), from the copy in memory: their agents' client ids are reserved for them. */
   nodeNames(): string[] {
-    return (this.db.prepare("SELECT name FROM mqtt_accounts WHERE kind = 'node'").all() as Array<{ name: string }>).map((r) => r.name);
+    return [...this.stamps].filter(([, stamp]) => stamp.startsWith('node:')).map(([name]) => name);
   }
 
-  has(name: string): boolean {
-    return this.row(name) !== undefined;
+  async has(name: string): Promise<boolean> {
+    return (await this.row(name)) !== undefined;
   }
 
   /** The account a name stands for; a UserChangeRefused saying why when it is not valid for its kind. */
@@ -129,25 +197,30 @@ export class DeviceAccounts {
     const account = DeviceAccounts.checkName(name, kind);
     const hash = await hashPassword(password, this.params);
     const now = this.now();
-    const inserted = this.db
-      .prepare('INSERT INTO mqtt_accounts (name, kind, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING')
-      .run(name, kind, hash, now, now);
+    const inserted = await this.sql.run(
+      'INSERT INTO mqtt_accounts (name, kind, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
+      [name, kind, hash, now, now],
+    );
+    await this.row(name);
     if (inserted.changes === 0) throw new UserChangeRefused(`device "${name}" already exists (change the password with: mieruka device passwd ${name})`);
     return account;
   }
 
   async changePassword(name: string, password: string): Promise<void> {
     const hash = await hashPassword(password, this.params);
-    const changed = this.db.prepare('UPDATE mqtt_accounts SET password_hash = ?, updated_at = ? WHERE name = ?').run(hash, this.now(), name);
+    const changed = await this.sql.run('UPDATE mqtt_accounts SET password_hash = ?, updated_at = ? WHERE name = ?', [hash, this.now(), name]);
+    await this.row(name);
     if (changed.changes === 0) throw new UserChangeRefused(`no device "${name}"`);
   }
 
-  remove(name: string): boolean {
-    return this.db.prepare('DELETE FROM mqtt_accounts WHERE name = ?').run(name).changes > 0;
+  async remove(name: string): Promise<boolean> {
+    const removed = (await this.sql.run('DELETE FROM mqtt_accounts WHERE name = ?', [name])).changes > 0;
+    await this.row(name);
+    return removed;
   }
 
   /** Names, kinds and dates; never the hashes. */
-  list(): DeviceListEntry[] {
-    return this.db.prepare('SELECT name, kind, created_at AS createdAt, updated_at AS updatedAt FROM mqtt_accounts ORDER BY name').all() as DeviceListEntry[];
+  list(): Promise<DeviceListEntry[]> {
+    return this.sql.all<DeviceListEntry>('SELECT name, kind, created_at AS "createdAt", updated_at AS "updatedAt" FROM mqtt_accounts ORDER BY name');
   }
 }

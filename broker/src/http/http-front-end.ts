@@ -19,12 +19,12 @@ export type HttpFrontEnd = {
    * `isCurrent` is asked again at each publish and subscribe (logout, new password, removal).
    * A front end without it leaves the path to the anonymous rule and MQTT accounts.
    */
-  authorizeUpgrade?: (req: IncomingMessage) => { username: string; role: 'admin' | 'viewer'; isCurrent?: () => boolean } | null;
+  authorizeUpgrade?: (req: IncomingMessage) => Promise<{ username: string; role: 'admin' | 'viewer'; isCurrent?: () => boolean } | null>;
   /**
    * The logged-in user of a request (its session cookie; a kiosk display counts as a viewer),
    * or null: the hub's own routes (GET /metrics) ask it. Without it only their tokens work.
    */
-  requestUser?: (req: IncomingMessage) => { username: string; role: 'admin' | 'viewer' } | null;
+  requestUser?: (req: IncomingMessage) => Promise<{ username: string; role: 'admin' | 'viewer' } | null>;
   /** Requests of site-scoped viewers for another site's node, by what was asked (machine, bench, image, alarm): a metric. */
   siteRefusals?: () => Record<string, number>;
   close(): Promise<void> | void;

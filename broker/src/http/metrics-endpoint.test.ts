@@ -23,7 +23,7 @@ describe('MetricsEndpoint', () => {
   async function serve(token: string | undefined): Promise<{ url: string; refused: MetricsRefusal[] }> {
     const refused: MetricsRefusal[] = [];
     // The front end's session lookup, reduced to a header naming the role.
-    const requestUser = (req: IncomingMessage): { role: 'admin' | 'viewer' } | null => {
+    const requestUser = async (req: IncomingMessage): Promise<{ role: 'admin' | 'viewer' } | null> => {
       const role = req.headers['x-test-role'];
       return role === 'admin' || role === 'viewer' ? { role } : null;
     };

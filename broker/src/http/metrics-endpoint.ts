@@ -22,7 +22,7 @@ export type MetricsEndpointOptions = {
   /** hub.metrics.token; undefined: bearer tokens are refused, admin sessions still work. */
   token: string | undefined;
   /** The front end's logged-in user of a request (its session cookie), if it has sessions. */
-  requestUser?: (req: IncomingMessage) => { role: 'admin' | 'viewer' } | null;
+  requestUser?: (req: IncomingMessage) => Promise<{ role: 'admin' | 'viewer' } | null>;
   refused(reason: MetricsRefusal): void;
   logger: Logger;
   now: Now;
@@ -59,25 +59,22 @@ export class MetricsEndpoint {
       this.error(res, 405, 'BAD_REQUEST', 'use GET');
       return;
     }
-    const refusal = this.check(req);
-    if (refusal !== null) {
-      this.refuse(req, res, refusal);
-      return;
-    }
-    this.options.render().then(
-      ({ contentType, text }) => {
-        res.statusCode = 200;
-        res.setHeader('Content-Type', contentType);
-        res.end(req.method === 'HEAD' ? undefined : text);
-      },
-      (err: unknown) => {
+    this.check(req)
+      .then((refusal) => {
+        if (refusal !== null) return this.refuse(req, res, refusal);
+        return this.options.render().then(({ contentType, text }) => {
+          res.statusCode = 200;
+          res.setHeader('Content-Type', contentType);
+          res.end(req.method === 'HEAD' ? undefined : text);
+        });
+      })
+      .catch((err: unknown) => {
         this.logger.error({ err }, 'cannot collect the metrics');
         this.error(res, 500, 'INTERNAL', 'cannot collect the metrics');
-      },
-    );
+      });
   }
 
-  private check(req: IncomingMessage): MetricsRefusal | null {
+  private async check(req: IncomingMessage): Promise<MetricsRefusal | null> {
     const header = req.headers.authorization;
     if (header !== undefined) {
       // Explicit credentials decide on their own: a wrong token is refused even beside a session cookie.
@@ -85,7 +82,7 @@ export class MetricsEndpoint {
       if (!match?.[1] || !this.tokenDigest || !timingSafeEqual(digest(match[1]), this.tokenDigest)) return 'bad-token';
       return null;
     }
-    const user = this.options.requestUser?.(req) ?? null;
+    const user = (await this.options.requestUser?.(req)) ?? null;
     if (!user) return 'no-credentials';
     return user.role === 'admin' ? null : 'not-admin';
   }

@@ -45,12 +45,12 @@ describe('nodes per site and sites', () => {
     await h.flush();
     expect(h.live.list().map((n) => `${n.site}/${n.node}`).sort()).toEqual(['factory/a', 'factory/b', 'other/x']);
     expect(h.ingestStats().invalid.byReason).toEqual({ 'too-many-nodes': 2, 'too-many-sites': 1 });
-    expect(h.joinRequests()).toEqual([
+    expect(await h.joinRequests()).toEqual([
       expect.objectContaining({ site: 'factory', node: 'c', count: 2 }),
       expect.objectContaining({ site: 'third', node: 'y', count: 1 }),
     ]);
-    expect(h.dataSource.listJoinRequests()).toHaveLength(2);
-    expect(h.stats().nodesAskingToJoin).toBe(2);
+    expect(await h.dataSource.listJoinRequests()).toHaveLength(2);
+    expect((await h.systemInfo()).stats.nodesAskingToJoin).toBe(2);
     expect(await h.store.count('nodes')).toBe(3);
     expect(await h.store.count('ingest_errors')).toBe(0);
 
@@ -63,7 +63,7 @@ describe('nodes per site and sites', () => {
     await waitFor(() => h.ingestStats().received === 2, 'two messages');
     expect(h.ingestStats().invalid.byReason).toEqual({ 'too-many-nodes': 1 });
     await h.flush();
-    expect(h.joinRequests().map((r) => r.node).sort()).toEqual(['c', 'd', 'y']);
+    expect((await h.joinRequests()).map((r) => r.node).sort()).toEqual(['c', 'd', 'y']);
 
     // An admin admits one past the cap: its next message is accepted, the others still wait.
     expect(await h.dataSource.admitJoinRequest('factory', 'd', 'admin')).toEqual({ outcome: 'admitted' });
@@ -76,7 +76,7 @@ describe('nodes per site and sites', () => {
     await h.flush();
     expect(h.live.list().map((n) => `${n.site}/${n.node}`).sort()).toEqual(['factory/a', 'factory/b', 'factory/d', 'other/x']);
     expect(h.ingestStats().invalid.byReason).toEqual({ 'too-many-nodes': 2 });
-    expect(h.joinRequests().map((r) => r.node).sort()).toEqual(['c', 'e']);
-    expect(h.stats().nodesAskingToJoin).toBe(2);
+    expect((await h.joinRequests()).map((r) => r.node).sort()).toEqual(['c', 'e']);
+    expect((await h.systemInfo()).stats.nodesAskingToJoin).toBe(2);
   });
 });

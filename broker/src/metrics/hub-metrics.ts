@@ -14,9 +14,11 @@ import type { IngestStats } from '../ingest/ingest.js';
 import type { StoreRow } from '../store/rows.js';
 import { processRegistry } from './process-metrics.js';
 
-/** What the metrics read at each scrape; all of it cheap and synchronous. */
+/** What the metrics read at each scrape; all of it cheap, synchronous but for the store's count. */
 export type HubMetricsSource = {
   stats(): HubStats;
+  /** Nodes asking to join: a count in the store (SQLite or PostgreSQL), so asked asynchronously. */
+  joinRequestCount(): Promise<number>;
   ingestStats(): IngestStats;
   alarmsActive(): Partial<Record<AlarmSeverity, number>>;
   /** Items waiting per queue: alert channels by name, the clutter webhook, the store's write queue. */
@@ -179,8 +181,8 @@ export class HubMetrics {
       name: 'mieruka_nodes_asking_to_join',
       help: 'New nodes refused past the caps or with auto-join off, waiting for an admin.',
       registers,
-      collect() {
-        this.set(source.stats().nodesAskingToJoin ?? 0);
+      async collect() {
+        this.set(await source.joinRequestCount());
       },
     });
     new Gauge({

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePayload, isMierukaError, topicFor } from '@mieruka/protocol';
 import { DeviceAccounts } from '../auth/device-accounts.js';
+import { SqliteSqlStore } from '../store/sql/sqlite-sql-store.js';
 import { openDatabase } from '../store/database.js';
 import { Hub } from '../hub.js';
 import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../test-support/helpers.js';
@@ -30,7 +31,7 @@ async function startHub(mqtt: Record<string, unknown> = {}): Promise<{ hub: Hub;
   await hub.start();
   const db = openDatabase(join(dir.path, 'mieruka.db'));
   cleanups.push(() => db.close());
-  return { hub, accounts: new DeviceAccounts({ db, logger: silentLogger, scryptParams: FAST }), dir: dir.path };
+  return { hub, accounts: new DeviceAccounts({ sql: new SqliteSqlStore(db), logger: silentLogger, scryptParams: FAST }), dir: dir.path };
 }
 
 async function client(hub: Hub, options: IClientOptions = {}): Promise<MqttClient> {
@@ -259,7 +260,7 @@ describe('MQTT accounts and ACL', () => {
     await waitFor(() => hub.live.get('factory', 'mill-1')?.online === false, 'offline by the will');
     await client(hub, { ...mill, password: 'new secret' });
 
-    expect(accounts.remove('grafana')).toBe(true);
+    expect(await accounts.remove('grafana')).toBe(true);
     expect(await refusedWith(hub, { username: 'grafana', password: 'grafana secret', clientId: 'g' })).toBe(4);
   });
 

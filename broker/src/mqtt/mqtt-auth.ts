@@ -23,6 +23,9 @@ export type AnonymousMode = 'loopback' | 'off' | 'on';
 /** What the hooks need of the account store (DeviceAccounts). */
 export type MqttAccountsPort = {
   verify(name: string, password: string): Promise<DeviceAccount | null>;
+  /** As stored now (at CONNECT). */
+  readStamp(name: string): Promise<string | null>;
+  /** As last read (asked at every message, synchronously). */
   stamp(name: string): string | null;
   nodeNames(): string[];
 };
@@ -138,7 +141,7 @@ export class MqttAccessControl {
     // [MQTT-3.1.3-8] (zero-length client id with CleanSession 0) is refused before this, in connect-rules.ts.
 
     // Read before the password is checked: a change made meanwhile ends the session at its first message.
-    const stamp = username !== undefined && !info.webUser ? (this.options.accounts?.stamp(username) ?? null) : null;
+    const stamp = username !== undefined && !info.webUser ? ((await this.options.accounts?.readStamp(username)) ?? null) : null;
     const principal = await this.principalFor(username, password, info);
     if (principal === 'bad-credentials') throw this.refuse(clientId, 'connect', 'bad-credentials', refusal(4, 'bad user name or password'));
     if (principal === 'anonymous') throw this.refuse(clientId, 'connect', 'anonymous', refusal(5, 'not authorized'));

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodePayload, isMierukaError, parseConfig } from '@mieruka/protocol';
 import { makeTestCerts, type TestCerts } from '../../../test/helpers/tls-certs.js';
 import { DeviceAccounts } from '../auth/device-accounts.js';
+import { SqliteSqlStore } from '../store/sql/sqlite-sql-store.js';
 import { Hub } from '../hub.js';
 import { openDatabase } from '../store/database.js';
 import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../test-support/helpers.js';
@@ -41,7 +42,7 @@ async function startHub(mqttConfig: Record<string, unknown>): Promise<Hub> {
   await hub.start();
   const db = openDatabase(join(dir.path, 'mieruka.db'));
   cleanups.push(() => db.close());
-  await new DeviceAccounts({ db, logger: silentLogger, scryptParams: FAST }).add('factory/mill-1', PASSWORD, 'node');
+  await new DeviceAccounts({ sql: new SqliteSqlStore(db), logger: silentLogger, scryptParams: FAST }).add('factory/mill-1', PASSWORD, 'node');
   return hub;
 }
 

@@ -21,7 +21,7 @@ export type MqttWebSocketOptions = {
    * same-origin page (null: refused with 403); the connection then has that user's role.
    * Without one, every upgrade is handed to the broker and the anonymous rule applies.
    */
-  authorize?: (req: IncomingMessage) => MqttWebUser | null;
+  authorize?: (req: IncomingMessage) => Promise<MqttWebUser | null>;
 };
 
 export class MqttWebSocketGateway {
@@ -57,17 +57,28 @@ export class MqttWebSocketGateway {
       return true;
     }
     socket.on('error', () => socket.destroy());
-    let webUser: MqttWebUser | undefined;
-    if (this.options.authorize) {
-      const user = this.options.authorize(req);
-      if (!user) {
+    const authorize = this.options.authorize;
+    if (!authorize) {
+      this.accept(wss, req, socket, head, undefined);
+      return true;
+    }
+    // The socket is ours from here; the session is looked up in the store (asynchronously).
+    authorize(req).then(
+      (user) => {
+        if (user && this.wss === wss) return this.accept(wss, req, socket, head, user);
         this.logger.debug({ origin: req.headers.origin?.slice(0, 200) }, 'MQTT WebSocket refused: no dashboard session or another origin');
         if (socket.writable) socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         else socket.destroy();
-        return true;
-      }
-      webUser = user;
-    }
+      },
+      (err: unknown) => {
+        this.logger.error({ err }, 'MQTT WebSocket: cannot check the session; refused');
+        socket.destroy();
+      },
+    );
+    return true;
+  }
+
+  private accept(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, webUser: MqttWebUser | undefined): void {
     wss.handleUpgrade(req, socket, head, (ws) => {
       this.sockets.add(ws);
       ws.once('close', () => this.sockets.delete(ws));
@@ -75,7 +86,6 @@ export class MqttWebSocketGateway {
       stream.on('error', (err) => this.logger.debug({ err: err.message }, 'MQTT WebSocket stream error'));
       this.options.broker.handle(stream, req, webUser);
     });
-    return true;
   }
 
   get connections(): number {

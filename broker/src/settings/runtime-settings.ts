@@ -1,15 +1,15 @@
 /**
  * Runtime settings: what an admin changes in the dashboard (thresholds, schedules, recipients,
  * alarm rules) is validated against the whole config schema, saved in SQLite and handed to
- * every service that depends on it — no restart. The effective config is always the config
+ * every service that depends on it — no restart (the store is SQLite or PostgreSQL, through SqlStore). The effective config is always the config
  * file with the newest saved document laid over it; a saved document that no longer fits the
  * file (someone edited the file meanwhile) is refused at start with a clear log line, and the
  * file alone is in effect.
  */
-import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { SettingsUpdateResult, SettingsView } from '@mieruka/protocol';
 import { applySettings, settingsFromConfig, type Config, type RuntimeSettings } from '@mieruka/protocol';
+import type { SqlStore } from '../store/sql/sql-store.js';
 import { SettingsStore } from './settings-store.js';
 
 /** A service that takes new settings while it runs. */
@@ -22,7 +22,7 @@ export type SettingsTarget = {
 export type RuntimeSettingsOptions = {
   /** The config as loaded from file, env and flags. */
   fileConfig: Readonly<Config>;
-  database: () => Database;
+  sql: () => SqlStore;
   targets: readonly SettingsTarget[];
   /** Machines and stations heard of but not in the config (so they can be given settings too). */
   knownNodes?: () => { machines: string[]; stations: string[] };
@@ -54,10 +54,10 @@ export class RuntimeSettingsService {
 
   /** Loads the saved settings, if any, and applies them before the services that use them start. */
   async start(): Promise<void> {
-    const store = new SettingsStore(this.options.database());
+    const store = new SettingsStore(this.options.sql());
     this.store = store;
-    const { saved, error } = store.latest();
-    this.meta = { version: store.currentVersion(), updatedAt: saved?.updatedAt ?? null, updatedBy: saved?.updatedBy ?? null };
+    const { saved, error } = await store.latest();
+    this.meta = { version: await store.currentVersion(), updatedAt: saved?.updatedAt ?? null, updatedBy: saved?.updatedBy ?? null };
     if (error) {
       this.logger.error({ error }, 'saved settings unreadable: the config file alone is in effect until an admin saves again');
       return;
@@ -76,7 +76,9 @@ export class RuntimeSettingsService {
     this.logger.info({ version: saved.version, by: saved.updatedBy }, 'saved settings applied');
   }
 
-  stop(): void {
+  /** Waits for a save under way, so nothing writes after the store closes. */
+  async stop(): Promise<void> {
+    await this.queue;
     this.store = null;
   }
 
@@ -97,7 +99,7 @@ export class RuntimeSettingsService {
     if (!store) throw new Error('settings service is not started');
     const check = applySettings(this.options.fileConfig, input);
     if (!check.ok) return { outcome: 'invalid', issues: check.issues };
-    const saved = store.save(check.settings, version, by, this.now());
+    const saved = await store.save(check.settings, version, by, this.now());
     if (saved === 'conflict') return { outcome: 'conflict', view: this.view() };
     this.effective = check.config;
     this.meta = { version: saved.version, updatedAt: saved.updatedAt, updatedBy: saved.updatedBy };

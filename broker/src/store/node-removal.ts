@@ -1,7 +1,7 @@
 /** An admin removes a node: its row in `nodes` goes (the start-up snapshot and the node list); its history stays. */
-import type { Database } from 'better-sqlite3';
+import type { SqlQueries } from './sql/sql-store.js';
 
 /** False when the node has no row. */
-export function deleteNodeRow(db: Database, site: string, node: string): boolean {
-  return db.prepare('DELETE FROM nodes WHERE site = ? AND node = ?').run(site, node).changes > 0;
+export async function deleteNodeRow(sql: SqlQueries, site: string, node: string): Promise<boolean> {
+  return (await sql.run('DELETE FROM nodes WHERE site = ? AND node = ?', [site, node])).changes > 0;
 }

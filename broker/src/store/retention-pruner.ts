@@ -8,8 +8,8 @@
  * roll-ups, which the reports service keeps for its own horizon (usage-rollups.ts).
  *
  * Deletion goes node by node and `batchRows` rows per statement, with the event loop handed
- * back between statements, so ingest (same thread, same connection) is never stalled for
- * long. The newest row of each node is kept in every table the start-up snapshot reads, and
+ * back between statements, so ingest (same thread, same connection on SQLite; the same tables
+ * on PostgreSQL) is never stalled for long. The SQL is the same on both (SqlStore). The newest row of each node is kept in every table the start-up snapshot reads, and
  * states and status messages a roll-up still has to read (after the machine's cursor in
  * rollup_cursors, or none built yet) are never deleted. The freed pages are reused by new rows
  * (no VACUUM: rewriting a large database on an SD card each night costs wear for nothing once
@@ -20,14 +20,14 @@
  * switch moves the run with the clock, and a run missed by more than an hour is skipped.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { DAY_MS, HOUR_MS, localTimeFor, type LocalTime, type Now, type RetentionRun } from '@mieruka/protocol';
+import type { SqlStore, SqlValue } from './sql/sql-store.js';
 
 export type RetentionSettings = { readingsDays: number; historyDays: number; at: string; batchRows: number };
 
 export type RetentionPrunerOptions = {
-  database: () => Database;
+  sql: () => SqlStore;
   retention: RetentionSettings;
   timeZone: string;
   now: Now;
@@ -144,10 +144,10 @@ export class RetentionPruner {
         add('events', await this.pruneByNode('events', 'ts', cutoff, null));
         add('clutter', await this.pruneByNode('clutter', 'ts', cutoff, 'ORDER BY ts DESC, seq DESC'));
         // An alarm's history (alarm_events) goes with it (ON DELETE CASCADE).
-        add('alarms', await this.batches(`SELECT id FROM alarms WHERE active = 0 AND coalesce(cleared_at, updated_at) < @cutoff LIMIT @limit`, 'alarms', { cutoff }));
-        add('mail_queue', await this.batches(`SELECT id FROM mail_queue WHERE status IN ('sent', 'failed', 'summarized') AND created_at < @cutoff LIMIT @limit`, 'mail_queue', { cutoff }));
+        add('alarms', await this.batches(`SELECT id FROM alarms WHERE active = 0 AND coalesce(cleared_at, updated_at) < ? LIMIT ?`, 'alarms', [cutoff]));
+        add('mail_queue', await this.batches(`SELECT id FROM mail_queue WHERE status IN ('sent', 'failed', 'summarized') AND created_at < ? LIMIT ?`, 'mail_queue', [cutoff]));
         // Production figures: what operators entered, and the energy roll-up (its readings are gone sooner).
-        add('quality_entries', await this.batches('SELECT id FROM quality_entries WHERE end_ts < @cutoff LIMIT @limit', 'quality_entries', { cutoff }));
+        add('quality_entries', await this.batches('SELECT id FROM quality_entries WHERE end_ts < ? LIMIT ?', 'quality_entries', [cutoff]));
         add('stop_reasons', await this.pruneKeyed('stop_reasons', 'site, node, start_ts', 'start_ts', cutoff));
         add('energy_quarters', await this.pruneKeyed('energy_quarters', 'site, node, quarter_start', 'quarter_start', cutoff));
       }
@@ -163,13 +163,12 @@ export class RetentionPruner {
     return run;
   }
 
-  /** Deletes the rows `select` names (it must end in LIMIT @limit), one batch per statement, until none is left. */
-  private async batches(select: string, table: string, params: Record<string, unknown>): Promise<number> {
-    const db = this.options.database();
-    const del = db.prepare(`DELETE FROM ${table} WHERE id IN (${select})`);
+  /** Deletes the rows `select` names (it must end in `LIMIT ?`, after `params`), one batch per statement, until none is left. */
+  private async batches(select: string, table: string, params: readonly SqlValue[]): Promise<number> {
+    const sql = this.options.sql();
     let total = 0;
     for (;;) {
-      const n = del.run({ ...params, limit: this.options.retention.batchRows }).changes;
+      const { changes: n } = await sql.run(`DELETE FROM ${table} WHERE id IN (${select})`, [...params, this.options.retention.batchRows]);
       total += n;
       if (n < this.options.retention.batchRows) return total;
       await yieldToEventLoop();
@@ -178,10 +177,11 @@ export class RetentionPruner {
 
   /** Rows of a WITHOUT ROWID table (primary key `key`) with `column` < cutoff, in batches like `batches`. */
   private async pruneKeyed(table: string, key: string, column: string, cutoff: number): Promise<number> {
-    const del = this.options.database().prepare(`DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE ${column} < @cutoff LIMIT @limit)`);
+    const sql = this.options.sql();
     let total = 0;
     for (;;) {
-      const n = del.run({ cutoff, limit: this.options.retention.batchRows }).changes;
+      const del = `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE ${column} < ? LIMIT ?)`;
+      const { changes: n } = await sql.run(del, [cutoff, this.options.retention.batchRows]);
       total += n;
       if (n < this.options.retention.batchRows) return total;
       await yieldToEventLoop();
@@ -189,22 +189,22 @@ export class RetentionPruner {
   }
 
   /** Every (site, node) of a table, by hopping along its (site, node, …) index. */
-  private nodesOf(table: string): NodeKey[] {
-    const next = this.options.database().prepare(`SELECT site, node FROM ${table} WHERE (site, node) > (?, ?) ORDER BY site, node LIMIT 1`);
+  private async nodesOf(table: string): Promise<NodeKey[]> {
+    const sql = this.options.sql();
+    const next = (after: NodeKey) => sql.get<NodeKey>(`SELECT site, node FROM ${table} WHERE (site, node) > (?, ?) ORDER BY site, node LIMIT 1`, [after.site, after.node]);
     const out: NodeKey[] = [];
-    for (let key = next.get('', '') as NodeKey | undefined; key; key = next.get(key.site, key.node) as NodeKey | undefined) out.push(key);
+    for (let key = await next({ site: '', node: '' }); key; key = await next(key)) out.push(key);
     return out;
   }
 
   /** Rows of each node older than `cutoff` (column `column`), the node's newest row (by `newest`) excepted when given. */
   private async pruneByNode(table: string, column: string, cutoff: number, newest: string | null): Promise<number> {
-    const db = this.options.database();
-    const newestId = newest ? db.prepare(`SELECT id FROM ${table} WHERE site = ? AND node = ? ${newest} LIMIT 1`) : null;
+    const sql = this.options.sql();
     let total = 0;
-    for (const { site, node } of this.nodesOf(table)) {
-      const keep = (newestId?.get(site, node) as { id: number } | undefined)?.id ?? -1;
-      const select = `SELECT id FROM ${table} WHERE site = @site AND node = @node AND ${column} < @cutoff AND id <> @keep LIMIT @limit`;
-      total += await this.batches(select, table, { site, node, cutoff, keep });
+    for (const { site, node } of await this.nodesOf(table)) {
+      const keep = newest ? ((await sql.get<{ id: number }>(`SELECT id FROM ${table} WHERE site = ? AND node = ? ${newest} LIMIT 1`, [site, node]))?.id ?? -1) : -1;
+      const select = `SELECT id FROM ${table} WHERE site = ? AND node = ? AND ${column} < ? AND id <> ? LIMIT ?`;
+      total += await this.batches(select, table, [site, node, cutoff, keep]);
       await yieldToEventLoop();
     }
     return total;
@@ -221,30 +221,28 @@ export class RetentionPruner {
    * it says what the machine was doing at the cut.
    */
   private async pruneObservations(cutoff: number): Promise<{ states: number; statusLog: number }> {
-    const db = this.options.database();
-    const cursor = db.prepare('SELECT valid_until, dirty_ts FROM rollup_cursors WHERE site = ? AND node = ?');
-    const lastBefore = db.prepare('SELECT max(ts) AS ts FROM states WHERE site = ? AND node = ? AND ts < ?');
+    const sql = this.options.sql();
     let states = 0;
     let statusLog = 0;
-    const limitFor = (site: string, node: string): number => {
-      const c = cursor.get(site, node) as Cursor | undefined;
+    const limitFor = async (site: string, node: string): Promise<number> => {
+      const c = await sql.get<Cursor>('SELECT valid_until, dirty_ts FROM rollup_cursors WHERE site = ? AND node = ?', [site, node]);
       // A node without a cursor is no machine (a station's status): only the retention applies.
       if (!c) return cutoff;
       if (c.valid_until === null) return -Infinity;
       return Math.min(cutoff, c.valid_until, c.dirty_ts ?? Infinity);
     };
-    for (const { site, node } of this.nodesOf('states')) {
-      const limit = limitFor(site, node);
+    for (const { site, node } of await this.nodesOf('states')) {
+      const limit = await limitFor(site, node);
       if (limit === -Infinity) continue;
-      const keepFrom = (lastBefore.get(site, node, limit) as { ts: number | null }).ts;
+      const keepFrom = (await sql.get<{ ts: number | null }>('SELECT max(ts) AS ts FROM states WHERE site = ? AND node = ? AND ts < ?', [site, node, limit]))?.ts ?? null;
       if (keepFrom === null) continue;
-      states += await this.batches('SELECT id FROM states WHERE site = @site AND node = @node AND ts < @keepFrom LIMIT @limit', 'states', { site, node, keepFrom });
+      states += await this.batches('SELECT id FROM states WHERE site = ? AND node = ? AND ts < ? LIMIT ?', 'states', [site, node, keepFrom]);
       await yieldToEventLoop();
     }
-    for (const { site, node } of this.nodesOf('status_log')) {
-      const limit = limitFor(site, node);
+    for (const { site, node } of await this.nodesOf('status_log')) {
+      const limit = await limitFor(site, node);
       if (limit === -Infinity) continue;
-      statusLog += await this.batches('SELECT id FROM status_log WHERE site = @site AND node = @node AND received_at < @cut LIMIT @limit', 'status_log', { site, node, cut: limit });
+      statusLog += await this.batches('SELECT id FROM status_log WHERE site = ? AND node = ? AND received_at < ? LIMIT ?', 'status_log', [site, node, limit]);
       await yieldToEventLoop();
     }
     return { states, statusLog };

@@ -78,7 +78,7 @@ describe('Store (SQLite)', () => {
     store.enqueue({ kind: 'state', ...where(), ts: TS + 500, state: 'running', since: TS, irms: [3] });
     store.enqueue({ kind: 'motion', ...where('bench-1'), ts: TS, active: true });
     await store.flush();
-    const snaps = store.loadSnapshots();
+    const snaps = await store.loadSnapshots();
     expect(snaps.map((s) => s.node)).toEqual(['bench-1', 'mill-1']);
     const mill = snaps[1];
     expect(mill).toMatchObject({

@@ -15,7 +15,7 @@ import { PostgresSqlStore } from './sql/postgres-sql-store.js';
 import { RowWriter, type RowObserver, type StoreRow } from './rows.js';
 import { SqliteSqlStore } from './sql/sqlite-sql-store.js';
 import type { SqlStore } from './sql/sql-store.js';
-import { loadSnapshots } from './snapshot-queries.js';
+import { loadNodeSnapshots } from './snapshot-queries.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
 export type StoreOptions = {
@@ -167,8 +167,9 @@ export class Store {
     return this.writerStats().rowsWritten;
   }
 
-  loadSnapshots(): NodeSnapshot[] {
-    return loadSnapshots(this.database);
+  /** The latest snapshot of each node, rebuilt from the tables (the live state at start). */
+  loadSnapshots(): Promise<NodeSnapshot[]> {
+    return loadNodeSnapshots(this.sql);
   }
 
   async count(table: DataTable): Promise<number> {

@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceAccounts, Hub, openDatabase } from '@mieruka/broker';
+import { DeviceAccounts, Hub, openDatabase, SqliteSqlStore } from '@mieruka/broker';
 import { hubConfig, makeTempDir, silentLogger } from '../../../broker/src/test-support/helpers.js';
 import { doctorContext, neverAborted } from '../test-support/doctor-context.js';
 import { brokerCheck } from './broker-check.js';
@@ -26,7 +26,7 @@ async function hubWithAccount(): Promise<{ hub: Hub; dir: string }> {
   await hub.start();
   const db = openDatabase(join(tmp.path, 'mieruka.db'));
   cleanups.push(() => db.close());
-  await new DeviceAccounts({ db, logger: silentLogger, scryptParams: { N: 2 ** 10, r: 8, p: 1 } }).add(ACCOUNT, PASSWORD, 'node');
+  await new DeviceAccounts({ sql: new SqliteSqlStore(db), logger: silentLogger, scryptParams: { N: 2 ** 10, r: 8, p: 1 } }).add(ACCOUNT, PASSWORD, 'node');
   return { hub, dir: tmp.path };
 }
 

@@ -37,7 +37,7 @@ export function loginRoutes(ctx: DashboardContext, loginLimit: RequestHandler): 
     }
     const user = await ctx.users.verify(credentials.username, credentials.password);
     // Read after verify (which may re-hash the password): the stamp the session starts from.
-    const stamp = user && ctx.users.credentialStamp ? ctx.users.credentialStamp(user.username) : undefined;
+    const stamp = user && ctx.users.credentialStamp ? await ctx.users.credentialStamp(user.username) : undefined;
     if (!user || stamp === null) {
       // Never log the password; the username helps spot brute force.
       log.warn({ ip: req.ip, username: credentials.username.slice(0, 64) }, 'login failed');
@@ -46,20 +46,20 @@ export function loginRoutes(ctx: DashboardContext, loginLimit: RequestHandler): 
     }
     // A fresh id at every login (no session fixation); an older session of this browser ends.
     const previous = readSessionId(req.headers.cookie);
-    if (previous && ctx.sessions.delete(previous)) ctx.onSessionEnded(previous);
-    const session = ctx.sessions.create(user, stamp === undefined ? {} : { stamp });
+    if (previous && (await ctx.sessions.delete(previous))) ctx.onSessionEnded(previous);
+    const session = await ctx.sessions.create(user, stamp === undefined ? {} : { stamp });
     res.setHeader('Set-Cookie', sessionCookie(session.id, { secure: secureCookieFor(req, ctx.secureCookies), maxAgeMs: ctx.sessions.ttlMs }));
     res.setHeader('Cache-Control', 'no-store');
     log.info({ ip: req.ip, username: user.username }, 'login');
     res.json(sessionView(session, ctx.dataSource.reportSettings().timeZone, ctx.now()));
   });
 
-  router.post('/api/logout', (req, res) => {
-    const session = sessionFromRequest(ctx.sessions, req);
+  router.post('/api/logout', async (req, res) => {
+    const session = await sessionFromRequest(ctx.sessions, req);
     if (session) {
       // A forged cross-site logout is only a nuisance, but it is a state change like any other.
       if (!checkCsrf(session, req, res)) return;
-      ctx.sessions.delete(session.id);
+      await ctx.sessions.delete(session.id);
       ctx.onSessionEnded(session.id);
       log.info({ username: session.user.username }, 'logout');
     }

@@ -27,7 +27,7 @@ export function kioskRoutes(ctx: DashboardContext, loginLimit: RequestHandler): 
     next();
   };
 
-  router.post('/api/kiosk/session', enabled, refuseCrossSite(ctx), loginLimit, (req, res) => {
+  router.post('/api/kiosk/session', enabled, refuseCrossSite(ctx), loginLimit, async (req, res) => {
     if (!kiosk.enabled) return; // narrowed by `enabled`
     if (!req.is('application/json')) {
       sendError(res, 'BAD_REQUEST', { en: 'send JSON {token}', ja: 'JSON {token} を送ってください' }, 415);
@@ -45,8 +45,8 @@ export function kioskRoutes(ctx: DashboardContext, loginLimit: RequestHandler): 
       return;
     }
     const previous = readSessionId(req.headers.cookie);
-    if (previous && ctx.sessions.delete(previous)) ctx.onSessionEnded(previous);
-    const session = ctx.sessions.create(KIOSK_USER, { kiosk: true, ttlMs: kiosk.sessionMs });
+    if (previous && (await ctx.sessions.delete(previous))) ctx.onSessionEnded(previous);
+    const session = await ctx.sessions.create(KIOSK_USER, { kiosk: true, ttlMs: kiosk.sessionMs });
     res.setHeader('Set-Cookie', sessionCookie(session.id, { secure: secureCookieFor(req, ctx.secureCookies), maxAgeMs: kiosk.sessionMs }));
     res.setHeader('Cache-Control', 'no-store');
     ctx.logger.info({ ip: req.ip }, 'kiosk session opened');

@@ -49,7 +49,7 @@ export class TestUsers implements UserVerifier, UserStamps {
     this.users.set(username, { ...user, sites, generation: user.generation + 1 });
   }
 
-  credentialStamp(username: string): string | null {
+  async credentialStamp(username: string): Promise<string | null> {
     const user = this.users.get(username);
     return user ? `${user.role}:${user.generation}` : null;
   }

@@ -7,7 +7,7 @@ import type { SessionRecord, SessionRecords } from '../data-source.js';
 export class MemorySessionRecords implements SessionRecords {
   private readonly records = new Map<string, SessionRecord>();
 
-  add(record: SessionRecord, maxSessions: number): void {
+  async add(record: SessionRecord, maxSessions: number): Promise<void> {
     for (const idHash of this.records.keys()) {
       if (this.records.size < maxSessions) break;
       this.records.delete(idHash);
@@ -15,16 +15,16 @@ export class MemorySessionRecords implements SessionRecords {
     this.records.set(record.idHash, { ...record, user: { ...record.user, sites: record.user.sites && [...record.user.sites] } });
   }
 
-  get(idHash: string): SessionRecord | null {
+  async get(idHash: string): Promise<SessionRecord | null> {
     const record = this.records.get(idHash);
     return record ? { ...record, user: { ...record.user, sites: record.user.sites && [...record.user.sites] } } : null;
   }
 
-  delete(idHash: string): boolean {
+  async delete(idHash: string): Promise<boolean> {
     return this.records.delete(idHash);
   }
 
-  deleteExpired(now: number): number {
+  async deleteExpired(now: number): Promise<number> {
     let deleted = 0;
     for (const [idHash, record] of this.records) {
       if (record.expiresAt <= now && this.records.delete(idHash)) deleted += 1;
@@ -32,7 +32,7 @@ export class MemorySessionRecords implements SessionRecords {
     return deleted;
   }
 
-  count(): number {
+  async count(): Promise<number> {
     return this.records.size;
   }
 }

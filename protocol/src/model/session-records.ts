@@ -5,8 +5,7 @@
  *
  * A record is keyed by `idHash`, a hash of the session id: the id itself (the cookie) is
  * never handed to the store, so a copy of the database cannot be replayed as a login.
- * Synchronous because every request and every MQTT-over-WebSocket publish asks, and SQLite
- * answers a primary-key read in microseconds.
+ * Asynchronous: the hub keeps them in its store, SQLite on one Pi or PostgreSQL in a fleet.
  */
 import type { AuthenticatedUser } from './user.js';
 
@@ -24,12 +23,12 @@ export type SessionRecord = {
 
 export interface SessionRecords {
   /** Stores a new session after deleting the oldest ones, so at most `maxSessions` remain. */
-  add(record: SessionRecord, maxSessions: number): void;
+  add(record: SessionRecord, maxSessions: number): Promise<void>;
   /** The record, expired or not (the caller judges), or null. */
-  get(idHash: string): SessionRecord | null;
+  get(idHash: string): Promise<SessionRecord | null>;
   /** True when there was such a session. */
-  delete(idHash: string): boolean;
+  delete(idHash: string): Promise<boolean>;
   /** Deletes every session with `expiresAt <= now`; returns how many. */
-  deleteExpired(now: number): number;
-  count(): number;
+  deleteExpired(now: number): Promise<number>;
+  count(): Promise<number>;
 }

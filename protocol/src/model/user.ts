@@ -15,4 +15,4 @@ export interface UserVerifier {
  * Optional side of a UserVerifier: a short value that changes whenever a user's password or
  * role or sites change, null once the user is gone (the dashboard ends such sessions).
  */
-export type UserStamps = { credentialStamp(username: string): string | null };
+export type UserStamps = { credentialStamp(username: string): Promise<string | null> };

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { encodePayload, topicFor } from '@mieruka/protocol';
 import { stoppedClock } from '../../../../test/helpers/test-clock.js';
 import { DeviceAccounts } from '../../auth/device-accounts.js';
+import { SqliteSqlStore } from '../../store/sql/sqlite-sql-store.js';
 import { Hub } from '../../hub.js';
 import { openDatabase } from '../../store/database.js';
 import { closeClient, connectClient, hubConfig, makeTempDir, silentLogger, TS, waitFor } from '../../test-support/helpers.js';
@@ -113,7 +114,7 @@ const config = (dir: string, discovery: boolean) =>
 async function addObserver(dir: string): Promise<void> {
   const db = openDatabase(join(dir, 'mieruka.db'));
   try {
-    await new DeviceAccounts({ db, logger: silentLogger, scryptParams: FAST }).add('home-assistant', 'ha secret 123', 'observer');
+    await new DeviceAccounts({ sql: new SqliteSqlStore(db), logger: silentLogger, scryptParams: FAST }).add('home-assistant', 'ha secret 123', 'observer');
   } finally {
     db.close();
   }

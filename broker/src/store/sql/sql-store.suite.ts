@@ -86,5 +86,16 @@ export function describeSqlStore(name: string, open: () => Promise<SqlStoreFixtu
       expect(await store.run(insert, ['f', 'm', 12, 12, '[1]', 12])).toEqual({ changes: 1 });
       expect(await count()).toBe(6);
     }));
+
+    it('runs transactions started at once, each whole, and a statement asked meanwhile', withStore(async (store) => {
+      const insert = 'INSERT INTO readings (site, node, ts, seq, irms, received_at) VALUES (?, ?, ?, ?, ?, ?)';
+      const two = (seq: number) => store.transaction(async (tx) => {
+        await tx.run(insert, ['f', 'm', seq, seq, '[1]', seq]);
+        await tx.run(insert, ['f', 'm', seq + 1, seq + 1, '[1]', seq + 1]);
+        return seq;
+      });
+      expect(await Promise.all([two(0), two(10), store.run(insert, ['f', 'o', 1, 1, '[1]', 1]), two(20)])).toEqual([0, 10, { changes: 1 }, 20]);
+      expect((await store.all<{ seq: number }>("SELECT seq FROM readings WHERE node = 'm' ORDER BY seq")).map((r) => r.seq)).toEqual([0, 1, 10, 11, 20, 21]);
+    }));
   });
 }

@@ -27,23 +27,27 @@ export class SqliteSqlStore implements SqlStore {
     };
   }
 
+  // The `while` loops are inline on purpose: with no transaction open, the check and what follows
+  // run in the same synchronous step (an `await` of even a settled promise would let another
+  // caller open a transaction in between, and the statement would land inside it, or two
+  // transactions would both BEGIN).
   async all<T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    await this.outsideTransactions();
+    while (this.openTransaction) await this.openTransaction;
     return this.direct.all<T>(sql, params);
   }
 
   async get<T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    await this.outsideTransactions();
+    while (this.openTransaction) await this.openTransaction;
     return this.direct.get<T>(sql, params);
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
-    await this.outsideTransactions();
+    while (this.openTransaction) await this.openTransaction;
     return this.direct.run(sql, params);
   }
 
   async transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T> {
-    await this.outsideTransactions();
+    while (this.openTransaction) await this.openTransaction;
     let end!: () => void;
     this.openTransaction = new Promise<void>((resolve) => (end = resolve));
     try {
@@ -63,13 +67,8 @@ export class SqliteSqlStore implements SqlStore {
   }
 
   async close(): Promise<void> {
-    await this.outsideTransactions();
-    this.statements.clear();
-  }
-
-  /** Waits until no transaction is open (several may queue; each waits its turn). */
-  private async outsideTransactions(): Promise<void> {
     while (this.openTransaction) await this.openTransaction;
+    this.statements.clear();
   }
 
   private prepared(sql: string): Statement {

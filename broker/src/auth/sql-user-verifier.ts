@@ -1,16 +1,17 @@
 /**
- * Dashboard users in the SQLite `users` table. Implements the dashboard's UserVerifier;
- * an unknown user still costs one scrypt so response time does not reveal which names exist.
+ * Dashboard users in the store's `users` table (SQLite or PostgreSQL, through SqlStore).
+ * Implements the dashboard's UserVerifier; an unknown user still costs one scrypt so response
+ * time does not reveal which names exist.
  *
  * `credentialStamp` lets the running hub notice changes made by `mieruka user` in another
  * process: it is derived from the stored password hash (a new salt at every password change)
  * and the role (and the user's sites, when it has any), so a session that remembered it at
- * login ends when any of them changes or the row is gone. One primary-key read per request; WAL readers never wait for writers.
+ * login ends when any of them changes or the row is gone. Two primary-key reads per request (on SQLite WAL readers never wait for writers).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { isValidId, type AuthenticatedUser, type UserStamps, type UserVerifier } from '@mieruka/protocol';
+import type { SqlQueries, SqlStore } from '../store/sql/sql-store.js';
 import { DEFAULT_SCRYPT_PARAMS, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword, type ScryptParams } from './password.js';
 
 export type Role = AuthenticatedUser['role'];
@@ -44,27 +45,41 @@ export class UserChangeRefused extends Error {
 
 type UserRow = { username: string; password_hash: string; role: string };
 
-export type SqliteUserVerifierOptions = { db: Database; logger: Logger; scryptParams?: ScryptParams; now?: () => number };
+export type SqlUserVerifierOptions = { sql: SqlStore; logger: Logger; scryptParams?: ScryptParams; now?: () => number };
 
-export class SqliteUserVerifier implements UserVerifier, UserStamps {
-  private readonly db: Database;
+const find = (q: SqlQueries, username: string) => q.get<UserRow>('SELECT username, password_hash, role FROM users WHERE username = ?', [username]);
+
+/** The sites stored for a user (sorted), null when none are (every site). */
+async function sitesIn(q: SqlQueries, username: string): Promise<string[] | null> {
+  const sites = (await q.all<{ site: string }>('SELECT site FROM user_sites WHERE username = ? ORDER BY site', [username])).map((r) => r.site);
+  return sites.length === 0 ? null : sites;
+}
+
+async function writeSites(q: SqlQueries, username: string, sites: readonly string[] | null): Promise<void> {
+  await q.run('DELETE FROM user_sites WHERE username = ?', [username]);
+  for (const site of sites ?? []) await q.run('INSERT INTO user_sites (username, site) VALUES (?, ?)', [username, site]);
+}
+
+async function refuseIfLastAdmin(q: SqlQueries, username: string, what: 'remove' | 'demote'): Promise<void> {
+  const others = await q.get<{ n: number }>("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND username <> ?", [username]);
+  if ((others?.n ?? 0) === 0) {
+    throw new UserChangeRefused(`"${username}" is the last admin; refusing to ${what} it. Add another admin first (mieruka user add <name> --role admin).`);
+  }
+}
+
+export class SqlUserVerifier implements UserVerifier, UserStamps {
+  private readonly sql: SqlStore;
   private readonly logger: Logger;
   private readonly params: ScryptParams;
   private readonly now: () => number;
   /** A real hash of a random password, computed once, verified against for unknown users. */
   private dummyHash: Promise<string> | null = null;
-  private stampQuery: Statement<[string], { password_hash: string; role: string }> | null = null;
-  private sitesQuery: Statement<[string], { site: string }> | null = null;
 
-  constructor(options: SqliteUserVerifierOptions) {
-    this.db = options.db;
+  constructor(options: SqlUserVerifierOptions) {
+    this.sql = options.sql;
     this.logger = options.logger.child({ component: 'users' });
     this.params = options.scryptParams ?? DEFAULT_SCRYPT_PARAMS;
     this.now = options.now ?? Date.now;
-  }
-
-  private find(username: string): UserRow | undefined {
-    return this.db.prepare('SELECT username, password_hash, role FROM users WHERE username = ?').get(username) as UserRow | undefined;
   }
 
   private dummy(): Promise<string> {
@@ -80,13 +95,13 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
         username.length > 0 &&
         username.length <= MAX_USERNAME_LENGTH &&
         password.length <= MAX_PASSWORD_LENGTH;
-      const row = validInput ? this.find(username) : undefined;
+      const row = validInput ? await find(this.sql, username) : undefined;
       const ok = await verifyPassword(validInput ? password : '', row?.password_hash ?? (await this.dummy()));
       if (!row || !ok) return null;
       if (row.role !== 'admin' && row.role !== 'viewer') return null;
       if (needsRehash(row.password_hash, this.params)) await this.setPassword(row.username, password);
       // Admins always see every site, whatever rows are left from a time as viewer.
-      return { username: row.username, role: row.role, sites: row.role === 'admin' ? null : this.sitesOf(row.username) };
+      return { username: row.username, role: row.role, sites: row.role === 'admin' ? null : await this.sitesOf(row.username) };
     } catch (err) {
       this.logger.error({ err }, 'user verification failed');
       return null;
@@ -100,17 +115,16 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
     }
     const hash = await hashPassword(password, this.params);
     const now = this.now();
-    this.db
-      .prepare(
-        `INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, updated_at = excluded.updated_at`,
-      )
-      .run(username, hash, role, now, now);
+    await this.sql.run(
+      `INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, updated_at = excluded.updated_at`,
+      [username, hash, role, now, now],
+    );
   }
 
   private async setPassword(username: string, password: string): Promise<void> {
     const hash = await hashPassword(password, this.params);
-    this.db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?').run(hash, this.now(), username);
+    await this.sql.run('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?', [hash, this.now(), username]);
   }
 
   /**
@@ -118,7 +132,7 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
    * truth for the admin account). Returns what it did.
    */
   async ensureAdmin(username: string, password: string): Promise<'created' | 'updated' | 'unchanged'> {
-    const row = this.find(username);
+    const row = await find(this.sql, username);
     if (row && row.role === 'admin' && !needsRehash(row.password_hash, this.params) && (await verifyPassword(password, row.password_hash))) {
       return 'unchanged';
     }
@@ -132,46 +146,38 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
    * Changes whenever the user's password, role or sites change; null when there is no such
    * user. A user without sites keeps the stamp of older releases (no sessions end at upgrade).
    */
-  credentialStamp(username: string): string | null {
-    this.stampQuery ??= this.db.prepare('SELECT password_hash, role FROM users WHERE username = ?');
-    const row = this.stampQuery.get(username);
+  async credentialStamp(username: string): Promise<string | null> {
+    const row = await find(this.sql, username);
     if (!row) return null;
     const stamp = `${row.role}:${createHash('sha256').update(row.password_hash).digest('base64url').slice(0, 22)}`;
-    const sites = this.sitesOf(username);
+    const sites = await this.sitesOf(username);
     return sites === null ? stamp : `${stamp}:${createHash('sha256').update(sites.join(',')).digest('base64url').slice(0, 22)}`;
   }
 
   /** The sites stored for a user (sorted), null when none are (every site). */
-  sitesOf(username: string): string[] | null {
-    this.sitesQuery ??= this.db.prepare('SELECT site FROM user_sites WHERE username = ? ORDER BY site');
-    const sites = this.sitesQuery.all(username).map((r) => r.site);
-    return sites.length === 0 ? null : sites;
+  sitesOf(username: string): Promise<string[] | null> {
+    return sitesIn(this.sql, username);
   }
 
   /**
    * Limits a user to these sites, or (null) lets it see every site; their open sessions end
    * (the stamp changes). Returns false when nothing changed.
    */
-  setSites(username: string, sites: readonly string[] | null): boolean {
+  async setSites(username: string, sites: readonly string[] | null): Promise<boolean> {
     const wanted = sites === null ? null : checkSites(sites);
-    return this.db.transaction(() => {
-      if (!this.find(username)) throw new UserChangeRefused(`no user "${username}"`);
-      const current = this.sitesOf(username);
+    const now = this.now();
+    return this.sql.transaction(async (tx) => {
+      if (!(await find(tx, username))) throw new UserChangeRefused(`no user "${username}"`);
+      const current = await sitesIn(tx, username);
       if (JSON.stringify(current) === JSON.stringify(wanted)) return false;
-      this.writeSites(username, wanted);
-      this.db.prepare('UPDATE users SET updated_at = ? WHERE username = ?').run(this.now(), username);
+      await writeSites(tx, username, wanted);
+      await tx.run('UPDATE users SET updated_at = ? WHERE username = ?', [now, username]);
       return true;
-    }).immediate();
+    });
   }
 
-  private writeSites(username: string, sites: readonly string[] | null): void {
-    this.db.prepare('DELETE FROM user_sites WHERE username = ?').run(username);
-    const insert = this.db.prepare('INSERT INTO user_sites (username, site) VALUES (?, ?)');
-    for (const site of sites ?? []) insert.run(username, site);
-  }
-
-  has(username: string): boolean {
-    return this.find(username) !== undefined;
+  async has(username: string): Promise<boolean> {
+    return (await find(this.sql, username)) !== undefined;
   }
 
   /** Creates a new user, limited to `sites` when given; refuses a name that exists (use setPassword / setRole / setSites for those). */
@@ -180,58 +186,67 @@ export class SqliteUserVerifier implements UserVerifier, UserStamps {
     const wanted = sites === null ? null : checkSites(sites);
     const hash = await hashPassword(password, this.params);
     const now = this.now();
-    this.db.transaction(() => {
-      const inserted = this.db
-        .prepare('INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING')
-        .run(username, hash, role, now, now);
+    await this.sql.transaction(async (tx) => {
+      const inserted = await tx.run(
+        'INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING',
+        [username, hash, role, now, now],
+      );
       if (inserted.changes === 0) throw new UserChangeRefused(`user "${username}" already exists (change the password with: mieruka user passwd ${username})`);
-      this.writeSites(username, wanted);
-    }).immediate();
+      await writeSites(tx, username, wanted);
+    });
   }
 
   /** New password for an existing user (their sessions end). */
   async changePassword(username: string, password: string): Promise<void> {
     const hash = await hashPassword(password, this.params);
-    const changed = this.db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?').run(hash, this.now(), username);
+    const changed = await this.sql.run('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?', [hash, this.now(), username]);
     if (changed.changes === 0) throw new UserChangeRefused(`no user "${username}"`);
   }
 
   /** Changes the role; refuses to demote the last admin. Returns false when it already had that role. */
-  setRole(username: string, role: Role): boolean {
-    return this.db.transaction(() => {
-      const row = this.find(username);
+  async setRole(username: string, role: Role): Promise<boolean> {
+    const now = this.now();
+    return this.sql.transaction(async (tx) => {
+      await lockAdmins(tx);
+      const row = await find(tx, username);
       if (!row) throw new UserChangeRefused(`no user "${username}"`);
       if (row.role === role) return false;
-      if (row.role === 'admin') this.refuseIfLastAdmin(username, 'demote');
-      this.db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE username = ?').run(role, this.now(), username);
+      if (row.role === 'admin') await refuseIfLastAdmin(tx, username, 'demote');
+      await tx.run('UPDATE users SET role = ?, updated_at = ? WHERE username = ?', [role, now, username]);
       return true;
-    }).immediate();
+    });
   }
 
   /**
    * Removes a user. Refuses to remove the last admin (nobody could change settings or users
    * from the dashboard any more). Check and delete run in one write transaction, so two
-   * removals at once cannot both pass the check.
+   * removals at once cannot both pass the check (on PostgreSQL the admins' rows are locked
+   * for it: see lockAdmins).
    */
-  remove(username: string): boolean {
-    return this.db.transaction(() => {
-      const row = this.find(username);
+  async remove(username: string): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      await lockAdmins(tx);
+      const row = await find(tx, username);
       if (!row) return false;
-      if (row.role === 'admin') this.refuseIfLastAdmin(username, 'remove');
-      return this.db.prepare('DELETE FROM users WHERE username = ?').run(username).changes > 0;
-    }).immediate();
+      if (row.role === 'admin') await refuseIfLastAdmin(tx, username, 'remove');
+      return (await tx.run('DELETE FROM users WHERE username = ?', [username])).changes > 0;
+    });
   }
 
   /** Names, roles, sites and dates; never the password hashes. */
-  list(): UserListEntry[] {
-    const rows = this.db.prepare('SELECT username, role, created_at AS createdAt, updated_at AS updatedAt FROM users ORDER BY username').all() as Omit<UserListEntry, 'sites'>[];
-    return rows.map((r) => ({ username: r.username, role: r.role, sites: this.sitesOf(r.username), createdAt: r.createdAt, updatedAt: r.updatedAt }));
+  async list(): Promise<UserListEntry[]> {
+    const rows = await this.sql.all<Omit<UserListEntry, 'sites'>>('SELECT username, role, created_at AS "createdAt", updated_at AS "updatedAt" FROM users ORDER BY username');
+    const out: UserListEntry[] = [];
+    for (const r of rows) out.push({ username: r.username, role: r.role, sites: await this.sitesOf(r.username), createdAt: r.createdAt, updatedAt: r.updatedAt });
+    return out;
   }
+}
 
-  private refuseIfLastAdmin(username: string, what: 'remove' | 'demote'): void {
-    const others = this.db.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND username <> ?").get(username) as { n: number };
-    if (others.n === 0) {
-      throw new UserChangeRefused(`"${username}" is the last admin; refusing to ${what} it. Add another admin first (mieruka user add <name> --role admin).`);
-    }
-  }
+/**
+ * The last-admin check reads other rows than it changes: SQLite's write transaction (BEGIN
+ * IMMEDIATE) already runs alone, PostgreSQL's read committed does not, so there the admins'
+ * rows are locked first and two removals or demotions at once take turns.
+ */
+async function lockAdmins(tx: SqlQueries): Promise<void> {
+  if (tx.dialect === 'postgres') await tx.all("SELECT username FROM users WHERE role = 'admin' FOR UPDATE");
 }
