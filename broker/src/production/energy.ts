@@ -3,9 +3,10 @@
  * (energy_quarters, docs/oee.md#energy). The machine's supply (voltage, phases, power factor)
  * applies at query time, so a corrected power factor changes the past too.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { EnergyFigures } from '@mieruka/protocol';
 import { ampereSecondsFromReadings, QUARTER_MS, type EnergyMachine } from './energy-quarters.js';
+import type { SqlQueries } from '../store/sql/sql-store.js';
 
 export { QUARTER_MS };
 
@@ -54,16 +55,23 @@ export function energyFigures(quarters: readonly Quarter[], from: number, to: nu
 
 export const emptyEnergy = (): EnergyFigures => ({ kWh: 0, runningKWh: 0, idleKWh: 0, offKWh: 0, costYen: 0, idleCostYen: 0 });
 
+const QUARTERS =
+  'SELECT quarter_start AS start, running_as AS "runningAs", idle_as AS "idleAs", off_as AS "offAs", unknown_as AS "unknownAs" FROM energy_quarters WHERE site = ? AND node = ? AND quarter_start > ? AND quarter_start < ? ORDER BY quarter_start';
+
 /** Reads a machine's quarters (written by ingest; this service only reads them). */
 export class EnergyReader {
-  private readonly db: Database;
-  private readonly q: Statement;
+  private readonly sql: SqlQueries;
+  private readonly sqlite: () => Database | null;
 
-  constructor(db: Database) {
-    this.db = db;
-    this.q = db.prepare(
-      'SELECT quarter_start AS start, running_as AS runningAs, idle_as AS idleAs, off_as AS offAs, unknown_as AS unknownAs FROM energy_quarters WHERE site = ? AND node = ? AND quarter_start > ? AND quarter_start < ? ORDER BY quarter_start',
-    );
+  /**
+   * `sqlite`: the SQLite connection under `sql`, or null. The exact parts of a cut quarter come
+   * from energy-quarters.ts's ampereSecondsFromReadings, which still reads better-sqlite3 (the
+   * ingest side is ported separately); without the connection (PostgreSQL) those quarters are
+   * prorated like the ones whose readings retention pruned.
+   */
+  constructor(sql: SqlQueries, sqlite: () => Database | null = () => null) {
+    this.sql = sql;
+    this.sqlite = sqlite;
   }
 
   /**
@@ -72,9 +80,10 @@ export class EnergyReader {
    * readings by the table's own rule — unless it starts before `keptFrom`, where readings may
    * have been pruned (its sum is then prorated).
    */
-  read(site: string, node: string, from: number, to: number, exact?: { machine: EnergyMachine; cuts: readonly number[]; keptFrom: number | null }): Quarter[] {
-    const quarters = this.q.all(site, node, from - QUARTER_MS, to) as Quarter[];
-    if (!exact) return quarters;
+  async read(site: string, node: string, from: number, to: number, exact?: { machine: EnergyMachine; cuts: readonly number[]; keptFrom: number | null }): Promise<Quarter[]> {
+    const quarters = await this.sql.all<Quarter>(QUARTERS, [site, node, from - QUARTER_MS, to]);
+    const db = exact ? this.sqlite() : null;
+    if (!exact || !db) return quarters;
     const inner = new Map<number, number[]>();
     for (const t of exact.cuts) {
       const q = Math.floor(t / QUARTER_MS) * QUARTER_MS;
@@ -88,7 +97,7 @@ export class EnergyReader {
       for (let i = 0; i + 1 < edges.length; i++) {
         const [a, b] = [edges[i]!, edges[i + 1]!];
         if (!(b > a)) continue;
-        const part = { start: a, end: b, ...ampereSecondsFromReadings(this.db, site, node, exact.machine, a, b) };
+        const part = { start: a, end: b, ...ampereSecondsFromReadings(db, site, node, exact.machine, a, b) };
         // Like the table (a quarter has a row once it holds current): an empty part is no data.
         if (part.runningAs || part.idleAs || part.offAs || part.unknownAs) out.push(part);
       }
