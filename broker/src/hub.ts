@@ -145,8 +145,6 @@ export class Hub {
     });
     this.production = new ProductionService({
       sql: () => this.store.sql,
-      // Exact energy of cut quarters still reads the SQLite connection (energy.ts).
-      sqlite: () => (this.store.sql.dialect === 'sqlite' ? this.store.database : null),
       reports: this.reports,
       live: this.live,
       config: options.config,
@@ -156,12 +154,12 @@ export class Hub {
     });
     this.alerts = new Alerts({
       config: options.config,
-      database: () => this.store.database,
+      sql: () => this.store.sql,
       live: this.live,
       dataDir: this.dataDir,
       now,
       channels: createAlertChannels(options.config, {
-        database: () => this.store.database,
+        sql: () => this.store.sql,
         logger: options.logger,
         now,
         // Relay towers publish cmd/patlite through the hub's broker once it runs.
@@ -407,17 +405,18 @@ export class Hub {
   /**
    * Takes a message an agent inside this process published (the demo's history): the same
    * ingest as from an MQTT client — validated, stored, applied to the live state the rules
-   * and roll-ups follow. Throws when the hub is not started.
+   * and roll-ups follow. Throws when the hub is not started. Resolves once the message took
+   * effect (live state, rules); it is stored with the next batch.
    */
-  ingestLocal(topic: string, payload: Buffer): void {
+  ingestLocal(topic: string, payload: Buffer): Promise<void> {
     if (!this.ingest) throw new Error('hub is not started');
-    this.ingest.ingestLocal(topic, payload);
+    return this.ingest.ingestLocal(topic, payload);
   }
 
   /** Writes queued rows now and waits for image writes (tests, backups). */
   async flush(): Promise<void> {
     await this.ingest?.settled();
-    this.storeInstance?.flush();
+    await this.storeInstance?.flush();
   }
 
   start(): Promise<void> {
@@ -487,7 +486,7 @@ export class Hub {
       now: this.now,
       onStored: (row, waitedMs) => this.metrics.stored(row, waitedMs),
       // Cycles, button quality entries and energy per quarter hour, written with their batch.
-      observers: (db) => productionRowObservers(db, { config: () => this.settings.config, now: this.now }),
+      observers: () => productionRowObservers({ config: () => this.settings.config, now: this.now }),
     });
     await store.start();
     this.storeInstance = store;

@@ -111,7 +111,7 @@ describe('mieruka machine calibrate', () => {
     });
     // Old readings outside the window, which would spoil the levels if they were read.
     for (let i = 0; i < 500; i++) store.enqueue({ kind: 'reading', site: 'factory', node: 'mill-1', receivedAt: 0, ts: start - 30 * 86_400_000 + i * 1000, seq: 100_000 + i, irms: [9, 0.5] });
-    store.flush();
+    await store.flush();
 
     const r = await calibrate('--data-dir', dataDir, '--node', 'mill-1', '--channel', '1', '--since', '2d', '--json');
     expect(r.stderr).toBe('');
@@ -126,7 +126,7 @@ describe('mieruka machine calibrate', () => {
     expect(wrongNode.stderr).toMatch(/no readings of factory\/press-9/);
     // The database is untouched by the reader: the hub can go on writing.
     store.enqueue({ kind: 'reading', site: 'factory', node: 'mill-1', receivedAt: Date.now(), ts: Date.now(), seq: 999_999, irms: [1, 1] });
-    expect(store.flush()).toBe(1);
+    expect(await store.flush()).toBe(1);
   });
 
   it('--write updates machines.<node> in the YAML file, keeping comments and other settings', async () => {

@@ -1,18 +1,20 @@
 /**
- * The Alerts service over a real LiveState and SQLite file with a simulated clock: a flapping
+ * The Alerts service over a real LiveState and both stores (a SQLite file, a real PostgreSQL 15)
+ * with a simulated clock: a flapping
  * machine makes one alarm, a broken channel is reported through the others, mail links
  * acknowledge once. Channels here are recording stand-ins (the real mail channel has its own
  * tests against an SMTP server; the hub test runs everything together).
  */
-import type { Database } from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlarmItem, LiveUpdate } from '@mieruka/protocol';
 import { parseConfig, type Config } from '@mieruka/protocol';
 import { LiveState } from '../ingest/live-state.js';
-import { openDatabase } from '../store/database.js';
+import { sqlBackends } from '../../../test/helpers/sql-backends.js';
+import type { SqlStore } from '../store/sql/sql-store.js';
 import { makeTempDir, silentLogger, TS } from '../test-support/helpers.js';
 import { loadAckSecret } from './alarms/ack-secret.js';
 import { signAckToken } from './alarms/ack-token.js';
+import { AlarmStore } from './alarms/alarm-store.js';
 import { Alerts } from './alerts.js';
 import type { AlarmNotice, AlertChannel, ChannelStatus } from './channel.js';
 
@@ -41,9 +43,11 @@ class RecordingChannel implements AlertChannel {
 const SEC = 1_000;
 const MIN = 60_000;
 
-describe('Alerts', () => {
+const backends = sqlBackends();
+
+describe.each(backends.each)('Alerts on %s', (_name, open) => {
   let dir: { path: string; remove(): Promise<void> };
-  let db: Database;
+  let db: SqlStore;
   let live: LiveState;
   let now: number;
   let alerts: Alerts | null;
@@ -51,7 +55,7 @@ describe('Alerts', () => {
 
   beforeEach(async () => {
     dir = await makeTempDir('mieruka-alerts-');
-    db = openDatabase(`${dir.path}/mieruka.db`);
+    db = (await open()).sql;
     live = new LiveState({ logger: silentLogger });
     frames = [];
     live.subscribe((u) => frames.push(u));
@@ -60,7 +64,6 @@ describe('Alerts', () => {
   });
   afterEach(async () => {
     await alerts?.stop();
-    db.close();
     await dir.remove();
   });
 
@@ -68,7 +71,7 @@ describe('Alerts', () => {
     const config: Readonly<Config> = parseConfig({
       text: `site: factory\nmachines:\n  mill-1: { name: ProtoMat S63 }\nalerts:\n  publicUrl: http://192.168.1.20:8080/\n${yaml}`,
     });
-    alerts = new Alerts({ config, database: () => db, live, dataDir: dir.path, channels, logger: silentLogger, now: () => now, tickMs: 3_600_000 });
+    alerts = new Alerts({ config, sql: () => db, live, dataDir: dir.path, channels, logger: silentLogger, now: () => now, tickMs: 3_600_000 });
     alerts.subscribe((u) => frames.push(u));
     await alerts.start();
     return alerts;
@@ -85,7 +88,7 @@ describe('Alerts', () => {
     for (let t = 0; t < 10 * 60; t += 5) {
       now += 5 * SEC;
       if (t % 20 === 0) setState(t % 40 === 0 ? 'off' : 'running');
-      a.tick();
+      await a.tick();
     }
     setState('running');
     const history = await a.listAlarms({ state: 'history', limit: 100 });
@@ -97,7 +100,7 @@ describe('Alerts', () => {
     // Running steadily for the hold time (5 min by default): cleared, one mail about it.
     for (let t = 0; t < 6 * 60; t += 5) {
       now += 5 * SEC;
-      a.tick();
+      await a.tick();
     }
     expect((await a.listAlarms({ state: 'history', limit: 100 }))[0]).toMatchObject({ active: false });
     expect(mail.kinds()).toEqual(['raised', 'cleared']);
@@ -116,6 +119,7 @@ describe('Alerts', () => {
     const a = await start([mail]);
     setState('running');
     setState('off');
+    await a.settled(); // the rules do not wait for the store; the test does
     const raised = mail.notices[0];
     expect(raised?.ackUrl).toMatch(/^http:\/\/192\.168\.1\.20:8080\/api\/alarms\/ack\?token=[A-Za-z0-9._-]+$/);
     expect(raised?.ackExpiresAt).toBe(now + 72 * 3_600_000);
@@ -130,6 +134,7 @@ describe('Alerts', () => {
     const a = await start([mail]);
     setState('running');
     setState('off');
+    await a.settled(); // the rules do not wait for the store; the test does
     const url = new URL(mail.notices[0]?.ackUrl ?? 'http://x/');
     const token = url.searchParams.get('token') ?? '';
     const id = mail.notices[0]?.alarm.id ?? '';
@@ -157,12 +162,12 @@ describe('Alerts', () => {
     const tower = new RecordingChannel('patlite');
     const a = await start([mail, tower], '  rules:\n    channelBroken: { afterS: 30 }\n');
     mail.health = { ok: false, detail: 'ECONNREFUSED 127.0.0.1:587', pending: 3 };
-    a.tick();
+    await a.tick();
     now += 29 * SEC;
-    a.tick();
+    await a.tick();
     expect(await a.listAlarms({ state: 'active', limit: 10 })).toEqual([]);
     now += SEC;
-    a.tick();
+    await a.tick();
     const [alarm] = await a.listAlarms({ state: 'active', limit: 10 });
     expect(alarm).toMatchObject({ site: 'factory', node: 'hub', type: 'channel_broken', severity: 'major', activeSince: TS });
     expect(alarm?.message.en).toBe('Alert channel mail is not working (mail: ECONNREFUSED 127.0.0.1:587)');
@@ -171,7 +176,7 @@ describe('Alerts', () => {
 
     mail.health = { ok: true };
     now += SEC;
-    a.tick();
+    await a.tick();
     expect(await a.listAlarms({ state: 'active', limit: 10 })).toEqual([]);
     expect(tower.kinds('channel_broken')).toEqual(['raised', 'cleared']);
     expect(mail.kinds('channel_broken')).toEqual([]);
@@ -182,14 +187,25 @@ describe('Alerts', () => {
     const a = await start([mail], '  rules:\n    runningLong: { enabled: true, afterMin: 60 }\n');
     live.update('factory', 'mill-1', (s) => ({ ...s, online: true, lastSeen: now, state: { state: 'running', since: now, ts: now }, current: { irms: [3], ts: now, seq: 1 } }));
     now += 59 * MIN;
-    a.tick();
+    await a.tick();
     const types = async () => (await a.listAlarms({ state: 'active', limit: 10 })).map((x: AlarmItem) => x.type).sort();
     // Nothing has been heard for 59 minutes either: the sensor is silent.
     expect(await types()).toEqual(['sensor_offline']);
     now += MIN;
-    a.tick();
+    await a.tick();
     expect(await types()).toEqual(['running_long', 'sensor_offline']);
     expect(mail.notices.find((n) => n.alarm.type === 'running_long')?.alarm.message.en).toBe('ProtoMat S63 has been running for more than 1 h');
+  });
+
+  it('stops only after the alarm changes the rules asked for are written and told', async () => {
+    const mail = new RecordingChannel('mail');
+    const a = await start([mail]);
+    setState('running');
+    setState('off');
+    await a.stop();
+    expect((await new AlarmStore(db).active()).map((x) => x.type)).toEqual(['machine_stopped']);
+    expect(mail.kinds()).toEqual(['raised']);
+    expect(a.activeBySeverity()).toEqual({});
   });
 
   it('starts and stops its channels, and keeps working when one cannot start', async () => {
@@ -202,6 +218,7 @@ describe('Alerts', () => {
     expect(good.started).toBe(true);
     setState('running');
     setState('off');
+    await a.settled(); // the rules do not wait for the store; the test does
     expect(good.kinds()).toEqual(['raised']);
     expect(bad.kinds()).toEqual(['raised']);
     await a.stop();

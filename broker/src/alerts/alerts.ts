@@ -1,17 +1,17 @@
 /**
  * The Alerts service: rules over the hub's live stream and a periodic tick raise and resolve
- * alarms; the alarm manager keeps their lifecycle in SQLite; notices go to every alert
+ * alarms; the alarm manager keeps their lifecycle in the store (SQLite or PostgreSQL); notices go to every alert
  * channel (mail, towers, webhooks); alarm changes are this service's own stream (subscribe),
  * which the hub merges into the dashboard's live feed — never written back into the readings
  * stream the rules read. A channel
  * that reports not-ok for long enough raises the hub-level `channel_broken` alarm, told
  * through the other channels.
  */
-import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { AlarmAckResult, AlarmItem, AlarmLinkResult, AlarmQuery, AlarmSeverity, AlarmUpdate } from '@mieruka/protocol';
 import type { Config } from '@mieruka/protocol';
 import { Fanout } from '../events/fanout.js';
+import type { SqlStore } from '../store/sql/sql-store.js';
 import type { LiveState } from '../ingest/live-state.js';
 import { loadAckSecret } from './alarms/ack-secret.js';
 import { signAckToken, verifyAckToken } from './alarms/ack-token.js';
@@ -27,8 +27,8 @@ import { WorkCalendar } from './rules/work-calendar.js';
 
 export type AlertsOptions = {
   config: Readonly<Config>;
-  /** The hub's open database; called at start. */
-  database: () => Database;
+  /** The hub's open store; called at start. */
+  sql: () => SqlStore;
   /** The readings stream the rules watch (read only). */
   live: LiveState;
   /** Where a generated ack secret is kept. */
@@ -63,6 +63,9 @@ export class Alerts {
   private secret: Buffer | null = null;
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** The tick in progress (one at a time), and whether another was asked for meanwhile. */
+  private ticking: Promise<void> | null = null;
+  private tickAgain = false;
   private readonly brokenSince = new Map<string, number>();
   private readonly alarmStream: Fanout<AlarmUpdate>;
 
@@ -92,14 +95,14 @@ export class Alerts {
     const { config } = this;
     this.secret = await loadAckSecret({ configured: config.alerts.ackSecret, dataDir: this.options.dataDir, logger: this.logger });
     const manager = new AlarmManager({
-      store: new AlarmStore(this.options.database()),
+      store: new AlarmStore(this.options.sql()),
       policy: this.policyOf(config),
       logger: this.logger,
       now: this.now,
       onChange: (change, alarm) => this.alarmStream.emit({ type: 'alarm', change, alarm }),
-      onNotice: (kind, alarm, level) => this.dispatch(kind, alarm, level),
+      onNotice: (kind, alarm, level, details) => this.dispatch(kind, alarm, level, details),
     });
-    manager.load();
+    await manager.load();
     this.manager = manager;
     this.startEngine(manager);
 
@@ -114,11 +117,12 @@ export class Alerts {
     if (!config.alerts.smtp.host) this.logger.info('mail alerts off: no alerts.smtp.host');
     else if (config.alerts.recipients.default.length + config.alerts.recipients.escalation.length === 0) this.logger.warn('no mail recipients yet: alerts.recipients has no addresses');
     else if (!this.baseUrl) this.logger.warn('alerts.publicUrl is not set: alert mails carry no dashboard or acknowledge links');
-    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 1_000);
+    this.timer = setInterval(() => void this.tick(), this.options.tickMs ?? 1_000);
     this.timer.unref();
-    this.logger.info({ channels: this.channels.map((c) => c.name), activeAlarms: manager.active().length }, 'alerts started');
+    const activeAlarms = Object.values(manager.activeBySeverity()).reduce((sum, n) => sum + n, 0);
+    this.logger.info({ channels: this.channels.map((c) => c.name), activeAlarms }, 'alerts started');
     // Catch up at once: clears and notices that fell due while the hub was down.
-    this.tick();
+    await this.tick();
   }
 
   /**
@@ -140,7 +144,7 @@ export class Alerts {
     if (!manager) return;
     manager.setPolicy(this.policyOf(config));
     this.startEngine(manager);
-    this.tick();
+    void this.tick();
   }
 
   private policyOf(config: Readonly<Config>): NotifyPolicy {
@@ -159,7 +163,7 @@ export class Alerts {
     const engine = new RulesEngine({
       rules: this.config.alerts.rules,
       calendar: this.calendar,
-      sink: manager,
+      sink: manager.sink,
       logger: this.logger,
       nameOf: nodeNamer(this.config),
       now: this.now,
@@ -174,9 +178,13 @@ export class Alerts {
     this.unsubscribe = null;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    const wasRunning = this.manager !== null;
+    const manager = this.manager;
     this.manager = null;
     this.engine = null;
+    // Nothing may write after the store closes: let the tick and the queued changes finish
+    // (their notices still reach the channels, which stop after).
+    await this.ticking;
+    await manager?.idle();
     for (const channel of [...this.channels].reverse()) {
       try {
         await channel.stop();
@@ -185,33 +193,61 @@ export class Alerts {
       }
     }
     this.brokenSince.clear();
-    if (wasRunning) this.logger.debug('alerts stopped');
+    if (manager) this.logger.debug('alerts stopped');
   }
 
-  /** Durations, silence, channel health, then due clears, reminders and escalations. */
-  tick(): void {
+  /**
+   * Durations, silence, channel health, then due clears, reminders and escalations; settles when
+   * their writes are done. One tick at a time: asked for during one, it runs once more after.
+   * Never rejects (a failure is logged).
+   */
+  tick(): Promise<void> {
+    if (this.ticking) {
+      this.tickAgain = true;
+      return this.ticking;
+    }
+    this.ticking = (async () => {
+      try {
+        do {
+          this.tickAgain = false;
+          await this.tickOnce();
+        } while (this.tickAgain && this.manager);
+      } finally {
+        this.ticking = null;
+      }
+    })();
+    return this.ticking;
+  }
+
+  private async tickOnce(): Promise<void> {
+    const manager = this.manager;
+    if (!manager) return;
     try {
       this.engine?.tick();
       this.checkChannels();
-      this.manager?.tick();
+      // Queued after the rules' raises and resolves: when it settles, they have run too.
+      await manager.tick();
     } catch (err) {
       this.logger.error({ err }, 'alerts tick failed');
     }
   }
 
+  /** Settles when every alarm change asked for so far (by rules, ticks, acknowledgements) is written and told. */
+  async settled(): Promise<void> {
+    await this.manager?.idle();
+  }
+
   /** Alarms active now (acknowledged or not) per severity; empty before start. */
   activeBySeverity(): Partial<Record<AlarmSeverity, number>> {
-    const counts: Partial<Record<AlarmSeverity, number>> = {};
-    for (const alarm of this.manager?.active() ?? []) counts[alarm.severity] = (counts[alarm.severity] ?? 0) + 1;
-    return counts;
+    return this.manager?.activeBySeverity() ?? {};
   }
 
   async listAlarms(query: AlarmQuery): Promise<AlarmItem[]> {
-    return this.manager?.list(query) ?? [];
+    return (await this.manager?.list(query)) ?? [];
   }
 
   async acknowledge(id: string, by: string): Promise<AlarmAckResult> {
-    return this.manager?.acknowledge(id, by) ?? { outcome: 'not_found', alarm: null };
+    return (await this.manager?.acknowledge(id, by)) ?? { outcome: 'not_found', alarm: null };
   }
 
   async alarmLink(token: string, acknowledge: boolean): Promise<AlarmLinkResult> {
@@ -220,11 +256,11 @@ export class Alerts {
     if (!manager || !secret) return { outcome: 'invalid', alarm: null };
     const check = verifyAckToken(secret, token, this.now());
     if (!check.ok) return { outcome: check.reason, alarm: null };
-    const alarm = manager.get(check.alarmId);
+    const alarm = await manager.get(check.alarmId);
     if (!alarm) return { outcome: 'invalid', alarm: null };
     if (alarm.acknowledged) return { outcome: 'already', alarm };
     if (!acknowledge) return { outcome: 'valid', alarm };
-    const result = manager.acknowledge(alarm.id, MAIL_LINK_ACTOR);
+    const result = await manager.acknowledge(alarm.id, MAIL_LINK_ACTOR);
     return { outcome: result.outcome === 'acknowledged' ? 'acknowledged' : 'already', alarm: result.alarm };
   }
 
@@ -236,7 +272,7 @@ export class Alerts {
     return { url: `${this.baseUrl}/api/alarms/ack?token=${encodeURIComponent(token)}`, expiresAt };
   }
 
-  private dispatch(kind: NoticeKind, alarm: AlarmItem, level: number): void {
+  private dispatch(kind: NoticeKind, alarm: AlarmItem, level: number, details: Record<string, unknown>): void {
     const notice: AlarmNotice = { kind, alarm, level };
     if (this.baseUrl) notice.dashboardUrl = `${this.baseUrl}/alarms?focus=${encodeURIComponent(alarm.id)}`;
     if (NAGGING.includes(kind) && !alarm.acknowledged) {
@@ -249,7 +285,7 @@ export class Alerts {
     // A broken channel is not told about its own breakage (it would only queue it).
     const skip = new Set<string>();
     if (alarm.type === CHANNEL_BROKEN) {
-      const names = this.manager?.record(alarm.id)?.details.channels;
+      const names = details.channels;
       if (Array.isArray(names)) for (const n of names) if (typeof n === 'string') skip.add(n);
     }
     for (const channel of this.channels) {
@@ -274,6 +310,6 @@ export class Alerts {
       return { name: channel.name, ok: status.ok, ...(status.detail ? { detail: status.detail } : {}), brokenSince: this.brokenSince.get(channel.name) ?? null };
     });
     const settings = this.config.alerts.rules.channelBroken;
-    applyVerdict(manager, { site: this.config.site, node: HUB_NODE, type: CHANNEL_BROKEN }, settings, () => evaluateChannels(health, now, settings));
+    applyVerdict(manager.sink, { site: this.config.site, node: HUB_NODE, type: CHANNEL_BROKEN }, settings, () => evaluateChannels(health, now, settings));
   }
 }

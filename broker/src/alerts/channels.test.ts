@@ -5,7 +5,7 @@ import { createAlertChannels, publicBaseUrl } from './channels.js';
 import { MailChannel } from './mail/mail-channel.js';
 import { smtpSettings } from './mail/smtp-settings.js';
 
-const deps = { database: () => { throw new Error('not opened in this test'); }, logger: silentLogger };
+const deps = { sql: () => { throw new Error('not opened in this test'); }, logger: silentLogger };
 
 describe('createAlertChannels', () => {
   it('makes no mail channel without an SMTP host; with one but no recipients yet, a channel that can take them at run time', () => {

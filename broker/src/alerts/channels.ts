@@ -2,8 +2,8 @@
  * The alert channels the hub runs, made from the config: mail, PATLITE signal towers and
  * webhooks (./mail, ./patlite, ./webhook). Constructing a channel does no I/O; the Alerts service starts and stops them.
  */
-import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
+import type { SqlStore } from '../store/sql/sql-store.js';
 import type { Config } from '@mieruka/protocol';
 import type { AlertChannel } from './channel.js';
 import { MailChannel, type MailChannelOptions } from './mail/mail-channel.js';
@@ -16,8 +16,8 @@ import { nodeNamer } from './rules/node-name.js';
 import { WorkCalendar } from './rules/work-calendar.js';
 
 export type AlertChannelDeps = {
-  /** The hub's open database (queues live there); called at channel start. */
-  database: () => Database;
+  /** The hub's open store (the mail queue lives there); called at channel start. */
+  sql: () => SqlStore;
   logger: Logger;
   now?: () => number;
   /** Mail tuning (tests): back-off and poll interval. */
@@ -41,7 +41,7 @@ export function createMailChannel(config: Readonly<Config>, deps: AlertChannelDe
   const calendar = new WorkCalendar({ timeZone: config.timezone, shifts: [] });
   const base = publicBaseUrl(config);
   return new MailChannel({
-    database: deps.database,
+    sql: deps.sql,
     smtp,
     recipients,
     perRecipientPerHour: config.alerts.rateLimit.perRecipientPerHour,

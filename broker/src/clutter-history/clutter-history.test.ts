@@ -3,7 +3,7 @@
  * (Debian's server in a temp dir) — with real image files: the same answers from both.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { sqlBackends } from '../../../test/helpers/sql-backends.js';
+import { sqlBackends } from '../test-support/sql-backends.js';
 import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 import { ImageStore } from '../ingest/image-store.js';
 import { ClutterHistory } from './clutter-history.js';

@@ -51,7 +51,7 @@ describe('daily utilization post', () => {
     state('mill-1', day + 9 * H, 'running'); // 09:00–15:00 running
     state('mill-1', day + 15 * H, 'idle'); // 15:00–18:00 idle
     state('mill-1', day + 18 * H, 'off');
-    store.flush(); // lathe-2 never reported: no row for it
+    await store.flush(); // lathe-2 never reported: no row for it
 
     const receiver = loadReceiver({ TOKEN });
     const peer = await appsScriptPeer(receiver);

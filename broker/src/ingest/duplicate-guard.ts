@@ -4,11 +4,13 @@
  * state; (site, node, ts, active) for motion. An agent's store-and-forward replay is
  * at-least-once, and the hub may have restarted in between, so memory alone is not enough:
  * the rows already written answer for earlier runs, a bounded memory of recent keys answers
- * for rows still waiting in the store's write queue. Only ingest asks, synchronously, before
- * a message has any effect (live snapshot, live event, webhook, rules).
+ * for rows still waiting in the store's write queue. Only ingest asks, before a message has any
+ * effect (live snapshot, live event, webhook, rules). Memory answers at once for a live stream;
+ * only a node's first message and a replay of older keys ask the database, and then the
+ * answer is a promise (ingest keeps each node's messages in order meanwhile).
  */
-import type { Database, Statement } from 'better-sqlite3';
 import type { DecodedMessage } from '@mieruka/protocol';
+import type { SqlStore } from '../store/sql/sql-store.js';
 
 export type DedupKind = 'current' | 'state' | 'event' | 'clutter' | 'motion';
 
@@ -49,7 +51,7 @@ export function dedupKey(msg: DecodedMessage): { kind: DedupKind; values: number
 }
 
 export type DuplicateGuardOptions = {
-  database: () => Database;
+  sql: () => SqlStore;
   /**
    * Keys remembered per node and kind. They must cover every row that may still wait in the
    * store's write queue (hub.ingest.batchSize, flushed every flushIntervalMs); the unique
@@ -65,7 +67,6 @@ export class DuplicateGuard {
   private readonly perNode: number;
   private readonly maxNodes: number;
   private readonly recent = new Map<string, Bucket>();
-  private lookups: { db: Database; stmt: Record<DedupKind, Statement>; highest: Record<DedupKind, Statement> } | null = null;
 
   constructor(options: DuplicateGuardOptions) {
     this.options = options;
@@ -74,62 +75,66 @@ export class DuplicateGuard {
   }
 
   /**
-   * Records the message; returns true when it was seen before (in this run or in the store).
-   * Kinds without a key are never duplicates.
+   * Records the message; tells whether it was seen before (in this run or in the store): at
+   * once when memory knows, else as a promise. Kinds without a key are never duplicates.
+   * A caller must not ask about a node's next message before the answer about the previous
+   * one has settled (ingest's per-node order does that).
    */
-  seen(msg: DecodedMessage): boolean {
+  seen(msg: DecodedMessage): boolean | Promise<boolean> {
     const key = dedupKey(msg);
     if (!key) return false;
     const bucketKey = `${msg.site}/${msg.node}/${key.kind}`;
-    let bucket = this.recent.get(bucketKey);
+    const bucket = this.recent.get(bucketKey);
     if (!bucket) {
-      if (this.recent.size >= this.maxNodes * 5) {
-        const oldest = this.recent.keys().next().value;
-        if (oldest !== undefined) this.recent.delete(oldest);
-      }
-      bucket = { ids: new Set(), highest: this.highestStored(key.kind, msg.site, msg.node) };
-      this.recent.set(bucketKey, bucket);
+      return this.highestStored(key.kind, msg.site, msg.node).then((highest) => {
+        if (this.recent.size >= this.maxNodes * 5) {
+          const oldest = this.recent.keys().next().value;
+          if (oldest !== undefined) this.recent.delete(oldest);
+        }
+        const fresh: Bucket = { ids: new Set(), highest };
+        this.recent.set(bucketKey, fresh);
+        return this.decide(fresh, msg, key);
+      });
     }
+    return this.decide(bucket, msg, key);
+  }
+
+  private decide(bucket: Bucket, msg: DecodedMessage, key: { kind: DedupKind; values: number[] }): boolean | Promise<boolean> {
     const first = key.values[0] as number;
     const id = key.values.length === 1 ? String(first) : key.values.join('/');
     if (first > bucket.highest) {
       // Above everything stored and seen: new, no lookup.
       bucket.highest = first;
-    } else {
-      if (bucket.ids.has(id)) return true;
-      if (this.stored(key.kind, msg.site, msg.node, key.values)) return true;
+      this.remember(bucket, id);
+      return false;
     }
+    if (bucket.ids.has(id)) return true;
+    return this.stored(key.kind, msg.site, msg.node, key.values).then((stored) => {
+      if (!stored) this.remember(bucket, id);
+      return stored;
+    });
+  }
+
+  private remember(bucket: Bucket, id: string): void {
     const ids = bucket.ids;
     ids.add(id);
     if (ids.size > this.perNode) {
       const oldest = ids.values().next().value;
       if (oldest !== undefined) ids.delete(oldest);
     }
-    return false;
   }
 
   clear(): void {
     this.recent.clear();
-    this.lookups = null;
   }
 
-  private statements(): NonNullable<DuplicateGuard['lookups']> {
-    const db = this.options.database();
-    if (this.lookups?.db !== db) {
-      const prepare = (sqls: Record<DedupKind, string>) =>
-        Object.fromEntries(Object.entries(sqls).map(([k, sql]) => [k, db.prepare(sql)])) as Record<DedupKind, Statement>;
-      this.lookups = { db, stmt: prepare(LOOKUPS), highest: prepare(HIGHEST) };
-    }
-    return this.lookups;
-  }
-
-  private stored(kind: DedupKind, site: string, node: string, values: number[]): boolean {
-    return this.statements().stmt[kind].get(site, node, ...values) !== undefined;
+  private async stored(kind: DedupKind, site: string, node: string, values: number[]): Promise<boolean> {
+    return (await this.options.sql().get(LOOKUPS[kind], [site, node, ...values])) !== undefined;
   }
 
   /** The highest first key value in the table for the node (-Infinity without rows). */
-  private highestStored(kind: DedupKind, site: string, node: string): number {
-    const row = this.statements().highest[kind].get(site, node) as { v: number | null } | undefined;
+  private async highestStored(kind: DedupKind, site: string, node: string): Promise<number> {
+    const row = await this.options.sql().get<{ v: number | null }>(HIGHEST[kind], [site, node]);
     return typeof row?.v === 'number' ? row.v : -Infinity;
   }
 }

@@ -52,8 +52,9 @@ describe('ingest', () => {
     hub.ingestLocal(topicFor(SITE, 'local-1', 'event'), event);
     hub.ingestLocal(topicFor(SITE, 'local-1', 'event'), event);
     hub.ingestLocal(topicFor(SITE, 'local-1', 'state'), Buffer.from('{"ts":"soon"}'));
-    expect(updates.filter((u) => u.type === 'event' && u.node === 'local-1')).toHaveLength(1);
+    // A node's first message waits for the store to say it is new (duplicate check); flush waits for it too.
     await hub.flush();
+    expect(updates.filter((u) => u.type === 'event' && u.node === 'local-1')).toHaveLength(1);
     expect(rows('SELECT seq, type FROM events WHERE site = ? AND node = ?', SITE, 'local-1')).toEqual([{ seq: 7, type: 'run_started' }]);
     expect(hub.ingestStats().duplicates.total).toBe(duplicatesBefore + 1);
     expect(hub.ingestStats().invalid.total).toBe(invalidBefore + 1);

@@ -82,6 +82,11 @@ export class Ingest {
   private readonly taken = new WeakSet<object>();
   private readonly awaitingImage = new Map<string, { imageId: string; ts: number }>();
   private readonly writes = new Set<Promise<void>>();
+  /**
+   * Per node: its messages waiting for a duplicate check that asked the database (a node's
+   * first message, a replay), as one chain, so the node's later messages take effect after them.
+   */
+  private readonly ordered = new Map<string, Promise<void>>();
   private readonly messages: Fanout<DecodedMessage>;
   private unsubscribe: (() => void) | null = null;
   private received = 0;
@@ -95,7 +100,7 @@ export class Ingest {
     this.invalid = new InvalidMessageCounter({ logger: this.logger, now: this.now });
     this.pairer = new ImagePairer({ windowMs: options.pairWindowMs ?? 60_000, now: this.now });
     this.messages = new Fanout({ logger: this.logger, what: 'ingest message' });
-    this.duplicates = new DuplicateGuard({ database: () => options.store.database, perNode: Math.max(8192, 2 * (options.writeQueueItems ?? 0)) });
+    this.duplicates = new DuplicateGuard({ sql: () => options.store.sql, perNode: Math.max(8192, 2 * (options.writeQueueItems ?? 0)) });
     this.admission = new NodeAdmission({
       live: options.live,
       maxNodesPerSite: options.maxNodesPerSite ?? Infinity,
@@ -131,8 +136,10 @@ export class Ingest {
    * A message from an agent inside the hub's own process (the demo replaying its history):
    * decoded, checked and applied exactly like a client's publish, just without the network.
    */
-  ingestLocal(topic: string, payload: Buffer): void {
+  ingestLocal(topic: string, payload: Buffer): Promise<void> {
     this.onPublish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false } as AedesPublishPacket, null);
+    // Taken once its duplicate check answered (at once for most; a node's first message asks the store).
+    return this.ordered.size === 0 ? Promise.resolve() : Promise.all([...this.ordered.values()]).then(() => undefined);
   }
 
   stats(): IngestStats {
@@ -156,13 +163,19 @@ export class Ingest {
    * hub acknowledges a QoS 1 PUBLISH only then (store-and-forward at the edge relies on it).
    */
   persisted(): Promise<void> {
+    // Messages still waiting for their duplicate check are enqueued once it answers.
+    if (this.ordered.size > 0) return Promise.all([...this.ordered.values()]).then(() => this.durable());
+    return this.durable();
+  }
+
+  private durable(): Promise<void> {
     // Once per QoS 1 message: no async wrapper, and Promise.all only while images are being written.
     const rows = this.options.store.written();
     return this.writes.size === 0 ? rows : Promise.all([rows, ...this.writes]).then(() => undefined);
   }
 
   async settled(): Promise<void> {
-    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
+    while (this.ordered.size > 0 || this.writes.size > 0) await Promise.allSettled([...this.ordered.values(), ...this.writes]);
   }
 
   async stop(): Promise<void> {
@@ -214,23 +227,62 @@ export class Ingest {
         this.options.store.enqueue({ kind: 'join-request', site, node, receivedAt: now });
         return;
       }
-      if (this.duplicates.seen(result.message)) {
-        this.duplicate(result.message, now);
-        return;
-      }
-      this.apply(result.message, now);
-      this.acceptedCounts.total += 1;
-      this.acceptedCounts.byKind[kind] = (this.acceptedCounts.byKind[kind] ?? 0) + 1;
-      this.messages.emit(result.message);
+      this.inNodeOrder(result.message, now, topic);
     } catch (err) {
       if (!counted) this.received += 1;
-      this.logger.error({ err, topic: topic.slice(0, 200) }, 'ingest failed on a message');
-      try {
-        this.reject({ reason: 'internal', message: err instanceof Error ? err.message : String(err), topic });
-      } catch {
-        // Counting must not be what breaks the broker.
-      }
+      this.failed(err, topic);
     }
+  }
+
+  private failed(err: unknown, topic: string): void {
+    this.logger.error({ err, topic: topic.slice(0, 200) }, 'ingest failed on a message');
+    try {
+      this.reject({ reason: 'internal', message: err instanceof Error ? err.message : String(err), topic });
+    } catch {
+      // Counting must not be what breaks the broker.
+    }
+  }
+
+  /**
+   * Takes the message once the duplicate check answers: at once when memory knows (a live
+   * stream), else after the database did — and after the node's earlier messages still waiting.
+   */
+  private inNodeOrder(msg: DecodedMessage, now: number, topic: string): void {
+    const key = `${msg.site}/${msg.node}`;
+    const before = this.ordered.get(key);
+    if (!before) {
+      const verdict = this.duplicates.seen(msg);
+      if (typeof verdict === 'boolean') return this.take(msg, verdict, now);
+      return this.chain(key, verdict.then((dup) => this.take(msg, dup, now)), topic);
+    }
+    this.chain(
+      key,
+      before.then(() => {
+        const verdict = this.duplicates.seen(msg);
+        return typeof verdict === 'boolean' ? this.take(msg, verdict, now) : verdict.then((dup) => this.take(msg, dup, now));
+      }),
+      topic,
+    );
+  }
+
+  private chain(key: string, work: Promise<void>, topic: string): void {
+    const link: Promise<void> = work
+      .catch((err: unknown) => this.failed(err, topic))
+      .finally(() => {
+        if (this.ordered.get(key) === link) this.ordered.delete(key);
+      });
+    this.ordered.set(key, link);
+  }
+
+  private take(msg: DecodedMessage, duplicate: boolean, now: number): void {
+    if (duplicate) {
+      this.duplicate(msg, now);
+      return;
+    }
+    this.apply(msg, now);
+    this.acceptedCounts.total += 1;
+    this.acceptedCounts.byKind[msg.kind] = (this.acceptedCounts.byKind[msg.kind] ?? 0) + 1;
+    this.messages.emit(msg);
   }
 
   private reject(m: InvalidMessage): void {

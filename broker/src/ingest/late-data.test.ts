@@ -95,7 +95,7 @@ describe('late data and catching up', () => {
     // Said a minute ago (not late), but the node is still catching up: its snapshot is the past.
     await pub('state', { ts: now - MIN, state: 'running', since: now - 3 * HOUR, irms: [4] });
     await settle();
-    started.hub.alerts.tick();
+    await started.hub.alerts.tick();
     expect(started.hub.live.get(SITE, NODE)?.backlog).toEqual({ queued: 5_000, oldestTs: now - 3 * HOUR, dropped: 7, at: now });
     expect(raised('running_long')).toEqual([]);
 
@@ -107,7 +107,7 @@ describe('late data and catching up', () => {
     // Caught up: the present may raise again.
     await status({ queued: 0, oldestTs: null, dropped: 7 });
     await settle();
-    started.hub.alerts.tick();
+    await started.hub.alerts.tick();
     expect(raised('running_long')).toHaveLength(1);
   });
 });

@@ -51,8 +51,8 @@ describe('nodes per site and sites', () => {
     ]);
     expect(h.dataSource.listJoinRequests()).toHaveLength(2);
     expect(h.stats().nodesAskingToJoin).toBe(2);
-    expect(h.store.count('nodes')).toBe(3);
-    expect(h.store.count('ingest_errors')).toBe(0);
+    expect(await h.store.count('nodes')).toBe(3);
+    expect(await h.store.count('ingest_errors')).toBe(0);
 
     // A restart knows its nodes from the store: known ones keep reporting, the caps still hold.
     await closeClient(client);

@@ -24,9 +24,9 @@
  * a full rebuild (`rebuildEnergyQuarters`). Quarters whose readings retention may already
  * have pruned (`horizon`) are final and never rebuilt.
  */
-import type { Database, Statement } from 'better-sqlite3';
 import type { MachineState } from '@mieruka/protocol';
 import type { RowObserver, StoreRow } from '../store/rows.js';
+import type { SqlQueries, SqlStore } from '../store/sql/sql-store.js';
 
 export const QUARTER_MS = 15 * 60_000;
 
@@ -68,68 +68,61 @@ function addSpan(pieces: Pieces, from: number, to: number, amps: number, column:
   }
 }
 
-/** Prepared statements over one database. */
-class EnergyQueries {
-  readonly stateAt: Statement;
-  readonly nextStateTs: Statement;
-  readonly newestReadings: Statement;
-  readonly readingsFrom: Statement;
-  readonly add: Statement;
-  readonly insert: Statement;
-  readonly deleteRange: Statement;
-  readonly nodes: Statement;
+/** The SQL of the rule, written once for SQLite and PostgreSQL. */
+const SQL = {
+  stateAt: 'SELECT state FROM states WHERE site = ? AND node = ? AND ts <= ? ORDER BY ts DESC LIMIT 1',
+  statesWithin: 'SELECT ts, state FROM states WHERE site = ? AND node = ? AND ts > ? AND ts < ? ORDER BY ts',
+  nextStateTs: 'SELECT min(ts) AS ts FROM states WHERE site = ? AND node = ? AND ts > ?',
+  newestReadings: 'SELECT ts, seq, irms FROM readings WHERE site = ? AND node = ? AND seq <> ? ORDER BY ts DESC, seq DESC LIMIT 100',
+  /** One page of readings after (ts, seq), in order. */
+  readingsAfter: 'SELECT ts, seq, irms FROM readings WHERE site = ? AND node = ? AND (ts > ? OR (ts = ? AND seq > ?)) ORDER BY ts, seq LIMIT 1000',
+  // Adding integers of µA·s to a column that holds integer / 10⁶ (see rule 4).
+  add: `INSERT INTO energy_quarters (site, node, quarter_start, running_as, idle_as, off_as, unknown_as) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (site, node, quarter_start) DO UPDATE SET
+       running_as = (round(energy_quarters.running_as * 1e6) + round(excluded.running_as * 1e6)) / 1e6,
+       idle_as = (round(energy_quarters.idle_as * 1e6) + round(excluded.idle_as * 1e6)) / 1e6,
+       off_as = (round(energy_quarters.off_as * 1e6) + round(excluded.off_as * 1e6)) / 1e6,
+       unknown_as = (round(energy_quarters.unknown_as * 1e6) + round(excluded.unknown_as * 1e6)) / 1e6`,
+  insert: 'INSERT INTO energy_quarters (site, node, quarter_start, running_as, idle_as, off_as, unknown_as) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  deleteRange: 'DELETE FROM energy_quarters WHERE site = ? AND node = ? AND quarter_start >= ? AND quarter_start < ?',
+  // The next (site, node) of readings after a given one: hops along the index instead of scanning every reading.
+  nextNode: 'SELECT site, node FROM readings WHERE site > ? OR (site = ? AND node > ?) ORDER BY site, node LIMIT 1',
+} as const;
 
-  constructor(db: Database) {
-    this.stateAt = db.prepare('SELECT state FROM states WHERE site = ? AND node = ? AND ts <= ? ORDER BY ts DESC LIMIT 1').pluck();
-    this.nextStateTs = db.prepare('SELECT min(ts) FROM states WHERE site = ? AND node = ? AND ts > ?').pluck();
-    this.newestReadings = db.prepare('SELECT ts, seq, irms FROM readings WHERE site = ? AND node = ? AND seq <> ? ORDER BY ts DESC, seq DESC LIMIT 100');
-    this.readingsFrom = db.prepare('SELECT ts, seq, irms FROM readings WHERE site = ? AND node = ? AND ts >= ? ORDER BY ts, seq');
-    // Adding integers of µA·s to a column that holds integer / 10⁶ (see rule 4).
-    this.add = db.prepare(
-      `INSERT INTO energy_quarters (site, node, quarter_start, running_as, idle_as, off_as, unknown_as) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (site, node, quarter_start) DO UPDATE SET
-         running_as = (round(running_as * 1e6) + round(excluded.running_as * 1e6)) / 1e6,
-         idle_as = (round(idle_as * 1e6) + round(excluded.idle_as * 1e6)) / 1e6,
-         off_as = (round(off_as * 1e6) + round(excluded.off_as * 1e6)) / 1e6,
-         unknown_as = (round(unknown_as * 1e6) + round(excluded.unknown_as * 1e6)) / 1e6`,
-    );
-    this.insert = db.prepare('INSERT INTO energy_quarters (site, node, quarter_start, running_as, idle_as, off_as, unknown_as) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.deleteRange = db.prepare('DELETE FROM energy_quarters WHERE site = ? AND node = ? AND quarter_start >= ? AND quarter_start < ?');
-    // The next (site, node) of readings after a given one: hops along the index instead of scanning every reading.
-    this.nodes = db.prepare('SELECT site, node FROM readings WHERE (site, node) > (?, ?) ORDER BY site, node LIMIT 1');
-  }
-
-  columnAt(site: string, node: string, ts: number): number {
-    const state = this.stateAt.get(site, node, ts) as MachineState | undefined;
-    return COLUMN_INDEX[state ?? 'unknown'] ?? COLUMN_INDEX.unknown;
-  }
-}
-
-const queriesByDb = new WeakMap<Database, EnergyQueries>();
-function queriesOf(db: Database): EnergyQueries {
-  let q = queriesByDb.get(db);
-  if (!q) {
-    q = new EnergyQueries(db);
-    queriesByDb.set(db, q);
-  }
-  return q;
+async function columnAt(sql: SqlQueries, site: string, node: string, ts: number): Promise<number> {
+  const row = await sql.get<{ state: MachineState }>(SQL.stateAt, [site, node, ts]);
+  return COLUMN_INDEX[row?.state ?? 'unknown'] ?? COLUMN_INDEX.unknown;
 }
 
 /** µA·s per state of one machine's spans inside [clipFrom, clipTo), by quarter start (rule 1–4). */
-function piecesFromReadings(db: Database, site: string, node: string, machine: EnergyMachine, clipFrom: number, clipTo: number): Pieces {
-  const q = queriesOf(db);
+async function piecesFromReadings(sql: SqlQueries, site: string, node: string, machine: EnergyMachine, clipFrom: number, clipTo: number): Promise<Pieces> {
   const capMs = machine.offlineAfterS * 1000;
   const pieces: Pieces = new Map();
-  let prev: Reading | null = null;
   // A span reaches at most capMs past its reading: earlier readings cannot touch [clipFrom, clipTo).
-  for (const row of q.readingsFrom.iterate(site, node, clipFrom - capMs) as Iterable<{ ts: number; seq: number; irms: string }>) {
-    const amps = ampsOf(row.irms, machine.channel);
-    if (amps === null) continue;
-    if (prev) addSpan(pieces, prev.ts, Math.min(row.ts, prev.ts + capMs), prev.amps, q.columnAt(site, node, prev.ts), clipFrom, clipTo);
-    if (row.ts >= clipTo) break; // it was the successor of the last reading inside
-    prev = { ts: row.ts, seq: row.seq, amps };
+  const from = clipFrom - capMs;
+  // The states in force over the readings, read once: the one at `from` and every change up to clipTo.
+  const changes = await sql.all<{ ts: number; state: MachineState }>(SQL.statesWithin, [site, node, from, clipTo]);
+  let column = await columnAt(sql, site, node, from);
+  let nextChange = 0;
+  const columnOf = (ts: number): number => {
+    while (nextChange < changes.length && changes[nextChange]!.ts <= ts) column = COLUMN_INDEX[changes[nextChange++]!.state] ?? COLUMN_INDEX.unknown;
+    return column;
+  };
+  let prev: Reading | null = null;
+  let after = { ts: from, seq: Number.MIN_SAFE_INTEGER };
+  for (;;) {
+    const page = await sql.all<{ ts: number; seq: number; irms: string }>(SQL.readingsAfter, [site, node, after.ts, after.ts, after.seq]);
+    for (const row of page) {
+      const amps = ampsOf(row.irms, machine.channel);
+      if (amps === null) continue;
+      if (prev) addSpan(pieces, prev.ts, Math.min(row.ts, prev.ts + capMs), prev.amps, columnOf(prev.ts), clipFrom, clipTo);
+      if (row.ts >= clipTo) return pieces; // it was the successor of the last reading inside
+      prev = { ts: row.ts, seq: row.seq, amps };
+    }
+    if (page.length < 1000) return pieces;
+    const last = page[page.length - 1]!;
+    after = { ts: last.ts, seq: last.seq };
   }
-  return pieces;
 }
 
 /**
@@ -137,40 +130,37 @@ function piecesFromReadings(db: Database, site: string, node: string, machine: E
  * the same rule as the table: for the part of a quarter a report's bucket holds (a shift that
  * starts at 08:10, a range from 23:40), where the quarter's sum would have to be prorated.
  */
-export function ampereSecondsFromReadings(db: Database, site: string, node: string, machine: EnergyMachine, from: number, to: number): { runningAs: number; idleAs: number; offAs: number; unknownAs: number } {
+export async function ampereSecondsFromReadings(sql: SqlQueries, site: string, node: string, machine: EnergyMachine, from: number, to: number): Promise<{ runningAs: number; idleAs: number; offAs: number; unknownAs: number }> {
   const sum = [0, 0, 0, 0];
-  if (to > from) for (const row of piecesFromReadings(db, site, node, machine, from, to).values()) for (let i = 0; i < 4; i++) sum[i]! += row[i]!;
+  if (to > from) for (const row of (await piecesFromReadings(sql, site, node, machine, from, to)).values()) for (let i = 0; i < 4; i++) sum[i]! += row[i]!;
   return { runningAs: sum[0]! / 1e6, idleAs: sum[1]! / 1e6, offAs: sum[2]! / 1e6, unknownAs: sum[3]! / 1e6 };
 }
 
 /**
  * Recomputes the quarters of one machine that overlap [from, to) from readings and states
- * (whole quarters; rule 1–5). Returns the number of rows written.
+ * (whole quarters; rule 1–5). Returns the number of rows written. Run it inside a transaction.
  */
-export function rebuildMachineQuarters(db: Database, site: string, node: string, machine: EnergyMachine, from: number, to: number): number {
+export async function rebuildMachineQuarters(tx: SqlQueries, site: string, node: string, machine: EnergyMachine, from: number, to: number): Promise<number> {
   const q0 = floorQuarter(from);
   const q1 = floorQuarter(to) + (to > floorQuarter(to) ? QUARTER_MS : 0);
   if (q1 <= q0) return 0;
-  const pieces = piecesFromReadings(db, site, node, machine, q0, q1);
-  const q = queriesOf(db);
-  q.deleteRange.run(site, node, q0, q1);
-  for (const [start, [r, i, o, u]] of pieces) q.insert.run(site, node, start, r / 1e6, i / 1e6, o / 1e6, u / 1e6);
+  const pieces = await piecesFromReadings(tx, site, node, machine, q0, q1);
+  await tx.run(SQL.deleteRange, [site, node, q0, q1]);
+  for (const [start, [r, i, o, u]] of pieces) await tx.run(SQL.insert, [site, node, start, r / 1e6, i / 1e6, o / 1e6, u / 1e6]);
   return pieces.size;
 }
 
-/** Rebuilds [from, to) for every configured machine that has readings (tests, repairs). Returns rows written. */
-export function rebuildEnergyQuarters(db: Database, machines: EnergyMachines, from: number, to: number): number {
-  let rows = 0;
-  const run = db.transaction(() => {
-    const next = queriesOf(db).nodes;
+/** Rebuilds [from, to) for every configured machine that has readings (tests, repairs), in one transaction. Returns rows written. */
+export async function rebuildEnergyQuarters(sql: SqlStore, machines: EnergyMachines, from: number, to: number): Promise<number> {
+  return sql.transaction(async (tx) => {
+    let rows = 0;
     type Key = { site: string; node: string } | undefined;
-    for (let key = next.get('', '') as Key; key; key = next.get(key.site, key.node) as Key) {
+    for (let key = await tx.get<NonNullable<Key>>(SQL.nextNode, ['', '', '']) as Key; key; key = (await tx.get<NonNullable<Key>>(SQL.nextNode, [key.site, key.site, key.node])) as Key) {
       const machine = machines(key.site, key.node);
-      if (machine) rows += rebuildMachineQuarters(db, key.site, key.node, machine, from, to);
+      if (machine) rows += await rebuildMachineQuarters(tx, key.site, key.node, machine, from, to);
     }
+    return rows;
   });
-  run();
-  return rows;
 }
 
 export type EnergyQuartersOptions = {
@@ -184,8 +174,6 @@ export type EnergyQuartersOptions = {
 
 /** Keeps `energy_quarters` up to date from the rows the store writes (a RowObserver, inside each batch's transaction). */
 export class EnergyQuarters implements RowObserver {
-  private readonly db: Database;
-  private readonly q: EnergyQueries;
   private readonly options: EnergyQuartersOptions;
   /** Per machine: its newest reading (booked once its successor arrives). Cold after a restart or a rollback. */
   private readonly newest = new Map<string, Reading | null>();
@@ -194,27 +182,25 @@ export class EnergyQuarters implements RowObserver {
   /** Per machine: time ranges to rebuild at the end of the batch. */
   private readonly dirty = new Map<string, { site: string; node: string; machine: EnergyMachine; from: number; to: number }>();
 
-  constructor(db: Database, options: EnergyQuartersOptions) {
-    this.db = db;
-    this.q = queriesOf(db);
+  constructor(options: EnergyQuartersOptions) {
     this.options = options;
   }
 
-  stored(row: StoreRow, inserted: boolean): void {
+  async stored(tx: SqlQueries, row: StoreRow, inserted: boolean): Promise<void> {
     if (!inserted || (row.kind !== 'reading' && row.kind !== 'state')) return;
     const machine = this.options.machines(row.site, row.node);
     if (!machine) return;
-    if (row.kind === 'reading') this.reading(row, machine);
-    else this.state(row.site, row.node, row.ts, machine);
+    if (row.kind === 'reading') await this.reading(tx, row, machine);
+    else await this.state(tx, row.site, row.node, row.ts, machine);
   }
 
-  batchEnd(): void {
+  async batchEnd(tx: SqlQueries): Promise<void> {
     // Added first: a rebuild afterwards replaces its quarters whole, these spans included.
     for (const { site, node, pieces } of this.pending.values()) {
-      for (const [start, [a, b, c, d]] of pieces) this.q.add.run(site, node, start, a / 1e6, b / 1e6, c / 1e6, d / 1e6);
+      for (const [start, [a, b, c, d]] of pieces) await tx.run(SQL.add, [site, node, start, a / 1e6, b / 1e6, c / 1e6, d / 1e6]);
     }
     this.pending.clear();
-    for (const d of this.dirty.values()) this.rebuild(d.site, d.node, d.machine, d.from, d.to);
+    for (const d of this.dirty.values()) await this.rebuild(tx, d.site, d.node, d.machine, d.from, d.to);
     this.dirty.clear();
   }
 
@@ -225,17 +211,17 @@ export class EnergyQuarters implements RowObserver {
   }
 
   /** Rebuilds the quarters overlapping [from, to), except those before the horizon. */
-  rebuild(site: string, node: string, machine: EnergyMachine, from: number, to: number): number {
+  rebuild(tx: SqlQueries, site: string, node: string, machine: EnergyMachine, from: number, to: number): Promise<number> {
     const horizon = this.options.horizon?.() ?? null;
     const start = horizon === null ? from : Math.max(from, ceilQuarter(horizon + machine.offlineAfterS * 1000));
-    return start < to ? rebuildMachineQuarters(this.db, site, node, machine, start, to) : 0;
+    return start < to ? rebuildMachineQuarters(tx, site, node, machine, start, to) : Promise.resolve(0);
   }
 
-  private reading(r: Extract<StoreRow, { kind: 'reading' }>, machine: EnergyMachine): void {
+  private async reading(tx: SqlQueries, r: Extract<StoreRow, { kind: 'reading' }>, machine: EnergyMachine): Promise<void> {
     const amps = ampsOf(r.irms, machine.channel);
     if (amps === null) return;
     const key = `${r.site}/${r.node}`;
-    const last = this.newestOf(key, r.site, r.node, r.seq, machine);
+    const last = await this.newestOf(tx, key, r.site, r.node, r.seq, machine);
     const capMs = machine.offlineAfterS * 1000;
     if (last === null || r.ts > last.ts || (r.ts === last.ts && r.seq > last.seq)) {
       if (last) {
@@ -244,7 +230,7 @@ export class EnergyQuarters implements RowObserver {
           p = { site: r.site, node: r.node, pieces: new Map() };
           this.pending.set(key, p);
         }
-        addSpan(p.pieces, last.ts, Math.min(r.ts, last.ts + capMs), last.amps, this.q.columnAt(r.site, r.node, last.ts));
+        addSpan(p.pieces, last.ts, Math.min(r.ts, last.ts + capMs), last.amps, await columnAt(tx, r.site, r.node, last.ts));
       }
       this.newest.set(key, { ts: r.ts, seq: r.seq, amps });
       return;
@@ -253,12 +239,12 @@ export class EnergyQuarters implements RowObserver {
     this.markDirty(key, r.site, r.node, machine, r.ts - capMs, r.ts + capMs);
   }
 
-  private state(site: string, node: string, ts: number, machine: EnergyMachine): void {
+  private async state(tx: SqlQueries, site: string, node: string, ts: number, machine: EnergyMachine): Promise<void> {
     const key = `${site}/${node}`;
-    const last = this.newestOf(key, site, node, null, machine);
+    const last = await this.newestOf(tx, key, site, node, null, machine);
     // Spans booked so far start before the newest reading; those from ts on until the next state change move.
     if (last === null || ts > last.ts) return;
-    const next = this.q.nextStateTs.get(site, node, ts) as number | null;
+    const next = (await tx.get<{ ts: number | null }>(SQL.nextStateTs, [site, node, ts]))?.ts ?? null;
     this.markDirty(key, site, node, machine, ts, Math.min(next ?? Infinity, last.ts) + machine.offlineAfterS * 1000);
   }
 
@@ -271,11 +257,11 @@ export class EnergyQuarters implements RowObserver {
   }
 
   /** The machine's newest reading with a current on its channel, other than the one with `exceptSeq` (just inserted). */
-  private newestOf(key: string, site: string, node: string, exceptSeq: number | null, machine: EnergyMachine): Reading | null {
+  private async newestOf(tx: SqlQueries, key: string, site: string, node: string, exceptSeq: number | null, machine: EnergyMachine): Promise<Reading | null> {
     const known = this.newest.get(key);
     if (known !== undefined) return known;
     let found: Reading | null = null;
-    for (const row of this.q.newestReadings.all(site, node, exceptSeq ?? -1) as Array<{ ts: number; seq: number; irms: string }>) {
+    for (const row of await tx.all<{ ts: number; seq: number; irms: string }>(SQL.newestReadings, [site, node, exceptSeq ?? -1])) {
       const amps = ampsOf(row.irms, machine.channel);
       if (amps !== null) {
         found = { ts: row.ts, seq: row.seq, amps };

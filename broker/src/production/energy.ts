@@ -3,7 +3,6 @@
  * (energy_quarters, docs/oee.md#energy). The machine's supply (voltage, phases, power factor)
  * applies at query time, so a corrected power factor changes the past too.
  */
-import type { Database } from 'better-sqlite3';
 import type { EnergyFigures } from '@mieruka/protocol';
 import { ampereSecondsFromReadings, QUARTER_MS, type EnergyMachine } from './energy-quarters.js';
 import type { SqlQueries } from '../store/sql/sql-store.js';
@@ -61,17 +60,9 @@ const QUARTERS =
 /** Reads a machine's quarters (written by ingest; this service only reads them). */
 export class EnergyReader {
   private readonly sql: SqlQueries;
-  private readonly sqlite: () => Database | null;
 
-  /**
-   * `sqlite`: the SQLite connection under `sql`, or null. The exact parts of a cut quarter come
-   * from energy-quarters.ts's ampereSecondsFromReadings, which still reads better-sqlite3 (the
-   * ingest side is ported separately); without the connection (PostgreSQL) those quarters are
-   * prorated like the ones whose readings retention pruned.
-   */
-  constructor(sql: SqlQueries, sqlite: () => Database | null = () => null) {
+  constructor(sql: SqlQueries) {
     this.sql = sql;
-    this.sqlite = sqlite;
   }
 
   /**
@@ -82,8 +73,7 @@ export class EnergyReader {
    */
   async read(site: string, node: string, from: number, to: number, exact?: { machine: EnergyMachine; cuts: readonly number[]; keptFrom: number | null }): Promise<Quarter[]> {
     const quarters = await this.sql.all<Quarter>(QUARTERS, [site, node, from - QUARTER_MS, to]);
-    const db = exact ? this.sqlite() : null;
-    if (!exact || !db) return quarters;
+    if (!exact) return quarters;
     const inner = new Map<number, number[]>();
     for (const t of exact.cuts) {
       const q = Math.floor(t / QUARTER_MS) * QUARTER_MS;
@@ -97,7 +87,7 @@ export class EnergyReader {
       for (let i = 0; i + 1 < edges.length; i++) {
         const [a, b] = [edges[i]!, edges[i + 1]!];
         if (!(b > a)) continue;
-        const part = { start: a, end: b, ...ampereSecondsFromReadings(db, site, node, exact.machine, a, b) };
+        const part = { start: a, end: b, ...(await ampereSecondsFromReadings(this.sql, site, node, exact.machine, a, b)) };
         // Like the table (a quarter has a row once it holds current): an empty part is no data.
         if (part.runningAs || part.idleAs || part.offAs || part.unknownAs) out.push(part);
       }

@@ -7,9 +7,9 @@
  * The rows are written in the same transaction as the event row, and only when that row is new,
  * so a store-and-forward resend adds nothing and a QoS 1 acknowledgement covers them too.
  */
-import type { Database, Statement } from 'better-sqlite3';
 import { formatZodError, productionEventSchemas, type CycleEvent, type QualityCountEvent } from '@mieruka/protocol';
 import type { RowObserver, StoreRow } from '../store/rows.js';
+import type { SqlQueries } from '../store/sql/sql-store.js';
 
 type ProductionType = keyof typeof productionEventSchemas;
 
@@ -29,23 +29,14 @@ export function productionEventProblem(payload: { type: string } & Record<string
 
 type EventRow = Extract<StoreRow, { kind: 'event' }>;
 
-/** Writes the production rows of newly stored events (prepared once per database). */
+const CYCLE_SQL = 'INSERT INTO cycles (site, node, seq, start_ts, end_ts, duration_ms, peak_a, mean_a, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
+const QUALITY_SQL = `INSERT INTO quality_entries (site, node, start_ts, end_ts, good, scrap, startup_scrap, source, entered_by, entered_at, note)
+  VALUES (?, ?, ?, ?, ?, ?, 0, 'button', ?, ?, NULL)`;
+
+/** Writes the production rows of newly stored events. */
 export class ProductionEventRows implements RowObserver {
-  private readonly cycle: Statement;
-  private readonly quality: Statement;
-
-  constructor(db: Database) {
-    this.cycle = db.prepare(
-      'INSERT OR IGNORE INTO cycles (site, node, seq, start_ts, end_ts, duration_ms, peak_a, mean_a, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.quality = db.prepare(
-      `INSERT INTO quality_entries (site, node, start_ts, end_ts, good, scrap, startup_scrap, source, entered_by, entered_at, note)
-       VALUES (?, ?, ?, ?, ?, ?, 0, 'button', ?, ?, NULL)`,
-    );
-  }
-
-  stored(row: StoreRow, inserted: boolean): void {
-    if (inserted && row.kind === 'event') this.eventStored(row);
+  async stored(tx: SqlQueries, row: StoreRow, inserted: boolean): Promise<void> {
+    if (inserted && row.kind === 'event') await this.eventStored(tx, row);
   }
 
   batchEnd(): void {}
@@ -53,14 +44,14 @@ export class ProductionEventRows implements RowObserver {
   rolledBack(): void {}
 
   /** `r` was just inserted into `events` (not a duplicate); its data passed the production schema at ingest. */
-  private eventStored(r: EventRow): void {
+  private async eventStored(tx: SqlQueries, r: EventRow): Promise<void> {
     if (r.type === 'cycle') {
       const d = r.data as Omit<CycleEvent, 'ts' | 'seq' | 'type'>;
-      this.cycle.run(r.site, r.node, r.seq, d.startTs, r.ts, Math.round(d.durationS * 1000), d.peakA, d.meanA, r.receivedAt);
+      await tx.run(CYCLE_SQL, [r.site, r.node, r.seq, d.startTs, r.ts, Math.round(d.durationS * 1000), d.peakA, d.meanA, r.receivedAt]);
     } else if (r.type === 'quality') {
       const d = r.data as Omit<QualityCountEvent, 'ts' | 'seq' | 'type'>;
       // The press has no operator login: the machine's node id says where it came from.
-      this.quality.run(r.site, r.node, r.ts, r.ts, d.good, d.scrap, r.node, r.receivedAt);
+      await tx.run(QUALITY_SQL, [r.site, r.node, r.ts, r.ts, d.good, d.scrap, r.node, r.receivedAt]);
     }
   }
 }

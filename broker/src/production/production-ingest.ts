@@ -3,7 +3,6 @@
  * button quality rows from events, ampere-seconds per quarter hour from readings and states.
  * The hub hands these to its Store; each runs inside the batch's transaction.
  */
-import type { Database } from 'better-sqlite3';
 import { DAY_MS, type Config, type Now } from '@mieruka/protocol';
 import type { RowObserver } from '../store/rows.js';
 import { EnergyQuarters, type EnergyMachines } from './energy-quarters.js';
@@ -19,10 +18,10 @@ export function energyMachinesOf(config: () => Readonly<Config>): EnergyMachines
   };
 }
 
-export function productionRowObservers(db: Database, options: { config: () => Readonly<Config>; now: Now }): RowObserver[] {
+export function productionRowObservers(options: { config: () => Readonly<Config>; now: Now }): RowObserver[] {
   return [
-    new ProductionEventRows(db),
-    new EnergyQuarters(db, {
+    new ProductionEventRows(),
+    new EnergyQuarters({
       machines: energyMachinesOf(options.config),
       horizon: () => {
         const days = options.config().hub.retention.readingsDays;

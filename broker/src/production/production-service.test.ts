@@ -9,7 +9,7 @@ import { LocalTime, type ShiftConfig } from '@mieruka/protocol';
 import { ReportsService } from '../reports/reports-service.js';
 import { machineRows } from '../test-support/machine-rows.js';
 import { hubConfig, silentLogger } from '../test-support/helpers.js';
-import { sqlBackends, type OpenSqlBackend } from '../../../test/helpers/sql-backends.js';
+import { sqlBackends, type OpenSqlBackend } from '../test-support/sql-backends.js';
 import { DEFAULT_SUPPLY, kWhOf } from './energy.js';
 import { ProductionService } from './production-service.js';
 

@@ -5,7 +5,6 @@
  * energy_quarters, button quality entries, sensor events) and writes stop reasons and quality
  * entries from the dashboard. Changes go out as live `production` updates.
  */
-import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type {
   AndonBoard,
@@ -47,11 +46,6 @@ import type { SqlStore } from '../store/sql/sql-store.js';
 export type ProductionServiceOptions = {
   /** The open store (called at start()). */
   sql: () => SqlStore;
-  /**
-   * The SQLite connection under `sql` (null on PostgreSQL): only for the exact energy of a
-   * quarter cut by a bucket edge, until energy-quarters.ts reads through SqlStore (energy.ts).
-   */
-  sqlite?: () => Database | null;
   /** The state timeline, shifts, time zone and machine list come from the reports. */
   reports: ReportsService;
   /** Node updates from ingest (the stop watch follows state changes). */
@@ -102,7 +96,7 @@ export class ProductionService {
   start(): void {
     if (this.db) return;
     const sql = this.options.sql();
-    this.db = { sql, quality: new QualityEntries(sql), energy: new EnergyReader(sql, this.options.sqlite ?? (() => null)) };
+    this.db = { sql, quality: new QualityEntries(sql), energy: new EnergyReader(sql) };
     this.watch = new StopWatch({
       now: this.options.now,
       timers: this.options.timers ?? realTimers,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QualityEntryInput } from '@mieruka/protocol';
-import { sqlBackends } from '../../../test/helpers/sql-backends.js';
+import { sqlBackends } from '../test-support/sql-backends.js';
 import { FUTURE_SLACK_MS, invalidQuality, QualityEntries } from './quality-entries.js';
 
 const NOW = Date.now();

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mulberry32, type CurrentSeries, type TimeRange } from '@mieruka/protocol';
 import { machineRows } from '../test-support/machine-rows.js';
-import { sqlBackends, type OpenSqlBackend } from '../../../test/helpers/sql-backends.js';
+import { sqlBackends, type OpenSqlBackend } from '../test-support/sql-backends.js';
 import { silentLogger } from '../test-support/helpers.js';
 import { bucketWidth, CurrentSeriesQuery } from './current-series.js';
 import { ReportsService } from './reports-service.js';

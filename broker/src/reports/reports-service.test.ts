@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { addDays, LocalTime } from '@mieruka/protocol';
 import type { MachineState, ShiftConfig } from '@mieruka/protocol';
 import { machineRows } from '../test-support/machine-rows.js';
-import { sqlBackends, type OpenSqlBackend } from '../../../test/helpers/sql-backends.js';
+import { sqlBackends, type OpenSqlBackend } from '../test-support/sql-backends.js';
 import { silentLogger } from '../test-support/helpers.js';
 import { ReportsService, type ReportsServiceOptions } from './reports-service.js';
 

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { addDays, LocalTime, mulberry32 } from '@mieruka/protocol';
 import { MACHINE_STATES, type MachineState } from '@mieruka/protocol';
 import { machineRows } from '../test-support/machine-rows.js';
-import { sqlBackends, type OpenSqlBackend } from '../../../test/helpers/sql-backends.js';
+import { sqlBackends, type OpenSqlBackend } from '../test-support/sql-backends.js';
 import type { SqlQueries } from '../store/sql/sql-store.js';
 import { silentLogger } from '../test-support/helpers.js';
 import { ReportsService } from './reports-service.js';

@@ -4,8 +4,8 @@ import { BatchWriter } from './batch-writer.js';
 
 describe('BatchWriter', () => {
   const writers: BatchWriter<number>[] = [];
-  afterEach(() => {
-    for (const w of writers.splice(0)) w.stop();
+  afterEach(async () => {
+    for (const w of writers.splice(0)) await w.stop();
   });
 
   function make(opts: { batchSize: number; flushIntervalMs: number; fail?: () => boolean }) {
@@ -13,7 +13,7 @@ describe('BatchWriter', () => {
     const writer = new BatchWriter<number>({
       ...opts,
       logger: silentLogger,
-      write: (items) => {
+      write: async (items) => {
         if (opts.fail?.()) throw new Error('disk on fire');
         batches.push([...items]);
         return items.length;
@@ -50,16 +50,18 @@ describe('BatchWriter', () => {
     failing = true;
     writer.push(2);
     const lost = writer.written();
-    writer.stop();
+    await writer.stop();
     await expect(lost).rejects.toThrow(/dropped/);
   });
 
-  it('flushes as soon as a batch is full, in one write', () => {
+  it('flushes as soon as a batch is full, in one write', async () => {
     const { writer, batches } = make({ batchSize: 3, flushIntervalMs: 60_000 });
     writer.push(1);
     writer.push(2);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(batches).toEqual([]);
     writer.push(3);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(batches).toEqual([[1, 2, 3]]);
     writer.push(4);
     expect(writer.pending).toBe(1);
@@ -74,10 +76,10 @@ describe('BatchWriter', () => {
     expect(writer.stats()).toMatchObject({ queued: 0, itemsWritten: 2, rowsWritten: 2, flushes: 1 });
   });
 
-  it('loses nothing on stop and refuses pushes afterwards', () => {
+  it('loses nothing on stop and refuses pushes afterwards', async () => {
     const { writer, batches } = make({ batchSize: 4, flushIntervalMs: 60_000 });
     for (let i = 0; i < 10; i++) writer.push(i);
-    writer.stop();
+    await writer.stop();
     expect(batches.flat()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(batches.map((b) => b.length)).toEqual([4, 4, 2]);
     expect(writer.push(99)).toBe(false);
@@ -90,21 +92,21 @@ describe('BatchWriter', () => {
     writer.push(1);
     writer.push(2);
     writer.push(3);
+    await waitFor(() => writer.stats().failedFlushes > 0, 'the failed write');
     expect(batches).toEqual([]);
     expect(writer.pending).toBe(3);
-    expect(writer.stats().failedFlushes).toBeGreaterThan(0);
     failing = false;
     await waitFor(() => writer.pending === 0, 'the retry');
     expect(batches.flat()).toEqual([1, 2, 3]);
   });
 
-  it('bounds the queue while writes fail, dropping the oldest, and counts what stop could not write', () => {
+  it('bounds the queue while writes fail, dropping the oldest, and counts what stop could not write', async () => {
     const writer = new BatchWriter<number>({
       batchSize: 2,
       flushIntervalMs: 60_000,
       maxQueued: 5,
       logger: silentLogger,
-      write: () => {
+      write: async () => {
         throw new Error('disk full');
       },
     });
@@ -112,8 +114,40 @@ describe('BatchWriter', () => {
     for (let i = 0; i < 8; i++) writer.push(i);
     expect(writer.pending).toBe(5);
     expect(writer.stats().dropped).toBe(3);
-    writer.stop();
+    await writer.stop();
     expect(writer.pending).toBe(0);
     expect(writer.stats().dropped).toBe(8);
+  });
+
+  it('never runs two writes at once, keeps the items of the write under way when the queue overflows, and a flush asked for meanwhile covers later items', async () => {
+    let release!: () => void;
+    const batches: number[][] = [];
+    let running = 0;
+    let overlapped = false;
+    const writer = new BatchWriter<number>({
+      batchSize: 2,
+      flushIntervalMs: 60_000,
+      maxQueued: 4,
+      logger: silentLogger,
+      write: async (items) => {
+        running++;
+        if (running > 1) overlapped = true;
+        if (batches.length === 0) await new Promise<void>((resolve) => (release = resolve));
+        batches.push([...items]);
+        running--;
+        return items.length;
+      },
+    });
+    writers.push(writer);
+    writer.push(1);
+    writer.push(2); // full: the first write starts and waits
+    await waitFor(() => release !== undefined, 'the first write');
+    for (let i = 3; i <= 7; i++) writer.push(i); // 4 allowed: 3, 4 and 5 are dropped as 5, 6 and 7 come, never 1 and 2
+    const later = writer.flush();
+    release();
+    await later;
+    expect(overlapped).toBe(false);
+    expect(batches.flat()).toEqual([1, 2, 6, 7]);
+    expect(writer.stats()).toMatchObject({ itemsWritten: 4, dropped: 3, queued: 0 });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Queues items and writes them in one call (one SQLite transaction) every `flushIntervalMs`,
+ * Queues items and writes them in one call (one database transaction) every `flushIntervalMs`,
  * as soon as `batchSize` items are queued, and on stop — so a clean stop loses nothing.
  * A failed write keeps the items queued and retries on the next tick; the queue is bounded
  * (oldest dropped and counted) so a dead disk cannot eat all memory.
@@ -8,14 +8,17 @@
  * everything queued so far is in the database, flushing on the next turn of the event loop
  * (one transaction for all the messages of a socket read), so a PUBACK never promises a row
  * a crash could still lose.
+ *
+ * Writes are asynchronous (PostgreSQL answers over the network; SQLite's settle at once) and
+ * never overlap: one batch is in flight at a time, in queue order.
  */
 import type { Logger } from 'pino';
 
 export type BatchWriterOptions<T> = {
   batchSize: number;
   flushIntervalMs: number;
-  /** Writes the whole batch atomically (throws to keep it queued). Returns rows written. */
-  write(items: readonly T[]): number;
+  /** Writes the whole batch atomically (rejects to keep it queued). Resolves to the rows written. */
+  write(items: readonly T[]): Promise<number>;
   logger: Logger;
   /** Upper bound of queued items. Default: 100 × batchSize, at least 10 000. */
   maxQueued?: number;
@@ -46,6 +49,11 @@ export class BatchWriter<T> {
   private pushed = 0;
   private waiters: Array<{ upTo: number; droppedBefore: number; resolve: () => void; reject: (err: Error) => void }> = [];
   private soon: NodeJS.Immediate | null = null;
+  /** The flush in progress; a flush asked for meanwhile runs after it. */
+  private flushing: Promise<number> | null = null;
+  private flushAgain = false;
+  /** Items at the head of the queue that the write under way holds. */
+  private inFlight = 0;
 
   constructor(options: BatchWriterOptions<T>) {
     if (!(options.batchSize >= 1)) throw new RangeError('batchSize must be at least 1');
@@ -69,12 +77,13 @@ export class BatchWriter<T> {
     this.pushed++;
     if (this.queue.length > this.maxQueued) {
       const excess = this.queue.length - this.maxQueued;
-      this.queue.splice(0, excess);
+      // The oldest items not in the write under way (those may be committing right now).
+      this.queue.splice(this.inFlight, excess);
       this.counters.dropped += excess;
       this.options.logger.error({ dropped: excess, totalDropped: this.counters.dropped }, 'write queue full: oldest rows dropped');
       this.settleWaiters();
     }
-    if (this.queue.length >= this.options.batchSize && !this.failing) this.flush();
+    if (this.queue.length >= this.options.batchSize && !this.failing) void this.flush();
     else this.arm();
     return true;
   }
@@ -87,7 +96,7 @@ export class BatchWriter<T> {
       if (!this.soon && !this.failing) {
         this.soon = setImmediate(() => {
           this.soon = null;
-          this.flush();
+          void this.flush();
         });
       }
     });
@@ -109,21 +118,42 @@ export class BatchWriter<T> {
     if (this.timer || this.stopped || this.queue.length === 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.flush();
+      void this.flush();
     }, this.options.flushIntervalMs);
   }
 
-  /** Writes everything queued now, in batches of `batchSize`. Returns how many items were written. */
-  flush(): number {
+  /**
+   * Writes everything queued now, in batches of `batchSize`; resolves to how many items were
+   * written. Called while a flush runs, it runs once more after it (so it also covers what was
+   * queued meanwhile). Never rejects: a failed write leaves the items queued, counted and logged.
+   */
+  flush(): Promise<number> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    if (this.flushing) {
+      this.flushAgain = true;
+      return this.flushing.then(() => this.flushing ?? this.flush());
+    }
+    const run = this.writeQueued().finally(() => {
+      this.flushing = null;
+      if (this.flushAgain) {
+        this.flushAgain = false;
+        void this.flush();
+      }
+    });
+    this.flushing = run;
+    return run;
+  }
+
+  private async writeQueued(): Promise<number> {
     let written = 0;
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.options.batchSize);
+      this.inFlight = batch.length;
       try {
-        const rows = this.options.write(batch);
+        const rows = await this.options.write(batch);
         this.queue.splice(0, batch.length);
         written += batch.length;
         this.counters.itemsWritten += batch.length;
@@ -131,12 +161,15 @@ export class BatchWriter<T> {
         this.counters.flushes += 1;
         if (this.failing) this.options.logger.warn({ queued: this.queue.length }, 'batch writes work again');
         this.failing = false;
+        this.inFlight = 0;
       } catch (err) {
+        this.inFlight = 0;
         this.counters.failedFlushes += 1;
         if (!this.failing) this.options.logger.error({ err, queued: this.queue.length }, 'batch write failed; retrying every flush interval');
         this.failing = true;
         break;
       }
+      this.settleWaiters();
     }
     this.arm();
     this.settleWaiters();
@@ -144,16 +177,16 @@ export class BatchWriter<T> {
   }
 
   /** Final flush; further pushes are refused. Items that still cannot be written are counted as dropped. */
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.stopped) return;
-    this.flush();
     this.stopped = true;
+    if (this.soon) clearImmediate(this.soon);
+    this.soon = null;
+    await this.flush();
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.soon) clearImmediate(this.soon);
-    this.soon = null;
     if (this.queue.length > 0) {
       this.counters.dropped += this.queue.length;
       this.options.logger.error({ lost: this.queue.length }, 'rows could not be written before stop');

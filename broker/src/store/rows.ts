@@ -2,8 +2,8 @@
  * What ingest hands to the store, and how one batch of it becomes SQL. Duplicates
  * (store-and-forward resends) hit a unique index and are ignored.
  */
-import type { Database, Statement } from 'better-sqlite3';
 import type { MachineState } from '@mieruka/protocol';
+import type { SqlQueries, SqlStore } from './sql/sql-store.js';
 
 type Where = { site: string; node: string; /** Hub clock when the message arrived (epoch ms). */ receivedAt: number };
 
@@ -25,13 +25,14 @@ export type RowKind = StoreRow['kind'];
 
 /**
  * Something that derives more rows from what the store writes (production figures, docs/oee.md).
- * Called inside the batch's transaction, so its writes commit (or roll back) with the batch.
+ * Called inside the batch's transaction, with that transaction's `tx`, so its writes commit (or
+ * roll back) with the batch. It must await nothing but `tx` calls (see SqlStore.transaction).
  */
 export interface RowObserver {
   /** A data row of the batch was written; `inserted`: it is new (false: a duplicate, ignored). */
-  stored(row: StoreRow, inserted: boolean): void;
+  stored(tx: SqlQueries, row: StoreRow, inserted: boolean): Promise<void> | void;
   /** Every row of the batch is written (still inside the transaction). */
-  batchEnd(): void;
+  batchEnd(tx: SqlQueries): Promise<void> | void;
   /** The batch's transaction rolled back: forget what was learned from it. */
   rolledBack(): void;
 }
@@ -39,100 +40,96 @@ export interface RowObserver {
 /** Rows kept in join_requests at most. */
 export const MAX_JOIN_REQUESTS = 1000;
 
-/** Prepared once per database; `writeRows` runs inside one transaction. */
-export class RowWriter {
-  private readonly db: Database;
-  private readonly stmt: {
-    status: Statement;
-    seen: Statement;
-    reading: Statement;
-    state: Statement;
-    event: Statement;
-    clutter: Statement;
-    motion: Statement;
-    ingestError: Statement;
-    joinRequest: Statement;
-    statusLog: Statement;
-    stateDirty: Statement;
-    offlineDirty: Statement;
-  };
-  private readonly tx: (rows: readonly StoreRow[]) => number;
-  private readonly observers: readonly RowObserver[];
+/** A later value of last_seen / an earlier dirty_ts, written once for both databases (no scalar max/min in PostgreSQL). */
+const LATER_LAST_SEEN = 'CASE WHEN nodes.last_seen IS NULL OR nodes.last_seen < excluded.last_seen THEN excluded.last_seen ELSE nodes.last_seen END';
 
+/** The batch's SQL, in the dialect SQLite and PostgreSQL share (`?` placeholders, ON CONFLICT). */
+const SQL = {
+  status: `INSERT INTO nodes (site, node, online, agent, version, status_ts, detail, backlog, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (site, node) DO UPDATE SET online = excluded.online, agent = excluded.agent, version = excluded.version,
+       status_ts = excluded.status_ts, detail = excluded.detail, backlog = excluded.backlog, last_seen = ${LATER_LAST_SEEN}`,
+  seen: `INSERT INTO nodes (site, node, last_seen) VALUES (?, ?, ?) ON CONFLICT (site, node) DO UPDATE SET last_seen = ${LATER_LAST_SEEN}`,
+  reading: 'INSERT INTO readings (site, node, ts, seq, irms, received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  state: 'INSERT INTO states (site, node, ts, state, since, irms, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  event: 'INSERT INTO events (site, node, ts, seq, type, data, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  clutter: 'INSERT INTO clutter (site, node, ts, seq, score, covered_ratio, slot, image_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  motion: 'INSERT INTO motion (site, node, ts, active, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  ingestError: `INSERT INTO ingest_errors (site, node, reason, count, last_at, last_message) VALUES (?, ?, ?, 1, ?, ?)
+     ON CONFLICT (site, node, reason) DO UPDATE SET count = ingest_errors.count + 1, last_at = excluded.last_at, last_message = excluded.last_message`,
+  // At most MAX_JOIN_REQUESTS rows: a flood of made-up ids only bumps the counts of the first ones.
+  // The casts give PostgreSQL the parameters' types (a bare parameter in a SELECT list has none).
+  joinRequest: `INSERT INTO join_requests (site, node, first_at, last_at, count)
+     SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), 1
+     WHERE (SELECT count(*) FROM join_requests) < ${MAX_JOIN_REQUESTS} OR EXISTS (SELECT 1 FROM join_requests WHERE site = ? AND node = ?)
+     ON CONFLICT (site, node) DO UPDATE SET count = join_requests.count + 1, last_at = excluded.last_at`,
+  statusLog: 'INSERT INTO status_log (site, node, online, ts, received_at) VALUES (?, ?, ?, ?, ?)',
+  // Machine reports: remember the earliest new observation, so roll-ups are recomputed from there.
+  stateDirty: `INSERT INTO rollup_cursors (site, node, dirty_ts) VALUES (?, ?, ?)
+     ON CONFLICT (site, node) DO UPDATE SET dirty_ts = CASE WHEN rollup_cursors.dirty_ts IS NULL OR rollup_cursors.dirty_ts > excluded.dirty_ts THEN excluded.dirty_ts ELSE rollup_cursors.dirty_ts END`,
+  offlineDirty: 'UPDATE rollup_cursors SET dirty_ts = CASE WHEN dirty_ts IS NULL OR dirty_ts > CAST(? AS BIGINT) THEN CAST(? AS BIGINT) ELSE dirty_ts END WHERE site = ? AND node = ?',
+} as const;
+
+/** An observer threw inside the batch: the transaction is rolled back and redone without it. */
+class ObserverFailed extends Error {
+  constructor(
+    readonly observer: RowObserver,
+    readonly reason: unknown,
+  ) {
+    super('a row observer failed');
+  }
+}
+
+/**
+ * Writes batches of rows, each in one transaction of a SqlStore (SQLite or PostgreSQL). A
+ * throwing observer does not cost data: the batch is rolled back and written again without
+ * that observer (PostgreSQL cannot go on inside a transaction after a failed statement, so
+ * both databases take the same path); its derived rows for that batch are lost, and said.
+ */
+export class RowWriter {
+  private readonly sql: SqlStore;
+  private readonly observers: readonly RowObserver[];
   private readonly onObserverError: (err: unknown) => void;
 
   /** `onObserverError`: an observer threw; the batch's own rows still commit (derived rows are not worth losing data for). */
-  constructor(db: Database, observers: readonly RowObserver[] = [], onObserverError: (err: unknown) => void = () => undefined) {
-    this.db = db;
+  constructor(sql: SqlStore, observers: readonly RowObserver[] = [], onObserverError: (err: unknown) => void = () => undefined) {
+    this.sql = sql;
     this.observers = observers;
     this.onObserverError = onObserverError;
-    this.stmt = {
-      status: db.prepare(
-        `INSERT INTO nodes (site, node, online, agent, version, status_ts, detail, backlog, last_seen) VALUES (@site, @node, @online, @agent, @version, @ts, @detail, @backlog, @receivedAt)
-         ON CONFLICT (site, node) DO UPDATE SET online = excluded.online, agent = excluded.agent, version = excluded.version,
-           status_ts = excluded.status_ts, detail = excluded.detail, backlog = excluded.backlog, last_seen = max(coalesce(last_seen, 0), excluded.last_seen)`,
-      ),
-      seen: db.prepare(
-        `INSERT INTO nodes (site, node, last_seen) VALUES (?, ?, ?)
-         ON CONFLICT (site, node) DO UPDATE SET last_seen = max(coalesce(last_seen, 0), excluded.last_seen)`,
-      ),
-      reading: db.prepare('INSERT OR IGNORE INTO readings (site, node, ts, seq, irms, received_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      state: db.prepare('INSERT OR IGNORE INTO states (site, node, ts, state, since, irms, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      event: db.prepare('INSERT OR IGNORE INTO events (site, node, ts, seq, type, data, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      clutter: db.prepare(
-        'INSERT OR IGNORE INTO clutter (site, node, ts, seq, score, covered_ratio, slot, image_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
-      motion: db.prepare('INSERT OR IGNORE INTO motion (site, node, ts, active, received_at) VALUES (?, ?, ?, ?, ?)'),
-      ingestError: db.prepare(
-        `INSERT INTO ingest_errors (site, node, reason, count, last_at, last_message) VALUES (?, ?, ?, 1, ?, ?)
-         ON CONFLICT (site, node, reason) DO UPDATE SET count = count + 1, last_at = excluded.last_at, last_message = excluded.last_message`,
-      ),
-      // At most MAX_JOIN_REQUESTS rows: a flood of made-up ids only bumps the counts of the first ones.
-      joinRequest: db.prepare(
-        `INSERT INTO join_requests (site, node, first_at, last_at, count)
-         SELECT @site, @node, @at, @at, 1
-         WHERE (SELECT count(*) FROM join_requests) < ${MAX_JOIN_REQUESTS} OR EXISTS (SELECT 1 FROM join_requests WHERE site = @site AND node = @node)
-         ON CONFLICT (site, node) DO UPDATE SET count = count + 1, last_at = excluded.last_at`,
-      ),
-      statusLog: db.prepare('INSERT INTO status_log (site, node, online, ts, received_at) VALUES (?, ?, ?, ?, ?)'),
-      // Machine reports: remember the earliest new observation, so roll-ups are recomputed from there.
-      stateDirty: db.prepare(
-        `INSERT INTO rollup_cursors (site, node, dirty_ts) VALUES (?, ?, ?)
-         ON CONFLICT (site, node) DO UPDATE SET dirty_ts = min(coalesce(dirty_ts, excluded.dirty_ts), excluded.dirty_ts)`,
-      ),
-      offlineDirty: db.prepare('UPDATE rollup_cursors SET dirty_ts = min(coalesce(dirty_ts, @at), @at) WHERE site = @site AND node = @node'),
-    };
-    this.tx = db.transaction((rows: readonly StoreRow[]) => this.apply(rows));
   }
 
-  /** Writes the batch in one transaction; returns the number of data rows inserted (duplicates excluded). */
-  write(rows: readonly StoreRow[]): number {
-    try {
-      return this.tx(rows);
-    } catch (err) {
-      for (const o of this.observers) o.rolledBack();
-      throw err;
+  /** Writes the batch in one transaction; resolves to the number of data rows inserted (duplicates excluded). */
+  async write(rows: readonly StoreRow[]): Promise<number> {
+    let observers = this.observers;
+    for (;;) {
+      try {
+        return await this.sql.transaction((tx) => this.apply(tx, rows, observers));
+      } catch (err) {
+        for (const o of observers) o.rolledBack();
+        if (!(err instanceof ObserverFailed)) throw err;
+        this.onObserverError(err.reason);
+        observers = observers.filter((o) => o !== err.observer);
+      }
     }
   }
 
-  private observe(row: StoreRow, changes: number): void {
-    for (const o of this.observers) this.guard(o, () => o.stored(row, changes > 0));
-  }
-
-  private guard(o: RowObserver, call: () => void): void {
-    try {
-      call();
-    } catch (err) {
-      o.rolledBack();
-      this.onObserverError(err);
+  private async observe(observers: readonly RowObserver[], call: (o: RowObserver) => Promise<void> | void): Promise<void> {
+    for (const o of observers) {
+      try {
+        await call(o);
+      } catch (err) {
+        throw new ObserverFailed(o, err);
+      }
     }
   }
 
-  private apply(rows: readonly StoreRow[]): number {
-    const s = this.stmt;
+  private async apply(tx: SqlQueries, rows: readonly StoreRow[], observers: readonly RowObserver[]): Promise<number> {
     let inserted = 0;
     /** One nodes upsert per node per batch, not per message. */
     const lastSeen = new Map<string, { site: string; node: string; at: number }>();
+    const stored = async (r: StoreRow, changes: number) => {
+      inserted += changes;
+      if (observers.length > 0) await this.observe(observers, (o) => o.stored(tx, r, changes > 0));
+    };
     for (const r of rows) {
       if (r.kind !== 'ingest-error' && r.kind !== 'join-request') {
         const key = `${r.site}/${r.node}`;
@@ -141,51 +138,40 @@ export class RowWriter {
       }
       switch (r.kind) {
         case 'status':
-          s.status.run({ site: r.site, node: r.node, online: r.online ? 1 : 0, agent: r.agent, version: r.version, ts: r.ts, detail: r.detail, backlog: r.backlog ?? null, receivedAt: r.receivedAt });
-          s.statusLog.run(r.site, r.node, r.online ? 1 : 0, r.ts, r.receivedAt);
-          if (!r.online) s.offlineDirty.run({ at: r.receivedAt, site: r.site, node: r.node });
+          await tx.run(SQL.status, [r.site, r.node, r.online ? 1 : 0, r.agent, r.version, r.ts, r.detail, r.backlog ?? null, r.receivedAt]);
+          await tx.run(SQL.statusLog, [r.site, r.node, r.online ? 1 : 0, r.ts, r.receivedAt]);
+          if (!r.online) await tx.run(SQL.offlineDirty, [r.receivedAt, r.receivedAt, r.site, r.node]);
           break;
-        case 'reading': {
-          const changes = s.reading.run(r.site, r.node, r.ts, r.seq, JSON.stringify(r.irms), r.receivedAt).changes;
-          this.observe(r, changes);
-          inserted += changes;
+        case 'reading':
+          await stored(r, (await tx.run(SQL.reading, [r.site, r.node, r.ts, r.seq, JSON.stringify(r.irms), r.receivedAt])).changes);
           break;
-        }
         case 'state': {
-          const changes = s.state.run(r.site, r.node, r.ts, r.state, r.since, JSON.stringify(r.irms), r.receivedAt).changes;
-          if (changes > 0) s.stateDirty.run(r.site, r.node, r.ts);
-          this.observe(r, changes);
-          inserted += changes;
+          const { changes } = await tx.run(SQL.state, [r.site, r.node, r.ts, r.state, r.since, JSON.stringify(r.irms), r.receivedAt]);
+          if (changes > 0) await tx.run(SQL.stateDirty, [r.site, r.node, r.ts]);
+          await stored(r, changes);
           break;
         }
-        case 'event': {
-          const changes = s.event.run(r.site, r.node, r.ts, r.seq, r.type, JSON.stringify(r.data), r.receivedAt).changes;
-          this.observe(r, changes);
-          inserted += changes;
+        case 'event':
+          await stored(r, (await tx.run(SQL.event, [r.site, r.node, r.ts, r.seq, r.type, JSON.stringify(r.data), r.receivedAt])).changes);
           break;
-        }
         case 'clutter':
-          inserted += s.clutter.run(r.site, r.node, r.ts, r.seq, r.score, r.coveredRatio, r.slot, r.imageId, r.receivedAt).changes;
+          inserted += (await tx.run(SQL.clutter, [r.site, r.node, r.ts, r.seq, r.score, r.coveredRatio, r.slot, r.imageId, r.receivedAt])).changes;
           break;
         case 'motion':
-          inserted += s.motion.run(r.site, r.node, r.ts, r.active ? 1 : 0, r.receivedAt).changes;
+          inserted += (await tx.run(SQL.motion, [r.site, r.node, r.ts, r.active ? 1 : 0, r.receivedAt])).changes;
           break;
         case 'ingest-error':
-          s.ingestError.run(r.site, r.node, r.reason, r.receivedAt, r.message.slice(0, 500));
+          await tx.run(SQL.ingestError, [r.site, r.node, r.reason, r.receivedAt, r.message.slice(0, 500)]);
           break;
         case 'join-request':
-          s.joinRequest.run({ site: r.site, node: r.node, at: r.receivedAt });
+          await tx.run(SQL.joinRequest, [r.site, r.node, r.receivedAt, r.receivedAt, r.site, r.node]);
           break;
         case 'seen':
           break;
       }
     }
-    for (const { site, node, at } of lastSeen.values()) s.seen.run(site, node, at);
-    for (const o of this.observers) this.guard(o, () => o.batchEnd());
+    for (const { site, node, at } of lastSeen.values()) await tx.run(SQL.seen, [site, node, at]);
+    if (observers.length > 0) await this.observe(observers, (o) => o.batchEnd(tx));
     return inserted;
-  }
-
-  get database(): Database {
-    return this.db;
   }
 }

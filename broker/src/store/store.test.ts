@@ -43,16 +43,16 @@ describe('Store (SQLite)', () => {
       timed.enqueue({ kind: 'state', ...where(), ts: TS, state: 'idle', since: TS, irms: [1] });
       clock += 10;
       expect(told).toEqual([]); // queued, not committed yet
-      timed.flush();
+      await timed.flush();
       expect(told).toEqual([['reading', 50], ['state', 10]]);
-      timed.flush();
+      await timed.flush();
       expect(told).toHaveLength(2);
     } finally {
       await timed.stop();
     }
   });
 
-  it('writes queued rows in one flush and stores a duplicate seq once', () => {
+  it('writes queued rows in one flush and stores a duplicate seq once', async () => {
     store.enqueue({ kind: 'reading', ...where(), ts: TS, seq: 1, irms: [1.5] });
     store.enqueue({ kind: 'reading', ...where(), ts: TS, seq: 1, irms: [1.5] });
     store.enqueue({ kind: 'reading', ...where(), ts: TS + 1000, seq: 2, irms: [2.5, 0.1] });
@@ -60,24 +60,24 @@ describe('Store (SQLite)', () => {
     store.enqueue({ kind: 'event', ...where(), ts: TS, seq: 7, type: 'run_finished', data: { durationS: 12 } });
     store.enqueue({ kind: 'clutter', ...where('bench-1'), ts: TS, seq: 3, score: 12.5, coveredRatio: 0.125, slot: '09:00', imageId: 'img-1' });
     store.enqueue({ kind: 'clutter', ...where('bench-1'), ts: TS, seq: 3, score: 12.5, coveredRatio: 0.125, slot: '09:00', imageId: 'img-1' });
-    expect(store.count('readings')).toBe(0);
-    store.flush();
-    expect(store.count('readings')).toBe(2);
-    expect(store.count('events')).toBe(1);
-    expect(store.count('clutter')).toBe(1);
+    expect(await store.count('readings')).toBe(0);
+    await store.flush();
+    expect(await store.count('readings')).toBe(2);
+    expect(await store.count('events')).toBe(1);
+    expect(await store.count('clutter')).toBe(1);
     expect(store.rowsWritten).toBe(4);
     const event = store.database.prepare('SELECT type, data FROM events').get() as { type: string; data: string };
     expect(JSON.parse(event.data)).toEqual({ durationS: 12 });
-    expect(store.count('nodes')).toBe(2);
+    expect(await store.count('nodes')).toBe(2);
   });
 
-  it('rebuilds the latest snapshot of each node from the tables', () => {
+  it('rebuilds the latest snapshot of each node from the tables', async () => {
     store.enqueue({ kind: 'status', ...where(), ts: TS, online: true, agent: 'bridge', version: '1.2.3', detail: null });
     store.enqueue({ kind: 'reading', ...where(), ts: TS + 2000, seq: 11, irms: [3] });
     store.enqueue({ kind: 'reading', ...where(), ts: TS + 1000, seq: 10, irms: [2] }); // late resend of an older one
     store.enqueue({ kind: 'state', ...where(), ts: TS + 500, state: 'running', since: TS, irms: [3] });
     store.enqueue({ kind: 'motion', ...where('bench-1'), ts: TS, active: true });
-    store.flush();
+    await store.flush();
     const snaps = store.loadSnapshots();
     expect(snaps.map((s) => s.node)).toEqual(['bench-1', 'mill-1']);
     const mill = snaps[1];

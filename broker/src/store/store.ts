@@ -1,6 +1,8 @@
 /**
- * The hub's SQLite store (`<dataDir>/mieruka.db`): batched ingest writes, the snapshot
- * reload at start, and the users table for the dashboard login.
+ * The hub's store: batched ingest writes, the snapshot reload at start, and the database the
+ * hub's other modules reach through `sql`. On a single Pi it is the SQLite file
+ * `<dataDir>/mieruka.db`; with `postgresUrl` (hub.store.url, fleet mode) a PostgreSQL
+ * database shared by the hubs, through the same SqlStore interface and the same code.
  */
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
@@ -8,6 +10,8 @@ import type { Logger } from 'pino';
 import type { NodeSnapshot, Now } from '@mieruka/protocol';
 import { BatchWriter, type BatchWriterStats } from './batch-writer.js';
 import { openDatabase } from './database.js';
+import { migratePostgres, openPostgres } from './postgres/pg-database.js';
+import { PostgresSqlStore } from './sql/postgres-sql-store.js';
 import { RowWriter, type RowObserver, type StoreRow } from './rows.js';
 import { SqliteSqlStore } from './sql/sqlite-sql-store.js';
 import type { SqlStore } from './sql/sql-store.js';
@@ -16,6 +20,8 @@ import { WalCheckpointer } from './wal-checkpointer.js';
 
 export type StoreOptions = {
   dataDir: string;
+  /** PostgreSQL instead of the SQLite file in dataDir (postgres://…; hub.store.url). */
+  postgresUrl?: string;
   batchSize: number;
   flushIntervalMs: number;
   logger: Logger;
@@ -30,7 +36,7 @@ export type StoreOptions = {
   /** Monotonic milliseconds for `onStored`. Default: performance.now. */
   monotonic?: () => number;
   /** Derive more rows inside each batch's transaction (production figures); built once the database is open. */
-  observers?: (db: Database) => RowObserver[];
+  observers?: () => RowObserver[];
 };
 
 export const DATA_TABLES = ['nodes', 'readings', 'states', 'events', 'clutter', 'motion', 'users', 'ingest_errors'] as const;
@@ -65,12 +71,17 @@ export class Store {
   }
 
   get started(): boolean {
-    return this.db !== null;
+    return this.sqlStore !== null;
   }
 
-  /** The open database (for repositories such as the user verifier). */
+  get dialect(): SqlStore['dialect'] {
+    return this.options.postgresUrl ? 'postgres' : 'sqlite';
+  }
+
+  /** The SQLite connection, for the modules not yet on `sql` (they need the single-Pi store). */
   get database(): Database {
-    if (!this.db) throw new Error('Store is not started');
+    if (!this.sqlStore) throw new Error('Store is not started');
+    if (!this.db) throw new Error('this part of the hub still needs the SQLite store; it does not run on PostgreSQL yet');
     return this.db;
   }
 
@@ -81,25 +92,38 @@ export class Store {
   }
 
   async start(): Promise<void> {
-    if (this.db) return;
-    const db = openDatabase(this.file, this.options.now ? { now: this.options.now } : {});
-    const rows = new RowWriter(db, this.options.observers?.(db) ?? [], (err) => this.logger.error({ err }, 'derived rows failed; the batch itself is stored'));
-    this.db = db;
-    this.sqlStore = new SqliteSqlStore(db);
+    if (this.sqlStore) return;
+    let sql: SqlStore;
+    if (this.options.postgresUrl) {
+      const pool = await openPostgres(this.options.postgresUrl, { applicationName: 'mieruka-hub' });
+      try {
+        await migratePostgres(pool, this.options.now ?? Date.now);
+      } catch (err) {
+        await pool.end().catch(() => undefined);
+        throw err;
+      }
+      sql = new PostgresSqlStore(pool);
+    } else {
+      const db = openDatabase(this.file, this.options.now ? { now: this.options.now } : {});
+      this.db = db;
+      sql = new SqliteSqlStore(db);
+      // Checkpoints in a worker thread, not inside the ingest commits (wal-checkpointer.ts).
+      this.checkpointer = new WalCheckpointer({ db, file: this.file, intervalMs: 500, logger: this.logger });
+      await this.checkpointer.start();
+    }
+    this.sqlStore = sql;
+    const rows = new RowWriter(sql, this.options.observers?.() ?? [], (err) => this.logger.error({ err }, 'derived rows failed; the batch itself is stored'));
     this.writer = new BatchWriter<StoreRow>({
       batchSize: this.options.batchSize,
       flushIntervalMs: this.options.flushIntervalMs,
-      write: (batch) => {
-        const written = rows.write(batch);
+      write: async (batch) => {
+        const written = await rows.write(batch);
         this.reportStored(batch);
         return written;
       },
       logger: this.logger,
     });
-    // Checkpoints in a worker thread, not inside the ingest commits (wal-checkpointer.ts).
-    this.checkpointer = new WalCheckpointer({ db, file: this.file, intervalMs: 500, logger: this.logger });
-    await this.checkpointer.start();
-    this.logger.debug({ file: this.file }, 'store opened');
+    this.logger.debug({ store: this.options.postgresUrl ? 'postgres' : this.file }, 'store opened');
   }
 
   /** Queues a row for the next batch. Returns false when the store is stopped. */
@@ -129,9 +153,9 @@ export class Store {
     }
   }
 
-  /** Writes every queued row now (tests; shutdown). */
-  flush(): number {
-    return this.writer?.flush() ?? 0;
+  /** Writes every queued row now (tests; shutdown); resolves to how many were written. */
+  flush(): Promise<number> {
+    return this.writer?.flush() ?? Promise.resolve(0);
   }
 
   writerStats(): BatchWriterStats {
@@ -147,28 +171,32 @@ export class Store {
     return loadSnapshots(this.database);
   }
 
-  count(table: DataTable): number {
+  async count(table: DataTable): Promise<number> {
     if (!(DATA_TABLES as readonly string[]).includes(table)) throw new RangeError(`unknown table ${String(table)}`);
-    return (this.database.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return (await this.sql.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? 0;
   }
 
-  counts(): Record<DataTable, number> {
-    return Object.fromEntries(DATA_TABLES.map((t) => [t, this.count(t)])) as Record<DataTable, number>;
+  async counts(): Promise<Record<DataTable, number>> {
+    const out = {} as Record<DataTable, number>;
+    for (const t of DATA_TABLES) out[t] = await this.count(t);
+    return out;
   }
 
   async stop(): Promise<void> {
     const writer = this.writer;
     const db = this.db;
+    const sql = this.sqlStore;
     this.writer = null;
-    this.db = null;
-    this.sqlStore = null;
     if (writer) {
-      writer.stop();
+      await writer.stop();
       this.lastStats = writer.stats();
     }
+    this.db = null;
+    this.sqlStore = null;
     const checkpointer = this.checkpointer;
     this.checkpointer = null;
     await checkpointer?.stop();
+    await sql?.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the store failed'));
     if (db) {
       try {
         // Fold the WAL back so the .db file alone is a complete copy after a clean stop.

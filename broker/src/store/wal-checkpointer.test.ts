@@ -29,7 +29,7 @@ describe('WAL checkpoints in a worker', () => {
     // About a hundred pages: far below even SQLite's default threshold (1000), so only the
     // worker can have copied them into the database file.
     for (let seq = 0; seq < 3000; seq++) store.enqueue({ kind: 'reading', site: 'factory', node: 'mill-1', receivedAt: seq, ts: 1_000 + seq, seq, irms: [1.5] });
-    expect(store.flush()).toBe(3000);
+    expect(await store.flush()).toBe(3000);
     await waitFor(() => statSync(store.file).size > before, 'the worker to checkpoint the WAL', 10_000);
 
     await store.stop();

@@ -41,27 +41,27 @@ export async function backfillHistory(options: BackfillOptions): Promise<Backfil
   for (const item of history.items) if (item.kind === 'clutter' && item.photo !== null && !photos.has(item.photo)) photos.set(item.photo, await readFile(item.photo));
 
   const result: BackfillResult = { days: history.days, messages: 0, images: 0, acknowledged: 0, qualityEntries: 0, reasons: 0 };
-  const publish = (item: Extract<HistoryItem, { kind: 'status' | 'state' | 'event' | 'clutter' | 'current' }>) => {
+  const publish = async (item: Extract<HistoryItem, { kind: 'status' | 'state' | 'event' | 'clutter' | 'current' }>) => {
     const topic = (kind: Parameters<typeof topicFor>[2]) => topicFor(site, item.node, kind);
     switch (item.kind) {
       case 'status':
-        hub.ingestLocal(topic('status'), encodePayload('status', item.payload));
+        await hub.ingestLocal(topic('status'), encodePayload('status', item.payload));
         break;
       case 'state':
-        hub.ingestLocal(topic('state'), encodePayload('state', item.payload));
+        await hub.ingestLocal(topic('state'), encodePayload('state', item.payload));
         break;
       case 'current':
-        hub.ingestLocal(topic('current'), encodePayload('current', { ...item.payload, seq: seqOf(item.node) }));
+        await hub.ingestLocal(topic('current'), encodePayload('current', { ...item.payload, seq: seqOf(item.node) }));
         break;
       case 'event':
-        hub.ingestLocal(topic('event'), encodePayload('event', { ...item.payload, seq: seqOf(item.node) }));
+        await hub.ingestLocal(topic('event'), encodePayload('event', { ...item.payload, seq: seqOf(item.node) }));
         break;
       case 'clutter': {
-        hub.ingestLocal(topic('clutter'), encodePayload('clutter', { ...item.payload, seq: seqOf(item.node) }));
+        await hub.ingestLocal(topic('clutter'), encodePayload('clutter', { ...item.payload, seq: seqOf(item.node) }));
         const jpeg = item.photo === null ? undefined : photos.get(item.photo);
         if (jpeg) {
           // The station sends the photo right after its score; the hub files it under that shot.
-          hub.ingestLocal(topic('image'), jpeg);
+          await hub.ingestLocal(topic('image'), jpeg);
           result.images += 1;
         }
         break;
@@ -101,7 +101,8 @@ export async function backfillHistory(options: BackfillOptions): Promise<Backfil
           if (outcome.ok) result.reasons += 1;
         }
       } else {
-        publish(item);
+        // Each message takes effect before the clock moves on (the rules see it at its own time).
+        await publish(item);
       }
     }
     clock.set(history.to);

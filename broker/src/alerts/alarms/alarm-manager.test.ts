@@ -1,9 +1,9 @@
-/** The alarm lifecycle on a real SQLite file with a simulated clock. */
-import type { Database } from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+/** The alarm lifecycle with a simulated clock, on both stores: a real SQLite file and a real PostgreSQL 15. */
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AlarmChangeKind } from '@mieruka/protocol';
-import { openDatabase } from '../../store/database.js';
-import { makeTempDir, silentLogger, TS } from '../../test-support/helpers.js';
+import { sqlBackends } from '../../../../test/helpers/sql-backends.js';
+import { sqlErrorKind, type SqlStore } from '../../store/sql/sql-store.js';
+import { silentLogger, TS } from '../../test-support/helpers.js';
 import { AlarmManager, type NoticeKind, type NotifyPolicy, type RaiseInput } from './alarm-manager.js';
 import { AlarmStore } from './alarm-store.js';
 
@@ -18,15 +18,16 @@ const input = (patch: Partial<RaiseInput> = {}): RaiseInput => ({
   ...patch,
 });
 
-describe('alarm manager', () => {
-  let dir: { path: string; remove(): Promise<void> };
-  let db: Database;
+const backends = sqlBackends();
+
+describe.each(backends.each)('alarm manager on %s', (_name, open) => {
+  let db: SqlStore;
   let now: number;
   let notices: Array<{ kind: NoticeKind; id: string; level: number; at: number }>;
   let changes: Array<{ change: AlarmChangeKind; id: string }>;
   let ids: number;
 
-  function manager(policy: Partial<NotifyPolicy> = {}): AlarmManager {
+  async function manager(policy: Partial<NotifyPolicy> = {}): Promise<AlarmManager> {
     const m = new AlarmManager({
       store: new AlarmStore(db),
       policy: { remindEveryMs: 60 * MIN, escalateAfterMs: 30 * MIN, isQuiet: () => false, ...policy },
@@ -36,86 +37,81 @@ describe('alarm manager', () => {
       onChange: (change, alarm) => changes.push({ change, id: alarm.id }),
       onNotice: (kind, alarm, level) => notices.push({ kind, id: alarm.id, level, at: now }),
     });
-    m.load();
+    await m.load();
     return m;
   }
 
   beforeEach(async () => {
-    dir = await makeTempDir('mieruka-alarms-');
-    db = openDatabase(`${dir.path}/mieruka.db`);
     now = TS;
+    db = (await open({ now: () => now })).sql;
     notices = [];
     changes = [];
     ids = 0;
   });
-  afterEach(async () => {
-    db.close();
-    await dir.remove();
-  });
 
-  it('raises once per source and type, and tells people once', () => {
-    const m = manager();
-    const a = m.raise(input());
+  it('raises once per source and type, and tells people once', async () => {
+    const m = await manager();
+    const a = await m.raise(input());
     expect(a).toMatchObject({ id: 'alarm-1', active: true, acknowledged: false, activeSince: TS - 5_000, occurrences: 1, severity: 'major' });
     now += 10_000;
-    m.raise(input({ at: now }));
-    m.raise(input({ node: 'mill-2' }));
-    expect(m.list({ state: 'active', limit: 10 }).map((x) => x.id).sort()).toEqual(['alarm-1', 'alarm-2']);
-    expect(m.get('alarm-1')?.occurrences).toBe(1);
+    await m.raise(input({ at: now }));
+    await m.raise(input({ node: 'mill-2' }));
+    expect((await m.list({ state: 'active', limit: 10 })).map((x) => x.id).sort()).toEqual(['alarm-1', 'alarm-2']);
+    expect((await m.get('alarm-1'))?.occurrences).toBe(1);
     expect(notices.map((n) => `${n.kind}:${n.id}:${n.level}`)).toEqual(['raised:alarm-1:0', 'raised:alarm-2:0']);
   });
 
-  it('clears after the hold unless the condition comes back, which counts an occurrence', () => {
-    const m = manager();
-    m.raise(input());
+  it('clears after the hold unless the condition comes back, which counts an occurrence', async () => {
+    const m = await manager();
+    await m.raise(input());
     now += MIN;
-    m.resolve(KEY);
+    await m.resolve(KEY);
     now += 4 * MIN;
-    m.tick();
-    expect(m.get('alarm-1')?.active).toBe(true);
-    m.raise(input({ at: now }));
-    expect(m.get('alarm-1')).toMatchObject({ active: true, occurrences: 2, lastRaisedAt: now });
+    await m.tick();
+    expect((await m.get('alarm-1'))?.active).toBe(true);
+    await m.raise(input({ at: now }));
+    expect(await m.get('alarm-1')).toMatchObject({ active: true, occurrences: 2, lastRaisedAt: now });
     const resolvedAt = now + MIN;
     now = resolvedAt;
-    m.resolve(KEY);
+    await m.resolve(KEY);
     now += 5 * MIN;
-    m.tick();
-    expect(m.get('alarm-1')).toMatchObject({ active: false, clearedAt: resolvedAt });
+    await m.tick();
+    expect(await m.get('alarm-1')).toMatchObject({ active: false, clearedAt: resolvedAt });
     expect(notices.map((n) => n.kind)).toEqual(['raised', 'cleared']);
     expect(changes.map((c) => c.change)).toEqual(['raised', 'updated', 'cleared']);
     // A new incident afterwards is a new alarm.
-    m.raise(input({ at: now }));
-    expect(m.list({ state: 'history', limit: 10 }).map((a) => a.id)).toEqual(['alarm-2', 'alarm-1']);
+    await m.raise(input({ at: now }));
+    expect((await m.list({ state: 'history', limit: 10 })).map((a) => a.id)).toEqual(['alarm-2', 'alarm-1']);
   });
 
-  it('clears at once when the rule has no hold', () => {
-    const m = manager();
-    m.raise(input({ clearAfterMs: 0 }));
+  it('clears at once when the rule has no hold', async () => {
+    const m = await manager();
+    await m.raise(input({ clearAfterMs: 0 }));
     now += MIN;
-    m.resolve(KEY);
-    expect(m.get('alarm-1')).toMatchObject({ active: false, clearedAt: now });
+    await m.resolve(KEY);
+    expect(await m.get('alarm-1')).toMatchObject({ active: false, clearedAt: now });
     expect(m.isActive(KEY)).toBe(false);
   });
 
-  it('acknowledges once, records who, and stops reminders and escalation', () => {
-    const m = manager();
-    m.raise(input());
+  it('acknowledges once, records who, and stops reminders and escalation', async () => {
+    const m = await manager();
+    await m.raise(input());
     now += 10 * MIN;
-    expect(m.acknowledge('alarm-1', 'tanaka')).toMatchObject({ outcome: 'acknowledged', alarm: { acknowledged: true, acknowledgedBy: 'tanaka', acknowledgedAt: now } });
-    expect(m.acknowledge('alarm-1', 'suzuki')).toMatchObject({ outcome: 'already', alarm: { acknowledgedBy: 'tanaka' } });
-    expect(m.acknowledge('nope', 'x')).toEqual({ outcome: 'not_found', alarm: null });
+    expect(await m.acknowledge('alarm-1', 'tanaka')).toMatchObject({ outcome: 'acknowledged', alarm: { acknowledged: true, acknowledgedBy: 'tanaka', acknowledgedAt: now } });
+    expect(await m.acknowledge('alarm-1', 'suzuki')).toMatchObject({ outcome: 'already', alarm: { acknowledgedBy: 'tanaka' } });
+    expect(await m.acknowledge('nope', 'x')).toEqual({ outcome: 'not_found', alarm: null });
     now += 10 * 60 * MIN;
-    m.tick();
+    await m.tick();
     expect(notices.map((n) => n.kind)).toEqual(['raised', 'acknowledged']);
-    expect(m.get('alarm-1')?.active).toBe(true);
+    expect((await m.get('alarm-1'))?.active).toBe(true);
   });
 
-  it('escalates to level 1 after escalateAfter and reminds every remindEvery until acknowledged', () => {
-    const m = manager();
-    m.raise(input());
+  it('escalates to level 1 after escalateAfter and reminds every remindEvery until acknowledged', async () => {
+    const m = await manager();
+    await m.raise(input());
     for (let t = 0; t < 200; t += 1) {
       now += MIN;
-      m.tick();
+      await m.tick();
     }
     // t0 raised; +30 escalated (next reminder +60 from then); +90, +150 reminders.
     expect(notices.map((n) => [n.kind, n.level, (n.at - TS) / MIN])).toEqual([
@@ -124,58 +120,83 @@ describe('alarm manager', () => {
       ['reminder', 1, 90],
       ['reminder', 1, 150],
     ]);
-    expect(m.get('alarm-1')?.escalated).toBe(true);
+    expect((await m.get('alarm-1'))?.escalated).toBe(true);
   });
 
-  it('does not nag about info alarms, and does not escalate without an escalation list', () => {
-    const m = manager({ escalateAfterMs: null });
-    m.raise(input({ type: 'job_finished', severity: 'info' }));
-    m.raise(input({ type: 'running_long', severity: 'warning' }));
+  it('does not nag about info alarms, and does not escalate without an escalation list', async () => {
+    const m = await manager({ escalateAfterMs: null });
+    await m.raise(input({ type: 'job_finished', severity: 'info' }));
+    await m.raise(input({ type: 'running_long', severity: 'warning' }));
     now += 3 * 60 * MIN;
-    m.tick();
+    await m.tick();
     expect(notices.map((n) => `${n.kind}:${n.id}`)).toEqual(['raised:alarm-1', 'raised:alarm-2', 'reminder:alarm-2']);
   });
 
-  it('holds notices in quiet hours: told when they end, or never if the alarm cleared meanwhile', () => {
+  it('holds notices in quiet hours: told when they end, or never if the alarm cleared meanwhile', async () => {
     let quiet = true;
-    const m = manager({ isQuiet: () => quiet });
-    m.raise(input());
-    m.raise(input({ node: 'mill-2', clearAfterMs: 0 }));
-    expect(m.list({ state: 'active', limit: 10 })).toHaveLength(2); // alarms exist, silently
+    const m = await manager({ isQuiet: () => quiet });
+    await m.raise(input());
+    await m.raise(input({ node: 'mill-2', clearAfterMs: 0 }));
+    expect(await m.list({ state: 'active', limit: 10 })).toHaveLength(2); // alarms exist, silently
     now += 10 * MIN;
-    m.resolve({ ...KEY, node: 'mill-2' });
-    m.tick();
+    await m.resolve({ ...KEY, node: 'mill-2' });
+    await m.tick();
     expect(notices).toEqual([]);
     quiet = false;
     now += MIN;
-    m.tick();
+    await m.tick();
     expect(notices.map((n) => `${n.kind}:${n.id}`)).toEqual(['raised:alarm-1']);
   });
 
-  it('carries on after a restart: the active alarm is known, the schedule holds', () => {
-    const first = manager();
-    first.raise(input());
+  it('carries on after a restart: the active alarm is known, the schedule holds', async () => {
+    const first = await manager();
+    await first.raise(input());
     now += MIN;
-    const second = manager();
-    second.raise(input({ at: now }));
-    expect(second.list({ state: 'history', limit: 10 })).toHaveLength(1);
+    const second = await manager();
+    await second.raise(input({ at: now }));
+    expect(await second.list({ state: 'history', limit: 10 })).toHaveLength(1);
     now += 30 * MIN;
-    second.tick();
+    await second.tick();
     expect(notices.map((n) => n.kind)).toEqual(['raised', 'escalated']);
   });
 
-  it('keeps the full history of an alarm', () => {
-    const m = manager();
-    m.raise(input());
+  it('keeps the order of raise and resolve asked for without waiting (the rules do not wait)', async () => {
+    const m = await manager();
+    m.sink.raise(input({ clearAfterMs: 0 }));
+    m.sink.resolve(KEY);
+    m.sink.raise(input({ clearAfterMs: 0, at: now }));
+    await m.idle();
+    expect((await m.list({ state: 'history', limit: 10 })).map((a) => [a.id, a.active])).toEqual([
+      ['alarm-2', true],
+      ['alarm-1', false],
+    ]);
+    expect(changes.map((c) => `${c.change}:${c.id}`)).toEqual(['raised:alarm-1', 'cleared:alarm-1', 'raised:alarm-2']);
+    expect(m.activeBySeverity()).toEqual({ major: 1 });
+  });
+
+  it('raises once when another manager on the same database already holds the active alarm', async () => {
+    const first = await manager();
+    const second = await manager(); // loaded before the first raises: it does not know the alarm
+    await first.raise(input());
+    const again = await second.raise(input({ severity: 'critical', at: now }));
+    expect(again).toMatchObject({ id: 'alarm-1', severity: 'critical', occurrences: 1 });
+    expect(await second.list({ state: 'history', limit: 10 })).toHaveLength(1);
+    expect(second.isActive(KEY)).toBe(true);
+    expect(notices.map((n) => `${n.kind}:${n.id}`)).toEqual(['raised:alarm-1']);
+  });
+
+  it('keeps the full history of an alarm', async () => {
+    const m = await manager();
+    await m.raise(input());
     now += MIN;
-    m.resolve(KEY);
+    await m.resolve(KEY);
     now += MIN;
-    m.raise(input({ at: now }));
-    m.acknowledge('alarm-1', 'tanaka');
-    m.resolve(KEY);
+    await m.raise(input({ at: now }));
+    await m.acknowledge('alarm-1', 'tanaka');
+    await m.resolve(KEY);
     now += 5 * MIN;
-    m.tick();
-    const events = new AlarmStore(db).events('alarm-1');
+    await m.tick();
+    const events = await new AlarmStore(db).events('alarm-1');
     expect(events.map((e) => [e.kind, e.actor])).toEqual([
       ['raised', null],
       ['notified', null],
@@ -185,21 +206,25 @@ describe('alarm manager', () => {
     ]);
   });
 
-  it('lets the database refuse a second active alarm for the same source and type', () => {
-    manager().raise(input());
-    expect(() => new AlarmStore(db).insert({ ...KEY, id: 'dup', severity: 'major', message: { ja: '', en: '' }, details: {}, activeSince: now, clearAfterMs: 0, now })).toThrow(/UNIQUE/);
+  it('lets the database refuse a second active alarm for the same source and type', async () => {
+    await (await manager()).raise(input());
+    const refused = await new AlarmStore(db).insert({ ...KEY, id: 'dup', severity: 'major', message: { ja: '', en: '' }, details: {}, activeSince: now, clearAfterMs: 0, now }).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(sqlErrorKind(refused)).toBe('unique');
   });
 
-  it('filters the history by node, severity and time', () => {
-    const m = manager();
-    m.raise(input({ at: TS - 3 * MIN }));
-    m.raise(input({ node: 'bench-1', type: 'clutter_high', severity: 'minor', at: TS - 2 * MIN }));
-    m.raise(input({ node: 'mill-2', severity: 'critical', at: TS - MIN }));
-    const ids = (q: Parameters<AlarmManager['list']>[0]) => m.list(q).map((a) => a.node);
-    expect(ids({ state: 'history', limit: 10 })).toEqual(['mill-2', 'bench-1', 'mill-1']);
-    expect(ids({ state: 'history', limit: 10, node: 'bench-1' })).toEqual(['bench-1']);
-    expect(ids({ state: 'history', limit: 10, severity: ['critical', 'major'] })).toEqual(['mill-2', 'mill-1']);
-    expect(ids({ state: 'history', limit: 10, from: TS - 2 * MIN, to: TS - MIN })).toEqual(['bench-1']);
-    expect(ids({ state: 'history', limit: 1 })).toEqual(['mill-2']);
+  it('filters the history by node, severity and time', async () => {
+    const m = await manager();
+    await m.raise(input({ at: TS - 3 * MIN }));
+    await m.raise(input({ node: 'bench-1', type: 'clutter_high', severity: 'minor', at: TS - 2 * MIN }));
+    await m.raise(input({ node: 'mill-2', severity: 'critical', at: TS - MIN }));
+    const ids = async (q: Parameters<AlarmManager['list']>[0]) => (await m.list(q)).map((a) => a.node);
+    expect(await ids({ state: 'history', limit: 10 })).toEqual(['mill-2', 'bench-1', 'mill-1']);
+    expect(await ids({ state: 'history', limit: 10, node: 'bench-1' })).toEqual(['bench-1']);
+    expect(await ids({ state: 'history', limit: 10, severity: ['critical', 'major'] })).toEqual(['mill-2', 'mill-1']);
+    expect(await ids({ state: 'history', limit: 10, from: TS - 2 * MIN, to: TS - MIN })).toEqual(['bench-1']);
+    expect(await ids({ state: 'history', limit: 1 })).toEqual(['mill-2']);
   });
 });

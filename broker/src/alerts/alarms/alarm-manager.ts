@@ -12,14 +12,19 @@
  * Notifications: `raised` once, then `reminder` every remindEveryMs and one `escalated` after
  * escalateAfterMs while active and unacknowledged (not for `info` alarms). In quiet hours they
  * wait; an alarm that cleared before anyone was told is never announced. `acknowledged` and
- * `cleared` go out only for alarms that were announced. Everything is synchronous: each change
- * and its history row are one transaction, and the schedule lives in the table, so a restart
- * carries on where it stopped.
+ * `cleared` go out only for alarms that were announced. Each change and its history row are one
+ * transaction, and the schedule lives in the table, so a restart carries on where it stopped.
+ *
+ * The store is asynchronous (SQLite or PostgreSQL through SqlStore), the rules are not: every
+ * operation, reads included, runs in one queue, in the order it was asked for. So a raise and
+ * the resolve right after it for one machine land in that order, a list sees every change
+ * asked for before it, and `idle()` (what stop() awaits) means nothing is still being written.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AlarmAckResult, AlarmChangeKind, AlarmItem, AlarmQuery, AlarmSeverity } from '@mieruka/protocol';
 import type { AlarmNotice } from '../channel.js';
+import { sqlErrorKind } from '../../store/sql/sql-store.js';
 import { toItem, type AlarmPatch, type AlarmRecord, type AlarmStore } from './alarm-store.js';
 
 export type AlarmKey = { site: string; node: string; type: string };
@@ -51,8 +56,8 @@ export type AlarmManagerOptions = {
   newId?: () => string;
   /** Every visible change (live feed). */
   onChange?: (change: AlarmChangeKind, alarm: AlarmItem) => void;
-  /** Every notification to deliver through the channels. */
-  onNotice?: (kind: NoticeKind, alarm: AlarmItem, level: number) => void;
+  /** Every notification to deliver through the channels (`details`: the rule's, e.g. which channels broke). */
+  onNotice?: (kind: NoticeKind, alarm: AlarmItem, level: number, details: Record<string, unknown>) => void;
 };
 
 const keyOf = (k: AlarmKey) => `${k.site}\u0000${k.node}\u0000${k.type}`;
@@ -65,8 +70,23 @@ export class AlarmManager {
   private readonly newId: () => string;
   private readonly onChange: NonNullable<AlarmManagerOptions['onChange']>;
   private readonly onNotice: NonNullable<AlarmManagerOptions['onNotice']>;
-  /** Active alarm id per key, so the many "still fine" verdicts cost no query. */
-  private readonly activeIds = new Map<string, string>();
+  /** Active alarm id and severity per key, so the many "still fine" verdicts cost no query (and counts need none). */
+  private readonly activeIds = new Map<string, { id: string; severity: AlarmSeverity }>();
+  /** Settles when every operation asked for so far has run. */
+  private queue: Promise<void> = Promise.resolve();
+
+  /**
+   * For the rules: raise and resolve without waiting (they run in order in the queue). A write
+   * that fails is logged; the rule's next verdict asks again.
+   */
+  readonly sink = {
+    raise: (input: RaiseInput): void => {
+      this.raise(input).catch((err: unknown) => this.logger.error({ err, site: input.site, node: input.node, type: input.type }, 'alarm raise failed'));
+    },
+    resolve: (key: AlarmKey): void => {
+      this.resolve(key).catch((err: unknown) => this.logger.error({ err, site: key.site, node: key.node, type: key.type }, 'alarm resolve failed'));
+    },
+  };
 
   /** New reminder/escalation timing (runtime settings); alarms already scheduled keep their next time. */
   setPolicy(policy: NotifyPolicy): void {
@@ -83,42 +103,94 @@ export class AlarmManager {
     this.onNotice = options.onNotice ?? (() => undefined);
   }
 
+  /** Runs `op` after everything asked for before it; its result (or error) goes to the caller only. */
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(op);
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** Settles once every operation asked for so far (and any they queued) has run. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const queue = this.queue;
+      await queue;
+      if (queue === this.queue) return;
+    }
+  }
+
   /** Loads the active alarms (call once the database is open). */
-  load(): void {
-    this.activeIds.clear();
-    for (const a of this.store.active()) this.activeIds.set(keyOf(a), a.id);
+  load(): Promise<void> {
+    return this.serial(async () => {
+      const active = await this.store.active();
+      this.activeIds.clear();
+      for (const a of active) this.activeIds.set(keyOf(a), { id: a.id, severity: a.severity });
+    });
   }
 
-  get(id: string): AlarmItem | null {
-    const a = this.store.get(id);
-    return a ? toItem(a) : null;
+  get(id: string): Promise<AlarmItem | null> {
+    return this.serial(async () => {
+      const a = await this.store.get(id);
+      return a ? toItem(a) : null;
+    });
   }
 
-  record(id: string): AlarmRecord | null {
-    return this.store.get(id);
+  active(): Promise<AlarmItem[]> {
+    return this.serial(async () => (await this.store.active()).map(toItem));
   }
 
-  active(): AlarmItem[] {
-    return this.store.active().map(toItem);
+  list(query: AlarmQuery): Promise<AlarmItem[]> {
+    return this.serial(async () => (await this.store.list(query)).map(toItem));
   }
 
-  list(query: AlarmQuery): AlarmItem[] {
-    return this.store.list(query).map(toItem);
-  }
-
+  /** Whether the key has an active alarm, as of the operations that have run. */
   isActive(key: AlarmKey): boolean {
     return this.activeIds.has(keyOf(key));
   }
 
-  raise(input: RaiseInput): AlarmItem {
+  /** Active alarms per severity, as of the operations that have run (no query: metrics ask often). */
+  activeBySeverity(): Partial<Record<AlarmSeverity, number>> {
+    const counts: Partial<Record<AlarmSeverity, number>> = {};
+    for (const { severity } of this.activeIds.values()) counts[severity] = (counts[severity] ?? 0) + 1;
+    return counts;
+  }
+
+  raise(input: RaiseInput): Promise<AlarmItem> {
+    return this.serial(() => this.raiseNow(input));
+  }
+
+  private async raiseNow(input: RaiseInput): Promise<AlarmItem> {
     const now = this.now();
     const key = keyOf(input);
-    const id = this.activeIds.get(key);
-    const existing = id ? this.store.get(id) : null;
+    const id = this.activeIds.get(key)?.id;
+    const existing = id ? await this.store.get(id) : null;
     if (existing?.active) return this.raiseAgain(existing, input, now);
 
-    const alarm = this.store.transaction(() => {
-      const a = this.store.insert({
+    let alarm: AlarmRecord;
+    try {
+      alarm = await this.insert(input, now);
+    } catch (err) {
+      if (sqlErrorKind(err) !== 'unique') throw err;
+      // The database already holds an active alarm for this key (written by another hub on the
+      // same PostgreSQL, or after our map was loaded): it is the same condition, not a new alarm.
+      const other = await this.store.activeFor(input);
+      if (!other) throw err;
+      this.activeIds.set(key, { id: other.id, severity: other.severity });
+      return this.raiseAgain(other, input, now);
+    }
+    this.activeIds.set(key, { id: alarm.id, severity: alarm.severity });
+    this.logger.info({ alarm: alarm.id, site: alarm.site, node: alarm.node, type: alarm.type, severity: alarm.severity }, 'alarm raised');
+    this.emit('raised', alarm);
+    await this.notifyDue(alarm, now);
+    return toItem((await this.store.get(alarm.id)) ?? alarm);
+  }
+
+  private insert(input: RaiseInput, now: number): Promise<AlarmRecord> {
+    return this.store.transaction(async (tx) => {
+      const a = await tx.insert({
         id: this.newId(),
         site: input.site,
         node: input.node,
@@ -130,17 +202,12 @@ export class AlarmManager {
         clearAfterMs: Math.max(0, input.clearAfterMs),
         now,
       });
-      this.store.addEvent(a.id, now, 'raised', null, { severity: a.severity, message: a.message, details: a.details });
+      await tx.addEvent(a.id, now, 'raised', null, { severity: a.severity, message: a.message, details: a.details });
       return a;
     });
-    this.activeIds.set(key, alarm.id);
-    this.logger.info({ alarm: alarm.id, site: alarm.site, node: alarm.node, type: alarm.type, severity: alarm.severity }, 'alarm raised');
-    this.emit('raised', alarm);
-    this.notifyDue(alarm, now);
-    return toItem(this.store.get(alarm.id) ?? alarm);
   }
 
-  private raiseAgain(a: AlarmRecord, input: RaiseInput, now: number): AlarmItem {
+  private async raiseAgain(a: AlarmRecord, input: RaiseInput, now: number): Promise<AlarmItem> {
     const patch: AlarmPatch = {};
     const messageChanged = a.message.ja !== input.message.ja || a.message.en !== input.message.en;
     if (messageChanged) {
@@ -155,21 +222,27 @@ export class AlarmManager {
       patch.lastRaisedAt = now;
     }
     if (Object.keys(patch).length === 0) return toItem(a);
-    const updated = this.store.transaction(() => {
-      const u = this.store.update(a.id, patch, now);
-      if (cameBack) this.store.addEvent(a.id, now, 'reoccurred', null, { occurrences: u.occurrences });
-      else this.store.addEvent(a.id, now, 'updated', null, { severity: u.severity, message: u.message });
+    const updated = await this.store.transaction(async (tx) => {
+      const u = await tx.update(a.id, patch, now);
+      if (cameBack) await tx.addEvent(a.id, now, 'reoccurred', null, { occurrences: u.occurrences });
+      else await tx.addEvent(a.id, now, 'updated', null, { severity: u.severity, message: u.message });
       return u;
     });
+    this.activeIds.set(keyOf(updated), { id: updated.id, severity: updated.severity });
     this.emit('updated', updated);
     return toItem(updated);
   }
 
   /** The condition ended: the alarm clears now or after its hold, unless raised again. */
-  resolve(key: AlarmKey): void {
-    const id = this.activeIds.get(keyOf(key));
+  resolve(key: AlarmKey): Promise<void> {
+    // Queued even when nothing is active now: a raise asked for just before may not have run yet.
+    return this.serial(() => this.resolveNow(key));
+  }
+
+  private async resolveNow(key: AlarmKey): Promise<void> {
+    const id = this.activeIds.get(keyOf(key))?.id;
     if (!id) return;
-    const a = this.store.get(id);
+    const a = await this.store.get(id);
     if (!a?.active) {
       this.activeIds.delete(keyOf(key));
       return;
@@ -177,20 +250,24 @@ export class AlarmManager {
     if (a.clearPendingSince !== null) return;
     const now = this.now();
     if (a.clearAfterMs === 0) {
-      this.clear({ ...a, clearPendingSince: now }, now);
+      await this.clear({ ...a, clearPendingSince: now }, now);
       return;
     }
-    this.store.update(a.id, { clearPendingSince: now }, now);
+    await this.store.update(a.id, { clearPendingSince: now }, now);
   }
 
-  acknowledge(id: string, by: string): AlarmAckResult {
-    const a = this.store.get(id);
+  acknowledge(id: string, by: string): Promise<AlarmAckResult> {
+    return this.serial(() => this.acknowledgeNow(id, by));
+  }
+
+  private async acknowledgeNow(id: string, by: string): Promise<AlarmAckResult> {
+    const a = await this.store.get(id);
     if (!a) return { outcome: 'not_found', alarm: null };
     if (a.acknowledged) return { outcome: 'already', alarm: toItem(a) };
     const now = this.now();
-    const updated = this.store.transaction(() => {
-      const u = this.store.update(a.id, { acknowledged: true, acknowledgedBy: by, acknowledgedAt: now, nextNotifyAt: null, escalateAt: null }, now);
-      this.store.addEvent(a.id, now, 'acknowledged', by);
+    const updated = await this.store.transaction(async (tx) => {
+      const u = await tx.update(a.id, { acknowledged: true, acknowledgedBy: by, acknowledgedAt: now, nextNotifyAt: null, escalateAt: null }, now);
+      await tx.addEvent(a.id, now, 'acknowledged', by);
       return u;
     });
     this.logger.info({ alarm: id, by }, 'alarm acknowledged');
@@ -200,27 +277,31 @@ export class AlarmManager {
   }
 
   /** Due clears, deferred first notices, escalations and reminders. */
-  tick(): void {
+  tick(): Promise<void> {
+    return this.serial(() => this.tickNow());
+  }
+
+  private async tickNow(): Promise<void> {
     const now = this.now();
-    for (const a of this.store.due(now)) {
+    for (const a of await this.store.due(now)) {
       try {
         if (a.clearPendingSince !== null) {
-          if (a.clearPendingSince + a.clearAfterMs <= now) this.clear(a, now);
+          if (a.clearPendingSince + a.clearAfterMs <= now) await this.clear(a, now);
           // While a clear is pending the condition is gone: nobody is told about it.
           continue;
         }
-        if (!a.acknowledged) this.notifyDue(a, now);
+        if (!a.acknowledged) await this.notifyDue(a, now);
       } catch (err) {
         this.logger.error({ err, alarm: a.id }, 'alarm tick failed');
       }
     }
   }
 
-  private clear(a: AlarmRecord, now: number): void {
+  private async clear(a: AlarmRecord, now: number): Promise<void> {
     const clearedAt = a.clearPendingSince ?? now;
-    const updated = this.store.transaction(() => {
-      const u = this.store.update(a.id, { active: false, clearedAt, clearPendingSince: null, nextNotifyAt: null, escalateAt: null }, now);
-      this.store.addEvent(a.id, now, 'cleared', null, { clearedAt });
+    const updated = await this.store.transaction(async (tx) => {
+      const u = await tx.update(a.id, { active: false, clearedAt, clearPendingSince: null, nextNotifyAt: null, escalateAt: null }, now);
+      await tx.addEvent(a.id, now, 'cleared', null, { clearedAt });
       return u;
     });
     this.activeIds.delete(keyOf(a));
@@ -229,7 +310,7 @@ export class AlarmManager {
     if (updated.notifiedLevel >= 0) this.notice('cleared', updated, updated.notifiedLevel);
   }
 
-  private notifyDue(a: AlarmRecord, now: number): void {
+  private async notifyDue(a: AlarmRecord, now: number): Promise<void> {
     if (!a.active || a.acknowledged || a.clearPendingSince !== null) return;
     if (this.policy.isQuiet(now)) return;
     const nags = a.severity !== 'info';
@@ -249,9 +330,9 @@ export class AlarmManager {
     } else {
       return;
     }
-    const updated = this.store.transaction(() => {
-      const u = this.store.update(a.id, patch, now);
-      this.store.addEvent(a.id, now, 'notified', null, { kind, level: u.notifiedLevel });
+    const updated = await this.store.transaction(async (tx) => {
+      const u = await tx.update(a.id, patch, now);
+      await tx.addEvent(a.id, now, 'notified', null, { kind, level: u.notifiedLevel });
       return u;
     });
     this.notice(kind, updated, kind === 'reminder' ? updated.notifiedLevel : kind === 'escalated' ? 1 : 0);
@@ -267,7 +348,7 @@ export class AlarmManager {
 
   private notice(kind: NoticeKind, a: AlarmRecord, level: number): void {
     try {
-      this.onNotice(kind, toItem(a), level);
+      this.onNotice(kind, toItem(a), level, a.details);
     } catch (err) {
       this.logger.warn({ err }, 'alarm notice listener threw');
     }

@@ -1,6 +1,6 @@
-/** The `alarms` and `alarm_events` tables (migration 3): rows in, AlarmRecords out. Synchronous (better-sqlite3). */
-import type { Database, Statement } from 'better-sqlite3';
+/** The `alarms` and `alarm_events` tables (migration 3): rows in, AlarmRecords out. */
 import type { AlarmItem, AlarmQuery, AlarmSeverity } from '@mieruka/protocol';
+import type { SqlQueries, SqlStore, SqlValue } from '../../store/sql/sql-store.js';
 
 /** An alarm with its notification schedule (what the manager works with). */
 export type AlarmRecord = AlarmItem & {
@@ -122,7 +122,7 @@ export type AlarmPatch = Partial<{
   escalateAt: number | null;
 }>;
 
-const PATCH_COLUMNS: Record<keyof AlarmPatch, (v: never) => [string, unknown][]> = {
+const PATCH_COLUMNS: Record<keyof AlarmPatch, (v: never) => [string, SqlValue][]> = {
   severity: (v: AlarmSeverity) => [['severity', v]],
   message: (v: { ja: string; en: string }) => [
     ['message_ja', v.ja],
@@ -149,66 +149,69 @@ export type NewAlarm = Pick<AlarmItem, 'id' | 'site' | 'node' | 'type' | 'severi
   now: number;
 };
 
-export class AlarmStore {
-  private readonly db: Database;
-  private readonly byId: Statement<[string], Row>;
-  private readonly activeRows: Statement<[], Row>;
-  private readonly dueRows: Statement<[number, number], Row>;
-  private readonly insertRow: Statement;
-  private readonly insertEvent: Statement;
-  private readonly eventRows: Statement<[string], { id: number; alarm_id: string; ts: number; kind: string; actor: string | null; detail: string | null }>;
+const INSERT_ALARM = `INSERT INTO alarms (id, site, node, type, severity, message_ja, message_en, details, active, active_since, last_raised_at,
+    occurrences, clear_after_ms, acknowledged, notified_level, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, 1, ?, 0, -1, ?, ?)`;
 
-  constructor(db: Database) {
+// What the periodic tick may have to act on: a clear that is due, or a notification.
+const DUE = `SELECT * FROM alarms WHERE active = 1 AND (clear_pending_since IS NOT NULL OR (acknowledged = 0 AND
+    (notified_level < 0 OR next_notify_at <= ? OR escalate_at <= ?))) ORDER BY active_since, id`;
+
+type EventRow = { id: number; alarm_id: string; ts: number; kind: string; actor: string | null; detail: string | null };
+
+/**
+ * The alarm tables over SqlStore (SQLite or PostgreSQL, the same SQL). Built on the store, or —
+ * inside `transaction` — on the transaction's queries, so a change and its history row land
+ * together.
+ */
+export class AlarmStore {
+  private readonly db: SqlStore | SqlQueries;
+
+  constructor(db: SqlStore | SqlQueries) {
     this.db = db;
-    this.byId = db.prepare('SELECT * FROM alarms WHERE id = ?');
-    this.activeRows = db.prepare('SELECT * FROM alarms WHERE active = 1 ORDER BY active_since');
-    // What the periodic tick may have to act on: a clear that is due, or a notification.
-    this.dueRows = db.prepare(
-      `SELECT * FROM alarms WHERE active = 1 AND (clear_pending_since IS NOT NULL OR (acknowledged = 0 AND
-         (notified_level < 0 OR next_notify_at <= ? OR escalate_at <= ?))) ORDER BY active_since, id`,
-    );
-    this.insertRow = db.prepare(
-      `INSERT INTO alarms (id, site, node, type, severity, message_ja, message_en, details, active, active_since, last_raised_at,
-         occurrences, clear_after_ms, acknowledged, notified_level, created_at, updated_at)
-       VALUES (@id, @site, @node, @type, @severity, @messageJa, @messageEn, @details, 1, @activeSince, @now, 1, @clearAfterMs, 0, -1, @now, @now)`,
-    );
-    this.insertEvent = db.prepare('INSERT INTO alarm_events (alarm_id, ts, kind, actor, detail) VALUES (?, ?, ?, ?, ?)');
-    this.eventRows = db.prepare('SELECT * FROM alarm_events WHERE alarm_id = ? ORDER BY id');
   }
 
-  get(id: string): AlarmRecord | null {
-    const row = this.byId.get(id);
+  async get(id: string): Promise<AlarmRecord | null> {
+    const row = await this.db.get<Row>('SELECT * FROM alarms WHERE id = ?', [id]);
     return row ? toRecord(row) : null;
   }
 
-  active(): AlarmRecord[] {
-    return this.activeRows.all().map(toRecord);
+  async active(): Promise<AlarmRecord[]> {
+    return (await this.db.all<Row>('SELECT * FROM alarms WHERE active = 1 ORDER BY active_since, id')).map(toRecord);
   }
 
-  due(now: number): AlarmRecord[] {
-    return this.dueRows.all(now, now).map(toRecord);
+  /** The active alarm of one source and type, if any. */
+  async activeFor(key: { site: string; node: string; type: string }): Promise<AlarmRecord | null> {
+    const row = await this.db.get<Row>('SELECT * FROM alarms WHERE active = 1 AND site = ? AND node = ? AND type = ?', [key.site, key.node, key.type]);
+    return row ? toRecord(row) : null;
   }
 
-  insert(a: NewAlarm): AlarmRecord {
-    this.insertRow.run({
-      id: a.id,
-      site: a.site,
-      node: a.node,
-      type: a.type,
-      severity: a.severity,
-      messageJa: a.message.ja,
-      messageEn: a.message.en,
-      details: JSON.stringify(a.details),
-      activeSince: a.activeSince,
-      clearAfterMs: a.clearAfterMs,
-      now: a.now,
-    });
-    return this.get(a.id) as AlarmRecord;
+  async due(now: number): Promise<AlarmRecord[]> {
+    return (await this.db.all<Row>(DUE, [now, now])).map(toRecord);
   }
 
-  update(id: string, patch: AlarmPatch, now: number): AlarmRecord {
+  async insert(a: NewAlarm): Promise<AlarmRecord> {
+    await this.db.run(INSERT_ALARM, [
+      a.id,
+      a.site,
+      a.node,
+      a.type,
+      a.severity,
+      a.message.ja,
+      a.message.en,
+      JSON.stringify(a.details),
+      a.activeSince,
+      a.now,
+      a.clearAfterMs,
+      a.now,
+      a.now,
+    ]);
+    return (await this.get(a.id)) as AlarmRecord;
+  }
+
+  async update(id: string, patch: AlarmPatch, now: number): Promise<AlarmRecord> {
     const sets: string[] = ['updated_at = ?'];
-    const values: unknown[] = [now];
+    const values: SqlValue[] = [now];
     for (const [key, value] of Object.entries(patch) as [keyof AlarmPatch, never][]) {
       if (value === undefined) continue;
       for (const [column, v] of PATCH_COLUMNS[key](value)) {
@@ -216,21 +219,28 @@ export class AlarmStore {
         values.push(v);
       }
     }
-    this.db.prepare(`UPDATE alarms SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
-    return this.get(id) as AlarmRecord;
+    await this.db.run(`UPDATE alarms SET ${sets.join(', ')} WHERE id = ?`, [...values, id]);
+    return (await this.get(id)) as AlarmRecord;
   }
 
-  addEvent(alarmId: string, ts: number, kind: string, actor: string | null = null, detail: unknown = null): void {
-    this.insertEvent.run(alarmId, ts, kind, actor, detail === null ? null : JSON.stringify(detail));
+  async addEvent(alarmId: string, ts: number, kind: string, actor: string | null = null, detail: unknown = null): Promise<void> {
+    await this.db.run('INSERT INTO alarm_events (alarm_id, ts, kind, actor, detail) VALUES (?, ?, ?, ?, ?)', [
+      alarmId,
+      ts,
+      kind,
+      actor,
+      detail === null ? null : JSON.stringify(detail),
+    ]);
   }
 
-  events(alarmId: string): AlarmEventRow[] {
-    return this.eventRows.all(alarmId).map((r) => ({ id: r.id, alarmId: r.alarm_id, ts: r.ts, kind: r.kind, actor: r.actor, detail: parseJson(r.detail) }));
+  async events(alarmId: string): Promise<AlarmEventRow[]> {
+    const rows = await this.db.all<EventRow>('SELECT * FROM alarm_events WHERE alarm_id = ? ORDER BY id', [alarmId]);
+    return rows.map((r) => ({ id: r.id, alarmId: r.alarm_id, ts: r.ts, kind: r.kind, actor: r.actor, detail: parseJson(r.detail) }));
   }
 
-  list(query: AlarmQuery): AlarmRecord[] {
+  async list(query: AlarmQuery): Promise<AlarmRecord[]> {
     const where: string[] = [];
-    const values: unknown[] = [];
+    const values: SqlValue[] = [];
     if (query.state === 'active') where.push('active = 1');
     if (query.site !== undefined) {
       where.push('site = ?');
@@ -253,11 +263,16 @@ export class AlarmStore {
       values.push(query.to);
     }
     const sql = `SELECT * FROM alarms ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY active_since DESC, id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...values, Math.max(1, Math.min(10_000, Math.floor(query.limit)))) as Row[]).map(toRecord);
+    return (await this.db.all<Row>(sql, [...values, Math.max(1, Math.min(10_000, Math.floor(query.limit)))])).map(toRecord);
   }
 
-  /** Runs `fn` in one transaction (an alarm change and its history row land together). */
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  /**
+   * Runs `fn` in one transaction (an alarm change and its history row land together); `fn` gets
+   * a store on the transaction and must await nothing but its calls (see SqlStore.transaction).
+   */
+  async transaction<T>(fn: (tx: AlarmStore) => Promise<T>): Promise<T> {
+    const db = this.db;
+    if (!('transaction' in db)) throw new Error('AlarmStore.transaction: already inside a transaction');
+    return db.transaction((tx) => fn(new AlarmStore(tx)));
   }
 }

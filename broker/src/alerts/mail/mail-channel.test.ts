@@ -1,8 +1,8 @@
-/** The mail channel against a real SMTP server (smtp-server: STARTTLS + AUTH) and a real SQLite queue. */
-import type { Database } from 'better-sqlite3';
+/** The mail channel against a real SMTP server (smtp-server: STARTTLS + AUTH), its queue on both stores (SQLite, PostgreSQL 15). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../store/database.js';
-import { makeTempDir, silentLogger, TS, waitFor } from '../../test-support/helpers.js';
+import { sqlBackends } from '../../../../test/helpers/sql-backends.js';
+import type { SqlStore } from '../../store/sql/sql-store.js';
+import { silentLogger, TS, waitFor } from '../../test-support/helpers.js';
 import { SMTP_PASSWORD, SMTP_USER, startSmtpPeer, type SmtpPeer } from '../../test-support/smtp-peer.js';
 import type { AlarmNotice, AlarmView } from '../channel.js';
 import { MailChannel, type MailChannelOptions } from './mail-channel.js';
@@ -32,18 +32,16 @@ function notice(patch: Partial<AlarmNotice> = {}, alarmPatch: Partial<AlarmView>
   return { kind: 'raised', alarm: alarm(alarmPatch), level: 0, ackUrl: ACK, ackExpiresAt: TS + 72 * 3_600_000, dashboardUrl: DASH, ...patch };
 }
 
-describe('mail channel', () => {
+const backends = sqlBackends();
+
+describe.each(backends.each)('mail channel on %s', (_name, open) => {
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function database(): Promise<Database> {
-    const dir = await makeTempDir('mieruka-mail-');
-    cleanups.push(() => dir.remove());
-    const db = openDatabase(`${dir.path}/mieruka.db`);
-    cleanups.push(() => db.close());
-    return db;
+  async function database(): Promise<SqlStore> {
+    return (await open()).sql;
   }
 
   async function peer(options: Parameters<typeof startSmtpPeer>[0] = {}): Promise<SmtpPeer> {
@@ -68,9 +66,9 @@ describe('mail channel', () => {
     };
   }
 
-  async function channel(db: Database, port: number, patch: Partial<MailChannelOptions> = {}): Promise<MailChannel> {
+  async function channel(db: SqlStore, port: number, patch: Partial<MailChannelOptions> = {}): Promise<MailChannel> {
     const c = new MailChannel({
-      database: () => db,
+      sql: () => db,
       smtp: smtp(port),
       recipients: { default: [{ address: 'foreman@example.com', language: 'ja' }], escalation: [{ address: 'boss@example.com', language: 'en' }] },
       perRecipientPerHour: 20,
@@ -109,8 +107,9 @@ describe('mail channel', () => {
     expect(m.text).toContain(`確認する（アクノレッジ）: ${ACK}&lang=ja`);
     const hrefs = [...String(m.html).matchAll(/href="([^"]+)"/g)].map((x) => (x[1] ?? '').replaceAll('&amp;', '&'));
     expect(hrefs).toEqual([`${ACK}&lang=ja`, DASH]);
+    await mail.pumpNow();
     expect(mail.status()).toEqual({ ok: true, pending: 0 });
-    expect(new MailQueue(db).all().map((r) => r.status)).toEqual(['sent']);
+    expect((await new MailQueue(db).all()).map((r) => r.status)).toEqual(['sent']);
   });
 
   it('writes to each recipient in their language and tells the escalation list on escalation', async () => {
@@ -134,9 +133,10 @@ describe('mail channel', () => {
     await mail.deliver(notice());
     await mail.pumpNow();
     const queue = new MailQueue(db);
-    await waitFor(() => (queue.all()[0]?.attempts ?? 0) >= 1, 'a failed attempt');
-    expect(queue.all()[0]).toMatchObject({ status: 'pending' });
-    expect(queue.all()[0]?.lastError).toMatch(/ECONNREFUSED|ECONNECTION|ESOCKET/);
+    await waitFor(async () => ((await queue.all())[0]?.attempts ?? 0) >= 1, 'a failed attempt');
+    expect((await queue.all())[0]).toMatchObject({ status: 'pending' });
+    expect((await queue.all())[0]?.lastError).toMatch(/ECONNREFUSED|ECONNECTION|ESOCKET/);
+    await mail.pumpNow();
     const down = mail.status();
     expect(down.ok).toBe(false);
     expect(down.pending).toBe(1);
@@ -145,8 +145,27 @@ describe('mail channel', () => {
     const got = await waitFor(() => smtpPeer.received[0], 'the mail after the outage');
     expect(got.parsed.subject).toContain('ミル1が運転中に停止しました');
     await waitFor(() => mail.status().ok, 'channel healthy again');
-    expect(queue.all().map((r) => r.status)).toEqual(['sent']);
+    expect((await queue.all()).map((r) => r.status)).toEqual(['sent']);
     expect(mail.stats().failedAttempts).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps a mail queued while SMTP was down across a restart of the channel, and sends it once after', async () => {
+    const db = await database();
+    const smtpPeer = await peer();
+    await smtpPeer.close();
+    const first = await channel(db, smtpPeer.port, { retry: { baseMs: 3_600_000, maxMs: 3_600_000 } });
+    await first.deliver(notice());
+    await first.pumpNow();
+    await waitFor(async () => ((await new MailQueue(db).all())[0]?.attempts ?? 0) >= 1, 'a failed attempt');
+    await first.stop();
+    expect((await new MailQueue(db).all()).map((r) => [r.status, r.nextAttemptAt > Date.now()])).toEqual([['pending', true]]);
+
+    await smtpPeer.listen();
+    // The next start tries at once, not an hour later.
+    await channel(db, smtpPeer.port);
+    await waitFor(() => smtpPeer.received[0], 'the mail after the restart');
+    await waitFor(async () => (await new MailQueue(db).all()).every((r) => r.status === 'sent'), 'marked sent');
+    expect(smtpPeer.received).toHaveLength(1);
   });
 
   it('reports a wrong password as not ok and keeps retrying', async () => {
@@ -156,7 +175,7 @@ describe('mail channel', () => {
     await mail.deliver(notice());
     await waitFor(() => !mail.status().ok, 'not ok');
     expect(mail.status().detail).toMatch(/535|auth/i);
-    const row = new MailQueue(db).all()[0];
+    const row = (await new MailQueue(db).all())[0];
     expect(row?.status).toBe('pending');
     expect(smtpPeer.received).toHaveLength(0);
   });
@@ -168,8 +187,8 @@ describe('mail channel', () => {
     await mail.deliver(notice({ kind: 'reminder', level: 1 }));
     await waitFor(() => smtpPeer.received.length === 1, 'the mail to the foreman');
     const queue = new MailQueue(db);
-    await waitFor(() => queue.all().every((r) => r.status !== 'pending'), 'queue settled');
-    const rows = queue.all();
+    await waitFor(async () => (await queue.all()).every((r) => r.status !== 'pending'), 'queue settled');
+    const rows = await queue.all();
     expect(rows.map((r) => [r.recipient, r.status])).toEqual([
       ['foreman@example.com', 'sent'],
       ['boss@example.com', 'failed'],
@@ -189,7 +208,7 @@ describe('mail channel', () => {
     }
     await waitFor(() => smtpPeer.received.length === 2, 'two mails');
     const queue = new MailQueue(db);
-    expect(queue.all().map((r) => r.status)).toEqual(['sent', 'sent', 'held', 'held', 'held']);
+    expect((await queue.all()).map((r) => r.status)).toEqual(['sent', 'sent', 'held', 'held', 'held']);
     expect(mail.status().pending).toBe(3);
 
     now += 3_600_000 + 1_000;
@@ -198,7 +217,8 @@ describe('mail channel', () => {
     expect(summary.parsed.subject).toBe('【Mieruka】通知 3 件のまとめ');
     for (const i of [3, 4, 5]) expect(summary.parsed.text).toContain(`アラーム${i}`);
     expect(summary.parsed.text).not.toContain('アラーム1');
-    expect(queue.all().map((r) => r.status)).toEqual(['sent', 'sent', 'summarized', 'summarized', 'summarized', 'sent']);
+    await mail.pumpNow();
+    expect((await queue.all()).map((r) => r.status)).toEqual(['sent', 'sent', 'summarized', 'summarized', 'summarized', 'sent']);
     expect(mail.stats()).toMatchObject({ held: 3, summaries: 1 });
   });
 });

@@ -5,9 +5,9 @@
  * an outage is not hammered); a restart retries at once. A recipient over the hourly limit
  * gets the excess later as one summary mail, never silently dropped.
  */
-import type { Database } from 'better-sqlite3';
 import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
+import type { SqlStore } from '../../store/sql/sql-store.js';
 import type { AlarmNotice, AlertChannel, ChannelStatus } from '../channel.js';
 import { MailQueue, type NewMail, type QueuedMail } from './mail-queue.js';
 import type { Config } from '@mieruka/protocol';
@@ -21,7 +21,8 @@ const HOUR_MS = 3_600_000;
 const KEEP_MS = 30 * 24 * HOUR_MS;
 
 export type MailChannelOptions = {
-  database: () => Database;
+  /** The hub's open store (the queue lives there); called at start. */
+  sql: () => SqlStore;
   smtp: SmtpSettings;
   recipients: RecipientLists;
   perRecipientPerHour: number;
@@ -68,6 +69,8 @@ export class MailChannel implements AlertChannel {
   private consecutiveFailures = 0;
   private failingSince: number | null = null;
   private lastError: string | null = null;
+  /** Pending and held mails as last counted (status() is synchronous; the queue is not). */
+  private backlogCount: number | undefined;
   private counters: MailChannelStats = { sent: 0, failedAttempts: 0, held: 0, summaries: 0 };
 
   constructor(options: MailChannelOptions) {
@@ -93,15 +96,17 @@ export class MailChannel implements AlertChannel {
     // nodemailer is loaded only by a hub that sends mail.
     const createTransport = this.options.createTransport ?? (await nodemailerTransport());
     if (this.queue) return;
-    const queue = new MailQueue(this.options.database());
+    const queue = new MailQueue(this.options.sql());
     const now = this.now();
-    queue.prune(now - KEEP_MS);
-    const retried = queue.retryAllNow(now);
+    await queue.prune(now - KEEP_MS);
+    const retried = await queue.retryAllNow(now);
+    const backlog = await queue.backlog();
+    if (this.queue) return;
+    this.backlogCount = backlog;
     this.queue = queue;
     this.transport = createTransport(this.options.smtp);
     this.timer = setInterval(() => this.kick(), this.options.pollMs ?? 1_000);
     this.timer.unref();
-    const backlog = queue.backlog();
     this.logger.info({ host: this.options.smtp.host, port: this.options.smtp.port, secure: this.options.smtp.secure, backlog, retried }, 'mail channel started');
     this.kick();
   }
@@ -127,7 +132,8 @@ export class MailChannel implements AlertChannel {
     try {
       const mails = this.render(notice);
       if (mails.length === 0) return;
-      queue.enqueue(mails, this.now());
+      await queue.enqueue(mails, this.now());
+      this.backlogCount = (this.backlogCount ?? 0) + mails.length;
       this.kick();
     } catch (err) {
       this.logger.error({ err, alarm: notice.alarm.id }, 'cannot queue alarm mail');
@@ -135,12 +141,7 @@ export class MailChannel implements AlertChannel {
   }
 
   status(): ChannelStatus {
-    let pending: number | undefined;
-    try {
-      pending = this.queue?.backlog();
-    } catch {
-      pending = undefined;
-    }
+    const pending = this.queue ? this.backlogCount : undefined;
     if (this.failingSince !== null) return { ok: false, detail: this.lastError ?? 'sending fails', ...(pending === undefined ? {} : { pending }) };
     return { ok: true, ...(pending === undefined ? {} : { pending }) };
   }
@@ -165,14 +166,30 @@ export class MailChannel implements AlertChannel {
       try {
         do {
           this.again = false;
-          await this.pump();
+          try {
+            await this.pump();
+          } finally {
+            await this.countBacklog();
+          }
         } while (this.again && this.queue);
       } catch (err) {
         this.logger.error({ err }, 'mail pump failed');
-      } finally {
-        this.pumping = null;
       }
-    })();
+    })().finally(() => {
+      this.pumping = null;
+    });
+  }
+
+  /** Refreshes the count status() reports. */
+  private async countBacklog(): Promise<void> {
+    const queue = this.queue;
+    if (!queue) return;
+    try {
+      const n = await queue.backlog();
+      if (this.queue === queue) this.backlogCount = n;
+    } catch (err) {
+      this.logger.warn({ err }, 'cannot count the mail backlog');
+    }
   }
 
   private render(notice: AlarmNotice): NewMail[] {
@@ -197,16 +214,16 @@ export class MailChannel implements AlertChannel {
       const queue = this.queue;
       if (!queue) return;
       const now = this.now();
-      this.summarizeHeld(queue, now);
+      await this.summarizeHeld(queue, now);
       if (now < this.pausedUntil) return;
-      const mail = queue.nextDue(now);
+      const mail = await queue.nextDue(now);
       if (!mail) {
-        if (queue.backlog() === 0) this.healthy();
+        if ((await queue.backlog()) === 0) this.healthy();
         return;
       }
       // Summaries are made only when there is room, and never held themselves.
-      if (mail.kind !== 'summary' && queue.sentSince(mail.recipient, now - HOUR_MS) >= this.options.perRecipientPerHour) {
-        queue.hold(mail.id);
+      if (mail.kind !== 'summary' && (await queue.sentSince(mail.recipient, now - HOUR_MS)) >= this.options.perRecipientPerHour) {
+        await queue.hold(mail.id);
         this.counters.held += 1;
         this.logger.warn({ recipient: mail.recipient, limit: this.options.perRecipientPerHour }, 'mail rate limit reached: held for a summary');
         continue;
@@ -233,7 +250,7 @@ export class MailChannel implements AlertChannel {
         signal: abort.signal,
       } as Parameters<Transporter['sendMail']>[0]);
       if (this.queue !== queue) return;
-      queue.markSent(mail.id, this.now());
+      await queue.markSent(mail.id, this.now());
       this.counters.sent += 1;
       this.consecutiveFailures = 0;
       this.pausedUntil = 0;
@@ -246,14 +263,14 @@ export class MailChannel implements AlertChannel {
       this.counters.failedAttempts += 1;
       if (err.responseCode !== undefined && err.responseCode >= 500 && /^RCPT/i.test(err.command ?? '')) {
         // The server refuses this address for good: retrying cannot help.
-        queue.markFailed(mail.id, message);
+        await queue.markFailed(mail.id, message);
         this.logger.error({ id: mail.id, recipient: mail.recipient, error: message }, 'mail refused for this recipient: not retried');
         return;
       }
       const now = this.now();
       this.consecutiveFailures += 1;
       const delay = this.backoff(mail.attempts + 1);
-      queue.markRetry(mail.id, now + delay, message);
+      await queue.markRetry(mail.id, now + delay, message);
       this.pausedUntil = now + this.backoff(this.consecutiveFailures);
       this.failingSince ??= now;
       this.lastError = message;
@@ -274,14 +291,14 @@ export class MailChannel implements AlertChannel {
   }
 
   /** For each recipient with held mails and room again: one summary (or the single mail as it was). */
-  private summarizeHeld(queue: MailQueue, now: number): void {
-    for (const recipient of queue.heldRecipients()) {
-      if (queue.sentSince(recipient, now - HOUR_MS) >= this.options.perRecipientPerHour) continue;
-      const held = queue.held(recipient);
+  private async summarizeHeld(queue: MailQueue, now: number): Promise<void> {
+    for (const recipient of await queue.heldRecipients()) {
+      if ((await queue.sentSince(recipient, now - HOUR_MS)) >= this.options.perRecipientPerHour) continue;
+      const held = await queue.held(recipient);
       const first = held[0];
       if (!first) continue;
       if (held.length === 1) {
-        queue.release(first.id, now);
+        await queue.release(first.id, now);
         continue;
       }
       const language: MailLanguage = held.at(-1)?.language === 'en' ? 'en' : 'ja';
@@ -289,7 +306,7 @@ export class MailChannel implements AlertChannel {
         subjects: held.map((m) => m.subject),
         ...(this.options.dashboardUrl ? { dashboardUrl: this.options.dashboardUrl } : {}),
       });
-      queue.summarize(
+      await queue.summarize(
         held.map((m) => m.id),
         { alarmId: null, kind: 'summary', recipient, language, ...content },
         now,

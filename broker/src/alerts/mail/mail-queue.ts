@@ -5,7 +5,7 @@
  * send one mail twice — at least once, never lost). Sent rows stay for the rate limit and as
  * a record, and are pruned after a while.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqlStore, SqlValue } from '../../store/sql/sql-store.js';
 
 export type MailStatus = 'pending' | 'held' | 'sent' | 'failed' | 'summarized';
 
@@ -62,103 +62,105 @@ const toMail = (r: Row): QueuedMail => ({
   sentAt: r.sent_at,
 });
 
-export class MailQueue {
-  private readonly db: Database;
-  private readonly insertRow: Statement;
-  private readonly dueRows: Statement<[number], Row>;
-  private readonly sentCount: Statement<[string, number], { n: number }>;
-  private readonly oldestSent: Statement<[string, number], { t: number | null }>;
+const INSERT_MAIL = `INSERT INTO mail_queue (alarm_id, kind, recipient, language, subject, text, html, status, attempts, next_attempt_at, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id`;
 
-  constructor(db: Database) {
+const insertParams = (m: NewMail, now: number): SqlValue[] => [m.alarmId, m.kind, m.recipient, m.language, m.subject, m.text, m.html, now, now];
+
+/** The mail queue over SqlStore (SQLite or PostgreSQL, the same SQL). */
+export class MailQueue {
+  private readonly db: SqlStore;
+
+  constructor(db: SqlStore) {
     this.db = db;
-    this.insertRow = db.prepare(
-      `INSERT INTO mail_queue (alarm_id, kind, recipient, language, subject, text, html, status, attempts, next_attempt_at, created_at)
-       VALUES (@alarmId, @kind, @recipient, @language, @subject, @text, @html, 'pending', 0, @now, @now)`,
-    );
-    this.dueRows = db.prepare("SELECT * FROM mail_queue WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 1");
-    this.sentCount = db.prepare("SELECT count(*) AS n FROM mail_queue WHERE recipient = ? AND status = 'sent' AND sent_at > ?");
-    this.oldestSent = db.prepare("SELECT min(sent_at) AS t FROM mail_queue WHERE recipient = ? AND status = 'sent' AND sent_at > ?");
   }
 
-  enqueue(mails: readonly NewMail[], now: number): number[] {
-    return this.db.transaction(() => mails.map((m) => Number(this.insertRow.run({ ...m, now }).lastInsertRowid)))();
+  async enqueue(mails: readonly NewMail[], now: number): Promise<number[]> {
+    return this.db.transaction(async (tx) => {
+      const ids: number[] = [];
+      for (const m of mails) ids.push(Number((await tx.get<{ id: number }>(INSERT_MAIL, insertParams(m, now)))?.id));
+      return ids;
+    });
   }
 
   /** The oldest pending mail that is due. */
-  nextDue(now: number): QueuedMail | null {
-    const row = this.dueRows.get(now);
+  async nextDue(now: number): Promise<QueuedMail | null> {
+    const row = await this.db.get<Row>("SELECT * FROM mail_queue WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 1", [now]);
     return row ? toMail(row) : null;
   }
 
-  get(id: number): QueuedMail | null {
-    const row = this.db.prepare('SELECT * FROM mail_queue WHERE id = ?').get(id) as Row | undefined;
+  async get(id: number): Promise<QueuedMail | null> {
+    const row = await this.db.get<Row>('SELECT * FROM mail_queue WHERE id = ?', [id]);
     return row ? toMail(row) : null;
   }
 
-  all(): QueuedMail[] {
-    return (this.db.prepare('SELECT * FROM mail_queue ORDER BY id').all() as Row[]).map(toMail);
+  async all(): Promise<QueuedMail[]> {
+    return (await this.db.all<Row>('SELECT * FROM mail_queue ORDER BY id')).map(toMail);
   }
 
-  markSent(id: number, now: number): void {
-    this.db.prepare("UPDATE mail_queue SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?").run(now, id);
+  async markSent(id: number, now: number): Promise<void> {
+    await this.db.run("UPDATE mail_queue SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?", [now, id]);
   }
 
-  markRetry(id: number, nextAttemptAt: number, error: string): void {
-    this.db.prepare('UPDATE mail_queue SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?').run(nextAttemptAt, error.slice(0, 500), id);
+  async markRetry(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    await this.db.run('UPDATE mail_queue SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?', [nextAttemptAt, error.slice(0, 500), id]);
   }
 
-  markFailed(id: number, error: string): void {
-    this.db.prepare("UPDATE mail_queue SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?").run(error.slice(0, 500), id);
+  async markFailed(id: number, error: string): Promise<void> {
+    await this.db.run("UPDATE mail_queue SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?", [error.slice(0, 500), id]);
   }
 
-  hold(id: number): void {
-    this.db.prepare("UPDATE mail_queue SET status = 'held' WHERE id = ?").run(id);
+  async hold(id: number): Promise<void> {
+    await this.db.run("UPDATE mail_queue SET status = 'held' WHERE id = ?", [id]);
   }
 
   /** Mails accepted for `recipient` after `since`. */
-  sentSince(recipient: string, since: number): number {
-    return this.sentCount.get(recipient, since)?.n ?? 0;
+  async sentSince(recipient: string, since: number): Promise<number> {
+    const row = await this.db.get<{ n: number }>("SELECT count(*) AS n FROM mail_queue WHERE recipient = ? AND status = 'sent' AND sent_at > ?", [recipient, since]);
+    return Number(row?.n ?? 0);
   }
 
-  oldestSentSince(recipient: string, since: number): number | null {
-    return this.oldestSent.get(recipient, since)?.t ?? null;
+  async oldestSentSince(recipient: string, since: number): Promise<number | null> {
+    const row = await this.db.get<{ t: number | null }>("SELECT min(sent_at) AS t FROM mail_queue WHERE recipient = ? AND status = 'sent' AND sent_at > ?", [recipient, since]);
+    return row?.t ?? null;
   }
 
-  heldRecipients(): string[] {
-    return (this.db.prepare("SELECT DISTINCT recipient FROM mail_queue WHERE status = 'held' ORDER BY recipient").all() as { recipient: string }[]).map((r) => r.recipient);
+  async heldRecipients(): Promise<string[]> {
+    const rows = await this.db.all<{ recipient: string }>("SELECT DISTINCT recipient FROM mail_queue WHERE status = 'held' ORDER BY recipient");
+    return rows.map((r) => r.recipient);
   }
 
-  held(recipient: string): QueuedMail[] {
-    return (this.db.prepare("SELECT * FROM mail_queue WHERE status = 'held' AND recipient = ? ORDER BY id").all(recipient) as Row[]).map(toMail);
+  async held(recipient: string): Promise<QueuedMail[]> {
+    return (await this.db.all<Row>("SELECT * FROM mail_queue WHERE status = 'held' AND recipient = ? ORDER BY id", [recipient])).map(toMail);
   }
 
   /** Back to pending (a single held mail goes out as it is). */
-  release(id: number, now: number): void {
-    this.db.prepare("UPDATE mail_queue SET status = 'pending', next_attempt_at = ? WHERE id = ?").run(now, id);
+  async release(id: number, now: number): Promise<void> {
+    await this.db.run("UPDATE mail_queue SET status = 'pending', next_attempt_at = ? WHERE id = ?", [now, id]);
   }
 
   /** Queues `summary` and marks the held mails it lists, in one transaction. */
-  summarize(heldIds: readonly number[], summary: NewMail, now: number): number {
-    return this.db.transaction(() => {
-      const id = Number(this.insertRow.run({ ...summary, now }).lastInsertRowid);
-      const mark = this.db.prepare("UPDATE mail_queue SET status = 'summarized', summary_id = ? WHERE id = ? AND status = 'held'");
-      for (const heldId of heldIds) mark.run(id, heldId);
+  async summarize(heldIds: readonly number[], summary: NewMail, now: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const id = Number((await tx.get<{ id: number }>(INSERT_MAIL, insertParams(summary, now)))?.id);
+      for (const heldId of heldIds) await tx.run("UPDATE mail_queue SET status = 'summarized', summary_id = ? WHERE id = ? AND status = 'held'", [id, heldId]);
       return id;
-    })();
+    });
   }
 
   /** Pending and held mails. */
-  backlog(): number {
-    return (this.db.prepare("SELECT count(*) AS n FROM mail_queue WHERE status IN ('pending', 'held')").get() as { n: number }).n;
+  async backlog(): Promise<number> {
+    const row = await this.db.get<{ n: number }>("SELECT count(*) AS n FROM mail_queue WHERE status IN ('pending', 'held')");
+    return Number(row?.n ?? 0);
   }
 
   /** Every pending mail is due now (a restart is a good moment to try again). */
-  retryAllNow(now: number): number {
-    return this.db.prepare("UPDATE mail_queue SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?").run(now, now).changes;
+  async retryAllNow(now: number): Promise<number> {
+    return (await this.db.run("UPDATE mail_queue SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?", [now, now])).changes;
   }
 
   /** Deletes finished rows older than `before`. */
-  prune(before: number): number {
-    return this.db.prepare("DELETE FROM mail_queue WHERE status IN ('sent', 'failed', 'summarized') AND created_at < ?").run(before).changes;
+  async prune(before: number): Promise<number> {
+    return (await this.db.run("DELETE FROM mail_queue WHERE status IN ('sent', 'failed', 'summarized') AND created_at < ?", [before])).changes;
   }
 }

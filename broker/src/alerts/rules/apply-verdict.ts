@@ -7,7 +7,7 @@ import type { AlarmSeverity } from '@mieruka/protocol';
 import type { AlarmKey, RaiseInput } from '../alarms/alarm-manager.js';
 import type { Verdict } from './rule.js';
 
-export type AlarmSink = { raise(input: RaiseInput): unknown; resolve(key: AlarmKey): void };
+export type AlarmSink = { raise(input: RaiseInput): void; resolve(key: AlarmKey): void };
 
 export type VerdictSettings = { enabled: boolean; severity: AlarmSeverity; clearAfterS: number };
 

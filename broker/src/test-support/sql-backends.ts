@@ -15,13 +15,13 @@
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { afterAll, beforeAll } from 'vitest';
-import { openDatabase } from '../../broker/src/store/database.js';
-import { migratePostgres, openPostgres } from '../../broker/src/store/postgres/pg-database.js';
-import { PostgresSqlStore } from '../../broker/src/store/sql/postgres-sql-store.js';
-import { SqliteSqlStore } from '../../broker/src/store/sql/sqlite-sql-store.js';
-import type { SqlStore } from '../../broker/src/store/sql/sql-store.js';
-import { startPostgres, type RunningPostgres } from './postgres-server.js';
-import { makeTempDir } from './temp-dir.js';
+import { openDatabase } from '../store/database.js';
+import { migratePostgres, openPostgres } from '../store/postgres/pg-database.js';
+import { PostgresSqlStore } from '../store/sql/postgres-sql-store.js';
+import { SqliteSqlStore } from '../store/sql/sqlite-sql-store.js';
+import type { SqlStore } from '../store/sql/sql-store.js';
+import { startPostgres, type RunningPostgres } from '../../../test/helpers/postgres-server.js';
+import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 
 export type OpenedSqlBackend = {
   sql: SqlStore;
