@@ -1,8 +1,8 @@
 /**
  * ProductionService on both stores it can sit on (SQLite, PostgreSQL 15): one day shift of a
- * machine with cycles, a stop, a microstop, energy quarters, a quality entry and a sensor
- * event, written like ingest writes them; every figure checked by hand. (The whole hub, with
- * ingest and exact energy from readings, is test/hub/oee.hub.test.ts, on SQLite.)
+ * machine with cycles, a stop, a microstop, energy quarters and readings, a quality entry and a
+ * sensor event, written like ingest writes them; every figure checked by hand. (The whole hub,
+ * with ingest, is test/hub/oee.hub.test.ts, on SQLite.)
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalTime, type ShiftConfig } from '@mieruka/protocol';
@@ -71,6 +71,8 @@ async function setup(open: OpenSqlBackend) {
   await sql.run(quarter, [SITE, MILL, DAY + 8 * H, 9000, 0, 0, 0]);
   await sql.run(quarter, [SITE, MILL, DAY + 8 * H + 15 * MIN, 9000, 0, 0, 0]);
   await sql.run(quarter, [SITE, MILL, DAY + 10 * H, 0, 1800, 0, 0]);
+  // Readings every 10 s over the first quarter and a bit: 20 A until 08:10, then 2 A.
+  for (let t = DAY + 8 * H, seq = 1; t <= DAY + 8 * H + 15 * MIN; t += 10 * S) await rows.reading(MILL, t, seq++, [t < DAY + 8 * H + 10 * MIN ? 20 : 2]);
   await rows.event(PRESS, DAY + 9 * H, 1, 'sensor_fault');
   await rows.event(MILL, DAY + 9 * H, 1, 'sensor_ok');
   return { sql, reports, production, config };
@@ -114,6 +116,11 @@ describe.each(backends.each)('ProductionService on %s', (_name, open) => {
     expect(oee.total.energy.runningKWh).toBeCloseTo(kWhOf(18_000, DEFAULT_SUPPLY), 9);
     expect(oee.total.energy.idleKWh).toBeCloseTo(kWhOf(1800, DEFAULT_SUPPLY), 9);
     expect(oee.total.energy.costYen).toBeCloseTo(kWhOf(19_800, DEFAULT_SUPPLY) * 25, 9);
+
+    // A range from 08:10 cuts the quarter 08:00: its part from 08:10 comes exactly from the
+    // readings (2 A × 300 s), not prorated from the quarter's sum (9000 / 3).
+    const cut = (await production.machineOee(SITE, MILL, { from: DAY + 8 * H + 10 * MIN, to: DAY + 24 * H }, 'day'))!;
+    expect(cut.total.energy.runningKWh).toBeCloseTo(kWhOf(600 + 9000, DEFAULT_SUPPLY), 9);
 
     const pareto = await production.downtimePareto(day, null);
     expect(pareto.bars.map((b) => [b.code, b.totalS, b.count])).toEqual([
