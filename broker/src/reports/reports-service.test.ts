@@ -7,7 +7,9 @@ import { addDays, LocalTime } from '@mieruka/protocol';
 import type { MachineState, ShiftConfig } from '@mieruka/protocol';
 import { machineRows } from '../test-support/machine-rows.js';
 import { sqlBackends, type OpenSqlBackend } from '../test-support/sql-backends.js';
+import type { SqlStore, SqlValue } from '../store/sql/sql-store.js';
 import { silentLogger } from '../test-support/helpers.js';
+import { waitFor } from '../../../test/helpers/wait-for.js';
 import { ReportsService, type ReportsServiceOptions } from './reports-service.js';
 
 const H = 3_600_000;
@@ -267,5 +269,47 @@ describe.each(backends.each)('ReportsService on %s', (_name, open) => {
         .all(SITE, 'mill-1', range.from) as Array<{ detail: string }>;
       expect(plan.map((p) => p.detail).join('; ')).not.toMatch(/TEMP B-TREE/);
     }
+  });
+
+  it('runs one roll-up update at a time on its timer, and stop() waits for the one under way before it records the stop', async () => {
+    const t0 = Date.UTC(2025, 10, 24, 0, 0);
+    const s = await setup('UTC', t0 + 2 * H);
+    await s.state('mill-1', t0, 'running');
+    await s.reports.stop();
+    // The update lists the machines first: hold it there until the test opens the gate.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let updates = 0;
+    const held: SqlStore = {
+      dialect: s.sql.dialect,
+      all: async <T extends object>(text: string, params?: readonly SqlValue[]): Promise<T[]> => {
+        if (text.includes('FROM rollup_cursors ORDER BY site, node')) {
+          updates++;
+          await gate;
+        }
+        return s.sql.all<T>(text, params);
+      },
+      get: (text, params) => s.sql.get(text, params),
+      run: (text, params) => s.sql.run(text, params),
+      transaction: (fn) => s.sql.transaction(fn),
+      close: () => s.sql.close(),
+    };
+    const reports = s.make({ sql: () => held, rollupIntervalMs: 5 });
+    await reports.start();
+    await waitFor(() => updates === 1, 'the first update started');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // twenty ticks while it is held
+    expect(updates).toBe(1);
+    let stopped = false;
+    const stopping = reports.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stopped).toBe(false);
+    const run = async () => s.sql.get<{ stopped_at: number | null }>('SELECT stopped_at FROM hub_runs ORDER BY id DESC LIMIT 1');
+    expect((await run())!.stopped_at).toBeNull();
+    open();
+    await stopping;
+    expect(updates).toBe(1);
+    expect((await run())!.stopped_at).toBe(t0 + 2 * H);
+    // The held update finished: the machine's hours are stored.
+    expect((await s.sql.get<{ n: number }>('SELECT count(*) AS n FROM usage_hourly'))!.n).toBeGreaterThan(0);
   });
 });
