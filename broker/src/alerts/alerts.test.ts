@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlarmItem, LiveUpdate } from '@mieruka/protocol';
 import { parseConfig, type Config } from '@mieruka/protocol';
 import { LiveState } from '../ingest/live-state.js';
-import { sqlBackends } from '../../../test/helpers/sql-backends.js';
+import { sqlBackends } from '../test-support/sql-backends.js';
 import type { SqlStore } from '../store/sql/sql-store.js';
 import { makeTempDir, silentLogger, TS } from '../test-support/helpers.js';
 import { loadAckSecret } from './alarms/ack-secret.js';

@@ -77,7 +77,7 @@ export async function backfillHistory(options: BackfillOptions): Promise<Backfil
       // clears keep the time their condition ended, so nothing between messages is lost.
       // Readings and cycles (most of the messages) change no rule's state between two
       // others, so they skip it: the backfill stays quick.
-      if (!isFrequent(item)) hub.alerts.tick();
+      if (!isFrequent(item)) await hub.alerts.tick();
       if (item.kind === 'ack') {
         // As a supervisor on the alarms page: the node's open alarms, each acknowledged.
         for (const alarm of await hub.dataSource.listAlarms({ state: 'active', site, node: item.node, limit: 100 })) {
@@ -106,7 +106,7 @@ export async function backfillHistory(options: BackfillOptions): Promise<Backfil
       }
     }
     clock.set(history.to);
-    hub.alerts.tick();
+    await hub.alerts.tick();
   } finally {
     for (const counter of seqs.values()) counter.close();
   }

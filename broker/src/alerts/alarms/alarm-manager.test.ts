@@ -1,7 +1,7 @@
 /** The alarm lifecycle with a simulated clock, on both stores: a real SQLite file and a real PostgreSQL 15. */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AlarmChangeKind } from '@mieruka/protocol';
-import { sqlBackends } from '../../../../test/helpers/sql-backends.js';
+import { sqlBackends } from '../../test-support/sql-backends.js';
 import { sqlErrorKind, type SqlStore } from '../../store/sql/sql-store.js';
 import { silentLogger, TS } from '../../test-support/helpers.js';
 import { AlarmManager, type NoticeKind, type NotifyPolicy, type RaiseInput } from './alarm-manager.js';

@@ -158,12 +158,14 @@ export class AlarmManager {
     return counts;
   }
 
+  // Each operation takes the time it was asked at, not when its turn in the queue comes (the
+  // demo's history moves its clock between messages).
   raise(input: RaiseInput): Promise<AlarmItem> {
-    return this.serial(() => this.raiseNow(input));
+    const now = this.now();
+    return this.serial(() => this.raiseNow(input, now));
   }
 
-  private async raiseNow(input: RaiseInput): Promise<AlarmItem> {
-    const now = this.now();
+  private async raiseNow(input: RaiseInput, now: number): Promise<AlarmItem> {
     const key = keyOf(input);
     const id = this.activeIds.get(key)?.id;
     const existing = id ? await this.store.get(id) : null;
@@ -236,10 +238,11 @@ export class AlarmManager {
   /** The condition ended: the alarm clears now or after its hold, unless raised again. */
   resolve(key: AlarmKey): Promise<void> {
     // Queued even when nothing is active now: a raise asked for just before may not have run yet.
-    return this.serial(() => this.resolveNow(key));
+    const now = this.now();
+    return this.serial(() => this.resolveNow(key, now));
   }
 
-  private async resolveNow(key: AlarmKey): Promise<void> {
+  private async resolveNow(key: AlarmKey, now: number): Promise<void> {
     const id = this.activeIds.get(keyOf(key))?.id;
     if (!id) return;
     const a = await this.store.get(id);
@@ -248,7 +251,6 @@ export class AlarmManager {
       return;
     }
     if (a.clearPendingSince !== null) return;
-    const now = this.now();
     if (a.clearAfterMs === 0) {
       await this.clear({ ...a, clearPendingSince: now }, now);
       return;
@@ -257,14 +259,14 @@ export class AlarmManager {
   }
 
   acknowledge(id: string, by: string): Promise<AlarmAckResult> {
-    return this.serial(() => this.acknowledgeNow(id, by));
+    const now = this.now();
+    return this.serial(() => this.acknowledgeNow(id, by, now));
   }
 
-  private async acknowledgeNow(id: string, by: string): Promise<AlarmAckResult> {
+  private async acknowledgeNow(id: string, by: string, now: number): Promise<AlarmAckResult> {
     const a = await this.store.get(id);
     if (!a) return { outcome: 'not_found', alarm: null };
     if (a.acknowledged) return { outcome: 'already', alarm: toItem(a) };
-    const now = this.now();
     const updated = await this.store.transaction(async (tx) => {
       const u = await tx.update(a.id, { acknowledged: true, acknowledgedBy: by, acknowledgedAt: now, nextNotifyAt: null, escalateAt: null }, now);
       await tx.addEvent(a.id, now, 'acknowledged', by);
@@ -278,11 +280,11 @@ export class AlarmManager {
 
   /** Due clears, deferred first notices, escalations and reminders. */
   tick(): Promise<void> {
-    return this.serial(() => this.tickNow());
+    const now = this.now();
+    return this.serial(() => this.tickNow(now));
   }
 
-  private async tickNow(): Promise<void> {
-    const now = this.now();
+  private async tickNow(now: number): Promise<void> {
     for (const a of await this.store.due(now)) {
       try {
         if (a.clearPendingSince !== null) {

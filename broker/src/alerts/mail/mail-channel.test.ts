@@ -1,6 +1,6 @@
 /** The mail channel against a real SMTP server (smtp-server: STARTTLS + AUTH), its queue on both stores (SQLite, PostgreSQL 15). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sqlBackends } from '../../../../test/helpers/sql-backends.js';
+import { sqlBackends } from '../../test-support/sql-backends.js';
 import type { SqlStore } from '../../store/sql/sql-store.js';
 import { silentLogger, TS, waitFor } from '../../test-support/helpers.js';
 import { SMTP_PASSWORD, SMTP_USER, startSmtpPeer, type SmtpPeer } from '../../test-support/smtp-peer.js';
