@@ -159,8 +159,10 @@ export class HomeAssistantDiscovery {
     const p = this.options
       .stored()
       .then(async () => {
-        const payload = this.removed.has(key(site, node)) ? null : await this.utilization(site, node);
-        if (payload) this.send(hubTopic(site, node, 'utilization'), JSON.stringify(payload));
+        const removed = () => this.removed.has(key(site, node));
+        const payload = removed() ? null : await this.utilization(site, node);
+        // Asked again after the store answered: a node removed meanwhile stays cleared.
+        if (payload && !removed()) this.send(hubTopic(site, node, 'utilization'), JSON.stringify(payload));
       })
       .catch((err: unknown) => this.logger.warn({ err, site, node }, 'utilization today not published'))
       .finally(() => this.pending.delete(p));
