@@ -106,7 +106,6 @@ export class HubDataSource implements DashboardDataSource {
     return this.options.reports.settings();
   }
 
-  // SQLite answers synchronously; the interface is async so another store can be slower.
   async listMachines(): Promise<MachineSummary[]> {
     return this.options.reports.listMachines(this.options.live.list());
   }
@@ -116,8 +115,8 @@ export class HubDataSource implements DashboardDataSource {
   }
 
   async machineJobs(site: string, node: string, range: TimeRange): Promise<{ jobs: MachineJob[]; now: number } | null> {
-    const result = this.options.reports.jobs(site, node, range);
-    return result && { ...result, jobs: this.options.production.decorateJobs(site, node, result.jobs) };
+    const result = await this.options.reports.jobs(site, node, range);
+    return result && { ...result, jobs: await this.options.production.decorateJobs(site, node, result.jobs) };
   }
 
   async machineUsage(site: string, node: string, range: TimeRange, by: UsageGrouping): Promise<UsageReport | null> {

@@ -135,7 +135,7 @@ export class Hub {
     this.peerLive = options.config.hub.cluster ? new LiveState({ logger: this.logger.child({ view: 'peers' }) }) : null;
     this.images = new ImageStore({ root: join(this.dataDir, 'images') });
     this.reports = new ReportsService({
-      database: () => this.store.database,
+      sql: () => this.store.sql,
       timeZone: options.config.timezone,
       shifts: options.config.shifts,
       site: options.config.site,
@@ -144,7 +144,7 @@ export class Hub {
       now,
     });
     this.production = new ProductionService({
-      database: () => this.store.database,
+      sql: () => this.store.sql,
       reports: this.reports,
       live: this.live,
       config: options.config,
@@ -445,7 +445,7 @@ export class Hub {
     const store = await this.startStore();
 
     // Before ingest: it records this run, so the time the hub was down counts as unknown.
-    this.reports.start();
+    await this.reports.start();
     this.started.push({ name: 'reports', stop: () => this.reports.stop() });
     this.production.start();
     this.started.push({ name: 'production', stop: () => this.production.stop() });
@@ -596,7 +596,7 @@ export class Hub {
     this.started.push({
       name: 'clutter-webhook',
       stop: async () => {
-        daily?.stop();
+        await daily?.stop();
         off();
         await webhook.stop();
       },

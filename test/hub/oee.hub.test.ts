@@ -47,13 +47,18 @@ const timers = {
   },
   clear: (h: unknown) => void pending.delete(h as number),
 };
-function advance(ms: number): void {
+/** The hub's production service, once started: its stop checks are asynchronous (they read the store). */
+let production: { settled(): Promise<void> } | null = null;
+
+/** Moves the clock, fires the timers due, and waits for the stop checks they started. */
+async function advance(ms: number): Promise<void> {
   at += ms;
   for (const [id, t] of [...pending].sort((a, b) => a[1].due - b[1].due)) {
     if (t.due > at || !pending.has(id)) continue;
     pending.delete(id);
     t.fn();
   }
+  await production?.settled();
 }
 
 const IDEAL = 60;
@@ -108,6 +113,7 @@ describe('production figures on a running hub', () => {
       timers,
     });
     await hub.start();
+    production = hub.production;
     hub.dataSource.subscribe((u) => {
       if (u.type === 'production') updates.push(u);
     });
@@ -333,13 +339,13 @@ describe('production figures on a running hub', () => {
     const lathe = () => updates.filter((u) => u.type === 'production' && u.node === LATHE && u.change === 'stop');
     expect(lathe()).toHaveLength(0);
     expect((await hub.dataSource.stopsNeedingReason(H)).map((s) => s.node)).not.toContain(LATHE);
-    advance(59 * S_);
+    await advance(59 * S_);
     expect(lathe()).toHaveLength(0);
-    advance(1 * S_); // 5 minutes idle: askReasonAfterS
+    await advance(1 * S_); // 5 minutes idle: askReasonAfterS
     expect(lathe()).toHaveLength(1);
     const waiting = await hub.dataSource.stopsNeedingReason(H);
     expect(waiting.find((s) => s.node === LATHE)).toMatchObject({ start: NOW - 4 * MIN, end: null, durationS: 300, needsReason: true });
-    advance(10 * MIN);
+    await advance(10 * MIN);
     expect(lathe()).toHaveLength(1); // once per stop
   });
 

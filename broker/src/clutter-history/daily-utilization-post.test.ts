@@ -31,7 +31,7 @@ describe('daily utilization post', () => {
     const store = new Store({ dataDir: dir.path, batchSize: 1000, flushIntervalMs: 60_000, logger: silentLogger });
     await store.start();
     const reports = new ReportsService({
-      database: () => store.database,
+      sql: () => store.sql,
       timeZone: 'Asia/Tokyo',
       shifts: [],
       site: 'factory',
@@ -41,9 +41,9 @@ describe('daily utilization post', () => {
       rollupIntervalMs: 0,
       aliveIntervalMs: 0,
     });
-    reports.start();
+    await reports.start();
     cleanups.push(async () => {
-      reports.stop();
+      await reports.stop();
       await store.stop();
     });
     const state = (node: string, ts: number, s: MachineState) => store.enqueue({ kind: 'state', site: 'factory', node, receivedAt: ts, ts, state: s, since: ts, irms: [1] });
@@ -68,13 +68,13 @@ describe('daily utilization post', () => {
     const first = run();
     await waitFor(() => first.webhook.stats().sent === 1, 'the day posted');
     expect(dataRows(receiver, 'Utilization')).toEqual([['2025-11-30', 'ProtoMat S63', 25, 6, 3, 15, 0, 'factory', 'mill-1', '2025-11-30/factory/mill-1']]);
-    expect(first.daily.check()).toBeNull(); // same day: nothing more
+    expect(await first.daily.check()).toBeNull(); // same day: nothing more
 
     clock.now += 24 * H; // 2025-12-02 00:05: Dec 1 was all off
-    expect(first.daily.check()).toBe('2025-12-01');
+    expect(await first.daily.check()).toBe('2025-12-01');
     await waitFor(() => first.webhook.stats().sent === 2, 'the next day posted');
     await first.webhook.stop();
-    first.daily.stop();
+    await first.daily.stop();
 
     const second = run(); // a restarted hub posts Dec 1 again
     await waitFor(() => second.webhook.stats().sent === 1, 'repeat answered');

@@ -41,6 +41,8 @@ export class DailyUtilizationPost {
   private readonly logger: Logger;
   private lastDate: string | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** The check going on (a tick while it runs is skipped; stop() waits for it). */
+  private running: Promise<unknown> | null = null;
 
   constructor(options: DailyUtilizationPostOptions) {
     this.options = options;
@@ -49,17 +51,26 @@ export class DailyUtilizationPost {
 
   start(): void {
     if (this.timer) return;
-    this.check();
-    this.timer = setInterval(() => this.check(), this.options.checkIntervalMs ?? 60_000);
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.options.checkIntervalMs ?? 60_000);
   }
 
-  stop(): void {
+  private tick(): void {
+    if (this.running) return;
+    // check() logs its own failures; this catch only keeps a rejection from going unhandled.
+    this.running = this.check()
+      .catch((err: unknown) => this.logger.warn({ err }, 'daily utilization check failed'))
+      .finally(() => (this.running = null));
+  }
+
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.running;
   }
 
   /** Posts yesterday (local) unless this process did already; returns the date posted, or null. */
-  check(): string | null {
+  async check(): Promise<string | null> {
     const { reports, webhook } = this.options;
     const clock = reports.clock;
     const date = addDays(clock.dateOf(this.options.now()), -1);
@@ -67,8 +78,8 @@ export class DailyUtilizationPost {
     this.lastDate = date;
     const range = { from: clock.startOfDay(date), to: clock.startOfDay(addDays(date, 1)) };
     try {
-      for (const machine of reports.listMachines([])) {
-        const row = reports.usage(machine.site, machine.node, range, 'day')?.rows[0];
+      for (const machine of await reports.listMachines([])) {
+        const row = (await reports.usage(machine.site, machine.node, range, 'day'))?.rows[0];
         // A day the hub knows nothing about is no row (not a 0 %).
         if (!row || row.utilization === null) continue;
         const body: DailyUtilizationBody = {

@@ -57,7 +57,7 @@ describe('daily utilization from the hub', () => {
     const second = await startHub();
     await waitFor(() => second.clutterWebhook?.stats().sent === 1, 'the day posted');
     const [row] = dataRows(receiver, 'Utilization');
-    const expected = second.reports.usage('factory', 'mill-1', { from: day, to: day + 24 * H }, 'day')?.rows[0];
+    const expected = (await second.reports.usage('factory', 'mill-1', { from: day, to: day + 24 * H }, 'day'))?.rows[0];
     expect(expected?.seconds).toMatchObject({ idle: 2 * 3600, running: 3600, off: 3600 });
     expect(row).toEqual(['2025-12-31', 'ProtoMat S63', 25, 1, 2, 1, expect.any(Number), 'factory', 'mill-1', '2025-12-31/factory/mill-1']);
     expect(row?.[6]).toBeCloseTo(expected!.seconds.unknown / 3600, 2);

@@ -65,7 +65,7 @@ describe('late data and catching up', () => {
     // The live state before the replay lands: running since 6 h ago, said 6 h ago.
     await pub('state', { ts: now - 6 * HOUR, state: 'running', since: now - 6 * HOUR, irms: [4] });
     await settle();
-    started.hub.reports.updateRollups();
+    await started.hub.reports.updateRollups();
     // The replay: running → off 5 h ago (a stop while running), idle 4 h 50 ago, running 1 h ago.
     await pub('state', { ts: now - 5 * HOUR, state: 'off', since: now - 5 * HOUR, irms: [0] });
     await pub('state', { ts: now - 5 * HOUR + 10 * MIN, state: 'idle', since: now - 5 * HOUR + 10 * MIN, irms: [0.5] });
@@ -81,10 +81,10 @@ describe('late data and catching up', () => {
     // The roll-ups are recomputed from (at least) the oldest replayed state on.
     expect(dirty.d).not.toBeNull();
     expect(dirty.d!).toBeLessThanOrEqual(now - 5 * HOUR);
-    started.hub.reports.updateRollups();
-    const timeline = started.hub.reports.timeline(SITE, NODE, { from: now - 6 * HOUR, to: now });
+    await started.hub.reports.updateRollups();
+    const timeline = await started.hub.reports.timeline(SITE, NODE, { from: now - 6 * HOUR, to: now });
     expect(timeline?.intervals.map((i) => i.state)).toEqual(['running', 'off', 'idle', 'running']);
-    const usage = started.hub.reports.usage(SITE, NODE, { from: now - 6 * HOUR, to: now }, 'day');
+    const usage = await started.hub.reports.usage(SITE, NODE, { from: now - 6 * HOUR, to: now }, 'day');
     expect(usage?.total.seconds).toEqual({ off: 600, idle: 13_800, running: 7_200, unknown: 0 });
   });
 

@@ -3,9 +3,9 @@
  * (energy_quarters, docs/oee.md#energy). The machine's supply (voltage, phases, power factor)
  * applies at query time, so a corrected power factor changes the past too.
  */
-import type { Database, Statement } from 'better-sqlite3';
 import type { EnergyFigures } from '@mieruka/protocol';
-import { QUARTER_MS, type EnergyMachine } from './energy-quarters.js';
+import { ampereSecondsFromReadings, QUARTER_MS, type EnergyMachine } from './energy-quarters.js';
+import type { SqlQueries } from '../store/sql/sql-store.js';
 
 export { QUARTER_MS };
 
@@ -54,16 +54,15 @@ export function energyFigures(quarters: readonly Quarter[], from: number, to: nu
 
 export const emptyEnergy = (): EnergyFigures => ({ kWh: 0, runningKWh: 0, idleKWh: 0, offKWh: 0, costYen: 0, idleCostYen: 0 });
 
+const QUARTERS =
+  'SELECT quarter_start AS start, running_as AS "runningAs", idle_as AS "idleAs", off_as AS "offAs", unknown_as AS "unknownAs" FROM energy_quarters WHERE site = ? AND node = ? AND quarter_start > ? AND quarter_start < ? ORDER BY quarter_start';
+
 /** Reads a machine's quarters (written by ingest; this service only reads them). */
 export class EnergyReader {
-  private readonly db: Database;
-  private readonly q: Statement;
+  private readonly sql: SqlQueries;
 
-  constructor(db: Database) {
-    this.db = db;
-    this.q = db.prepare(
-      'SELECT quarter_start AS start, running_as AS runningAs, idle_as AS idleAs, off_as AS offAs, unknown_as AS unknownAs FROM energy_quarters WHERE site = ? AND node = ? AND quarter_start > ? AND quarter_start < ? ORDER BY quarter_start',
-    );
+  constructor(sql: SqlQueries) {
+    this.sql = sql;
   }
 
   /**
@@ -72,8 +71,8 @@ export class EnergyReader {
    * readings by the table's own rule — unless it starts before `keptFrom`, where readings may
    * have been pruned (its sum is then prorated).
    */
-  read(site: string, node: string, from: number, to: number, exact?: { machine: EnergyMachine; cuts: readonly number[]; keptFrom: number | null }): Quarter[] {
-    const quarters = this.q.all(site, node, from - QUARTER_MS, to) as Quarter[];
+  async read(site: string, node: string, from: number, to: number, exact?: { machine: EnergyMachine; cuts: readonly number[]; keptFrom: number | null }): Promise<Quarter[]> {
+    const quarters = await this.sql.all<Quarter>(QUARTERS, [site, node, from - QUARTER_MS, to]);
     if (!exact) return quarters;
     const inner = new Map<number, number[]>();
     for (const t of exact.cuts) {
@@ -88,42 +87,11 @@ export class EnergyReader {
       for (let i = 0; i + 1 < edges.length; i++) {
         const [a, b] = [edges[i]!, edges[i + 1]!];
         if (!(b > a)) continue;
-        const part = { start: a, end: b, ...sqliteAmpereSeconds(this.db, site, node, exact.machine, a, b) };
+        const part = { start: a, end: b, ...(await ampereSecondsFromReadings(this.sql, site, node, exact.machine, a, b)) };
         // Like the table (a quarter has a row once it holds current): an empty part is no data.
         if (part.runningAs || part.idleAs || part.offAs || part.unknownAs) out.push(part);
       }
     }
     return out.sort((a, b) => a.start - b.start);
   }
-}
-
-// TEMPORARY (integration of the SqlStore port): the reader is still synchronous on SQLite, so
-// it keeps the table's rule over better-sqlite3 here until production-service is ported; the
-// rule itself lives in energy-quarters.ts.
-function sqliteAmpereSeconds(db: Database, site: string, node: string, machine: EnergyMachine, from: number, to: number): { runningAs: number; idleAs: number; offAs: number; unknownAs: number } {
-  const capMs = machine.offlineAfterS * 1000;
-  const sum = [0, 0, 0, 0];
-  const stateAt = db.prepare('SELECT state FROM states WHERE site = ? AND node = ? AND ts <= ? ORDER BY ts DESC LIMIT 1').pluck();
-  const columns: Record<string, number> = { running: 0, idle: 1, off: 2, unknown: 3 };
-  let prev: { ts: number; amps: number } | null = null;
-  const add = (a0: number, b0: number, amps: number, column: number) => {
-    let a = Math.max(a0, from);
-    const b = Math.min(b0, to);
-    while (a < b) {
-      const end = Math.min(b, Math.floor(a / QUARTER_MS) * QUARTER_MS + QUARTER_MS);
-      sum[column]! += Math.round(amps * (end - a) * 1000);
-      a = end;
-    }
-  };
-  if (to > from) {
-    for (const row of db.prepare('SELECT ts, irms FROM readings WHERE site = ? AND node = ? AND ts >= ? ORDER BY ts, seq').iterate(site, node, from - capMs) as Iterable<{ ts: number; irms: string }>) {
-      const list = JSON.parse(row.irms) as unknown[];
-      const amps = list[machine.channel];
-      if (typeof amps !== 'number' || !Number.isFinite(amps)) continue;
-      if (prev) add(prev.ts, Math.min(row.ts, prev.ts + capMs), prev.amps, columns[(stateAt.get(site, node, prev.ts) as string | undefined) ?? 'unknown'] ?? 3);
-      if (row.ts >= to) break;
-      prev = { ts: row.ts, amps };
-    }
-  }
-  return { runningAs: sum[0]! / 1e6, idleAs: sum[1]! / 1e6, offAs: sum[2]! / 1e6, unknownAs: sum[3]! / 1e6 };
 }

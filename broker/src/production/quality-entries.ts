@@ -4,8 +4,8 @@
  * of one machine must not overlap — the same pieces would count twice — unless the new one
  * replaces the old ones; instants (start = end) never overlap anything.
  */
-import type { Database, Statement } from 'better-sqlite3';
 import type { QualityEntry, QualityEntryInput, QualityEntryResult, TimeRange } from '@mieruka/protocol';
+import type { SqlStore } from '../store/sql/sql-store.js';
 
 type Row = { id: number; site: string; node: string; start_ts: number; end_ts: number; good: number; scrap: number; startup_scrap: number; source: QualityEntry['source']; entered_by: string; entered_at: number; note: string | null };
 
@@ -43,58 +43,40 @@ export function invalidQuality(input: QualityEntryInput, now: number): string | 
   return null;
 }
 
-export class QualityEntries {
-  private readonly db: Database;
-  private readonly q: Record<'inRange' | 'overlapping' | 'insert' | 'byId' | 'remove', Statement>;
+const SQL = {
+  inRange: `SELECT ${COLS} FROM quality_entries WHERE site = ? AND node = ? AND end_ts >= ? AND start_ts < ? ORDER BY end_ts, id`,
+  overlapping: 'SELECT id FROM quality_entries WHERE site = ? AND node = ? AND start_ts < end_ts AND start_ts < ? AND end_ts > ? ORDER BY id',
+  insert: `INSERT INTO quality_entries (site, node, start_ts, end_ts, good, scrap, startup_scrap, source, entered_by, entered_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLS}`,
+  remove: 'DELETE FROM quality_entries WHERE id = ?',
+  removeReturning: `DELETE FROM quality_entries WHERE id = ? RETURNING ${COLS}`,
+} as const;
 
-  constructor(db: Database) {
-    this.db = db;
-    this.q = {
-      inRange: db.prepare(`SELECT ${COLS} FROM quality_entries WHERE site = ? AND node = ? AND end_ts >= ? AND start_ts < ? ORDER BY end_ts, id`),
-      overlapping: db.prepare(`SELECT id FROM quality_entries WHERE site = ? AND node = ? AND start_ts < end_ts AND start_ts < ? AND end_ts > ? ORDER BY id`),
-      insert: db.prepare(
-        'INSERT INTO quality_entries (site, node, start_ts, end_ts, good, scrap, startup_scrap, source, entered_by, entered_at, note) VALUES (@site, @node, @start, @end, @good, @scrap, @startupScrap, @source, @by, @at, @note)',
-      ),
-      byId: db.prepare(`SELECT ${COLS} FROM quality_entries WHERE id = ?`),
-      remove: db.prepare('DELETE FROM quality_entries WHERE id = ?'),
-    };
+export class QualityEntries {
+  private readonly sql: SqlStore;
+
+  constructor(sql: SqlStore) {
+    this.sql = sql;
   }
 
   /** Entries overlapping [from, to) (an instant: its ts in [from, to]), by end. */
-  list(site: string, node: string, range: TimeRange): QualityEntry[] {
-    return (this.q.inRange.all(site, node, range.from, range.to) as Row[]).map(toEntry);
+  async list(site: string, node: string, range: TimeRange): Promise<QualityEntry[]> {
+    return (await this.sql.all<Row>(SQL.inRange, [site, node, range.from, range.to])).map(toEntry);
   }
 
   /** Stores a checked input (see invalidQuality); refuses an overlap unless `replace`. */
-  add(input: QualityEntryInput, by: string, now: number): QualityEntryResult {
-    return this.db.transaction((): QualityEntryResult => {
-      const overlapping = input.start < input.end ? (this.q.overlapping.all(input.site, input.node, input.end, input.start) as { id: number }[]).map((r) => r.id) : [];
+  async add(input: QualityEntryInput, by: string, now: number): Promise<QualityEntryResult> {
+    return this.sql.transaction(async (tx): Promise<QualityEntryResult> => {
+      const overlapping = input.start < input.end ? (await tx.all<{ id: number }>(SQL.overlapping, [input.site, input.node, input.end, input.start])).map((r) => r.id) : [];
       if (overlapping.length > 0 && input.replace !== true) return { ok: false, error: 'overlaps', overlapping };
-      for (const id of overlapping) this.q.remove.run(id);
-      const id = Number(
-        this.q.insert.run({
-          site: input.site,
-          node: input.node,
-          start: input.start,
-          end: input.end,
-          good: input.good,
-          scrap: input.scrap,
-          startupScrap: input.startupScrap,
-          source: input.source,
-          by,
-          at: now,
-          note: input.note ?? null,
-        }).lastInsertRowid,
-      );
-      return { ok: true, entry: toEntry(this.q.byId.get(id) as Row), replaced: overlapping };
-    })();
+      for (const id of overlapping) await tx.run(SQL.remove, [id]);
+      const row = await tx.get<Row>(SQL.insert, [input.site, input.node, input.start, input.end, input.good, input.scrap, input.startupScrap, input.source, by, now, input.note ?? null]);
+      return { ok: true, entry: toEntry(row!), replaced: overlapping };
+    });
   }
 
   /** The removed entry, or null when there is none with that id. */
-  remove(id: number): QualityEntry | null {
-    const row = this.q.byId.get(id) as Row | undefined;
-    if (!row) return null;
-    this.q.remove.run(id);
-    return toEntry(row);
+  async remove(id: number): Promise<QualityEntry | null> {
+    const row = await this.sql.get<Row>(SQL.removeReturning, [id]);
+    return row ? toEntry(row) : null;
   }
 }

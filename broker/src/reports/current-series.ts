@@ -1,11 +1,11 @@
 /**
  * Current readings of one machine channel over a range, for the dashboard's chart: raw when
  * they fit in `maxPoints`, otherwise avg/min/max per fixed-width bucket computed in SQL (a
- * year of one-second readings never leaves SQLite as rows). Both queries walk the
+ * year of one-second readings never leaves the database as rows). Both queries walk the
  * readings_ts index (site, node, ts).
  */
-import type { Database, Statement } from 'better-sqlite3';
 import type { CurrentSeries, TimeRange } from '@mieruka/protocol';
+import type { SqlQueries } from '../store/sql/sql-store.js';
 
 /** Buckets are whole seconds: nicer axis ticks, and the width never rounds down to 0. */
 const BUCKET_STEP_MS = 1000;
@@ -18,31 +18,46 @@ export function bucketWidth(range: TimeRange, readings: number, maxPoints: numbe
 
 type Point = CurrentSeries['points'][number];
 
-export class CurrentSeriesQuery {
-  private readonly count: Statement;
-  private readonly raw: Statement;
-  private readonly buckets: Statement;
+const WHERE = 'site = ? AND node = ? AND ts >= ? AND ts < ?';
 
-  constructor(db: Database) {
-    // irms is stored as a JSON array; a reading without this channel gives NULL and is skipped.
-    // better-sqlite3 binds JS numbers as REAL: cast where an integer matters (path, division).
-    const value = "json_extract(irms, '$[' || CAST(@channel AS INTEGER) || ']')";
-    const where = 'site = @site AND node = @node AND ts >= @from AND ts < @to';
-    this.count = db.prepare(`SELECT COUNT(*) AS n FROM readings WHERE ${where}`);
-    this.raw = db.prepare(`SELECT ts, v AS avg, v AS min, v AS max FROM (SELECT ts, seq, ${value} AS v FROM readings WHERE ${where}) WHERE v IS NOT NULL ORDER BY ts, seq`);
-    // Integer division of the offset from `from`: bucket k covers [from + k·w, from + (k+1)·w).
-    this.buckets = db.prepare(
-      `SELECT @from + k * @width AS ts, AVG(v) AS avg, MIN(v) AS min, MAX(v) AS max
-       FROM (SELECT (ts - CAST(@from AS INTEGER)) / CAST(@width AS INTEGER) AS k, ${value} AS v FROM readings WHERE ${where})
+/**
+ * The channel's current of a reading (one `?`: the channel). irms is stored as JSON array text;
+ * a reading without this channel gives NULL and is skipped. The one dialect difference here:
+ * SQLite's json_extract against PostgreSQL's jsonb operator.
+ */
+function channelValue(dialect: SqlQueries['dialect']): string {
+  return dialect === 'postgres'
+    ? 'CAST(CAST(irms AS jsonb) ->> CAST(? AS INTEGER) AS DOUBLE PRECISION)'
+    : "json_extract(irms, '$[' || CAST(? AS INTEGER) || ']')";
+}
+
+export class CurrentSeriesQuery {
+  private readonly sql: SqlQueries;
+  private readonly text: { count: string; raw: string; buckets: string };
+
+  constructor(sql: SqlQueries) {
+    this.sql = sql;
+    const value = channelValue(sql.dialect);
+    // Times are cast to integers: better-sqlite3 binds JS numbers as REAL, and the bucket index
+    // must be an integer division on both databases.
+    this.text = {
+      count: `SELECT COUNT(*) AS n FROM readings WHERE ${WHERE}`,
+      raw: `SELECT ts, v AS avg, v AS min, v AS max FROM (SELECT ts, seq, ${value} AS v FROM readings WHERE ${WHERE}) AS r WHERE v IS NOT NULL ORDER BY ts, seq`,
+      // Bucket k covers [from + k·w, from + (k+1)·w).
+      buckets: `SELECT CAST(? AS BIGINT) + k * CAST(? AS BIGINT) AS ts, AVG(v) AS avg, MIN(v) AS min, MAX(v) AS max
+       FROM (SELECT (ts - CAST(? AS BIGINT)) / CAST(? AS BIGINT) AS k, ${value} AS v FROM readings WHERE ${WHERE}) AS b
        WHERE v IS NOT NULL GROUP BY k ORDER BY k`,
-    );
+    };
   }
 
-  series(site: string, node: string, channel: number, range: TimeRange, maxPoints: number): CurrentSeries {
-    const args = { site, node, from: range.from, to: range.to, channel };
-    const { n } = this.count.get(args) as { n: number };
+  async series(site: string, node: string, channel: number, range: TimeRange, maxPoints: number): Promise<CurrentSeries> {
+    const where = [site, node, range.from, range.to];
+    const n = (await this.sql.get<{ n: number }>(this.text.count, where))?.n ?? 0;
     const width = bucketWidth(range, n, maxPoints);
-    const points = (width === 0 ? this.raw.all(args) : this.buckets.all({ ...args, width })) as Point[];
-    return { channel, bucketMs: width, points: points.map((p) => ({ ts: p.ts, avg: Number(p.avg), min: Number(p.min), max: Number(p.max) })) };
+    const points =
+      width === 0
+        ? await this.sql.all<Point>(this.text.raw, [channel, ...where])
+        : await this.sql.all<Point>(this.text.buckets, [range.from, width, range.from, width, channel, ...where]);
+    return { channel, bucketMs: width, points: points.map((p) => ({ ts: Number(p.ts), avg: Number(p.avg), min: Number(p.min), max: Number(p.max) })) };
   }
 }

@@ -46,20 +46,20 @@ describe('migration 9 (daily roll-ups)', () => {
     expect(indexes).toContain('events_ts_seq');
     expect(indexes).not.toContain('events_ts');
 
-    const reports = new ReportsService({ database: () => db, timeZone: 'Asia/Tokyo', shifts: [], site: 'f', logger: silentLogger, now: () => day + 3 * 24 * H, rollupIntervalMs: 0, aliveIntervalMs: 0 });
-    reports.start();
+    const reports = new ReportsService({ sql: () => store.sql, timeZone: 'Asia/Tokyo', shifts: [], site: 'f', logger: silentLogger, now: () => day + 3 * 24 * H, rollupIntervalMs: 0, aliveIntervalMs: 0 });
+    await reports.start();
     cleanups.push(async () => {
-      reports.stop();
+      await reports.stop();
       await store.stop();
     });
-    reports.updateRollups();
+    await reports.updateRollups();
     const days = db.prepare('SELECT day_start, running_ms, off_ms, unknown_ms FROM usage_daily ORDER BY day_start').all() as Array<Record<string, number>>;
     // Whole days inside the exact range (first state 30 Jan 23:00, last 2 Feb 10:00): 31 Jan and 1 Feb, across the month end.
     expect(days).toEqual([
       { day_start: day, running_ms: 12 * H, off_ms: 12 * H, unknown_ms: 0 },
       { day_start: tz.startOfDay('2026-02-01'), running_ms: 0, off_ms: 8 * H, unknown_ms: 0 },
     ]);
-    const report = reports.usage('f', 'mill-1', { from: day, to: day + 2 * 24 * H }, 'day')!;
+    const report = (await reports.usage('f', 'mill-1', { from: day, to: day + 2 * 24 * H }, 'day'))!;
     expect(report.rows.map((r) => [r.label, r.seconds.running, r.seconds.off, r.seconds.idle])).toEqual([
       ['2026-01-31', 12 * 3600, 12 * 3600, 0],
       ['2026-02-01', 0, 8 * 3600, 16 * 3600],

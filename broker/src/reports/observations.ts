@@ -4,8 +4,8 @@
  * hub heard nothing: "unknown"). Outages and offline marks count only from the machine's
  * first state on — before that it is unknown anyway.
  */
-import type { Database, Statement } from 'better-sqlite3';
 import { MACHINE_STATES, type MachineState } from '@mieruka/protocol';
+import type { SqlQueries } from '../store/sql/sql-store.js';
 
 export type ObservationKind = 'state' | 'offline' | 'hub-down';
 
@@ -24,6 +24,22 @@ export function compareObservations(a: Observation, b: Observation): number {
 
 type StateRow = { id: number; ts: number; since: number; state: string };
 type MarkRow = { id: number; ts: number };
+
+const STATE = 'SELECT id, ts, since, state FROM states WHERE site = ? AND node = ?';
+const OFFLINE = 'SELECT id, received_at AS ts FROM status_log WHERE site = ? AND node = ? AND online = 0';
+const SQL = {
+  firstState: 'SELECT min(ts) AS ts FROM states WHERE site = ? AND node = ?',
+  stateBefore: `${STATE} AND ts < ? ORDER BY ts DESC LIMIT 1`,
+  stateBetween: `${STATE} AND ts >= ? AND ts < ? ORDER BY ts`,
+  stateAtOrAfter: `${STATE} AND ts >= ? ORDER BY ts LIMIT 1`,
+  stateBeforeNot: `${STATE} AND ts < ? AND state <> ? ORDER BY ts DESC LIMIT 1`,
+  stateAtOrAfterIn: `${STATE} AND ts >= ? AND state IN ('off', 'idle') ORDER BY ts LIMIT 1`,
+  offlineBefore: `${OFFLINE} AND received_at < ? AND received_at >= ? ORDER BY received_at DESC, id DESC LIMIT 1`,
+  offlineBetween: `${OFFLINE} AND received_at >= ? AND received_at < ? ORDER BY received_at, id`,
+  offlineAtOrAfter: `${OFFLINE} AND received_at >= ? ORDER BY received_at, id LIMIT 1`,
+  lastState: 'SELECT max(ts) AS ts FROM states WHERE site = ? AND node = ?',
+  lastOffline: 'SELECT max(received_at) AS ts FROM status_log WHERE site = ? AND node = ? AND online = 0',
+} as const;
 
 const asState = (s: string): MachineState => ((MACHINE_STATES as readonly string[]).includes(s) ? (s as MachineState) : 'unknown');
 const fromState = (r: StateRow): Observation => ({ ts: r.ts, since: r.since, state: asState(r.state), kind: 'state', id: r.id });
@@ -44,32 +60,22 @@ function earliest(items: Array<Observation | null | undefined>): Observation | n
 
 export class ObservationReader {
   private readonly hubDown: () => readonly HubDownMark[];
-  private readonly q: Record<string, Statement>;
+  private readonly sql: SqlQueries;
 
   /** `hubDown`: outage marks sorted by ts (they apply to every machine). */
-  constructor(db: Database, hubDown: () => readonly HubDownMark[]) {
+  constructor(sql: SqlQueries, hubDown: () => readonly HubDownMark[]) {
+    this.sql = sql;
     this.hubDown = hubDown;
-    const state = 'SELECT id, ts, since, state FROM states WHERE site = ? AND node = ?';
-    const offline = 'SELECT id, received_at AS ts FROM status_log WHERE site = ? AND node = ? AND online = 0';
-    this.q = {
-      firstState: db.prepare('SELECT min(ts) AS ts FROM states WHERE site = ? AND node = ?'),
-      stateBefore: db.prepare(`${state} AND ts < ? ORDER BY ts DESC LIMIT 1`),
-      // Rows as arrays: building named-key objects in the driver costs about 3× the query itself.
-      stateBetween: db.prepare(`${state} AND ts >= ? AND ts < ? ORDER BY ts`).raw(true),
-      stateAtOrAfter: db.prepare(`${state} AND ts >= ? ORDER BY ts LIMIT 1`),
-      stateBeforeNot: db.prepare(`${state} AND ts < ? AND state <> ? ORDER BY ts DESC LIMIT 1`),
-      stateAtOrAfterIn: db.prepare(`${state} AND ts >= ? AND state IN ('off', 'idle') ORDER BY ts LIMIT 1`),
-      offlineBefore: db.prepare(`${offline} AND received_at < ? AND received_at >= ? ORDER BY received_at DESC, id DESC LIMIT 1`),
-      offlineBetween: db.prepare(`${offline} AND received_at >= ? AND received_at < ? ORDER BY received_at, id`).raw(true),
-      offlineAtOrAfter: db.prepare(`${offline} AND received_at >= ? ORDER BY received_at, id LIMIT 1`),
-      lastState: db.prepare('SELECT max(ts) AS ts FROM states WHERE site = ? AND node = ?'),
-      lastOffline: db.prepare('SELECT max(received_at) AS ts FROM status_log WHERE site = ? AND node = ? AND online = 0'),
-    };
+  }
+
+  /** The same reader inside a transaction (its reads must go through `tx`, see SqlStore.transaction). */
+  within(tx: SqlQueries): ObservationReader {
+    return new ObservationReader(tx, this.hubDown);
   }
 
   /** Timestamp of the machine's first state; null when it never sent one. */
-  firstStateTs(site: string, node: string): number | null {
-    return (this.q.firstState!.get(site, node) as { ts: number | null }).ts;
+  async firstStateTs(site: string, node: string): Promise<number | null> {
+    return (await this.sql.get<{ ts: number | null }>(SQL.firstState, [site, node]))?.ts ?? null;
   }
 
   private marksIn(first: number, from: number, to: number): Observation[] {
@@ -80,59 +86,58 @@ export class ObservationReader {
   }
 
   /** The last observation with ts < t. */
-  before(site: string, node: string, t: number): Observation | null {
-    const first = this.firstStateTs(site, node);
+  async before(site: string, node: string, t: number): Promise<Observation | null> {
+    const first = await this.firstStateTs(site, node);
     if (first === null) return null;
-    const s = this.q.stateBefore!.get(site, node, t) as StateRow | undefined;
-    const o = this.q.offlineBefore!.get(site, node, t, first) as MarkRow | undefined;
+    const s = await this.sql.get<StateRow>(SQL.stateBefore, [site, node, t]);
+    const o = await this.sql.get<MarkRow>(SQL.offlineBefore, [site, node, t, first]);
     return latest([s && fromState(s), o && fromOffline(o), this.marksIn(first, -Infinity, t).at(-1)]);
   }
 
   /** Observations with from ≤ ts < to, in order. */
-  between(site: string, node: string, from: number, to: number): Observation[] {
-    const first = this.firstStateTs(site, node);
+  async between(site: string, node: string, from: number, to: number): Promise<Observation[]> {
+    const first = await this.firstStateTs(site, node);
     if (first === null || !(to > from)) return [];
-    const out: Observation[] = [];
-    for (const [id, ts, since, state] of this.q.stateBetween!.all(site, node, from, to) as Array<[number, number, number, string]>) out.push({ ts, since, state: asState(state), kind: 'state', id });
-    const offline = this.q.offlineBetween!.all(site, node, Math.max(from, first), to) as Array<[number, number]>;
+    const out = (await this.sql.all<StateRow>(SQL.stateBetween, [site, node, from, to])).map(fromState);
+    const offline = await this.sql.all<MarkRow>(SQL.offlineBetween, [site, node, Math.max(from, first), to]);
     const marks = this.marksIn(first, from, to);
     // States come sorted by ts and unique per ts; only offline marks and outages need merging in.
     if (offline.length === 0 && marks.length === 0) return out;
-    for (const [id, ts] of offline) out.push({ ts, since: ts, state: 'unknown', kind: 'offline', id });
+    for (const r of offline) out.push(fromOffline(r));
     return [...out, ...marks].sort(compareObservations);
   }
 
   /** The first observation with ts ≥ t. */
-  atOrAfter(site: string, node: string, t: number): Observation | null {
-    const first = this.firstStateTs(site, node);
+  async atOrAfter(site: string, node: string, t: number): Promise<Observation | null> {
+    const first = await this.firstStateTs(site, node);
     if (first === null) return null;
-    const s = this.q.stateAtOrAfter!.get(site, node, t) as StateRow | undefined;
-    const o = this.q.offlineAtOrAfter!.get(site, node, Math.max(t, first)) as MarkRow | undefined;
+    const s = await this.sql.get<StateRow>(SQL.stateAtOrAfter, [site, node, t]);
+    const o = await this.sql.get<MarkRow>(SQL.offlineAtOrAfter, [site, node, Math.max(t, first)]);
     return earliest([s && fromState(s), o && fromOffline(o), this.marksIn(first, t, Infinity)[0]]);
   }
 
   /** The last observation before t whose state is not `state`. */
-  beforeNot(site: string, node: string, t: number, state: MachineState): Observation | null {
-    const first = this.firstStateTs(site, node);
+  async beforeNot(site: string, node: string, t: number, state: MachineState): Promise<Observation | null> {
+    const first = await this.firstStateTs(site, node);
     if (first === null) return null;
-    const s = this.q.stateBeforeNot!.get(site, node, t, state) as StateRow | undefined;
+    const s = await this.sql.get<StateRow>(SQL.stateBeforeNot, [site, node, t, state]);
     if (state === 'unknown') return s ? fromState(s) : null;
-    const o = this.q.offlineBefore!.get(site, node, t, first) as MarkRow | undefined;
+    const o = await this.sql.get<MarkRow>(SQL.offlineBefore, [site, node, t, first]);
     return latest([s && fromState(s), o && fromOffline(o), this.marksIn(first, -Infinity, t).at(-1)]);
   }
 
   /** The first state row at or after t that says off or idle (a known "not running"). */
-  knownStopAtOrAfter(site: string, node: string, t: number): Observation | null {
-    const s = this.q.stateAtOrAfterIn!.get(site, node, t) as StateRow | undefined;
+  async knownStopAtOrAfter(site: string, node: string, t: number): Promise<Observation | null> {
+    const s = await this.sql.get<StateRow>(SQL.stateAtOrAfterIn, [site, node, t]);
     return s ? fromState(s) : null;
   }
 
   /** Timestamp of the latest observation; the timeline before it is final. */
-  lastTs(site: string, node: string): number | null {
-    const first = this.firstStateTs(site, node);
+  async lastTs(site: string, node: string): Promise<number | null> {
+    const first = await this.firstStateTs(site, node);
     if (first === null) return null;
-    const s = (this.q.lastState!.get(site, node) as { ts: number | null }).ts ?? first;
-    const o = (this.q.lastOffline!.get(site, node) as { ts: number | null }).ts ?? -Infinity;
+    const s = (await this.sql.get<{ ts: number | null }>(SQL.lastState, [site, node]))?.ts ?? first;
+    const o = (await this.sql.get<{ ts: number | null }>(SQL.lastOffline, [site, node]))?.ts ?? -Infinity;
     const m = this.hubDown().at(-1)?.ts ?? -Infinity;
     return Math.max(s, o >= first ? o : -Infinity, m >= first ? m : -Infinity);
   }

@@ -4,7 +4,6 @@
  * start() records the hub run (outages count as unknown) and keeps the hourly roll-ups up to
  * date on a timer; queries bring the machine asked about up to date first.
  */
-import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { LocalTime, shiftWindows, type CurrentSeries, type MachineJob, type MachineSummary, type MachineTimeline, type NodeSnapshot, type ReportSettings, type TimeRange, type UsageGrouping, type UsageReport, type UsageRow } from '@mieruka/protocol';
 import type { MachineConfig, ShiftConfig } from '@mieruka/protocol';
@@ -14,10 +13,11 @@ import { deriveJobs, RUN_EVENT_TYPES, type RunEvent } from './jobs.js';
 import { ObservationReader } from './observations.js';
 import { addDurations, emptyDurations, usageFigures, accumulate, type Bucket } from './usage.js';
 import { UsageRollups } from './usage-rollups.js';
+import type { SqlStore } from '../store/sql/sql-store.js';
 
 export type ReportsServiceOptions = {
-  /** The open store database (called at start()). */
-  database: () => Database;
+  /** The open store (called at start()). */
+  sql: () => SqlStore;
   timeZone: string;
   shifts: readonly ShiftConfig[];
   /** Site of the configured machines. */
@@ -34,6 +34,15 @@ export type ReportsServiceOptions = {
 
 type EventRow = { ts: number; seq: number; type: string; data: string };
 
+const EVENT_COLS = `SELECT ts, seq, type, data FROM events WHERE site = ? AND node = ? AND type IN (${RUN_EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`;
+const SQL = {
+  isMachine: 'SELECT 1 AS one FROM rollup_cursors WHERE site = ? AND node = ?',
+  machines: 'SELECT site, node FROM rollup_cursors',
+  eventBefore: `${EVENT_COLS} AND ts < ? ORDER BY ts DESC, seq DESC LIMIT 1`,
+  eventsWithin: `${EVENT_COLS} AND ts >= ? AND ts < ? ORDER BY ts, seq`,
+  eventAfter: `${EVENT_COLS} AND ts >= ? ORDER BY ts, seq LIMIT 1`,
+} as const;
+
 function parseData(text: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(text);
@@ -48,14 +57,14 @@ export class ReportsService {
   private readonly logger: Logger;
   private readonly now: () => number;
   readonly clock: LocalTime;
-  private db: Database | null = null;
+  private sql: SqlStore | null = null;
   private runs: HubRuns | null = null;
   private reader: ObservationReader | null = null;
   private rollupsInstance: UsageRollups | null = null;
   private currentQuery: CurrentSeriesQuery | null = null;
-  /** Statements of the per-machine queries, prepared once per start (the dashboard asks them per machine). */
-  private q: { isMachine: Statement; eventBefore: Statement; eventsWithin: Statement; eventAfter: Statement } | null = null;
   private timers: NodeJS.Timeout[] = [];
+  /** Timer work still going (a tick is skipped while its previous run is; stop() waits for them). */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(options: ReportsServiceOptions) {
     this.options = options;
@@ -65,12 +74,12 @@ export class ReportsService {
   }
 
   get running(): boolean {
-    return this.db !== null;
+    return this.sql !== null;
   }
 
-  private get parts(): { db: Database; reader: ObservationReader; rollups: UsageRollups; q: NonNullable<ReportsService['q']> } {
-    if (!this.db || !this.reader || !this.rollupsInstance || !this.q) throw new Error('reports are not started');
-    return { db: this.db, reader: this.reader, rollups: this.rollupsInstance, q: this.q };
+  private get parts(): { sql: SqlStore; reader: ObservationReader; rollups: UsageRollups } {
+    if (!this.sql || !this.reader || !this.rollupsInstance) throw new Error('reports are not started');
+    return { sql: this.sql, reader: this.reader, rollups: this.rollupsInstance };
   }
 
   /** The hourly roll-up store (tests, maintenance). */
@@ -78,37 +87,31 @@ export class ReportsService {
     return this.parts.rollups;
   }
 
-  start(): void {
-    if (this.db) return;
-    const db = this.options.database();
-    const runs = new HubRuns(db);
-    const reader = new ObservationReader(db, () => runs.downMarks());
-    const rollups = new UsageRollups(db, reader, this.clock);
-    const mark = runs.begin(this.now());
+  async start(): Promise<void> {
+    if (this.sql) return;
+    const sql = this.options.sql();
+    const runs = new HubRuns(sql);
+    const reader = new ObservationReader(sql, () => runs.downMarks());
+    const rollups = new UsageRollups(sql, reader, this.clock);
+    const mark = await runs.begin(this.now());
     if (mark) this.logger.info({ downAt: mark.ts }, 'time since the hub last ran counts as unknown until agents report');
-    if (rollups.useTimeZone()) this.logger.info({ timeZone: this.clock.timeZone }, 'time zone changed: hourly roll-ups are rebuilt');
-    this.db = db;
+    if (await rollups.useTimeZone()) this.logger.info({ timeZone: this.clock.timeZone }, 'time zone changed: hourly roll-ups are rebuilt');
+    this.sql = sql;
     this.runs = runs;
     this.reader = reader;
     this.rollupsInstance = rollups;
-    this.currentQuery = new CurrentSeriesQuery(db);
-    const types = RUN_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
-    const cols = `SELECT ts, seq, type, data FROM events WHERE site = ? AND node = ? AND type IN (${types})`;
-    this.q = {
-      isMachine: db.prepare('SELECT 1 FROM rollup_cursors WHERE site = ? AND node = ?'),
-      eventBefore: db.prepare(`${cols} AND ts < ? ORDER BY ts DESC, seq DESC LIMIT 1`),
-      eventsWithin: db.prepare(`${cols} AND ts >= ? AND ts < ? ORDER BY ts, seq`).raw(true),
-      eventAfter: db.prepare(`${cols} AND ts >= ? ORDER BY ts, seq LIMIT 1`),
-    };
-    const every = (ms: number, what: string, fn: () => void) => {
+    this.currentQuery = new CurrentSeriesQuery(sql);
+    const every = (ms: number, what: string, fn: () => Promise<unknown>) => {
       if (!(ms > 0)) return;
       this.timers.push(
         setInterval(() => {
-          try {
-            fn();
-          } catch (err) {
-            this.logger.error({ err }, `${what} failed`);
-          }
+          // One run at a time: a slow update (a long backfill, a busy PostgreSQL) skips ticks instead of piling up.
+          if (this.inFlight.has(what)) return;
+          const run = fn()
+            .then(() => undefined)
+            .catch((err: unknown) => this.logger.error({ err }, `${what} failed`))
+            .finally(() => this.inFlight.delete(what));
+          this.inFlight.set(what, run);
         }, ms),
       );
     };
@@ -116,20 +119,21 @@ export class ReportsService {
     every(this.options.rollupIntervalMs ?? 60_000, 'roll-up update', () => this.updateRollups());
   }
 
-  stop(): void {
+  /** Stops the timers, waits for their runs, then records the stop (nothing writes after it resolves). */
+  async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await Promise.all(this.inFlight.values());
     try {
-      this.runs?.end(this.now());
+      await this.runs?.end(this.now());
     } catch (err) {
       this.logger.error({ err }, 'cannot record the hub stop');
     }
-    this.db = null;
+    this.sql = null;
     this.runs = null;
     this.reader = null;
     this.rollupsInstance = null;
     this.currentQuery = null;
-    this.q = null;
   }
 
   /** New work shifts and machine names (runtime settings); the hourly roll-ups do not depend on them. */
@@ -138,7 +142,7 @@ export class ReportsService {
   }
 
   /** Brings all hourly roll-ups up to date. Returns how many machines changed. */
-  updateRollups(): number {
+  async updateRollups(): Promise<number> {
     return this.parts.rollups.updateAll(this.now());
   }
 
@@ -151,23 +155,23 @@ export class ReportsService {
   }
 
   /** A machine: it has sent a state, or the config names it. */
-  isMachine(site: string, node: string): boolean {
+  async isMachine(site: string, node: string): Promise<boolean> {
     if (this.configured(site, node)) return true;
-    return this.parts.q.isMachine.get(site, node) !== undefined;
+    return (await this.parts.sql.get(SQL.isMachine, [site, node])) !== undefined;
   }
 
   /** Every machine with its state now (`nodes`: the live snapshots, for online and last seen). */
-  listMachines(nodes: readonly NodeSnapshot[]): MachineSummary[] {
-    const { db } = this.parts;
+  async listMachines(nodes: readonly NodeSnapshot[]): Promise<MachineSummary[]> {
+    const { sql } = this.parts;
     const now = this.now();
     const ids = new Map<string, { site: string; node: string }>();
-    for (const r of db.prepare('SELECT site, node FROM rollup_cursors').all() as { site: string; node: string }[]) ids.set(`${r.site}/${r.node}`, r);
+    for (const r of await sql.all<{ site: string; node: string }>(SQL.machines)) ids.set(`${r.site}/${r.node}`, r);
     for (const node of Object.keys(this.options.machines ?? {})) ids.set(`${this.options.site}/${node}`, { site: this.options.site, node });
     const live = new Map(nodes.map((n) => [`${n.site}/${n.node}`, n]));
     const out: MachineSummary[] = [];
     for (const [key, { site, node }] of ids) {
       const snapshot = live.get(key);
-      const current = this.currentStretch(site, node, now);
+      const current = await this.currentStretch(site, node, now);
       out.push({
         site,
         node,
@@ -182,50 +186,50 @@ export class ReportsService {
   }
 
   /** The stretch of the timeline going on at `now`; null when the machine never reported. */
-  private currentStretch(site: string, node: string, now: number): { state: MachineSummary['state']; start: number } | null {
+  private async currentStretch(site: string, node: string, now: number): Promise<{ state: MachineSummary['state']; start: number } | null> {
     const { reader, rollups } = this.parts;
-    const first = reader.firstStateTs(site, node);
-    const latest = reader.before(site, node, now + 1);
+    const first = await reader.firstStateTs(site, node);
+    const latest = await reader.before(site, node, now + 1);
     if (first === null || !latest) return null;
     // Look back from the last observation of another state; an observation that changed
     // nothing (an offline mark the agent then covered with its old since) may hide the real
     // start further back, so widen until the stretch begins inside the window.
-    let from = Math.min(now, reader.beforeNot(site, node, now + 1, latest.state)?.ts ?? first);
+    let from = Math.min(now, (await reader.beforeNot(site, node, now + 1, latest.state))?.ts ?? first);
     for (let i = 0; i < 100; i++) {
-      const last = rollups.segments(site, node, from, now + 1).at(-1);
+      const last = (await rollups.segments(site, node, from, now + 1)).at(-1);
       if (!last) return null;
       if (last.start > from || from <= first) return last;
-      from = reader.beforeNot(site, node, from, last.state)?.ts ?? first;
+      from = (await reader.beforeNot(site, node, from, last.state))?.ts ?? first;
     }
     return null;
   }
 
   /** Intervals within [from, min(to, now)); the last one's end is null when it reaches now. */
-  timeline(site: string, node: string, range: TimeRange): MachineTimeline | null {
-    if (!this.isMachine(site, node)) return null;
+  async timeline(site: string, node: string, range: TimeRange): Promise<MachineTimeline | null> {
+    if (!(await this.isMachine(site, node))) return null;
     const now = this.now();
     const end = Math.min(range.to, now);
-    const segments = this.parts.rollups.segments(site, node, range.from, end);
+    const segments = await this.parts.rollups.segments(site, node, range.from, end);
     return {
       now,
       intervals: segments.map((s, i) => ({ state: s.state, start: s.start, end: i === segments.length - 1 && end === now ? null : s.end })),
     };
   }
 
-  private runEvents(site: string, node: string, range: TimeRange): RunEvent[] {
-    const { q } = this.parts;
-    const before = q.eventBefore.get(site, node, range.from) as EventRow | undefined;
-    const within = (q.eventsWithin.all(site, node, range.from, range.to) as Array<[number, number, string, string]>).map(([ts, seq, type, data]): EventRow => ({ ts, seq, type, data }));
-    const after = q.eventAfter.get(site, node, range.to) as EventRow | undefined;
+  private async runEvents(site: string, node: string, range: TimeRange): Promise<RunEvent[]> {
+    const { sql } = this.parts;
+    const before = await sql.get<EventRow>(SQL.eventBefore, [site, node, range.from]);
+    const within = await sql.all<EventRow>(SQL.eventsWithin, [site, node, range.from, range.to]);
+    const after = await sql.get<EventRow>(SQL.eventAfter, [site, node, range.to]);
     return [...(before ? [before] : []), ...within, ...(after ? [after] : [])].map((e) => ({ ts: e.ts, seq: e.seq, type: e.type, data: parseData(e.data) }));
   }
 
   /** Runs that overlap the range, with their real start and end. */
-  jobs(site: string, node: string, range: TimeRange): { jobs: MachineJob[]; now: number } | null {
-    if (!this.isMachine(site, node)) return null;
+  async jobs(site: string, node: string, range: TimeRange): Promise<{ jobs: MachineJob[]; now: number } | null> {
+    if (!(await this.isMachine(site, node))) return null;
     const { reader, rollups } = this.parts;
     const now = this.now();
-    const events = this.runEvents(site, node, range);
+    const events = await this.runEvents(site, node, range);
     // The timeline must reach back to where a run going at `from` began, and on to where one going at `to` stopped.
     let earliestEvent = Infinity;
     for (const e of events) {
@@ -233,24 +237,24 @@ export class ReportsService {
       if (e.ts < range.from && e.type !== 'run_started') continue;
       earliestEvent = Math.min(earliestEvent, e.ts, typeof e.data.startedAt === 'number' ? e.data.startedAt : Infinity);
     }
-    const anchor = reader.beforeNot(site, node, range.from, 'running')?.ts ?? reader.firstStateTs(site, node) ?? range.from;
+    const anchor = (await reader.beforeNot(site, node, range.from, 'running'))?.ts ?? (await reader.firstStateTs(site, node)) ?? range.from;
     const from = Math.min(range.from, anchor, earliestEvent);
-    const stop = reader.knownStopAtOrAfter(site, node, range.to);
+    const stop = await reader.knownStopAtOrAfter(site, node, range.to);
     const end = Math.min(now, stop ? Math.max(range.to, stop.ts + 1) : now);
-    const segments = rollups.segments(site, node, from, end);
+    const segments = await rollups.segments(site, node, from, end);
     return { jobs: deriveJobs(events, segments, range, now), now };
   }
 
   /** Current readings of the machine's configured channel (default 0), at most `maxPoints` of them. */
-  current(site: string, node: string, range: TimeRange, maxPoints: number): CurrentSeries | null {
-    if (!this.isMachine(site, node) || !this.currentQuery) return null;
+  async current(site: string, node: string, range: TimeRange, maxPoints: number): Promise<CurrentSeries | null> {
+    if (!(await this.isMachine(site, node)) || !this.currentQuery) return null;
     const channel = (this.configured(site, node) ? this.options.machines?.[node]?.channel : undefined) ?? 0;
     return this.currentQuery.series(site, node, channel, range, maxPoints);
   }
 
   /** Time per state by hour, day or shift, elapsed time only (buckets after now are left out). */
-  usage(site: string, node: string, range: TimeRange, by: UsageGrouping): UsageReport | null {
-    if (!this.isMachine(site, node)) return null;
+  async usage(site: string, node: string, range: TimeRange, by: UsageGrouping): Promise<UsageReport | null> {
+    if (!(await this.isMachine(site, node))) return null;
     const { rollups } = this.parts;
     const clock = this.clock;
     const now = this.now();
@@ -266,7 +270,7 @@ export class ReportsService {
         const windows = shiftWindows(this.options.shifts, clock, range.from, end);
         if (windows.length > 0) {
           const buckets = windows.map((w) => ({ start: w.start, end: Math.min(w.end, now), ms: emptyDurations() }));
-          const segments = rollups.segments(site, node, windows[0]!.start, Math.max(...buckets.map((b) => b.end)));
+          const segments = await rollups.segments(site, node, windows[0]!.start, Math.max(...buckets.map((b) => b.end)));
           // Shifts may overlap each other, but the windows of one shift never do: one pass per shift.
           for (const shift of new Set(windows.map((w) => w.shift))) accumulate(buckets.filter((_b, i) => windows[i]!.shift === shift), segments);
           windows.forEach((w, i) => row(buckets[i]!, w.date, w.shift));
@@ -274,9 +278,9 @@ export class ReportsService {
       } else {
         const onError = (err: unknown) => this.logger.error({ err, site, node }, 'roll-up update failed; computing from observations');
         if (by === 'hour') {
-          for (const h of rollups.hours(site, node, range.from, end, { now }, onError)) row(h, clock.iso(h.start), null);
+          for (const h of await rollups.hours(site, node, range.from, end, { now }, onError)) row(h, clock.iso(h.start), null);
         } else {
-          for (const day of rollups.days(site, node, range.from, end, { now }, onError)) row(day, clock.dateOf(day.start), null);
+          for (const day of await rollups.days(site, node, range.from, end, { now }, onError)) row(day, clock.dateOf(day.start), null);
         }
       }
     }

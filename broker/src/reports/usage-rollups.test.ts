@@ -1,14 +1,17 @@
 /**
  * Roll-ups against a brute-force recomputation: random state streams (late arrivals,
- * re-published and duplicate states, offline marks, hub restarts) are written through the real
- * store in random batches, with roll-up updates in between; then every stored hour, every
- * reported hour/day and the timeline must equal a minute-by-minute evaluation of the rules.
+ * re-published and duplicate states, offline marks, hub restarts) are written like ingest writes
+ * them, in random batches (one transaction each), with roll-up updates in between; then every
+ * stored hour, every reported hour/day and the timeline must equal a minute-by-minute evaluation
+ * of the rules. On SQLite and on PostgreSQL.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { addDays, LocalTime, mulberry32 } from '@mieruka/protocol';
 import { MACHINE_STATES, type MachineState } from '@mieruka/protocol';
-import { Store } from '../store/store.js';
-import { makeTempDir, silentLogger } from '../test-support/helpers.js';
+import { machineRows } from '../test-support/machine-rows.js';
+import { sqlBackends, type OpenSqlBackend } from '../test-support/sql-backends.js';
+import type { SqlQueries } from '../store/sql/sql-store.js';
+import { silentLogger } from '../test-support/helpers.js';
 import { ReportsService } from './reports-service.js';
 
 const MIN = 60_000;
@@ -45,21 +48,28 @@ function labeller(timeZone: string) {
   };
 }
 
+const backends = sqlBackends();
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function simulate(seed: number, timeZone: string, startIso: string) {
+async function simulate(open: OpenSqlBackend, seed: number, timeZone: string, startIso: string) {
   const rnd = random(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
-  const dir = await makeTempDir();
-  cleanups.push(() => dir.remove());
-  const store = new Store({ dataDir: dir.path, batchSize: 10_000, flushIntervalMs: 60_000, logger: silentLogger });
-  await store.start();
   let now = Date.parse(startIso);
+  const { sql } = await open({ now: () => now });
+  // Rows wait for the next flush, like the hub's batch writer; a flush writes them in one transaction.
+  const queued: Array<(rows: ReturnType<typeof machineRows>) => Promise<unknown>> = [];
+  const store = {
+    enqueue: (write: (typeof queued)[number]) => queued.push(write),
+    flush: () => sql.transaction(async (tx: SqlQueries) => {
+      const rows = machineRows(tx, SITE);
+      for (const write of queued.splice(0)) await write(rows);
+    }),
+  };
   const reports = new ReportsService({
-    database: () => store.database,
+    sql: () => sql,
     timeZone,
     shifts: [],
     site: SITE,
@@ -68,15 +78,13 @@ async function simulate(seed: number, timeZone: string, startIso: string) {
     rollupIntervalMs: 0,
     aliveIntervalMs: 0,
   });
-  cleanups.push(async () => {
-    reports.stop();
-    await store.stop();
-  });
-  reports.start();
+  cleanups.push(() => reports.stop());
+  await reports.start();
   const model: Model = { states: new Map(), offline: [], restarts: [] };
   const sent: Array<{ ts: number; since: number; state: MachineState }> = [];
   const sendState = (s: { ts: number; since: number; state: MachineState }) => {
-    store.enqueue({ kind: 'state', site: SITE, node: NODE, receivedAt: now, ts: s.ts, state: s.state, since: s.since, irms: [1] });
+    const at = now;
+    store.enqueue((rows) => rows.state(NODE, s.ts, s.state, s.since, { receivedAt: at }));
     // The store keeps the first row of a (node, ts): so does the model.
     if (!model.states.has(s.ts)) model.states.set(s.ts, s);
     sent.push(s);
@@ -97,27 +105,29 @@ async function simulate(seed: number, timeZone: string, startIso: string) {
     } else if (action < 0.7 && sent.length > 0) {
       sendState(pick(sent)); // an exact resend
     } else if (action < 0.8) {
-      store.enqueue({ kind: 'status', site: SITE, node: NODE, receivedAt: now, ts: now - 3_600_000, online: false, agent: 'bridge', version: '1', detail: null });
+      const at = now;
+      store.enqueue((rows) => rows.status(NODE, at, false, at - 3_600_000));
       model.offline.push(now);
     } else if (action < 0.85) {
-      store.enqueue({ kind: 'status', site: SITE, node: NODE, receivedAt: now, ts: now, online: true, agent: 'bridge', version: '1', detail: null });
+      const at = now;
+      store.enqueue((rows) => rows.status(NODE, at, true, at));
     } else if (action < 0.9) {
       await store.flush();
-      reports.stop();
+      await reports.stop();
       model.restarts.push(now);
       now += (5 + Math.floor(rnd() * 120)) * MIN;
-      reports.start();
+      await reports.start();
     }
     if (rnd() < 0.3) await store.flush();
     if (rnd() < 0.15) {
       await store.flush();
-      reports.updateRollups();
+      await reports.updateRollups();
     }
   }
   await store.flush();
   now += 3 * 3_600_000 + 7 * MIN;
-  const marks = (store.database.prepare('SELECT down_at FROM hub_runs WHERE down_at IS NOT NULL ORDER BY down_at').all() as { down_at: number }[]).map((r) => r.down_at);
-  return { store, reports, model, marks, t0, now: () => now, clock: new LocalTime(timeZone), labels: labeller(timeZone) };
+  const marks = (await sql.all<{ down_at: number }>('SELECT down_at FROM hub_runs WHERE down_at IS NOT NULL ORDER BY down_at')).map((r) => r.down_at);
+  return { sql, reports, model, marks, t0, now: () => now, clock: new LocalTime(timeZone), labels: labeller(timeZone) };
 }
 
 const SCENARIOS: Array<[string, string]> = [
@@ -131,12 +141,12 @@ const SCENARIOS: Array<[string, string]> = [
   ['Asia/Tokyo', '2028-02-28T00:00:00Z'],
 ];
 
-describe('hourly roll-ups = brute force', () => {
+describe.each(backends.each)('hourly roll-ups = brute force on %s', (_name, open) => {
   for (const [timeZone, startIso] of SCENARIOS) {
     it(`holds for random streams in ${timeZone} from ${startIso}`, async () => {
       let storedDays = 0;
       for (let seed = 1; seed <= 8; seed++) {
-        const sim = await simulate(seed * 7919 + startIso.length, timeZone, startIso);
+        const sim = await simulate(open, seed * 7919 + startIso.length, timeZone, startIso);
         const { reports, model, marks, clock, labels } = sim;
         const now = sim.now();
         // Hub outages start where the hub stopped.
@@ -154,7 +164,7 @@ describe('hourly roll-ups = brute force', () => {
           [sim.t0 + 7 * MIN, now - 13 * MIN],
         ] as const) {
           for (const by of ['hour', 'day'] as const) {
-            const report = reports.usage(SITE, NODE, { from, to }, by);
+            const report = await reports.usage(SITE, NODE, { from, to }, by);
             expect(report).not.toBeNull();
             const rows = report!.rows;
             expect(rows[0]!.start).toBe(from);
@@ -173,10 +183,10 @@ describe('hourly roll-ups = brute force', () => {
         }
 
         // 2. Every stored hour equals the brute force, and the stored hours tile the valid range.
-        reports.updateRollups();
-        const cursor = sim.store.database.prepare('SELECT valid_from, valid_until, dirty_ts FROM rollup_cursors').get() as { valid_from: number; valid_until: number; dirty_ts: number | null };
+        await reports.updateRollups();
+        const cursor = (await sim.sql.get<{ valid_from: number; valid_until: number; dirty_ts: number | null }>('SELECT valid_from, valid_until, dirty_ts FROM rollup_cursors'))!;
         expect(cursor.dirty_ts).toBeNull();
-        const stored = sim.store.database.prepare('SELECT hour_start, hour_end, off_ms, idle_ms, running_ms, unknown_ms FROM usage_hourly ORDER BY hour_start').all() as Array<Record<string, number>>;
+        const stored = await sim.sql.all<Record<string, number>>('SELECT hour_start, hour_end, off_ms, idle_ms, running_ms, unknown_ms FROM usage_hourly ORDER BY hour_start');
         expect(stored.length).toBeGreaterThan(0);
         expect(stored[0]!.hour_start).toBe(cursor.valid_from);
         expect(stored.at(-1)!.hour_end).toBe(cursor.valid_until);
@@ -186,7 +196,7 @@ describe('hourly roll-ups = brute force', () => {
         });
 
         // 2b. Stored days are exactly the whole local days inside the valid range, each equal to the brute force.
-        const days = sim.store.database.prepare('SELECT day_start, day_end, off_ms, idle_ms, running_ms, unknown_ms FROM usage_daily ORDER BY day_start').all() as Array<Record<string, number>>;
+        const days = await sim.sql.all<Record<string, number>>('SELECT day_start, day_end, off_ms, idle_ms, running_ms, unknown_ms FROM usage_daily ORDER BY day_start');
         const wholeDays: Array<[number, number]> = [];
         for (let d = clock.dateOf(cursor.valid_from); clock.startOfDay(d) < cursor.valid_until; d = addDays(d, 1)) {
           const [start, end] = [clock.startOfDay(d), clock.startOfDay(addDays(d, 1))];
@@ -201,7 +211,7 @@ describe('hourly roll-ups = brute force', () => {
 
         // 3. The timeline, merged, equals the brute force sampled per minute.
         const from = sim.t0 - 3_600_000;
-        const timeline = reports.timeline(SITE, NODE, { from, to: now + 3_600_000 })!;
+        const timeline = (await reports.timeline(SITE, NODE, { from, to: now + 3_600_000 }))!;
         const expected: Array<{ state: MachineState; start: number; end: number | null }> = [];
         for (let t = from; t < now; t += MIN) {
           const state = stateAt(t);
@@ -217,7 +227,7 @@ describe('hourly roll-ups = brute force', () => {
         const nowState = stateAt(now);
         let since = now;
         while (since > first && stateAt(since - MIN) === nowState) since -= MIN;
-        expect(reports.listMachines([]).map((m) => [m.node, m.state, m.since])).toEqual([[NODE, nowState, since]]);
+        expect((await reports.listMachines([])).map((m) => [m.node, m.state, m.since])).toEqual([[NODE, nowState, since]]);
       }
       // The streams are long enough that whole days were stored and checked.
       expect(storedDays).toBeGreaterThan(0);

@@ -70,14 +70,14 @@ describe('demo with history', () => {
 
     // Utilization per local day: busy on weekdays, zero (but known: the machine was off) at weekends.
     for (const node of demo.machineIds) {
-      const usage = hub.reports.usage(SITE, node, past, 'day');
+      const usage = await hub.reports.usage(SITE, node, past, 'day');
       expect(usage?.rows.map((r) => r.label)).toEqual(Array.from({ length: 30 }, (_v, i) => addDays(firstDate, i)));
       for (const row of usage!.rows) {
         expect(row.seconds.unknown, `${node} ${row.label} unknown`).toBe(0);
         if (isWorkday(row.label)) expect(row.utilization, `${node} ${row.label}`).toBeGreaterThan(0.05);
         else expect(row.utilization, `${node} ${row.label}`).toBe(0);
       }
-      const jobs = hub.reports.jobs(SITE, node, past)!.jobs;
+      const jobs = (await hub.reports.jobs(SITE, node, past))!.jobs;
       expect(jobs.length).toBeGreaterThan(40);
       expect(jobs.some((j) => j.durationS >= 4 * 3600)).toBe(true);
     }
@@ -148,12 +148,12 @@ describe('demo with history', () => {
     expect(hub.ingestStats().duplicates.total).toBe(0);
 
     // A second start on the same data dir keeps the history as it is.
-    const before = { alarms: alarms.length, jobs: demo.machineIds.map((n) => hub.reports.jobs(SITE, n, past)!.jobs.length), days: [...days], oee: await monthOee(demo) };
+    const before = { alarms: alarms.length, jobs: await Promise.all(demo.machineIds.map(async (n) => (await hub.reports.jobs(SITE, n, past))!.jobs.length)), days: [...days], oee: await monthOee(demo) };
     await demo.stop();
     const again = await startDemo(dataDir);
     expect(again.history).toEqual({ backfilled: false, reason: 'data-dir-in-use' });
     expect((await pastAlarms(again)).length).toBe(before.alarms);
-    expect(again.machineIds.map((n) => again.hub.reports.jobs(SITE, n, past)!.jobs.length)).toEqual(before.jobs);
+    expect(await Promise.all(again.machineIds.map(async (n) => (await again.hub.reports.jobs(SITE, n, past))!.jobs.length))).toEqual(before.jobs);
     expect([...(await calendar(again))]).toEqual(before.days);
     expect(await monthOee(again)).toEqual(before.oee);
   });
@@ -166,7 +166,7 @@ describe('demo with history', () => {
     expect(await pastAlarms(demo)).toEqual([]);
     // The station may not have taken its first live shot yet: no scores, or none before today.
     expect((await demo.hub.clutter.scores(SITE, demo.stationId, past, 100)) ?? []).toEqual([]);
-    expect(demo.hub.reports.jobs(SITE, demo.machineIds[0]!, past)?.jobs ?? []).toEqual([]);
+    expect((await demo.hub.reports.jobs(SITE, demo.machineIds[0]!, past))?.jobs ?? []).toEqual([]);
   });
 
   it('backfills nothing when alert channels are configured: the past alarms would be sent', async () => {

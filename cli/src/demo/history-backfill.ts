@@ -112,7 +112,7 @@ export async function backfillHistory(options: BackfillOptions): Promise<Backfil
   }
   await hub.flush();
   // The hub brings its roll-ups up to date on a timer; once now, so the first page is quick.
-  hub.reports.updateRollups();
+  await hub.reports.updateRollups();
   return result;
 }
 

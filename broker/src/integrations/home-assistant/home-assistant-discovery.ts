@@ -158,9 +158,11 @@ export class HomeAssistantDiscovery {
   private refreshUtilization(site: string, node: string): void {
     const p = this.options
       .stored()
-      .then(() => {
-        const payload = this.removed.has(key(site, node)) ? null : this.utilization(site, node);
-        if (payload) this.send(hubTopic(site, node, 'utilization'), JSON.stringify(payload));
+      .then(async () => {
+        const removed = () => this.removed.has(key(site, node));
+        const payload = removed() ? null : await this.utilization(site, node);
+        // Asked again after the store answered: a node removed meanwhile stays cleared.
+        if (payload && !removed()) this.send(hubTopic(site, node, 'utilization'), JSON.stringify(payload));
       })
       .catch((err: unknown) => this.logger.warn({ err, site, node }, 'utilization today not published'))
       .finally(() => this.pending.delete(p));
@@ -172,11 +174,11 @@ export class HomeAssistantDiscovery {
    * summed over the timeline (the stored states themselves, read fresh each time rather than
    * through the hourly roll-ups). Null when the store cannot tell.
    */
-  private utilization(site: string, node: string): UtilizationPayload | null {
+  private async utilization(site: string, node: string): Promise<UtilizationPayload | null> {
     const now = this.options.now();
     const clock = localTimeFor(this.options.config.timezone);
     try {
-      const timeline = this.options.reports.timeline(site, node, { from: clock.startOfDayAt(now), to: now });
+      const timeline = await this.options.reports.timeline(site, node, { from: clock.startOfDayAt(now), to: now });
       if (!timeline) return null;
       let runningMs = 0;
       let knownMs = 0;

@@ -203,7 +203,7 @@ describe('Home Assistant discovery', () => {
     expect(value(byId('bench-1_clutter'))).toBe('23.4');
     // Running since NOW − 60 s, nothing known before it today: 100 %, as the usage report says.
     expect(value(byId('mill-1_utilization'))).toBe('100');
-    expect(hub.reports.usage('factory', 'mill-1', { from: NOW - 60_000, to: NOW }, 'day')?.total.utilization).toBe(1);
+    expect((await hub.reports.usage('factory', 'mill-1', { from: NOW - 60_000, to: NOW }, 'day'))?.total.utilization).toBe(1);
     const state = byId('mill-1_state');
     const available = () => render(state.availability_template!, ha.last.get(state.availability_topic!)!.payload);
     expect(available()).toBe(state.payload_available);
