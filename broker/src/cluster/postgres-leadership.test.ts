@@ -15,7 +15,8 @@ import { realClockEnv } from '../../../test/helpers/real-clock-env.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
 import { PostgresLeadership, leaderApplicationName } from './postgres-leadership.js';
 
-const FAST = { retryMs: 150, keepAliveMs: 150, queryTimeoutMs: 3000 };
+// Quick hand-overs; a session timeout long enough that a busy test machine never trips it.
+const FAST = { retryMs: 150, keepAliveMs: 150, queryTimeoutMs: 3000, sessionTimeoutMs: 5000 };
 
 let server: RunningPostgres;
 let child: BundledChild;
@@ -169,7 +170,7 @@ describe('PostgresLeadership on a real PostgreSQL 15', () => {
     expect(b.leading).toBe(false);
 
     proc.kill('SIGSTOP');
-    // The child's session timeout is 3 × 150 ms: the server ends its silent session.
+    // The child's session timeout is 1.5 s: the server ends its silent session.
     await waitFor(() => b.leading, 'b to lead after the leader froze', 10_000);
     proc.kill('SIGCONT');
     // Woken, the old leader finds its session gone and steps down.

@@ -8,7 +8,7 @@ import { PostgresLeadership } from '../cluster/postgres-leadership.js';
 
 const url = process.env.MIERUKA_TEST_PG_URL ?? '';
 const hubId = process.argv[2] ?? 'child';
-const leadership = new PostgresLeadership({ url, hubId, logger: pino({ level: 'silent' }), retryMs: 150, keepAliveMs: 150 });
+const leadership = new PostgresLeadership({ url, hubId, logger: pino({ level: 'silent' }), retryMs: 150, keepAliveMs: 150, sessionTimeoutMs: 1500 });
 leadership.onChange((leading) => process.stdout.write(`${leading ? 'leading' : 'following'}\n`));
 await leadership.start();
 process.stdout.write('started\n');
