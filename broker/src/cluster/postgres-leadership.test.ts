@@ -4,9 +4,11 @@
  * or loses the server, and the password never reaches the log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import pg from 'pg';
+import { isMierukaError } from '@mieruka/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bundleChild, type BundledChild } from '../../../test/helpers/bundle-child.js';
 import { freePort } from '../../../test/helpers/mosquitto.js';
@@ -77,6 +79,37 @@ async function leaderSessions(url: string): Promise<string[]> {
     "SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted ORDER BY 1",
   );
   return rows.map((r) => r.name);
+}
+
+/** A loopback TCP proxy to the server that can fall silent as a pulled cable does: no byte passes, no socket closes. */
+async function cuttableProxy(port: number) {
+  let cut = false;
+  const sockets = new Set<Socket>();
+  const proxy = createServer((down) => {
+    const up = connect(port, '127.0.0.1');
+    for (const s of [down, up]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+    }
+    down.on('data', (d: Buffer) => void (cut || up.write(d)));
+    up.on('data', (d: Buffer) => void (cut || down.write(d)));
+    const close = () => {
+      if (cut) return;
+      down.destroy();
+      up.destroy();
+    };
+    down.on('close', close);
+    up.on('close', close);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (proxy.address() as AddressInfo).port,
+    cut: () => void (cut = true),
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    },
+  };
 }
 
 describe('PostgresLeadership on a real PostgreSQL 15', () => {
@@ -176,6 +209,48 @@ describe('PostgresLeadership on a real PostgreSQL 15', () => {
     // Woken, the old leader finds its session gone and steps down.
     await waitFor(() => out.includes('following'), 'the woken leader to step down', 10_000);
     expect(await leaderSessions(url)).toEqual([leaderApplicationName('b')]);
+  });
+
+  it('a leader cut off from the server (nothing passes, no socket closes) steps down before the server frees the lock for the other', async () => {
+    const url = await database();
+    const proxy = await cuttableProxy(server.port);
+    try {
+      const events: string[] = [];
+      const lines: string[] = [];
+      // keep-alive + query timeout (1.15 s) < session timeout (2.5 s): the order asserted below.
+      const a = new PostgresLeadership({ url: url.replace(`:${server.port}/`, `:${proxy.port}/`), hubId: 'a', logger: logger(lines), retryMs: 150, keepAliveMs: 150, queryTimeoutMs: 1000, sessionTimeoutMs: 2500 });
+      opened.push(a);
+      a.onChange((leading) => events.push(`a:${leading}`));
+      const b = hub(url, 'b');
+      b.onChange((leading) => events.push(`b:${leading}`));
+      await a.start();
+      await b.start();
+      expect(events).toEqual(['a:true']);
+
+      proxy.cut();
+      await waitFor(() => b.leading, 'b to lead once the server ended the silent session', 15_000);
+      expect(events).toEqual(['a:true', 'a:false', 'b:true']);
+      expect(a.leading).toBe(false);
+      expect(lines.join('')).toContain('did not answer within 1000 ms');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('refuses a session timeout that would let a cut-off leader overlap the next one', () => {
+    const make = (o: { keepAliveMs: number; queryTimeoutMs: number; sessionTimeoutMs: number }) => () =>
+      new PostgresLeadership({ url: 'postgres://mieruka@127.0.0.1:1/none', hubId: 'x', logger: logger([]), retryMs: 150, ...o });
+    let error: unknown;
+    try {
+      make({ keepAliveMs: 1000, queryTimeoutMs: 2000, sessionTimeoutMs: 3000 })();
+    } catch (err) {
+      error = err;
+    }
+    expect(isMierukaError(error, 'CONFIG_INVALID')).toBe(true);
+    expect(String(error)).toContain('sessionTimeoutMs (3000) must exceed keepAliveMs + queryTimeoutMs (3000)');
+    expect(make({ keepAliveMs: 1000, queryTimeoutMs: 2000, sessionTimeoutMs: 3001 })).not.toThrow();
+    // The defaults keep the order: 5 s keep-alive + 5 s timeout < 15 s.
+    expect(() => new PostgresLeadership({ url: 'postgres://mieruka@127.0.0.1:1/none', hubId: 'x', logger: logger([]) })).not.toThrow();
   });
 
   it('the server down while leading: steps down without crashing, leads again when it is back', async () => {

@@ -15,7 +15,7 @@
  */
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
-import { redactText, redactUrl } from '@mieruka/protocol';
+import { MierukaError, redactText, redactUrl } from '@mieruka/protocol';
 import type { Leadership, LeadershipStatus } from './leadership.js';
 import { LeadershipState } from './leadership-state.js';
 
@@ -32,9 +32,14 @@ export type PostgresLeadershipOptions = {
   retryMs?: number;
   /** The leader checks its connection this often (default 5000). */
   keepAliveMs?: number;
-  /** The longest wait for the database to answer a query or a connection (default max(2 × keepAliveMs, 2000)). */
+  /** The longest wait for the database to answer a query or a connection (default max(keepAliveMs, 1000)). */
   queryTimeoutMs?: number;
-  /** The server ends a session silent this long (idle_session_timeout), releasing the lock (default 3 × max(retryMs, keepAliveMs)). */
+  /**
+   * The server ends a session silent this long (idle_session_timeout), releasing the lock
+   * (default keepAliveMs + queryTimeoutMs + max(retryMs, keepAliveMs)). It must exceed
+   * keepAliveMs + queryTimeoutMs: a leader cut off from the server then steps down before
+   * the server frees the lock for another.
+   */
   sessionTimeoutMs?: number;
   lockKey?: bigint;
 };
@@ -72,8 +77,14 @@ export class PostgresLeadership implements Leadership {
     this.state = new LeadershipState(options.logger, options.now ?? Date.now);
     this.retryMs = options.retryMs ?? 5000;
     this.keepAliveMs = options.keepAliveMs ?? 5000;
-    this.queryTimeoutMs = options.queryTimeoutMs ?? Math.max(2 * this.keepAliveMs, 2000);
-    this.sessionTimeoutMs = options.sessionTimeoutMs ?? 3 * Math.max(this.retryMs, this.keepAliveMs);
+    this.queryTimeoutMs = options.queryTimeoutMs ?? Math.max(this.keepAliveMs, 1000);
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? this.keepAliveMs + this.queryTimeoutMs + Math.max(this.retryMs, this.keepAliveMs);
+    if (this.sessionTimeoutMs <= this.keepAliveMs + this.queryTimeoutMs || this.sessionTimeoutMs <= this.retryMs) {
+      throw new MierukaError(
+        'CONFIG_INVALID',
+        `leader lock: sessionTimeoutMs (${this.sessionTimeoutMs}) must exceed keepAliveMs + queryTimeoutMs (${this.keepAliveMs + this.queryTimeoutMs}) and retryMs (${this.retryMs}), or two hubs could lead at once`,
+      );
+    }
     this.lockKey = (options.lockKey ?? LEADER_LOCK_KEY).toString();
     this.where = redactUrl(options.url);
   }
