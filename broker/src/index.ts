@@ -43,3 +43,5 @@ export * from './alerts/webhook/index.js';
 export { smtpSettings, type SmtpSettings } from './alerts/mail/smtp-settings.js';
 export { verifySmtp, type SmtpVerifyResult } from './alerts/mail/smtp-verify.js';
 export { ClutterHistory, Thumbnails, ImagePruner, ClutterWebhook } from './clutter-history/index.js';
+export { SoleLeadership, type Leadership, type LeadershipStatus } from './cluster/leadership.js';
+export { PostgresLeadership, LEADER_LOCK_KEY, leaderApplicationName, type PostgresLeadershipOptions } from './cluster/postgres-leadership.js';

@@ -17,10 +17,10 @@ function loadedAfter(script: string): string[] {
 }
 
 describe('hub memory', () => {
-  it('importing the broker package loads neither sharp nor nodemailer', () => {
+  it('importing the broker package loads neither sharp, nodemailer nor pg', () => {
     const loaded = loadedAfter("await import('@mieruka/broker');");
     expect(loaded.some((f) => f.includes('/better-sqlite3/')), 'the probe sees CommonJS modules').toBe(true);
-    expect(loaded.filter((f) => /\/node_modules\/(sharp|nodemailer)\//.test(f))).toEqual([]);
+    expect(loaded.filter((f) => /\/node_modules\/(sharp|nodemailer|pg|pg-protocol)\//.test(f))).toEqual([]);
   });
 
   it('a hub without hub.cluster loads no Redis module (ioredis, mqemitter-redis, aedes-persistence-redis), even once started', () => {
@@ -44,6 +44,21 @@ describe('hub memory', () => {
     // The control: the fleet-mode broker state itself does load them, so the probe would see them.
     const fleet = loadedAfter(`await import(${JSON.stringify(new URL('../dist/mqtt/redis-broker-state.js', import.meta.url).pathname)});`);
     expect(redisModules(fleet).length).toBeGreaterThan(0);
+  });
+
+  it('the PostgreSQL leadership loads pg only once started (a single Pi leads with SoleLeadership and never loads it)', () => {
+    const pgModules = (files: string[]) => files.filter((f) => /\/node_modules\/(pg|pg-protocol)\//.test(f));
+    const leadership = JSON.stringify(new URL('../dist/cluster/postgres-leadership.js', import.meta.url).pathname);
+    expect(pgModules(loadedAfter(`await import(${leadership});`))).toEqual([]);
+    // The control: started (here against a port where nothing listens: it tries once and
+    // resolves), it does load pg, so the probe would see it.
+    const started = loadedAfter(`
+      import { pino } from 'pino';
+      const { PostgresLeadership } = await import(${leadership});
+      const l = new PostgresLeadership({ url: 'postgres://mieruka@127.0.0.1:1/none', hubId: 'probe', logger: pino({ level: 'silent' }) });
+      await l.start();
+      await l.stop();`);
+    expect(pgModules(started).length).toBeGreaterThan(0);
   });
 
   it("turns off mqtt-packet's packet-id buffer table in the copy aedes uses", () => {

@@ -36,6 +36,10 @@ export type RunningPostgres = {
   output(): string;
   /** Creates a database owned by postgres. */
   createDatabase(name: string): Promise<void>;
+  /** Ends the server (SIGINT: fast shutdown, every session closed) and keeps its data. */
+  halt(): Promise<void>;
+  /** Starts the server again (after halt(), or halts it first) on the same port and data. */
+  restart(): Promise<void>;
   /** Ends the server (SIGINT: fast shutdown) and removes its temp dir. */
   stop(): Promise<void>;
 };
@@ -83,21 +87,29 @@ export async function startPostgres(): Promise<RunningPostgres> {
     '-c', 'synchronous_commit=off',
     '-c', 'full_page_writes=off',
   ];
-  const child: ChildProcess = spawn(join(bin, 'postgres'), serverArgs, { ...as, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let child!: ChildProcess;
+  let exited!: Promise<void>;
+  const launch = () => {
+    child = spawn(join(bin, 'postgres'), serverArgs, { ...as, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    const running = child;
+    exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+  };
+  launch();
   const halt = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
     await exited;
   };
 
   const psql = (args: string[]) => spawnSync(join(bin, 'psql'), args, { ...as, encoding: 'utf8' });
-  try {
-    await waitFor(() => {
+  const ready = () =>
+    waitFor(() => {
       if (child.exitCode !== null) throw new Error(`postgres exited: ${output}`);
       return psql(['-h', dir.path, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-Atc', 'SELECT 1']).stdout.trim() === '1';
     }, 'PostgreSQL to accept connections', 30_000);
+  try {
+    await ready();
   } catch (err) {
     await halt();
     await dir.remove();
@@ -113,6 +125,14 @@ export async function startPostgres(): Promise<RunningPostgres> {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
       const r = psql(['-h', dir.path, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-Atc', `CREATE DATABASE ${name}`]);
       if (r.status !== 0) throw new Error(`CREATE DATABASE ${name} failed: ${r.stderr}`);
+    },
+    async halt() {
+      await halt();
+    },
+    async restart() {
+      await halt();
+      launch();
+      await ready();
     },
     async stop() {
       await halt();
