@@ -31,6 +31,7 @@ import type { ClutterHistory } from './clutter-history/clutter-history.js';
 import type { Thumbnails } from './clutter-history/thumbnails.js';
 import type { ImageStore } from './ingest/image-store.js';
 import type { LiveState } from './ingest/live-state.js';
+import { LiveUnion, type LiveView } from './ingest/live-union.js';
 import type { ProductionService } from './production/production-service.js';
 import type { ReportsService } from './reports/reports-service.js';
 import type { RuntimeSettingsService } from './settings/runtime-settings.js';
@@ -38,7 +39,7 @@ import type { RuntimeSettingsService } from './settings/runtime-settings.js';
 export type HubDataSourceOptions = {
   live: LiveState;
   /** Fleet mode: nodes reporting to the other hubs, live only (PeerLiveMirror); shown beside this hub's own. */
-  peers?: Pick<LiveState, 'list' | 'subscribe'>;
+  peers?: LiveView;
   images: ImageStore;
   stats: () => HubStats;
   reports: ReportsService;
@@ -66,12 +67,7 @@ export class HubDataSource implements DashboardDataSource {
 
   /** This hub's nodes, and in fleet mode the other hubs' (a node this hub ingests itself shows as it has it). */
   listNodes(): NodeSnapshot[] {
-    const own = this.options.live.list();
-    const peers = this.options.peers?.list() ?? [];
-    if (peers.length === 0) return own;
-    const key = (n: NodeSnapshot) => `${n.site}/${n.node}`;
-    const mine = new Set(own.map(key));
-    return [...own, ...peers.filter((n) => !mine.has(key(n)))].sort((a, b) => (a.site === b.site ? a.node.localeCompare(b.node) : a.site.localeCompare(b.site)));
+    return new LiveUnion(this.options.live, this.options.peers ?? null).list();
   }
 
   async readImage(site: string, node: string, imageId: string): Promise<Buffer | null> {
@@ -90,13 +86,11 @@ export class HubDataSource implements DashboardDataSource {
 
   /** The readings stream (node and event updates), the alarm stream and production changes, merged for the live feed. */
   subscribe(listener: (update: LiveUpdate) => void): () => void {
-    const offReadings = this.options.live.subscribe(listener);
-    const offPeers = this.options.peers?.subscribe(listener);
+    const offReadings = new LiveUnion(this.options.live, this.options.peers ?? null).subscribe(listener);
     const offAlarms = this.options.alerts.subscribe(listener);
     const offProduction = this.options.production.subscribe(listener);
     return () => {
       offReadings();
-      offPeers?.();
       offAlarms();
       offProduction();
     };

@@ -47,6 +47,10 @@ import { admitJoinRequest, countJoinRequests, dismissJoinRequest, listAdmitted, 
 import { deleteNodeRow } from './store/node-removal.js';
 import { RetentionPruner } from './store/retention-pruner.js';
 import { Store } from './store/store.js';
+import { LeaderDuties } from './cluster/leader-duties.js';
+import { SoleLeadership, type Leadership } from './cluster/leadership.js';
+import { PostgresLeadership } from './cluster/postgres-leadership.js';
+import { LiveUnion } from './ingest/live-union.js';
 import { disablePacketNumberCache } from './packet-number-cache.js';
 
 export type HubOptions = {
@@ -81,6 +85,9 @@ export class Hub {
   readonly live: LiveState;
   /** Fleet mode: the other hubs' nodes, live only (no store, no rules); null on a single hub. */
   readonly peerLive: LiveState | null;
+  /** Whether this hub leads (always on a single hub once started; fleet mode: the PostgreSQL lock). */
+  private leadership: Leadership | null = null;
+  private leaderDuties: LeaderDuties | null = null;
   readonly images: ImageStore;
   /** What the dashboard reads (also handy for tests and other front ends). */
   readonly dataSource: HubDataSource;
@@ -134,8 +141,10 @@ export class Hub {
     this.live = new LiveState({ logger: this.logger });
     this.peerLive = options.config.hub.cluster ? new LiveState({ logger: this.logger.child({ view: 'peers' }) }) : null;
     this.images = new ImageStore({ root: join(this.dataDir, 'images') });
+    const fleet = options.config.hub.store !== undefined;
     this.reports = new ReportsService({
       sql: () => this.store.sql,
+      fleet,
       timeZone: options.config.timezone,
       shifts: options.config.shifts,
       site: options.config.site,
@@ -155,7 +164,9 @@ export class Hub {
     this.alerts = new Alerts({
       config: options.config,
       sql: () => this.store.sql,
-      live: this.live,
+      // The leading hub's rules watch every hub's nodes.
+      live: new LiveUnion(this.live, this.peerLive),
+      ...(fleet ? { fleet: { changeFeedMs: 1_000 } } : {}),
       dataDir: this.dataDir,
       now,
       channels: createAlertChannels(options.config, {
@@ -313,11 +324,23 @@ export class Hub {
 
   /** Fleet mode: this hub's id and its Redis link; nothing for a single hub. */
   private clusterStats(): { cluster?: ClusterStatus } {
-    const cluster = this.config.hub.cluster;
-    if (!cluster) return {};
-    const health = this.redisState?.health();
-    const redis = health ?? { connected: false, disconnects: 0, errors: 0 };
-    return { cluster: { hubId: this.hubId, redis: { connected: redis.connected, disconnects: redis.disconnects, errors: redis.errors } } };
+    const { cluster, store } = this.config.hub;
+    if (!cluster && !store) return {};
+    const status: ClusterStatus = { hubId: this.hubId };
+    if (cluster) {
+      const redis = this.redisState?.health() ?? { connected: false, disconnects: 0, errors: 0 };
+      status.redis = { connected: redis.connected, disconnects: redis.disconnects, errors: redis.errors };
+    }
+    if (store) {
+      const leader = this.leadership?.status();
+      status.leader = { leading: leader?.leading ?? false, since: leader?.since ?? null, terms: leader?.terms ?? 0 };
+    }
+    return { cluster: status };
+  }
+
+  /** Whether this hub runs the leader's duties now (a single hub: once started). */
+  get leading(): boolean {
+    return this.leaderDuties?.isLeading ?? false;
   }
 
   /** hub.cluster.hubId, else the host name (two hubs on one host must set it). */
@@ -461,14 +484,12 @@ export class Hub {
 
     this.imagePruner.start();
     this.started.push({ name: 'image-pruner', stop: () => this.imagePruner.stop() });
-    this.retention.start();
-    this.started.push({ name: 'retention', stop: () => this.retention.stop() });
-
-    this.startClutterWebhook(ingest);
+    const daily = this.startClutterWebhook(ingest);
 
     // After ingest, before any client can connect: every message ingest applies is seen by the rules.
     await this.alerts.start();
     this.started.push({ name: 'alerts', stop: () => this.alerts.stop() });
+    await this.startLeaderDuties(daily);
 
     // Retained configs are in place (or cleared) before Home Assistant can connect.
     await this.homeAssistant.start();
@@ -581,9 +602,10 @@ export class Hub {
     return ingest;
   }
 
-  private startClutterWebhook(ingest: Ingest): void {
+  /** Returns the daily utilization post when configured (started by the leader duties). */
+  private startClutterWebhook(ingest: Ingest): DailyUtilizationPost | null {
     const webhook = this.clutterWebhook;
-    if (!webhook) return;
+    if (!webhook) return null;
     webhook.start();
     // Every clutter score ingest accepted (decoded once, there); invalid ones ingest counts.
     const off = ingest.onMessage((message) => {
@@ -592,7 +614,6 @@ export class Hub {
     const daily = this.config.hub.clutterWebhook?.dailyUtilization
       ? new DailyUtilizationPost({ reports: this.reports, webhook, now: this.now, logger: this.options.logger })
       : null;
-    daily?.start();
     this.started.push({
       name: 'clutter-webhook',
       stop: async () => {
@@ -601,6 +622,37 @@ export class Hub {
         await webhook.stop();
       },
     });
+    return daily;
+  }
+
+  /**
+   * What only one hub of a fleet does, on the one that leads: the alert rules and channels,
+   * roll-ups and the run record, nightly retention, the daily utilization post. A single hub
+   * (SQLite) always leads; in fleet mode (hub.store.url) a PostgreSQL advisory lock decides.
+   */
+  private async startLeaderDuties(daily: DailyUtilizationPost | null): Promise<void> {
+    const store = this.config.hub.store;
+    const leadership: Leadership = store
+      ? new PostgresLeadership({ url: store.url, hubId: this.hubId, logger: this.options.logger, now: this.now, retryMs: store.failoverS * 1000, keepAliveMs: store.failoverS * 1000 })
+      : new SoleLeadership({ logger: this.options.logger, now: this.now });
+    if (store && !this.config.hub.cluster) {
+      this.logger.warn('hub.store.url without hub.cluster: a second hub on this database would not see this hub\'s nodes, nor the leader its nodes (set hub.cluster.redisUrl on every hub)');
+    }
+    const duties = new LeaderDuties({
+      leadership,
+      logger: this.options.logger,
+      duties: [
+        { name: 'reports', lead: () => this.reports.lead(), follow: () => this.reports.follow() },
+        { name: 'alerts', lead: () => this.alerts.lead(), follow: () => this.alerts.follow() },
+        { name: 'retention', lead: () => this.retention.start(), follow: () => this.retention.stop() },
+        ...(daily ? [{ name: 'daily-utilization', lead: () => daily.start(), follow: () => daily.stop() }] : []),
+      ],
+    });
+    this.leadership = leadership;
+    this.leaderDuties = duties;
+    // Stopped before the services it drives (the started list stops in reverse).
+    this.started.push({ name: 'leadership', stop: () => duties.stop() });
+    await duties.start();
   }
 
   /** MQTT over TCP, TLS (when configured) and WebSocket, the HTTP front end (the dashboard, when mounted), the HTTP port. */

@@ -459,6 +459,12 @@ export const ConfigSchema = z.strictObject({
            * ~/.pgpass, which the PostgreSQL client reads.
            */
           url: z.url({ protocol: /^postgres(ql)?$/, error: 'use a postgres:// or postgresql:// URL' }),
+          /**
+           * One hub leads the fleet (alert rules and channels, roll-ups, retention): the others try
+           * to take over this often, and the leader checks its connection as often, so a dead
+           * leader is replaced within about this many seconds (twice it at most).
+           */
+          failoverS: z.int().min(1).max(60).default(5),
         })
         .optional(),
       /**

@@ -12,11 +12,12 @@ import type { AlarmAckResult, AlarmItem, AlarmLinkResult, AlarmQuery, AlarmSever
 import type { Config } from '@mieruka/protocol';
 import { Fanout } from '../events/fanout.js';
 import type { SqlStore } from '../store/sql/sql-store.js';
-import type { LiveState } from '../ingest/live-state.js';
+import type { LiveView } from '../ingest/live-union.js';
 import { loadAckSecret } from './alarms/ack-secret.js';
 import { signAckToken, verifyAckToken } from './alarms/ack-token.js';
+import { AlarmChangeFeed, type ForeignAlarmChange } from './alarms/alarm-change-feed.js';
 import { AlarmManager, type NoticeKind, type NotifyPolicy } from './alarms/alarm-manager.js';
-import { AlarmStore } from './alarms/alarm-store.js';
+import { AlarmStore, toItem } from './alarms/alarm-store.js';
 import type { AlarmNotice, AlertChannel } from './channel.js';
 import { publicBaseUrl } from './channels.js';
 import { applyVerdict } from './rules/apply-verdict.js';
@@ -29,8 +30,8 @@ export type AlertsOptions = {
   config: Readonly<Config>;
   /** The hub's open store; called at start. */
   sql: () => SqlStore;
-  /** The readings stream the rules watch (read only). */
-  live: LiveState;
+  /** The readings stream the rules watch (read only): in fleet mode every hub's nodes (LiveUnion). */
+  live: LiveView;
   /** Where a generated ack secret is kept. */
   dataDir: string;
   channels: readonly AlertChannel[];
@@ -38,6 +39,12 @@ export type AlertsOptions = {
   now?: () => number;
   /** Rule durations, reminders and channel health are checked this often. Default 1 s. */
   tickMs?: number;
+  /**
+   * Fleet mode (docs/scaling.md): hubs share the store, and only the one the hub's leadership
+   * makes lead runs the rules, ticks and channels (lead()/follow()); every hub reads the others'
+   * alarm changes from the shared history this often (ms). Absent: this hub leads from start().
+   */
+  fleet?: { changeFeedMs: number };
 };
 
 function calendarOf(config: Readonly<Config>): WorkCalendar {
@@ -59,6 +66,11 @@ export class Alerts {
   private config: Readonly<Config>;
   private readonly baseUrl: string | null;
   private manager: AlarmManager | null = null;
+  /** Whether this hub runs the rules, ticks and channels now (always on a single hub once started). */
+  private leading = false;
+  private feed: AlarmChangeFeed | null = null;
+  /** follow() under way (its waits), so a second call waits for the same one. */
+  private handingOver: Promise<void> | null = null;
   private engine: RulesEngine | null = null;
   private secret: Buffer | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -90,12 +102,19 @@ export class Alerts {
     return this.alarmStream.subscribe(listener);
   }
 
+  /** Whether this hub runs the rules, ticks and channels now. */
+  get isLeading(): boolean {
+    return this.leading;
+  }
+
+  /** Opens the alarms (lists, acknowledgements, mail links work from here on); a single hub also starts leading. */
   async start(): Promise<void> {
     if (this.manager) return;
     const { config } = this;
     this.secret = await loadAckSecret({ configured: config.alerts.ackSecret, dataDir: this.options.dataDir, logger: this.logger });
+    const store = new AlarmStore(this.options.sql());
     const manager = new AlarmManager({
-      store: new AlarmStore(this.options.sql()),
+      store,
       policy: this.policyOf(config),
       logger: this.logger,
       now: this.now,
@@ -104,8 +123,25 @@ export class Alerts {
     });
     await manager.load();
     this.manager = manager;
-    this.startEngine(manager);
+    const fleet = this.options.fleet;
+    if (!fleet) {
+      await this.lead();
+      return;
+    }
+    this.feed = new AlarmChangeFeed({ store, intervalMs: fleet.changeFeedMs, logger: this.logger, onChange: (c) => this.foreignChange(c) });
+    await this.feed.start();
+    this.logger.info('alarms open; rules and channels run on the leading hub');
+  }
 
+  /** Runs the rules, ticks and channels here (a single hub: at start; fleet mode: when this hub becomes the leader). */
+  async lead(): Promise<void> {
+    const manager = this.manager;
+    if (!manager || this.leading) return;
+    this.leading = true;
+    const { config } = this;
+    // Another hub led until now: its alarms are the store's, not this process's memory.
+    if (this.options.fleet) await manager.load();
+    this.startEngine(manager);
     for (const channel of this.channels) {
       try {
         await channel.start();
@@ -121,8 +157,43 @@ export class Alerts {
     this.timer.unref();
     const activeAlarms = Object.values(manager.activeBySeverity()).reduce((sum, n) => sum + n, 0);
     this.logger.info({ channels: this.channels.map((c) => c.name), activeAlarms }, 'alerts started');
-    // Catch up at once: clears and notices that fell due while the hub was down.
+    // Catch up at once: clears and notices that fell due while no hub led.
     await this.tick();
+  }
+
+  /** Stops the rules, ticks and channels (fleet mode: another hub leads now); lists and acknowledgements go on. */
+  follow(): Promise<void> {
+    if (!this.leading) return Promise.resolve();
+    this.handingOver ??= this.handOver().finally(() => (this.handingOver = null));
+    return this.handingOver;
+  }
+
+  private async handOver(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.engine = null;
+    // What the rules asked for is written and told (still as the leader) before the channels stop.
+    await this.ticking;
+    await this.manager?.idle();
+    this.leading = false;
+    for (const channel of [...this.channels].reverse()) {
+      try {
+        await channel.stop();
+      } catch (err) {
+        this.logger.error({ err, channel: channel.name }, 'alert channel failed to stop');
+      }
+    }
+    this.brokenSince.clear();
+    this.logger.info('alerts handed over: rules and channels stopped on this hub');
+  }
+
+  /** Another hub changed an alarm: this hub's dashboards see it; the leader tells its channels of an acknowledgement. */
+  private foreignChange(c: ForeignAlarmChange): void {
+    const item = toItem(c.alarm);
+    this.alarmStream.emit({ type: 'alarm', change: c.kind === 'reoccurred' ? 'updated' : c.kind, alarm: item });
+    if (this.leading && c.kind === 'acknowledged' && c.alarm.notifiedLevel >= 0) this.dispatch('acknowledged', item, c.alarm.notifiedLevel, c.alarm.details);
   }
 
   /**
@@ -143,6 +214,7 @@ export class Alerts {
     const manager = this.manager;
     if (!manager) return;
     manager.setPolicy(this.policyOf(config));
+    if (!this.leading) return;
     this.startEngine(manager);
     void this.tick();
   }
@@ -174,25 +246,14 @@ export class Alerts {
   }
 
   async stop(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    // Nothing may write after the store closes: the rules, tick and channels stop first, then the
+    // queued alarm changes finish.
+    await this.follow();
+    await this.feed?.stop();
+    this.feed = null;
     const manager = this.manager;
     this.manager = null;
-    this.engine = null;
-    // Nothing may write after the store closes: let the tick and the queued changes finish
-    // (their notices still reach the channels, which stop after).
-    await this.ticking;
     await manager?.idle();
-    for (const channel of [...this.channels].reverse()) {
-      try {
-        await channel.stop();
-      } catch (err) {
-        this.logger.error({ err, channel: channel.name }, 'alert channel failed to stop');
-      }
-    }
-    this.brokenSince.clear();
     if (manager) this.logger.debug('alerts stopped');
   }
 
@@ -221,7 +282,7 @@ export class Alerts {
 
   private async tickOnce(): Promise<void> {
     const manager = this.manager;
-    if (!manager) return;
+    if (!manager || !this.leading) return;
     try {
       this.engine?.tick();
       this.checkChannels();
@@ -273,6 +334,8 @@ export class Alerts {
   }
 
   private dispatch(kind: NoticeKind, alarm: AlarmItem, level: number, details: Record<string, unknown>): void {
+    // A follower's acknowledgement is told by the leader, which reads it from the shared history.
+    if (!this.leading) return;
     const notice: AlarmNotice = { kind, alarm, level };
     if (this.baseUrl) notice.dashboardUrl = `${this.baseUrl}/alarms?focus=${encodeURIComponent(alarm.id)}`;
     if (NAGGING.includes(kind) && !alarm.acknowledged) {

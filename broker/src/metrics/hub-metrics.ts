@@ -131,7 +131,18 @@ export class HubMetrics {
       collect() {
         this.reset();
         const cluster = source.stats().cluster;
-        if (cluster) this.set({ hub: cluster.hubId }, cluster.redis.connected ? 1 : 0);
+        if (cluster?.redis) this.set({ hub: cluster.hubId }, cluster.redis.connected ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'mieruka_cluster_leader',
+      help: 'Fleet mode with a shared PostgreSQL store: 1 while this hub leads (alert rules and channels, roll-ups), else 0.',
+      labelNames: ['hub'],
+      registers,
+      collect() {
+        this.reset();
+        const cluster = source.stats().cluster;
+        if (cluster?.leader) this.set({ hub: cluster.hubId }, cluster.leader.leading ? 1 : 0);
       },
     });
     new Counter({
@@ -142,7 +153,7 @@ export class HubMetrics {
       collect() {
         this.reset();
         const cluster = source.stats().cluster;
-        if (cluster) countFrom({ hub: cluster.hubId }, cluster.redis.disconnects, this);
+        if (cluster?.redis) countFrom({ hub: cluster.hubId }, cluster.redis.disconnects, this);
       },
     });
     new Counter({

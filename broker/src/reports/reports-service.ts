@@ -30,6 +30,8 @@ export type ReportsServiceOptions = {
   rollupIntervalMs?: number;
   /** How often the hub notes it is alive (for outages after a crash). Default 60 s. */
   aliveIntervalMs?: number;
+  /** Fleet mode: the run record and roll-up updates wait for lead() (the leading hub's work). Absent: from start(). */
+  fleet?: boolean;
 };
 
 type EventRow = { ts: number; seq: number; type: string; data: string };
@@ -63,6 +65,7 @@ export class ReportsService {
   private rollupsInstance: UsageRollups | null = null;
   private currentQuery: CurrentSeriesQuery | null = null;
   private timers: NodeJS.Timeout[] = [];
+  private leading = false;
   /** Timer work still going (a tick is skipped while its previous run is; stop() waits for them). */
   private readonly inFlight = new Map<string, Promise<void>>();
 
@@ -87,20 +90,30 @@ export class ReportsService {
     return this.parts.rollups;
   }
 
+  /** Opens the reports (queries work from here on); a single hub also starts its periodic work. */
   async start(): Promise<void> {
     if (this.sql) return;
     const sql = this.options.sql();
     const runs = new HubRuns(sql);
-    const reader = new ObservationReader(sql, () => runs.downMarks());
-    const rollups = new UsageRollups(sql, reader, this.clock);
+    this.sql = sql;
+    this.runs = runs;
+    this.reader = new ObservationReader(sql, () => runs.downMarks());
+    this.rollupsInstance = new UsageRollups(sql, this.reader, this.clock);
+    this.currentQuery = new CurrentSeriesQuery(sql);
+    if (!this.options.fleet) await this.lead();
+  }
+
+  /**
+   * Records this run and keeps the hourly roll-ups up to date (a single hub: from start; fleet
+   * mode: on the leading hub only, so two hubs never rebuild the same hours at once).
+   */
+  async lead(): Promise<void> {
+    const { runs, rollups } = { runs: this.runs, rollups: this.rollupsInstance };
+    if (!runs || !rollups || this.leading) return;
+    this.leading = true;
     const mark = await runs.begin(this.now());
     if (mark) this.logger.info({ downAt: mark.ts }, 'time since the hub last ran counts as unknown until agents report');
     if (await rollups.useTimeZone()) this.logger.info({ timeZone: this.clock.timeZone }, 'time zone changed: hourly roll-ups are rebuilt');
-    this.sql = sql;
-    this.runs = runs;
-    this.reader = reader;
-    this.rollupsInstance = rollups;
-    this.currentQuery = new CurrentSeriesQuery(sql);
     const every = (ms: number, what: string, fn: () => Promise<unknown>) => {
       if (!(ms > 0)) return;
       this.timers.push(
@@ -120,7 +133,9 @@ export class ReportsService {
   }
 
   /** Stops the timers, waits for their runs, then records the stop (nothing writes after it resolves). */
-  async stop(): Promise<void> {
+  async follow(): Promise<void> {
+    if (!this.leading) return;
+    this.leading = false;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await Promise.all(this.inFlight.values());
@@ -129,6 +144,10 @@ export class ReportsService {
     } catch (err) {
       this.logger.error({ err }, 'cannot record the hub stop');
     }
+  }
+
+  async stop(): Promise<void> {
+    await this.follow();
     this.sql = null;
     this.runs = null;
     this.reader = null;

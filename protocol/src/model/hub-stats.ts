@@ -22,7 +22,10 @@ export type HubStats = {
 /** A hub of a fleet and its Redis link (counters since the hub started; the errors themselves are in the log, not here: /api/health is public). */
 export type ClusterStatus = {
   hubId: string;
-  redis: { connected: boolean; disconnects: number; errors: number };
+  /** Absent without hub.cluster (one hub on a shared PostgreSQL store). */
+  redis?: { connected: boolean; disconnects: number; errors: number };
+  /** Fleet mode with hub.store.url: whether this hub leads (alert rules and channels, roll-ups), since when, how often it took over. */
+  leader?: { leading: boolean; since: number | null; terms: number };
 };
 
 /** Refusal counters; a reason is a short stable word (e.g. `bad-credentials`, `acl`). */

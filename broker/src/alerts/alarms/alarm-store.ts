@@ -166,9 +166,28 @@ type EventRow = { id: number; alarm_id: string; ts: number; kind: string; actor:
  */
 export class AlarmStore {
   private readonly db: SqlStore | SqlQueries;
+  /** Ids of the history rows this process wrote (fleet mode: the change feed skips them). */
+  private readonly own: Set<number>;
 
-  constructor(db: SqlStore | SqlQueries) {
+  constructor(db: SqlStore | SqlQueries, own: Set<number> = new Set()) {
     this.db = db;
+    this.own = own;
+  }
+
+  /** Whether this process wrote the history row (its change is already known here). */
+  isOwnEvent(id: number): boolean {
+    return this.own.has(id);
+  }
+
+  /** The newest history row's id (0 without any). */
+  async lastEventId(): Promise<number> {
+    return (await this.db.get<{ id: number | null }>('SELECT max(id) AS id FROM alarm_events'))?.id ?? 0;
+  }
+
+  /** History rows after `id`, oldest first. */
+  async eventsAfter(id: number, limit: number): Promise<Array<{ id: number; alarmId: string; kind: string; actor: string | null }>> {
+    const rows = await this.db.all<{ id: number; alarm_id: string; kind: string; actor: string | null }>('SELECT id, alarm_id, kind, actor FROM alarm_events WHERE id > ? ORDER BY id LIMIT ?', [id, limit]);
+    return rows.map((r) => ({ id: r.id, alarmId: r.alarm_id, kind: r.kind, actor: r.actor }));
   }
 
   async get(id: string): Promise<AlarmRecord | null> {
@@ -224,13 +243,18 @@ export class AlarmStore {
   }
 
   async addEvent(alarmId: string, ts: number, kind: string, actor: string | null = null, detail: unknown = null): Promise<void> {
-    await this.db.run('INSERT INTO alarm_events (alarm_id, ts, kind, actor, detail) VALUES (?, ?, ?, ?, ?)', [
+    const row = await this.db.get<{ id: number }>('INSERT INTO alarm_events (alarm_id, ts, kind, actor, detail) VALUES (?, ?, ?, ?, ?) RETURNING id', [
       alarmId,
       ts,
       kind,
       actor,
       detail === null ? null : JSON.stringify(detail),
     ]);
+    if (row) {
+      this.own.add(row.id);
+      // Only recent ids matter (the feed reads forward from its last id): keep the set small.
+      if (this.own.size > 10_000) this.own.delete(this.own.values().next().value as number);
+    }
   }
 
   async events(alarmId: string): Promise<AlarmEventRow[]> {
@@ -273,6 +297,6 @@ export class AlarmStore {
   async transaction<T>(fn: (tx: AlarmStore) => Promise<T>): Promise<T> {
     const db = this.db;
     if (!('transaction' in db)) throw new Error('AlarmStore.transaction: already inside a transaction');
-    return db.transaction((tx) => fn(new AlarmStore(tx)));
+    return db.transaction((tx) => fn(new AlarmStore(tx, this.own)));
   }
 }
