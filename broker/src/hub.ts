@@ -635,6 +635,9 @@ export class Hub {
     const leadership: Leadership = store
       ? new PostgresLeadership({ url: store.url, hubId: this.hubId, logger: this.options.logger, now: this.now, retryMs: store.failoverS * 1000, keepAliveMs: store.failoverS * 1000 })
       : new SoleLeadership({ logger: this.options.logger, now: this.now });
+    if (store && !this.config.alerts.ackSecret) {
+      this.logger.warn('hub.store.url without alerts.ackSecret: this hub signs mail links with its own secret, so another hub refuses them (set the same alerts.ackSecret on every hub)');
+    }
     if (store && !this.config.hub.cluster) {
       this.logger.warn('hub.store.url without hub.cluster: a second hub on this database would not see this hub\'s nodes, nor the leader its nodes (set hub.cluster.redisUrl on every hub)');
     }
