@@ -4,12 +4,14 @@
 //       dir, loopback, default config (anonymous clients over loopback only, the default);
 //   (b) Debian's Mosquitto in its own process (`persistence false`, loopback) — the broker a
 //       user would put there instead (then still without storage).
-//   (c) two hubs of one cluster (fleet mode, docs/scaling.md): `mieruka hub` twice sharing a
-//       Debian redis-server (hub.cluster.redisUrl), publishers split between them, the
-//       subscriber on the first, so half the readings cross from one hub to the other.
+//   (c) two hubs of one fleet (docs/scaling.md): `mieruka hub` twice sharing a Debian
+//       redis-server (hub.cluster.redisUrl) and one PostgreSQL database (hub.store.url, a
+//       fresh initdb cluster on loopback, scripts/bench/postgres.mjs), publishers split between
+//       them, the subscriber on the first, so half the readings cross from one hub to the other.
 // Per broker and QoS: messages/s seen by the subscriber (first publish → last received), lost
-// (sent − received, by node and seq), hub/Mosquitto ratio; for the hub the time until every
-// reading is in its SQLite (polled read-only) and the stored count, which must equal sent.
+// (sent − received, by node and seq), hub/Mosquitto ratio; for the hubs the time until every
+// reading is in their store (the hub's SQLite polled read-only; the pair's PostgreSQL counted
+// over one connection) and the stored count, which must equal sent.
 // At QoS 1 the hub acknowledges only stored messages, so the last PUBACK implies all stored.
 // MIERUKA_BENCH_SMOKE=1: 5 × 50, same checks. MIERUKA_BENCH_HUB_NODE_ARGS: extra node flags
 // for the hub process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
@@ -24,7 +26,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { connectAsync } from 'mqtt';
+import pg from 'pg';
 import { CHILD_ENV, fmt, freePort, printTable, saveResult, waitUntil } from './lib.mjs';
+import { startPostgres } from './postgres.mjs';
 
 export const name = 'ingest';
 
@@ -43,9 +47,6 @@ const CLI = fileURLToPath(new URL('../../bin/mieruka.js', import.meta.url));
 const PUBLISHERS_WORKER = new URL('./ingest-publishers.mjs', import.meta.url);
 const MOSQUITTO = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
 const REDIS = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server';
-
-
-
 
 const accepts = (port) =>
   new Promise((resolve) => {
@@ -98,32 +99,42 @@ async function startRedis(dir) {
   return { url: `redis://127.0.0.1:${port}`, stop: () => p.stop() };
 }
 
-/** Two hubs sharing one Redis; each stores what its own clients publish. */
+/** Two hubs sharing one Redis and one PostgreSQL database; each stores what its own clients publish. */
 async function startHubPair(dir) {
   const redis = await startRedis(dir);
+  let postgres = null;
+  let client = null;
   const hubs = [];
+  const stop = async () => {
+    for (const h of hubs) await h.stop();
+    await client?.end().catch(() => undefined);
+    await postgres?.stop();
+    await redis.stop();
+  };
   try {
+    postgres = await startPostgres('mieruka_bench');
     for (const id of ['a', 'b']) {
       await mkdir(join(dir, id));
-      hubs.push(await startHub(join(dir, id), { MIERUKA_HUB__CLUSTER__REDIS_URL: redis.url, MIERUKA_HUB__CLUSTER__HUB_ID: `bench-${id}` }));
+      hubs.push(await startHub(join(dir, id), { MIERUKA_HUB__CLUSTER__REDIS_URL: redis.url, MIERUKA_HUB__CLUSTER__HUB_ID: `bench-${id}`, MIERUKA_HUB__STORE__URL: postgres.url }, { sqlite: false }));
     }
+    // The hubs made the schema; the bench only reads.
+    client = new pg.Client({ connectionString: postgres.url });
+    client.on('error', () => undefined); // a lost connection: the next count() rejects and says why
+    await client.connect();
   } catch (err) {
-    for (const h of hubs) await h.stop();
-    await redis.stop();
+    await stop();
     throw err;
   }
   return {
     url: hubs[0].url,
     urls: hubs.map((h) => h.url),
-    stored: () => hubs.reduce((sum, h) => sum + h.stored(), 0),
-    async stop() {
-      for (const h of hubs) await h.stop();
-      await redis.stop();
-    },
+    stored: async () => Number((await client.query('SELECT count(*) AS n FROM readings WHERE site = $1', [SITE])).rows[0].n),
+    stop,
   };
 }
 
-async function startHub(dir, clusterEnv = {}) {
+/** One `mieruka hub`; `sqlite: false` when its store is elsewhere (the pair's PostgreSQL), so no count here. */
+async function startHub(dir, clusterEnv = {}, { sqlite = true } = {}) {
   const port = await freePort();
   const dataDir = join(dir, 'data');
   const nodeArgs = (process.env.MIERUKA_BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -136,13 +147,13 @@ async function startHub(dir, clusterEnv = {}) {
     if (!p.alive()) throw new Error(`the hub exited: ${p.output()}`);
     return p.output().includes('Mieruka hub:');
   }, 'the hub to start');
-  const db = new Database(join(dataDir, 'mieruka.db'), { readonly: true, fileMustExist: true });
-  const count = db.prepare('SELECT count(*) AS n FROM readings WHERE site = ?');
+  const db = sqlite ? new Database(join(dataDir, 'mieruka.db'), { readonly: true, fileMustExist: true }) : null;
+  const count = db?.prepare('SELECT count(*) AS n FROM readings WHERE site = ?');
   return {
     url: `mqtt://127.0.0.1:${port}`,
-    stored: () => count.get(SITE).n,
+    stored: count ? () => count.get(SITE).n : undefined,
     async stop() {
-      db.close();
+      db?.close();
       await p.stop();
     },
   };
@@ -174,7 +185,11 @@ async function subscribe(url, qos, nodes) {
 
 async function measure(kind, qos) {
   const dir = await mkdtemp(join(tmpdir(), `mieruka-bench-ingest-${kind}-`));
-  const broker = kind === 'hub' ? await startHub(dir) : kind === 'hub-pair' ? await startHubPair(dir) : await startMosquitto(dir);
+  const start = { hub: startHub, 'hub-pair': startHubPair, mosquitto: startMosquitto }[kind];
+  const broker = await start(dir).catch(async (err) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   const nodes = Array.from({ length: PUBLISHERS }, (_, i) => `n${String(i + 1).padStart(2, '0')}`);
   const sent = PUBLISHERS * PER_NODE;
   let worker = null;
@@ -193,9 +208,19 @@ async function measure(kind, qos) {
     const t0 = performance.now();
     let storedAt = null;
     let storedAtAck = null;
+    // stored() answers now (SQLite) or as a promise (PostgreSQL); one count at a time.
+    let polling = false;
     const poll = broker.stored
-      ? setInterval(() => {
-          if (storedAt === null && broker.stored() >= sent) storedAt = performance.now();
+      ? setInterval(async () => {
+          if (storedAt !== null || polling) return;
+          polling = true;
+          try {
+            if ((await broker.stored()) >= sent && storedAt === null) storedAt = performance.now();
+          } catch {
+            // A failed count only delays storedAt; the final count below reports the error.
+          } finally {
+            polling = false;
+          }
         }, 50)
       : null;
     worker.postMessage('go');
@@ -203,7 +228,7 @@ async function measure(kind, qos) {
     const publishedAt = performance.now();
     if (done.failed) throw new Error(`a publish failed: ${done.failed}`);
     // At QoS 1 a PUBACK from the hub means stored: everything acknowledged must be in the database now.
-    if (broker.stored && qos === 1) storedAtAck = broker.stored();
+    if (broker.stored && qos === 1) storedAtAck = await broker.stored();
     // Done when all arrived, or nothing more arrived for 3 s (the rest is lost).
     let last = -1;
     let quietSince = performance.now();
@@ -217,11 +242,13 @@ async function measure(kind, qos) {
     }, 'the subscriber', 90_000);
     let stored = null;
     if (broker.stored) {
-      await waitUntil(() => storedAt !== null || broker.stored() >= sent, 'every reading stored', 60_000).catch(() => undefined);
-      if (storedAt === null && broker.stored() >= sent) storedAt = performance.now();
-      stored = broker.stored();
+      await waitUntil(async () => storedAt !== null || (await broker.stored()) >= sent, 'every reading stored', 60_000).catch(() => undefined);
+      if (storedAt === null && (await broker.stored()) >= sent) storedAt = performance.now();
+      stored = await broker.stored();
     }
     clearInterval(poll);
+    // A count still under way would otherwise meet the closed connection.
+    await waitUntil(() => !polling, 'the last stored count', 10_000);
     await sub.client.endAsync();
     const seconds = (sub.state.lastAt - t0) / 1000;
     return {
@@ -265,7 +292,7 @@ export async function run() {
   const ref = (qos) => results.find((r) => r.broker === 'mosquitto' && r.qos === qos);
   for (const r of results) r.ratioToMosquitto = r.messagesPerSecond / ref(r.qos).messagesPerSecond;
   printTable(`MQTT ingest: ${PUBLISHERS} publishers × ${PER_NODE} readings, window ${WINDOW}, one subscriber on mieruka/v1/#, best of ${ROUNDS}`, ['broker', 'QoS', 'sent', 'received', 'lost', 'msg/s', 'rounds msg/s', '× Mosquitto', 'all stored s', 'stored'], results.map((r) => [
-    { hub: 'hub (mieruka hub)', 'hub-pair': 'two hubs sharing Redis (publishers split)', mosquitto: 'Mosquitto (persistence false)' }[r.broker],
+    { hub: 'hub (mieruka hub)', 'hub-pair': 'two hubs sharing Redis and PostgreSQL (publishers split)', mosquitto: 'Mosquitto (persistence false)' }[r.broker],
     r.qos,
     r.sent,
     r.received,

@@ -103,7 +103,7 @@ export function agentRows(node, timeline, now) {
 }
 
 /** Writes every machine's status, state and event rows. Returns the row count. */
-export function writeAgentRows(store, nodes, timelines, now) {
+export async function writeAgentRows(store, nodes, timelines, now) {
   let n = 0;
   nodes.forEach((node, i) => {
     for (const row of agentRows(node, timelines[i], now)) {
@@ -111,7 +111,7 @@ export function writeAgentRows(store, nodes, timelines, now) {
       n++;
     }
   });
-  store.flush();
+  await store.flush();
   return n;
 }
 
@@ -119,7 +119,7 @@ export function writeAgentRows(store, nodes, timelines, now) {
  * 1 Hz readings of every machine for the local days from `lastDate` backwards, one day
  * (all machines) at a time, while `budgetMs` lasts. Returns { days, rows, ms }.
  */
-export function writeReadings(store, nodes, timelines, clock, lastDate, now, maxDays, budgetMs) {
+export async function writeReadings(store, nodes, timelines, clock, lastDate, now, maxDays, budgetMs) {
   const t0 = performance.now();
   let rows = 0;
   let days = 0;
@@ -139,7 +139,7 @@ export function writeReadings(store, nodes, timelines, clock, lastDate, now, max
         rows++;
       }
     });
-    store.flush();
+    await store.flush();
     days++;
   }
   return { days, rows, ms: performance.now() - t0 };

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { LocalTime } from '@mieruka/protocol';
-import { openDatabase, ReportsService } from '@mieruka/broker';
+import { openDatabase, ReportsService, SqliteSqlStore } from '@mieruka/broker';
 
 const dist = (p) => new URL(`../../broker/dist/reports/${p}`, import.meta.url).href;
 const { ObservationReader } = await import(dist('observations.js'));
@@ -21,24 +21,24 @@ const SITE = 'plant';
 
 function rawTimeline(db, node) {
   const marks = db.prepare('SELECT id, down_at AS ts FROM hub_runs WHERE down_at IS NOT NULL ORDER BY down_at, id').all();
-  const reader = new ObservationReader(db, () => marks);
-  const segments = (from, end) => {
+  const reader = new ObservationReader(new SqliteSqlStore(db), () => marks);
+  const segments = async (from, end) => {
     if (!(end > from)) return [];
-    const rest = reader.between(SITE, node, from, end);
-    const next = reader.atOrAfter(SITE, node, end);
+    const rest = await reader.between(SITE, node, from, end);
+    const next = await reader.atOrAfter(SITE, node, end);
     if (next) rest.push(next);
-    return deriveSegments(reader.before(SITE, node, from), rest, from, end);
+    return deriveSegments(await reader.before(SITE, node, from), rest, from, end);
   };
   return { reader, segments };
 }
 
 /** Utilization by day over [from, to) computed from the raw observations only. */
-export function referenceUsage(db, clock, now, node, range) {
+export async function referenceUsage(db, clock, now, node, range) {
   const { segments } = rawTimeline(db, node);
   // Utilization by day: the timeline cut at local midnights.
   const end = Math.min(range.to, now);
   const days = bucketsFrom(clock.dayBoundaries(range.from, end));
-  accumulate(days, segments(range.from, end));
+  accumulate(days, await segments(range.from, end));
   const total = emptyDurations();
   const rows = days.map((d) => {
     addDurations(total, d.ms);
@@ -48,7 +48,7 @@ export function referenceUsage(db, clock, now, node, range) {
 }
 
 /** Jobs over [from, to) computed from the raw observations only. */
-export function referenceJobs(db, now, node, range) {
+export async function referenceJobs(db, now, node, range) {
   const { reader, segments } = rawTimeline(db, node);
   // Jobs: every run event of the machine, and the whole timeline from its first state to now.
   const types = RUN_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
@@ -56,19 +56,19 @@ export function referenceJobs(db, now, node, range) {
     .prepare(`SELECT ts, seq, type, data FROM events WHERE site = ? AND node = ? AND type IN (${types}) ORDER BY ts, seq`)
     .all(SITE, node)
     .map((e) => ({ ts: e.ts, seq: e.seq, type: e.type, data: JSON.parse(e.data) }));
-  const first = reader.firstStateTs(SITE, node) ?? range.from;
-  return { jobs: deriveJobs(events, segments(Math.min(first, range.from), now), range, now), now };
+  const first = (await reader.firstStateTs(SITE, node)) ?? range.from;
+  return { jobs: deriveJobs(events, await segments(Math.min(first, range.from), now), range, now), now };
 }
 
-function round(reports, nodes, range) {
+async function round(reports, nodes, range) {
   const usage = [];
   const jobs = [];
   const t0 = performance.now();
-  for (const node of nodes) usage.push(reports.usage(SITE, node, range, 'day'));
+  for (const node of nodes) usage.push(await reports.usage(SITE, node, range, 'day'));
   const t1 = performance.now();
-  for (const node of nodes) jobs.push(reports.jobs(SITE, node, range));
+  for (const node of nodes) jobs.push(await reports.jobs(SITE, node, range));
   const t2 = performance.now();
-  const machines = reports.listMachines([]);
+  const machines = await reports.listMachines([]);
   const t3 = performance.now();
   return { usage, jobs, machines, ms: { usage: t1 - t0, jobs: t2 - t1, machines: t3 - t2 } };
 }
@@ -79,22 +79,24 @@ export async function measure(args) {
   const logger = pino({ level: 'silent' });
   const tOpen = performance.now();
   const db = openDatabase(file, { now: () => now });
-  const reports = new ReportsService({ database: () => db, timeZone, shifts: [], site: SITE, logger, now: () => now, rollupIntervalMs: 0, aliveIntervalMs: 0 });
-  reports.start();
+  const reports = new ReportsService({ sql: () => new SqliteSqlStore(db), timeZone, shifts: [], site: SITE, logger, now: () => now, rollupIntervalMs: 0, aliveIntervalMs: 0 });
+  await reports.start();
   const openMs = performance.now() - tOpen;
   try {
-    const cold = round(reports, nodes, range);
+    const cold = await round(reports, nodes, range);
     const warm = [];
-    for (let i = 0; i < warmRounds; i++) warm.push(round(reports, nodes, range).ms);
+    for (let i = 0; i < warmRounds; i++) warm.push((await round(reports, nodes, range)).ms);
     // The reference: cold first, then warm.
     const clock = new LocalTime(timeZone);
     const referenceMs = [];
     let reference = null;
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      const usage = nodes.map((node) => referenceUsage(db, clock, now, node, range));
+      const usage = [];
+      for (const node of nodes) usage.push(await referenceUsage(db, clock, now, node, range));
       const t1 = performance.now();
-      const jobs = nodes.map((node) => referenceJobs(db, now, node, range));
+      const jobs = [];
+      for (const node of nodes) jobs.push(await referenceJobs(db, now, node, range));
       referenceMs.push({ usage: t1 - t0, jobs: performance.now() - t1 });
       reference = nodes.map((_n, k) => ({ usage: usage[k], jobs: jobs[k] }));
     }
@@ -108,7 +110,7 @@ export async function measure(args) {
     const running = cold.usage.reduce((s, u) => s + (u?.total.seconds.running ?? 0), 0);
     return { openMs, cold: cold.ms, warm, referenceMs, mismatches, jobCount, dayRows, runningS: running, machines: cold.machines.length };
   } finally {
-    reports.stop();
+    await reports.stop();
     db.close();
   }
 }

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { addDays, LocalTime } from '@mieruka/protocol';
-import { ReportsService, Store } from '@mieruka/broker';
+import { ReportsService, SqliteSqlStore, Store } from '@mieruka/broker';
 import { fmt, printTable, quantile, saveResult } from './lib.mjs';
 import { machineIds, machineTimeline, SITE, writeAgentRows, writeReadings } from './storage-data.mjs';
 
@@ -40,17 +40,17 @@ async function build(dir, clock, now) {
   const store = new Store({ dataDir: dir, batchSize: 5000, flushIntervalMs: 1000, logger, now: () => now });
   await store.start();
   const t0 = performance.now();
-  const agentRowCount = writeAgentRows(store, nodes, timelines, now);
+  const agentRowCount = await writeAgentRows(store, nodes, timelines, now);
   const agentMs = performance.now() - t0;
-  const readings = writeReadings(store, nodes, timelines, clock, today, now, READING_DAYS_MAX, READING_BUDGET_MS);
+  const readings = await writeReadings(store, nodes, timelines, clock, today, now, READING_DAYS_MAX, READING_BUDGET_MS);
   // The hub keeps roll-ups current on a timer as data arrives; here they are brought up to date once.
-  const reports = new ReportsService({ database: () => store.database, timeZone: TIME_ZONE, shifts: [], site: SITE, logger, now: () => now, rollupIntervalMs: 0, aliveIntervalMs: 0 });
-  reports.start();
+  const reports = new ReportsService({ sql: () => store.sql, timeZone: TIME_ZONE, shifts: [], site: SITE, logger, now: () => now, rollupIntervalMs: 0, aliveIntervalMs: 0 });
+  await reports.start();
   const t1 = performance.now();
-  reports.updateRollups();
+  await reports.updateRollups();
   const rollupMs = performance.now() - t1;
-  reports.stop();
-  const counts = store.counts();
+  await reports.stop();
+  const counts = await store.counts();
   const stats = store.writerStats();
   await store.stop();
   if (stats.dropped > 0 || stats.rowsWritten !== agentRowCount - MACHINES + readings.rows) {
@@ -64,14 +64,14 @@ async function build(dir, clock, now) {
 async function explain(file, args) {
   const seen = new Set();
   const db = new Database(file, { verbose: (sql) => seen.add(String(sql)) });
-  const reports = new ReportsService({ database: () => db, timeZone: TIME_ZONE, shifts: [], site: SITE, logger, now: () => args.now, rollupIntervalMs: 0, aliveIntervalMs: 0 });
-  reports.start();
+  const reports = new ReportsService({ sql: () => new SqliteSqlStore(db), timeZone: TIME_ZONE, shifts: [], site: SITE, logger, now: () => args.now, rollupIntervalMs: 0, aliveIntervalMs: 0 });
+  await reports.start();
   seen.clear();
   for (const node of args.nodes) {
-    reports.usage(SITE, node, args, 'day');
-    reports.jobs(SITE, node, args);
+    await reports.usage(SITE, node, args, 'day');
+    await reports.jobs(SITE, node, args);
   }
-  reports.stop();
+  await reports.stop();
   const plans = new Map();
   for (const sql of seen) {
     if (!/^\s*SELECT/i.test(sql)) continue;
