@@ -31,6 +31,8 @@ import { CHILD_ENV, fmt, freePort, printTable, saveResult, waitUntil } from './l
 import { startPostgres } from './postgres.mjs';
 
 export const name = 'ingest';
+/** Three setups × two QoS × two rounds; the two hubs on PostgreSQL take the longest. */
+export const limitMs = 300_000;
 
 const SMOKE = process.env.MIERUKA_BENCH_SMOKE === '1';
 const PUBLISHERS = SMOKE ? 5 : 50;

@@ -47,6 +47,23 @@ describe.each(backends.each)('RowWriter on %s', (_name, open) => {
     expect((await sql.all<{ seq: number }>('SELECT seq FROM readings ORDER BY seq')).map((r) => r.seq)).toEqual([1, 2, 3]);
   });
 
+  it('writes a run of readings in one statement and still tells each one, a key twice in the run new only the first time', async () => {
+    const { sql } = await open();
+    const seen: Array<[number, boolean]> = [];
+    const writer = new RowWriter(sql, [{ stored: (_tx, r, inserted) => void seen.push([(r as { seq: number }).seq, inserted]), batchEnd: () => undefined, rolledBack: () => undefined }]);
+    const t = Date.now();
+    const reading = (seq: number, node = 'mill-1'): StoreRow => ({ kind: 'reading', site: 'factory', node, receivedAt: t, ts: t + seq, seq, irms: [seq] });
+    await writer.write([reading(1)]);
+    // 600 readings (more than one statement holds), one already stored, one twice, a status between.
+    const rows: StoreRow[] = Array.from({ length: 600 }, (_, i) => reading(i));
+    rows.splice(300, 0, reading(299), { kind: 'status', site: 'factory', node: 'mill-1', receivedAt: t, ts: t, online: true, agent: 'bridge', version: '1', detail: null });
+    expect(await writer.write(rows)).toBe(599);
+    expect(seen.slice(1, 4)).toEqual([[0, true], [1, false], [2, true]]);
+    expect(seen.filter(([seq]) => seq === 299)).toEqual([[299, true], [299, false]]);
+    expect(seen).toHaveLength(1 + 601);
+    expect((await sql.get<{ n: number }>('SELECT count(*) AS n FROM readings'))?.n).toBe(600);
+  });
+
   it('writes every kind of row, upserts the node and its counters, and keeps the later last_seen', async () => {
     const { sql } = await open();
     const writer = new RowWriter(sql);

@@ -3,7 +3,7 @@
  * (store-and-forward resends) hit a unique index and are ignored.
  */
 import type { MachineState } from '@mieruka/protocol';
-import type { SqlQueries, SqlStore } from './sql/sql-store.js';
+import type { SqlQueries, SqlStore, SqlValue } from './sql/sql-store.js';
 
 type Where = { site: string; node: string; /** Hub clock when the message arrived (epoch ms). */ receivedAt: number };
 
@@ -48,8 +48,6 @@ const SQL = {
   status: `INSERT INTO nodes (site, node, online, agent, version, status_ts, detail, backlog, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (site, node) DO UPDATE SET online = excluded.online, agent = excluded.agent, version = excluded.version,
        status_ts = excluded.status_ts, detail = excluded.detail, backlog = excluded.backlog, last_seen = ${LATER_LAST_SEEN}`,
-  seen: `INSERT INTO nodes (site, node, last_seen) VALUES (?, ?, ?) ON CONFLICT (site, node) DO UPDATE SET last_seen = ${LATER_LAST_SEEN}`,
-  reading: 'INSERT INTO readings (site, node, ts, seq, irms, received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   state: 'INSERT INTO states (site, node, ts, state, since, irms, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   event: 'INSERT INTO events (site, node, ts, seq, type, data, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   clutter: 'INSERT INTO clutter (site, node, ts, seq, score, covered_ratio, slot, image_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
@@ -68,6 +66,34 @@ const SQL = {
      ON CONFLICT (site, node) DO UPDATE SET dirty_ts = CASE WHEN rollup_cursors.dirty_ts IS NULL OR rollup_cursors.dirty_ts > excluded.dirty_ts THEN excluded.dirty_ts ELSE rollup_cursors.dirty_ts END`,
   offlineDirty: 'UPDATE rollup_cursors SET dirty_ts = CASE WHEN dirty_ts IS NULL OR dirty_ts > CAST(? AS BIGINT) THEN CAST(? AS BIGINT) ELSE dirty_ts END WHERE site = ? AND node = ?',
 } as const;
+
+type ReadingRow = Extract<StoreRow, { kind: 'reading' }>;
+
+/** Readings per INSERT: 6 parameters each, far below both databases' limits on parameters. */
+const READINGS_PER_STATEMENT = 250;
+
+const readingsSql = new Map<number, string>();
+/** The multi-row readings insert for `n` rows (one SQL text per n, so each is prepared once). */
+function readingsInsert(n: number): string {
+  let sql = readingsSql.get(n);
+  if (!sql) {
+    sql = `INSERT INTO readings (site, node, ts, seq, irms, received_at) VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING RETURNING site, node, seq`;
+    readingsSql.set(n, sql);
+  }
+  return sql;
+}
+
+const NODES_PER_STATEMENT = 500;
+const nodesSql = new Map<number, string>();
+/** The nodes' last_seen upsert for `n` distinct nodes. */
+function nodesSeenUpsert(n: number): string {
+  let sql = nodesSql.get(n);
+  if (!sql) {
+    sql = `INSERT INTO nodes (site, node, last_seen) VALUES ${Array.from({ length: n }, () => '(?, ?, CAST(? AS BIGINT))').join(', ')} ON CONFLICT (site, node) DO UPDATE SET last_seen = ${LATER_LAST_SEEN}`;
+    nodesSql.set(n, sql);
+  }
+  return sql;
+}
 
 /** An observer threw inside the batch: the transaction is rolled back and redone without it. */
 class ObserverFailed extends Error {
@@ -122,28 +148,52 @@ export class RowWriter {
     }
   }
 
+  /**
+   * Inserts the readings in one statement; returns which of them are new. A key twice in the
+   * run is new once (its first time), as it would be row by row.
+   */
+  private async insertReadings(tx: SqlQueries, run: readonly ReadingRow[]): Promise<(r: ReadingRow) => boolean> {
+    const values: SqlValue[] = [];
+    for (const r of run) values.push(r.site, r.node, r.ts, r.seq, JSON.stringify(r.irms), r.receivedAt);
+    const inserted = await tx.all<{ site: string; node: string; seq: number }>(readingsInsert(run.length), values);
+    const fresh = new Set(inserted.map((k) => `${k.site}/${k.node}/${k.seq}`));
+    return (r) => fresh.delete(`${r.site}/${r.node}/${r.seq}`);
+  }
+
   private async apply(tx: SqlQueries, rows: readonly StoreRow[], observers: readonly RowObserver[]): Promise<number> {
     let inserted = 0;
     /** One nodes upsert per node per batch, not per message. */
     const lastSeen = new Map<string, { site: string; node: string; at: number }>();
+    const lastSeenOf = (r: StoreRow) => {
+      const key = `${r.site}/${r.node}`;
+      const seen = lastSeen.get(key);
+      if (!seen || seen.at < r.receivedAt) lastSeen.set(key, { site: r.site, node: r.node, at: r.receivedAt });
+    };
     const stored = async (r: StoreRow, changes: number) => {
       inserted += changes;
       if (observers.length > 0) await this.observe(observers, (o) => o.stored(tx, r, changes > 0));
     };
-    for (const r of rows) {
-      if (r.kind !== 'ingest-error' && r.kind !== 'join-request') {
-        const key = `${r.site}/${r.node}`;
-        const seen = lastSeen.get(key);
-        if (!seen || seen.at < r.receivedAt) lastSeen.set(key, { site: r.site, node: r.node, at: r.receivedAt });
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as StoreRow;
+      if (r.kind === 'reading') {
+        // Readings are most of every batch: consecutive ones go in one multi-row statement (one
+        // round trip to PostgreSQL instead of one each), then are told to the observers in order.
+        const run = [r];
+        while (run.length < READINGS_PER_STATEMENT && rows[i + run.length]?.kind === 'reading') run.push(rows[i + run.length] as ReadingRow);
+        i += run.length - 1;
+        const fresh = await this.insertReadings(tx, run);
+        for (const reading of run) {
+          lastSeenOf(reading);
+          await stored(reading, fresh(reading) ? 1 : 0);
+        }
+        continue;
       }
+      if (r.kind !== 'ingest-error' && r.kind !== 'join-request') lastSeenOf(r);
       switch (r.kind) {
         case 'status':
           await tx.run(SQL.status, [r.site, r.node, r.online ? 1 : 0, r.agent, r.version, r.ts, r.detail, r.backlog ?? null, r.receivedAt]);
           await tx.run(SQL.statusLog, [r.site, r.node, r.online ? 1 : 0, r.ts, r.receivedAt]);
           if (!r.online) await tx.run(SQL.offlineDirty, [r.receivedAt, r.receivedAt, r.site, r.node]);
-          break;
-        case 'reading':
-          await stored(r, (await tx.run(SQL.reading, [r.site, r.node, r.ts, r.seq, JSON.stringify(r.irms), r.receivedAt])).changes);
           break;
         case 'state': {
           const { changes } = await tx.run(SQL.state, [r.site, r.node, r.ts, r.state, r.since, JSON.stringify(r.irms), r.receivedAt]);
@@ -170,7 +220,12 @@ export class RowWriter {
           break;
       }
     }
-    for (const { site, node, at } of lastSeen.values()) await tx.run(SQL.seen, [site, node, at]);
+    // Every node of the batch in one statement (its keys are unique, as an upsert of many rows needs).
+    const seen = [...lastSeen.values()];
+    for (let i = 0; i < seen.length; i += NODES_PER_STATEMENT) {
+      const part = seen.slice(i, i + NODES_PER_STATEMENT);
+      await tx.run(nodesSeenUpsert(part.length), part.flatMap(({ site, node, at }) => [site, node, at]));
+    }
     if (observers.length > 0) await this.observe(observers, (o) => o.batchEnd(tx));
     return inserted;
   }
