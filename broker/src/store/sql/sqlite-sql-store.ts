@@ -51,13 +51,14 @@ export class SqliteSqlStore implements SqlStore {
     let end!: () => void;
     this.openTransaction = new Promise<void>((resolve) => (end = resolve));
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      // Prepared once like any statement (exec would compile them on every batch of the ingest).
+      this.prepared('BEGIN IMMEDIATE').run();
       try {
         const result = await fn(this.direct);
-        this.db.exec('COMMIT');
+        this.prepared('COMMIT').run();
         return result;
       } catch (err) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        if (this.db.inTransaction) this.prepared('ROLLBACK').run();
         throw err;
       }
     } finally {
