@@ -248,15 +248,16 @@ export class Ingest {
    * stream), else after the database did — and after the node's earlier messages still waiting.
    */
   private inNodeOrder(msg: DecodedMessage, now: number, topic: string): void {
-    const key = `${msg.site}/${msg.node}`;
-    const before = this.ordered.get(key);
+    // Most of the time no node waits: then no key is built (a string per message is garbage).
+    const key = this.ordered.size === 0 ? null : `${msg.site}/${msg.node}`;
+    const before = key === null ? undefined : this.ordered.get(key);
     if (!before) {
       const verdict = this.duplicates.seen(msg);
       if (typeof verdict === 'boolean') return this.take(msg, verdict, now);
-      return this.chain(key, verdict.then((dup) => this.take(msg, dup, now)), topic);
+      return this.chain(key ?? `${msg.site}/${msg.node}`, verdict.then((dup) => this.take(msg, dup, now)), topic);
     }
     this.chain(
-      key,
+      key as string,
       before.then(() => {
         const verdict = this.duplicates.seen(msg);
         return typeof verdict === 'boolean' ? this.take(msg, verdict, now) : verdict.then((dup) => this.take(msg, dup, now));

@@ -186,12 +186,12 @@ export class EnergyQuarters implements RowObserver {
     this.options = options;
   }
 
-  async stored(tx: SqlQueries, row: StoreRow, inserted: boolean): Promise<void> {
+  /** A promise only for a machine's rows (the rest pass without one). */
+  stored(tx: SqlQueries, row: StoreRow, inserted: boolean): Promise<void> | void {
     if (!inserted || (row.kind !== 'reading' && row.kind !== 'state')) return;
     const machine = this.options.machines(row.site, row.node);
     if (!machine) return;
-    if (row.kind === 'reading') await this.reading(tx, row, machine);
-    else await this.state(tx, row.site, row.node, row.ts, machine);
+    return row.kind === 'reading' ? this.reading(tx, row, machine) : this.state(tx, row.site, row.node, row.ts, machine);
   }
 
   async batchEnd(tx: SqlQueries): Promise<void> {

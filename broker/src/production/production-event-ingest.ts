@@ -35,8 +35,8 @@ const QUALITY_SQL = `INSERT INTO quality_entries (site, node, start_ts, end_ts, 
 
 /** Writes the production rows of newly stored events. */
 export class ProductionEventRows implements RowObserver {
-  async stored(tx: SqlQueries, row: StoreRow, inserted: boolean): Promise<void> {
-    if (inserted && row.kind === 'event') await this.eventStored(tx, row);
+  stored(tx: SqlQueries, row: StoreRow, inserted: boolean): Promise<void> | void {
+    if (inserted && row.kind === 'event') return this.eventStored(tx, row);
   }
 
   batchEnd(): void {}

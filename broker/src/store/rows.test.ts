@@ -47,6 +47,37 @@ describe.each(backends.each)('RowWriter on %s', (_name, open) => {
     expect((await sql.all<{ seq: number }>('SELECT seq FROM readings ORDER BY seq')).map((r) => r.seq)).toEqual([1, 2, 3]);
   });
 
+  it('awaits observers that answer with a promise, in row order, and one that rejects loses no data row', async () => {
+    const { sql } = await open();
+    const seen: Array<[number, number]> = [];
+    // Asks the database about each row before it answers: the next row must wait for it.
+    const slow: RowObserver = {
+      stored: async (tx, r) => {
+        const { n } = (await tx.get<{ n: number }>('SELECT count(*) AS n FROM readings'))!;
+        seen.push([(r as { seq: number }).seq, n]);
+      },
+      batchEnd: () => undefined,
+      rolledBack: () => undefined,
+    };
+    const rejecting: RowObserver = {
+      stored: async (_tx, r) => {
+        if ((r as { seq: number }).seq === 2) throw new Error('async observer bug');
+      },
+      batchEnd: () => undefined,
+      rolledBack: () => undefined,
+    };
+    const errors: unknown[] = [];
+    const writer = new RowWriter(sql, [slow, rejecting], (err) => errors.push(err));
+    const t = Date.now();
+    const reading = (seq: number): StoreRow => ({ kind: 'reading', site: 'factory', node: 'mill-1', receivedAt: t, ts: t + seq, seq, irms: [1] });
+    expect(await writer.write([reading(1), reading(2), reading(3)])).toBe(3);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['async observer bug']);
+    // First try: rows 1 and 2 told (then rolled back); second, without the rejecting one, all three.
+    expect(seen.map(([seq]) => seq)).toEqual([1, 2, 1, 2, 3]);
+    if (sql.dialect === 'sqlite') expect(seen.slice(2).map(([, n]) => n)).toEqual([1, 2, 3]);
+    expect((await sql.all<{ seq: number }>('SELECT seq FROM readings ORDER BY seq')).map((r) => r.seq)).toEqual([1, 2, 3]);
+  });
+
   it('writes a run of readings in one statement and still tells each one, a key twice in the run new only the first time', async () => {
     const { sql } = await open();
     const seen: Array<[number, boolean]> = [];

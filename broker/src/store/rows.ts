@@ -139,12 +139,26 @@ export class RowWriter {
     }
   }
 
-  private async observe(observers: readonly RowObserver[], call: (o: RowObserver) => Promise<void> | void): Promise<void> {
-    for (const o of observers) {
+  /**
+   * Tells each observer; a promise only if one of them answers with one (most rows concern
+   * none, and on SQLite the batch then runs without a promise per row).
+   */
+  private observe(observers: readonly RowObserver[], call: (o: RowObserver) => Promise<void> | void, from = 0): Promise<void> | void {
+    for (let i = from; i < observers.length; i++) {
+      const o = observers[i] as RowObserver;
+      let pending: Promise<void> | void;
       try {
-        await call(o);
+        pending = call(o);
       } catch (err) {
         throw new ObserverFailed(o, err);
+      }
+      if (pending) {
+        return pending.then(
+          () => this.observe(observers, call, i + 1),
+          (err: unknown) => {
+            throw new ObserverFailed(o, err);
+          },
+        );
       }
     }
   }
@@ -170,59 +184,75 @@ export class RowWriter {
       const seen = lastSeen.get(key);
       if (!seen || seen.at < r.receivedAt) lastSeen.set(key, { site: r.site, node: r.node, at: r.receivedAt });
     };
-    const stored = async (r: StoreRow, changes: number) => {
+    // SQLite answers in-process: its statements run without a promise each (`immediate`), and
+    // the loop below awaits only what really is one (PostgreSQL's answers, a busy observer).
+    const immediate = tx.immediate;
+    const run = immediate ? (sql: string, params: SqlValue[]) => immediate.run(sql, params).changes : (sql: string, params: SqlValue[]) => tx.run(sql, params).then((r) => r.changes);
+    const stored = (r: StoreRow, changes: number): Promise<void> | void => {
       inserted += changes;
-      if (observers.length > 0) await this.observe(observers, (o) => o.stored(tx, r, changes > 0));
+      if (observers.length > 0) return this.observe(observers, (o) => o.stored(tx, r, changes > 0));
     };
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i] as StoreRow;
-      if (r.kind === 'reading' && tx.dialect === 'postgres') {
-        // Readings are most of every batch: on PostgreSQL consecutive ones go in one multi-row
-        // statement (one round trip instead of one each), then are told to the observers in
-        // order. SQLite answers in-process: a prepared statement per row costs it less (profiled).
-        const run = [r];
-        while (run.length < READINGS_PER_STATEMENT && rows[i + run.length]?.kind === 'reading') run.push(rows[i + run.length] as ReadingRow);
-        i += run.length - 1;
-        const fresh = await this.insertReadings(tx, run);
-        for (const reading of run) {
+      if (r.kind === 'reading' && !immediate) {
+        // Readings are most of every batch: over the network consecutive ones go in one
+        // multi-row statement (one round trip instead of one each), then are told to the
+        // observers in order. In-process, a prepared statement per row costs less (profiled).
+        const readings = [r];
+        while (readings.length < READINGS_PER_STATEMENT && rows[i + readings.length]?.kind === 'reading') readings.push(rows[i + readings.length] as ReadingRow);
+        i += readings.length - 1;
+        const fresh = await this.insertReadings(tx, readings);
+        for (const reading of readings) {
           lastSeenOf(reading);
-          await stored(reading, fresh(reading) ? 1 : 0);
+          const pending = stored(reading, fresh(reading) ? 1 : 0);
+          if (pending) await pending;
         }
         continue;
       }
       if (r.kind !== 'ingest-error' && r.kind !== 'join-request') lastSeenOf(r);
+      let changes: number | Promise<number> = 0;
+      let observed = false;
       switch (r.kind) {
         case 'reading':
-          await stored(r, (await tx.run(SQL.reading, [r.site, r.node, r.ts, r.seq, JSON.stringify(r.irms), r.receivedAt])).changes);
+          changes = run(SQL.reading, [r.site, r.node, r.ts, r.seq, JSON.stringify(r.irms), r.receivedAt]);
+          observed = true;
           break;
+        // The rare kinds simply await (a settled value on SQLite).
         case 'status':
-          await tx.run(SQL.status, [r.site, r.node, r.online ? 1 : 0, r.agent, r.version, r.ts, r.detail, r.backlog ?? null, r.receivedAt]);
-          await tx.run(SQL.statusLog, [r.site, r.node, r.online ? 1 : 0, r.ts, r.receivedAt]);
-          if (!r.online) await tx.run(SQL.offlineDirty, [r.receivedAt, r.receivedAt, r.site, r.node]);
+          await run(SQL.status, [r.site, r.node, r.online ? 1 : 0, r.agent, r.version, r.ts, r.detail, r.backlog ?? null, r.receivedAt]);
+          await run(SQL.statusLog, [r.site, r.node, r.online ? 1 : 0, r.ts, r.receivedAt]);
+          if (!r.online) await run(SQL.offlineDirty, [r.receivedAt, r.receivedAt, r.site, r.node]);
           break;
-        case 'state': {
-          const { changes } = await tx.run(SQL.state, [r.site, r.node, r.ts, r.state, r.since, JSON.stringify(r.irms), r.receivedAt]);
-          if (changes > 0) await tx.run(SQL.stateDirty, [r.site, r.node, r.ts]);
-          await stored(r, changes);
+        case 'state':
+          changes = run(SQL.state, [r.site, r.node, r.ts, r.state, r.since, JSON.stringify(r.irms), r.receivedAt]);
+          if (typeof changes !== 'number') changes = await changes;
+          if (changes > 0) await run(SQL.stateDirty, [r.site, r.node, r.ts]);
+          observed = true;
           break;
-        }
         case 'event':
-          await stored(r, (await tx.run(SQL.event, [r.site, r.node, r.ts, r.seq, r.type, JSON.stringify(r.data), r.receivedAt])).changes);
+          changes = run(SQL.event, [r.site, r.node, r.ts, r.seq, r.type, JSON.stringify(r.data), r.receivedAt]);
+          observed = true;
           break;
         case 'clutter':
-          inserted += (await tx.run(SQL.clutter, [r.site, r.node, r.ts, r.seq, r.score, r.coveredRatio, r.slot, r.imageId, r.receivedAt])).changes;
+          changes = run(SQL.clutter, [r.site, r.node, r.ts, r.seq, r.score, r.coveredRatio, r.slot, r.imageId, r.receivedAt]);
           break;
         case 'motion':
-          inserted += (await tx.run(SQL.motion, [r.site, r.node, r.ts, r.active ? 1 : 0, r.receivedAt])).changes;
+          changes = run(SQL.motion, [r.site, r.node, r.ts, r.active ? 1 : 0, r.receivedAt]);
           break;
         case 'ingest-error':
-          await tx.run(SQL.ingestError, [r.site, r.node, r.reason, r.receivedAt, r.message.slice(0, 500)]);
+          await run(SQL.ingestError, [r.site, r.node, r.reason, r.receivedAt, r.message.slice(0, 500)]);
           break;
         case 'join-request':
-          await tx.run(SQL.joinRequest, [r.site, r.node, r.receivedAt, r.receivedAt, r.site, r.node]);
+          await run(SQL.joinRequest, [r.site, r.node, r.receivedAt, r.receivedAt, r.site, r.node]);
           break;
         case 'seen':
           break;
+      }
+      if (typeof changes !== 'number') changes = await changes;
+      if (!observed) inserted += changes;
+      else {
+        const pending = stored(r, changes);
+        if (pending) await pending;
       }
     }
     // Every node of the batch in one statement (its keys are unique, as an upsert of many rows needs).

@@ -72,6 +72,8 @@ export class AlarmManager {
   private readonly onNotice: NonNullable<AlarmManagerOptions['onNotice']>;
   /** Active alarm id and severity per key, so the many "still fine" verdicts cost no query (and counts need none). */
   private readonly activeIds = new Map<string, { id: string; severity: AlarmSeverity }>();
+  /** Operations asked for and not yet settled. */
+  private queued = 0;
   /** Settles when every operation asked for so far has run. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -84,7 +86,7 @@ export class AlarmManager {
       this.raise(input).catch((err: unknown) => this.logger.error({ err, site: input.site, node: input.node, type: input.type }, 'alarm raise failed'));
     },
     resolve: (key: AlarmKey): void => {
-      this.resolve(key).catch((err: unknown) => this.logger.error({ err, site: key.site, node: key.node, type: key.type }, 'alarm resolve failed'));
+      if (this.mayResolve(key)) this.resolve(key).catch((err: unknown) => this.logger.error({ err, site: key.site, node: key.node, type: key.type }, 'alarm resolve failed'));
     },
   };
 
@@ -105,12 +107,20 @@ export class AlarmManager {
 
   /** Runs `op` after everything asked for before it; its result (or error) goes to the caller only. */
   private serial<T>(op: () => Promise<T>): Promise<T> {
+    this.queued += 1;
     const result = this.queue.then(op);
-    this.queue = result.then(
-      () => undefined,
-      () => undefined,
-    );
+    const done = () => void (this.queued -= 1);
+    this.queue = result.then(done, done);
     return result;
+  }
+
+  /**
+   * Whether resolving the key could change anything: an alarm of it is active, or an operation
+   * that could raise one has not run yet. The rules resolve on nearly every message; most of the
+   * time there is nothing to do, and no queue entry (a few promises each) is spent on it.
+   */
+  private mayResolve(key: AlarmKey): boolean {
+    return this.queued > 0 || this.activeIds.has(keyOf(key));
   }
 
   /** Settles once every operation asked for so far (and any they queued) has run. */
@@ -237,7 +247,8 @@ export class AlarmManager {
 
   /** The condition ended: the alarm clears now or after its hold, unless raised again. */
   resolve(key: AlarmKey): Promise<void> {
-    // Queued even when nothing is active now: a raise asked for just before may not have run yet.
+    // Queued even when nothing is active now if a raise asked for just before may not have run yet.
+    if (!this.mayResolve(key)) return Promise.resolve();
     const now = this.now();
     return this.serial(() => this.resolveNow(key, now));
   }

@@ -97,5 +97,25 @@ export function describeSqlStore(name: string, open: () => Promise<SqlStoreFixtu
       expect(await Promise.all([two(0), two(10), store.run(insert, ['f', 'o', 1, 1, '[1]', 1]), two(20)])).toEqual([0, 10, { changes: 1 }, 20]);
       expect((await store.all<{ seq: number }>("SELECT seq FROM readings WHERE node = 'm' ORDER BY seq")).map((r) => r.seq)).toEqual([0, 1, 10, 11, 20, 21]);
     }));
+
+    it('offers synchronous twins inside a transaction only in-process (SQLite), and they commit or roll back with it', withStore(async (store) => {
+      const insert = 'INSERT INTO readings (site, node, ts, seq, irms, received_at) VALUES (?, ?, ?, ?, ?, ?)';
+      expect(store.immediate).toBeUndefined(); // outside a transaction it could land inside someone else's
+      const inProcess = await store.transaction(async (tx) => {
+        const now = tx.immediate;
+        if (!now) return false;
+        expect(now.run(insert, ['f', 'm', 1, 1, '[1]', 1])).toEqual({ changes: 1 });
+        expect(now.get('SELECT seq FROM readings WHERE node = ?', ['m'])).toEqual({ seq: 1 });
+        expect(now.all('SELECT seq FROM readings WHERE node = ?', ['m'])).toEqual([{ seq: 1 }]);
+        return true;
+      });
+      expect(inProcess).toBe(store.dialect === 'sqlite');
+      await expect(store.transaction(async (tx) => {
+        (tx.immediate ?? { run: () => undefined }).run(insert, ['f', 'm', 2, 2, '[1]', 2]);
+        await tx.run(insert, ['f', 'm', 3, 3, '[1]', 3]);
+        throw new Error('changed my mind');
+      })).rejects.toThrow('changed my mind');
+      expect((await store.all<{ seq: number }>("SELECT seq FROM readings WHERE node = 'm' ORDER BY seq")).map((r) => r.seq)).toEqual(inProcess ? [1] : []);
+    }));
   });
 }

@@ -5,9 +5,13 @@
  * other caller's statement waits for it, or it would run inside someone else's transaction.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { SqlQueries, SqlStore, SqlValue } from './sql-store.js';
+import type { ImmediateSqlQueries, SqlQueries, SqlStore, SqlValue } from './sql-store.js';
 
-const toSqlite = (params: readonly SqlValue[]): unknown[] => params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+/** SQLite has no booleans: 1 and 0. A copy only when there is one (the ingest binds millions of lists). */
+const toSqlite = (params: readonly SqlValue[]): readonly unknown[] => {
+  for (const p of params) if (typeof p === 'boolean') return params.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+  return params;
+};
 
 export class SqliteSqlStore implements SqlStore {
   readonly dialect = 'sqlite' as const;
@@ -16,15 +20,23 @@ export class SqliteSqlStore implements SqlStore {
   /** Settles when the open transaction ends; null when none is open. */
   private openTransaction: Promise<void> | null = null;
   private readonly direct: SqlQueries;
+  /** What a transaction's `fn` gets: the direct calls plus their synchronous twins. */
+  private readonly inTransaction: SqlQueries;
 
   constructor(db: Database) {
     this.db = db;
+    const immediate: ImmediateSqlQueries = {
+      all: <T extends object>(sql: string, params: readonly SqlValue[] = []) => this.prepared(sql).all(...toSqlite(params)) as T[],
+      get: <T extends object>(sql: string, params: readonly SqlValue[] = []) => this.prepared(sql).get(...toSqlite(params)) as T | undefined,
+      run: (sql: string, params: readonly SqlValue[] = []) => ({ changes: this.prepared(sql).run(...toSqlite(params)).changes }),
+    };
     this.direct = {
       dialect: 'sqlite',
-      all: async <T extends object>(sql: string, params: readonly SqlValue[] = []) => this.prepared(sql).all(...toSqlite(params)) as T[],
-      get: async <T extends object>(sql: string, params: readonly SqlValue[] = []) => this.prepared(sql).get(...toSqlite(params)) as T | undefined,
-      run: async (sql: string, params: readonly SqlValue[] = []) => ({ changes: this.prepared(sql).run(...toSqlite(params)).changes }),
+      all: async <T extends object>(sql: string, params?: readonly SqlValue[]) => immediate.all<T>(sql, params),
+      get: async <T extends object>(sql: string, params?: readonly SqlValue[]) => immediate.get<T>(sql, params),
+      run: async (sql: string, params?: readonly SqlValue[]) => immediate.run(sql, params),
     };
+    this.inTransaction = { ...this.direct, immediate };
   }
 
   // The `while` loops are inline on purpose: with no transaction open, the check and what follows
@@ -54,7 +66,7 @@ export class SqliteSqlStore implements SqlStore {
       // Prepared once like any statement (exec would compile them on every batch of the ingest).
       this.prepared('BEGIN IMMEDIATE').run();
       try {
-        const result = await fn(this.direct);
+        const result = await fn(this.inTransaction);
         this.prepared('COMMIT').run();
         return result;
       } catch (err) {
