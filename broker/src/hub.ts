@@ -357,6 +357,7 @@ export class Hub {
     }
     if (this.clutterWebhook) queues['clutter-webhook'] = this.clutterWebhook.stats().queued;
     queues['store-writes'] = this.storeInstance?.writerStats().queued ?? 0;
+    queues['mqtt-deliveries'] = this.brokerInstance?.deliveries().waiting ?? 0;
     return queues;
   }
 

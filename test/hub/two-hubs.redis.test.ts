@@ -189,6 +189,45 @@ describe('two hubs sharing Redis', () => {
     expect(hubB.peerLive?.get(SITE, node)).toBeUndefined();
   });
 
+  it('bounds the deliveries under way to a subscriber that stops reading, as one hub does: the rest wait in the emitter, then all arrive in order', async () => {
+    // Big messages on a topic nothing ingests: ~12 MB, more than loopback's socket buffers hold,
+    // so the paused subscriber pushes back on hub A.
+    const topic = 'flood/a';
+    const N = 6000;
+    const body = 'x'.repeat(2000);
+    const sub = await client(hubA);
+    const got: number[] = [];
+    sub.on('message', (_t, p) => got.push(Number(p.toString().split(':')[0])));
+    await sub.subscribeAsync(topic, { qos: 0 });
+    const pub = await client(hubB);
+    await waitFor(async () => {
+      await pub.publishAsync(topic, `-1:${body}`, { qos: 0 });
+      return got.length > 0;
+    }, 'the subscription on hub A known to hub B');
+    await waitFor(() => hubA.broker.deliveries().underWay === 0, 'the probes delivered');
+    got.length = 0;
+
+    sub.stream.pause();
+    let most = 0;
+    const sample = setInterval(() => (most = Math.max(most, hubA.broker.deliveries().underWay)), 2);
+    try {
+      for (let i = 0; i < N; i++) await pub.publishAsync(topic, `${i}:${body}`, { qos: 0 });
+      // The backlog forms on hub A: deliveries under way at the bound, the rest waiting once.
+      await waitFor(() => hubA.broker.deliveries().waiting > 0, 'messages waiting on hub A for the paused subscriber');
+      expect(hubA.broker.deliveries().underWay).toBeLessThanOrEqual(100);
+      expect(hubA.queueDepths()['mqtt-deliveries']).toBeGreaterThan(0);
+      sub.stream.resume();
+      await waitFor(() => got.filter((n) => n >= 0).length >= N, 'every message once the subscriber reads again');
+    } finally {
+      clearInterval(sample);
+      sub.stream.resume();
+    }
+    // Without the bound every message from Redis started its delivery at once (thousands).
+    expect(most).toBeLessThanOrEqual(100);
+    expect(got.filter((n) => n >= 0)).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(hubA.broker.deliveries()).toEqual({ underWay: 0, waiting: 0 });
+  });
+
   it('loses no acknowledged QoS 1 message when the hub it was published to stops', async () => {
     const topic = topicFor(SITE, 'mill-d', 'current');
     const clientId = 'dashboard-death-1';

@@ -198,7 +198,7 @@ export class HubMetrics {
     });
     new Gauge({
       name: 'mieruka_queue_depth',
-      help: 'Items waiting to be sent or written, by queue (mail, webhook, patlite:<tower>, clutter-webhook, store-writes).',
+      help: 'Items waiting to be sent or written, by queue (mail, webhook, patlite:<tower>, clutter-webhook, store-writes, mqtt-deliveries).',
       labelNames: ['queue'],
       registers,
       collect() {

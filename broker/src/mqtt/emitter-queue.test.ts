@@ -1,7 +1,7 @@
 /** The FIFO that replaces mqemitter's arrays, and the replacement on a real aedes broker. */
 import { Aedes } from 'aedes';
 import { describe, expect, it } from 'vitest';
-import { Fifo, useFifoQueues } from './emitter-queue.js';
+import { boundDeliveries, DELIVERY_CONCURRENCY, Fifo, useFifoQueues } from './emitter-queue.js';
 
 describe('Fifo', () => {
   it('gives items back in order across its compactions, interleaved with pushes', () => {
@@ -54,6 +54,12 @@ describe('useFifoQueues', () => {
       expect(useFifoQueues(mq)).toBe(true);
       expect(mq._messageQueue).toBeInstanceOf(Fifo);
       expect(mq._messageCallbacks).toBeInstanceOf(Fifo);
+      // Made outside aedes it has no bound on deliveries under way; it gets aedes' own.
+      const bounded = mq as unknown as { concurrency: number };
+      expect(bounded.concurrency).toBe(0);
+      expect(boundDeliveries(mq)).toBe(true);
+      expect(bounded.concurrency).toBe(DELIVERY_CONCURRENCY);
+      expect(boundDeliveries({})).toBe(false);
     } finally {
       pubConn.disconnect();
       subConn.disconnect();

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { BrokerState } from './broker-persistence.js';
 import { releaseAfterConnack } from './connack-first.js';
 import { connectRules } from './connect-rules.js';
-import { useFifoQueues } from './emitter-queue.js';
+import { boundDeliveries, useFifoQueues } from './emitter-queue.js';
 import type { MqttAccessControl, MqttWebUser } from './mqtt-auth.js';
 import { remoteAddressOf } from './remote-address.js';
 import type { MqttLimits } from './mqtt-limits.js';
@@ -76,6 +76,16 @@ export class MqttBroker {
     return this.aedes?.connectedClients ?? 0;
   }
 
+  /**
+   * Messages the emitter is delivering to subscribers now (at most DELIVERY_CONCURRENCY) and
+   * those waiting for a delivery slot: a subscriber slower than the stream shows here first.
+   */
+  deliveries(): { underWay: number; waiting: number } {
+    const mq = (this.aedes as unknown as { mq?: { current?: unknown; length?: unknown } } | null)?.mq;
+    const count = (v: unknown) => (typeof v === 'number' ? v : 0);
+    return { underWay: count(mq?.current), waiting: count(mq?.length) };
+  }
+
   async start(): Promise<void> {
     if (this.aedes) return;
     this.quiescing = false;
@@ -94,6 +104,8 @@ export class MqttBroker {
     access?.attach(aedes);
     this.trackRouting(aedes);
     if (!useFifoQueues((aedes as unknown as { mq?: unknown }).mq)) this.logger.debug('mqemitter queues not replaced (unexpected shape)');
+    // An emitter from outside (Redis) has no bound of its own on deliveries under way (emitter-queue.ts).
+    if (this.options.persistence.emitter && !boundDeliveries((aedes as unknown as { mq?: unknown }).mq)) this.logger.warn('the shared emitter has no delivery bound (unexpected shape)');
     // Without an 'error' listener an EventEmitter error would crash the process.
     // aedes emits 'error' (e.g. persistence failures) but its types omit it.
     (aedes as EventEmitter).on('error', (err: Error) => this.logger.error({ err }, 'broker error'));
