@@ -127,7 +127,9 @@ export async function writeReadings(store, nodes, timelines, clock, lastDate, no
     if (days > 0 && performance.now() - t0 > budgetMs) break;
     const from = clock.startOfDay(date);
     const to = Math.min(now, clock.startOfDay(addDays(date, 1)));
-    nodes.forEach((node, i) => {
+    // One machine's day (≤ 86,400 rows) at a time: the store's queue holds at most 500,000 rows,
+    // and its writes run only when this loop lets the event loop turn.
+    for (const [i, node] of nodes.entries()) {
       const timeline = timelines[i];
       let k = timeline.findIndex((s) => s.end > from);
       for (let t = from; t < to && k >= 0 && k < timeline.length; t += 1000) {
@@ -138,8 +140,8 @@ export async function writeReadings(store, nodes, timelines, clock, lastDate, no
         store.enqueue({ kind: 'reading', site: SITE, node, receivedAt: t + 20, ts: t, seq: 1_000_000 + t / 1000, irms: [AMPS[state] + jitter] });
         rows++;
       }
-    });
-    await store.flush();
+      await store.flush();
+    }
     days++;
   }
   return { days, rows, ms: performance.now() - t0 };

@@ -73,6 +73,24 @@ async function round(reports, nodes, range) {
   return { usage, jobs, machines, ms: { usage: t1 - t0, jobs: t2 - t1, machines: t3 - t2 } };
 }
 
+/**
+ * The same rounds on any store (the PostgreSQL copy of the bench's data): the first round, then
+ * `warmRounds` more, in this process; returns the first round's answers to compare.
+ */
+export async function measureStore(sql, args) {
+  const { now, timeZone, nodes, from, to, warmRounds } = args;
+  const reports = new ReportsService({ sql: () => sql, timeZone, shifts: [], site: SITE, logger: pino({ level: 'silent' }), now: () => now, rollupIntervalMs: 0, aliveIntervalMs: 0 });
+  await reports.start();
+  try {
+    const first = await round(reports, nodes, { from, to });
+    const warm = [];
+    for (let i = 0; i < warmRounds; i++) warm.push((await round(reports, nodes, { from, to })).ms);
+    return { first: first.ms, warm, answers: nodes.map((_n, k) => ({ usage: first.usage[k], jobs: first.jobs[k] })) };
+  } finally {
+    await reports.stop();
+  }
+}
+
 export async function measure(args) {
   const { file, now, timeZone, nodes, from, to, warmRounds } = args;
   const range = { from, to };

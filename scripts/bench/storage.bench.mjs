@@ -3,7 +3,9 @@
 // Data: 30 local days of what current agents publish (state changes, run events, outages),
 // written through the hub's store (BatchWriter → RowWriter), plus 1 Hz readings for as many of
 // the latest days as fit the time budget; EXPLAIN QUERY PLAN of every statement the queries
-// run shows that none reads the readings table, so its size cannot change these figures.
+// run shows that none reads the readings table, so its size cannot change these figures. Then
+// the same data moved into a throw-away PostgreSQL (as `mieruka store migrate` moves it), the
+// same queries on it (fleet mode), answers equal to SQLite's.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,11 +15,15 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { addDays, LocalTime } from '@mieruka/protocol';
-import { ReportsService, SqliteSqlStore, Store } from '@mieruka/broker';
+import { copySqliteToPostgres, migratePostgres, openDatabase, openPostgres, PostgresSqlStore, ReportsService, SqliteSqlStore, Store } from '@mieruka/broker';
 import { fmt, printTable, quantile, saveResult } from './lib.mjs';
 import { machineIds, machineTimeline, SITE, writeAgentRows, writeReadings } from './storage-data.mjs';
+import { startPostgres } from './postgres.mjs';
+import { measureStore } from './storage-queries.mjs';
 
 export const name = 'storage';
+// Building the data (~35 s), five query processes, then copying ~7 M rows into PostgreSQL (~140 s).
+export const limitMs = 360_000;
 
 const SMOKE = process.env.MIERUKA_BENCH_SMOKE === '1';
 const MACHINES = SMOKE ? 4 : 50;
@@ -85,6 +91,34 @@ async function explain(file, args) {
   return [...plans].map(([sql, plan]) => ({ sql, plan }));
 }
 
+/**
+ * Fleet mode (issue 17): the same data moved into PostgreSQL as `mieruka store migrate` moves
+ * it, the same queries through the same ReportsService, answers equal to SQLite's, in one
+ * process each (first round, then warm rounds).
+ */
+async function onPostgres(args) {
+  const server = await startPostgres('mieruka');
+  const sqlite = openDatabase(args.file, { now: () => args.now });
+  let pool = null;
+  try {
+    pool = await openPostgres(server.url);
+    await migratePostgres(pool, () => args.now);
+    const pg = new PostgresSqlStore(pool);
+    const t0 = performance.now();
+    const copied = await copySqliteToPostgres(sqlite, pg);
+    const copyMs = performance.now() - t0;
+    const onSqlite = await measureStore(new SqliteSqlStore(sqlite), { ...args, warmRounds: 0 });
+    const result = await measureStore(pg, args);
+    const mismatches = args.nodes.filter((_n, i) => JSON.stringify(result.answers[i]) !== JSON.stringify(onSqlite.answers[i]));
+    if (mismatches.length > 0) throw new Error(`bench: PostgreSQL answers differ from SQLite's for ${mismatches.slice(0, 5).join(', ')}`);
+    return { copyMs, copiedRows: copied.rows, first: result.first, warm: result.warm };
+  } finally {
+    sqlite.close();
+    await pool?.end();
+    await server.stop();
+  }
+}
+
 const stat = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return { p50: quantile(s, 0.5), max: s.at(-1), n: s.length };
@@ -108,6 +142,7 @@ export async function run() {
     if (mismatches.length > 0) throw new Error(`bench: roll-up answers differ from the raw-observation answers: ${[...new Set(mismatches)].slice(0, 5).join(', ')}`);
     if (samples[0].dayRows !== MACHINES * DAYS || samples[0].jobCount === 0) throw new Error(`bench: unexpected answers (${samples[0].dayRows} day rows, ${samples[0].jobCount} jobs)`);
     const plans = await explain(data.store, args);
+    const postgres = await onPostgres(args);
 
     const cold = { usage: stat(samples.map((s) => s.cold.usage)), jobs: stat(samples.map((s) => s.cold.jobs)), machines: stat(samples.map((s) => s.cold.machines)) };
     const warmAll = samples.flatMap((s) => s.warm);
@@ -130,7 +165,15 @@ export async function run() {
       // Judged on the warm median: on a shared 2-core VM single rounds stall behind other jobs.
       goal: { warmMs: GOAL_MS, reachedUsage: warm.usage.p50 <= GOAL_MS, reachedJobs: warm.jobs.p50 <= GOAL_MS },
       plans,
+      postgres: {
+        copyMs: postgres.copyMs,
+        copiedRows: postgres.copiedRows,
+        firstMs: postgres.first,
+        warmMs: { usage: stat(postgres.warm.map((w) => w.usage)), jobs: stat(postgres.warm.map((w) => w.jobs)), machines: stat(postgres.warm.map((w) => w.machines)) },
+      },
     };
+    result.postgres.ratioToSqlite = { usageWarm: result.postgres.warmMs.usage.p50 / warm.usage.p50, jobsWarm: result.postgres.warmMs.jobs.p50 / warm.jobs.p50 };
+    result.goal.reachedPostgres = result.postgres.warmMs.usage.p50 <= GOAL_MS && result.postgres.warmMs.jobs.p50 <= GOAL_MS;
     printTable(
       `Store: ${MACHINES} machines × ${DAYS} days (${data.counts.states} states, ${data.counts.events} events, ${data.readings.rows} readings = ${data.readings.days} day(s) at 1 Hz; ${fmt(result.readings.rowsPerS / 1000, 0)} k readings/s through the store)`,
       ['build step', 'ms'],
@@ -149,7 +192,13 @@ export async function run() {
       ['  ratio (p50)', fmt(result.ratio.jobsCold), '', fmt(result.ratio.jobsWarm), ''],
       ['machines (overview list)', fmt(cold.machines.p50, 1), fmt(cold.machines.max, 1), fmt(warm.machines.p50, 1), fmt(warm.machines.max, 1)],
     ]);
-    console.log(`answers equal to the reference in every process; goal ≤ ${GOAL_MS} ms warm (p50): utilization ${result.goal.reachedUsage ? 'reached' : 'NOT reached'}, jobs ${result.goal.reachedJobs ? 'reached' : 'NOT reached'}`);
+    const pgw = result.postgres.warmMs;
+    printTable(`The same queries on PostgreSQL (fleet mode): the store copied as \`mieruka store migrate\` copies it (${postgres.copiedRows} rows in ${fmt(postgres.copyMs / 1000, 1)} s), answers equal to SQLite's; first round, then ${postgres.warm.length} warm rounds in one process`, ['query (all machines)', 'first ms', 'warm p50 ms', 'warm max ms', '× SQLite warm p50'], [
+      [`utilization?by=day (${DAYS} days)`, fmt(postgres.first.usage, 1), fmt(pgw.usage.p50, 1), fmt(pgw.usage.max, 1), fmt(result.postgres.ratioToSqlite.usageWarm)],
+      [`jobs (${DAYS} days)`, fmt(postgres.first.jobs, 1), fmt(pgw.jobs.p50, 1), fmt(pgw.jobs.max, 1), fmt(result.postgres.ratioToSqlite.jobsWarm)],
+      ['machines (overview list)', fmt(postgres.first.machines, 1), fmt(pgw.machines.p50, 1), fmt(pgw.machines.max, 1), ''],
+    ]);
+    console.log(`answers equal to the reference in every process; goal ≤ ${GOAL_MS} ms warm (p50): utilization ${result.goal.reachedUsage ? 'reached' : 'NOT reached'}, jobs ${result.goal.reachedJobs ? 'reached' : 'NOT reached'}, PostgreSQL ${result.goal.reachedPostgres ? 'reached' : 'NOT reached'}`);
     console.log(`${plans.length} statement shapes, none reads readings:`);
     for (const p of plans) console.log(`  ${p.sql.replace(/\s+/g, ' ').slice(0, 110)}\n    → ${p.plan}`);
     const file = saveResult(name, result);
