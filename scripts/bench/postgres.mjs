@@ -60,8 +60,15 @@ export async function startPostgres(database) {
   proc.stderr.on('data', (d) => (output += d));
   proc.once('error', (err) => (output += String(err)));
   const exited = new Promise((resolve) => proc.once('exit', resolve));
-  const stop = async () => {
+  // A bench that is aborted (run.mjs's time limit exits the process) must not leave the server
+  // running under another user: it is told to stop as this process ends (its temp dir stays).
+  const stopAtExit = () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGINT');
+  };
+  process.once('exit', stopAtExit);
+  const stop = async () => {
+    process.off('exit', stopAtExit);
+    stopAtExit();
     await exited;
     await rm(home, { recursive: true, force: true });
   };

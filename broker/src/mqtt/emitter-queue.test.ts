@@ -1,24 +1,8 @@
-/** The FIFO that replaces mqemitter's arrays, and the replacement on a real aedes broker. */
+/** mqemitter's arrays replaced by FIFOs on a real aedes broker, and the shared emitter's delivery bound. */
 import { Aedes } from 'aedes';
 import { describe, expect, it } from 'vitest';
-import { boundDeliveries, DELIVERY_CONCURRENCY, Fifo, useFifoQueues } from './emitter-queue.js';
-
-describe('Fifo', () => {
-  it('gives items back in order across its compactions, interleaved with pushes', () => {
-    const q = new Fifo<number>();
-    const out: number[] = [];
-    let next = 0;
-    // Grows past the compaction threshold (1024), drains in part, grows again, drains fully.
-    for (let round = 0; round < 5; round++) {
-      for (let i = 0; i < 3000; i++) q.push(next++);
-      for (let i = 0; i < 2500; i++) out.push(q.shift() as number);
-    }
-    expect(q.length).toBe(next - out.length);
-    while (q.length > 0) out.push(q.shift() as number);
-    expect(q.shift()).toBeUndefined();
-    expect(out).toEqual(Array.from({ length: next }, (_, i) => i));
-  });
-});
+import { Fifo } from '../fifo.js';
+import { boundDeliveries, DELIVERY_CONCURRENCY, useFifoQueues } from './emitter-queue.js';
 
 describe('useFifoQueues', () => {
   it("replaces aedes' mqemitter queues, which then keep messages waiting for a delivery slot in order", async () => {

@@ -14,36 +14,7 @@
  * 7.4 MB and 97,000 deliveries waiting for 'drain' on one subscriber) instead of each message
  * waiting once in the FIFO, as on a single hub. `boundDeliveries` gives it the same bound.
  */
-
-/** First in, first out; shift() is O(1) (a head index, compacted now and then). */
-export class Fifo<T> {
-  private items: Array<T | undefined> = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(item: T): number {
-    this.items.push(item);
-    return this.length;
-  }
-
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head++] = undefined; // let it be collected
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      // Drop the consumed front once it is at least half of the array: amortized O(1).
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-}
+import { Fifo } from '../fifo.js';
 
 type EmitterQueues = { _messageQueue?: unknown; _messageCallbacks?: unknown };
 

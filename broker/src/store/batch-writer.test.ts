@@ -119,6 +119,41 @@ describe('BatchWriter', () => {
     expect(writer.stats().dropped).toBe(8);
   });
 
+  it('puts a failed batch back at the front: retried first, and the first dropped when the queue fills', async () => {
+    let failing = true;
+    const batches: number[][] = [];
+    const writer = new BatchWriter<number>({
+      batchSize: 2,
+      flushIntervalMs: 60_000,
+      maxQueued: 4,
+      logger: silentLogger,
+      write: async (items) => {
+        if (failing) throw new Error('disk full');
+        batches.push([...items]);
+        return items.length;
+      },
+    });
+    writers.push(writer);
+    writer.push(1);
+    writer.push(2); // full batch: the write starts and fails
+    await waitFor(() => writer.stats().failedFlushes === 1, 'the failed write');
+    writer.push(3);
+    writer.push(4);
+    failing = false;
+    await writer.flush();
+    expect(batches).toEqual([[1, 2], [3, 4]]); // the failed batch first
+
+    failing = true;
+    writer.push(5);
+    writer.push(6);
+    await waitFor(() => writer.stats().failedFlushes === 2, 'the second failed write');
+    for (let i = 7; i <= 10; i++) writer.push(i); // 4 allowed: the failed 5 and 6 are the oldest, dropped first
+    expect(writer.stats()).toMatchObject({ queued: 4, dropped: 2 });
+    failing = false;
+    await writer.flush();
+    expect(batches.slice(2)).toEqual([[7, 8], [9, 10]]);
+  });
+
   it('never runs two writes at once, keeps the items of the write under way when the queue overflows, and a flush asked for meanwhile covers later items', async () => {
     let release!: () => void;
     const batches: number[][] = [];

@@ -13,6 +13,7 @@
  * never overlap: one batch is in flight at a time, in queue order.
  */
 import type { Logger } from 'pino';
+import { Fifo } from '../fifo.js';
 
 export type BatchWriterOptions<T> = {
   batchSize: number;
@@ -39,7 +40,10 @@ export type BatchWriterStats = {
 export class BatchWriter<T> {
   private readonly options: BatchWriterOptions<T>;
   private readonly maxQueued: number;
-  private queue: T[] = [];
+  /** Items waiting for a write (a Fifo: dropping the oldest of a full queue must not move it all). */
+  private queue = new Fifo<T>();
+  /** The items of the write under way (never dropped: they may be committing right now). */
+  private held: readonly T[] = [];
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   /** After a failed write, retry on the timer only (not on every push) and log once. */
@@ -52,8 +56,6 @@ export class BatchWriter<T> {
   /** The flush in progress; a flush asked for meanwhile runs after it. */
   private flushing: Promise<number> | null = null;
   private flushAgain = false;
-  /** Items at the head of the queue that the write under way holds. */
-  private inFlight = 0;
 
   constructor(options: BatchWriterOptions<T>) {
     if (!(options.batchSize >= 1)) throw new RangeError('batchSize must be at least 1');
@@ -63,11 +65,11 @@ export class BatchWriter<T> {
   }
 
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.held.length;
   }
 
   stats(): BatchWriterStats {
-    return { queued: this.queue.length, ...this.counters };
+    return { queued: this.pending, ...this.counters };
   }
 
   /** Queues one item; flushes at once when the batch is full. Returns false after stop. */
@@ -75,22 +77,21 @@ export class BatchWriter<T> {
     if (this.stopped) return false;
     this.queue.push(item);
     this.pushed++;
-    if (this.queue.length > this.maxQueued) {
-      const excess = this.queue.length - this.maxQueued;
-      // The oldest items not in the write under way (those may be committing right now).
-      this.queue.splice(this.inFlight, excess);
+    if (this.pending > this.maxQueued) {
+      // The oldest items not in the write under way.
+      const excess = this.queue.drop(this.pending - this.maxQueued);
       this.counters.dropped += excess;
       this.options.logger.error({ dropped: excess, totalDropped: this.counters.dropped }, 'write queue full: oldest rows dropped');
       this.settleWaiters();
     }
-    if (this.queue.length >= this.options.batchSize && !this.failing) void this.flush();
+    if (this.pending >= this.options.batchSize && !this.failing) void this.flush();
     else this.arm();
     return true;
   }
 
   /** Resolves once every item pushed so far is written; rejects if one of them was dropped. */
   written(): Promise<void> {
-    if (this.queue.length === 0) return Promise.resolve();
+    if (this.pending === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ upTo: this.pushed, droppedBefore: this.counters.dropped, resolve, reject });
       if (!this.soon && !this.failing) {
@@ -115,7 +116,7 @@ export class BatchWriter<T> {
   }
 
   private arm(): void {
-    if (this.timer || this.stopped || this.queue.length === 0) return;
+    if (this.timer || this.stopped || this.pending === 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush();
@@ -150,20 +151,21 @@ export class BatchWriter<T> {
   private async writeQueued(): Promise<number> {
     let written = 0;
     while (this.queue.length > 0) {
-      const batch = this.queue.slice(0, this.options.batchSize);
-      this.inFlight = batch.length;
+      const batch = this.queue.take(this.options.batchSize);
+      this.held = batch;
       try {
         const rows = await this.options.write(batch);
-        this.queue.splice(0, batch.length);
+        this.held = [];
         written += batch.length;
         this.counters.itemsWritten += batch.length;
         this.counters.rowsWritten += rows;
         this.counters.flushes += 1;
         if (this.failing) this.options.logger.warn({ queued: this.queue.length }, 'batch writes work again');
         this.failing = false;
-        this.inFlight = 0;
       } catch (err) {
-        this.inFlight = 0;
+        // Back at the front, oldest first: retried first, and the first dropped if the queue fills.
+        this.held = [];
+        this.queue.unshiftAll(batch);
         this.counters.failedFlushes += 1;
         if (!this.failing) this.options.logger.error({ err, queued: this.queue.length }, 'batch write failed; retrying every flush interval');
         this.failing = true;
@@ -187,10 +189,11 @@ export class BatchWriter<T> {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.queue.length > 0) {
-      this.counters.dropped += this.queue.length;
-      this.options.logger.error({ lost: this.queue.length }, 'rows could not be written before stop');
-      this.queue = [];
+    if (this.pending > 0) {
+      this.counters.dropped += this.pending;
+      this.options.logger.error({ lost: this.pending }, 'rows could not be written before stop');
+      this.queue = new Fifo<T>();
+      this.held = [];
     }
     this.settleWaiters();
   }
